@@ -1,0 +1,84 @@
+//! Operational endpoints: liveness, readiness and metrics.
+
+use std::time::Duration;
+
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::problem::{ApiError, ErrorCode, Problem};
+use crate::app::AppState;
+
+/// State of the process.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok` when alive, `ready` when able to serve.
+    #[schema(example = "ok")]
+    pub status: String,
+}
+
+/// Liveness: the process answers HTTP (no dependency is checked).
+#[utoipa::path(
+    tag = "operations",
+    responses((status = 200, description = "The process is alive.", body = Health))
+)]
+#[get("/healthz")]
+pub async fn healthz() -> web::Json<Health> {
+    web::Json(Health {
+        status: "ok".to_owned(),
+    })
+}
+
+/// Readiness: the database is reachable and every migration of this binary is applied.
+#[utoipa::path(
+    tag = "operations",
+    responses(
+        (status = 200, description = "Ready to serve.", body = Health),
+        (status = 503, description = "The database is unreachable or not migrated.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/readyz")]
+pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, ApiError> {
+    let pool = state.pool.clone();
+    let checked = web::block(move || -> Result<bool, String> {
+        let mut conn = pool
+            .get_timeout(Duration::from_secs(2))
+            .map_err(|e| e.to_string())?;
+        crate::postgres::is_migrated(&mut conn).map_err(|e| e.to_string())
+    })
+    .await;
+    match checked {
+        Ok(Ok(true)) => Ok(web::Json(Health {
+            status: "ready".to_owned(),
+        })),
+        Ok(Ok(false)) => Err(ApiError::new(
+            ErrorCode::DatabaseUnavailable,
+            "The database schema is not migrated to this version: run `cdb-hub migrate`.",
+        )),
+        Ok(Err(reason)) => {
+            tracing::warn!(%reason, "readiness check failed");
+            Err(ApiError::new(
+                ErrorCode::DatabaseUnavailable,
+                "The database cannot be reached.",
+            ))
+        }
+        Err(error) => Err(ApiError::internal(&error)),
+    }
+}
+
+/// Metrics in the Prometheus text format: HTTP requests by route and status, job counts by
+/// queue and state.
+#[utoipa::path(
+    tag = "operations",
+    responses((status = 200, description = "Prometheus text exposition format.", body = String, content_type = "text/plain"))
+)]
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let pool = state.pool.clone();
+    if let Ok(Err(error)) = web::block(move || crate::jobs::refresh_job_metrics(&pool)).await {
+        tracing::warn!(%error, "job counts could not be read for the metrics");
+    }
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(crate::metrics::render())
+}

@@ -1,0 +1,175 @@
+//! The one API error type, rendered as RFC 9457 `application/problem+json` with a stable `code`.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Machine-readable error codes: stable snake_case strings that clients can switch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// No resource at this URL (or not one the caller may know of).
+    NotFound,
+    /// The method is not supported on this resource.
+    MethodNotAllowed,
+    /// The request is malformed.
+    BadRequest,
+    /// The database is unreachable or not migrated.
+    DatabaseUnavailable,
+    /// An unexpected failure; its details are in the server log under the request id.
+    InternalError,
+}
+
+impl ErrorCode {
+    fn status(self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::BadRequest => StatusCode::BAD_REQUEST,
+            Self::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Self::NotFound => "Resource not found",
+            Self::MethodNotAllowed => "Method not allowed",
+            Self::BadRequest => "Bad request",
+            Self::DatabaseUnavailable => "Database unavailable",
+            Self::InternalError => "Internal error",
+        }
+    }
+}
+
+/// RFC 9457 problem details, with our `code` and the request id.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// URI identifying the problem type.
+    #[serde(rename = "type")]
+    #[schema(example = "https://cdb-hub.docs/problems/not_found")]
+    pub problem_type: String,
+    /// Short summary of the problem type.
+    pub title: String,
+    /// HTTP status code.
+    pub status: u16,
+    /// Explanation specific to this occurrence.
+    pub detail: String,
+    /// Stable machine-readable code.
+    pub code: ErrorCode,
+    /// Id of the request, as in the `X-Request-Id` header and the server logs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+/// An error answered by the API.
+#[derive(Debug, thiserror::Error)]
+#[error("{detail}")]
+pub struct ApiError {
+    code: ErrorCode,
+    detail: String,
+}
+
+impl ApiError {
+    /// An error with its code and a human explanation.
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    /// The machine code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// An unexpected failure: logged with its cause chain here, answered without details.
+    pub fn internal(error: &(dyn std::error::Error + 'static)) -> Self {
+        let mut chain = error.to_string();
+        let mut source = error.source();
+        while let Some(cause) = source {
+            chain.push_str(": ");
+            chain.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        tracing::error!(error = %chain, "internal error");
+        Self::new(
+            ErrorCode::InternalError,
+            "An unexpected error occurred; it has been logged with the request id.",
+        )
+    }
+
+    /// The problem document of this error.
+    pub fn problem(&self, request_id: Option<String>) -> Problem {
+        Problem {
+            problem_type: format!("https://cdb-hub.docs/problems/{}", code_name(self.code)),
+            title: self.code.title().to_owned(),
+            status: self.code.status().as_u16(),
+            detail: self.detail.clone(),
+            code: self.code,
+            request_id,
+        }
+    }
+}
+
+fn code_name(code: ErrorCode) -> String {
+    serde_json::to_value(code)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.code.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let request_id = super::request_id::current();
+        problem_response(self.code.status(), &self.problem(request_id))
+    }
+}
+
+/// Serialises a problem with its media type.
+pub fn problem_response(status: StatusCode, problem: &Problem) -> HttpResponse {
+    let body = serde_json::to_vec(problem).unwrap_or_default();
+    let mut response = HttpResponse::build(status).body(body);
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    response
+}
+
+/// The answer for an unknown route.
+pub async fn not_found(request: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::new(
+        ErrorCode::NotFound,
+        format!("No resource at {} {}.", request.method(), request.path()),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_snake_case_strings() {
+        assert_eq!(code_name(ErrorCode::DatabaseUnavailable), "database_unavailable");
+    }
+
+    #[test]
+    fn a_problem_carries_status_title_and_code() {
+        let problem = ApiError::new(ErrorCode::NotFound, "nothing here").problem(Some("r1".into()));
+        let json = serde_json::to_value(&problem).unwrap();
+        assert_eq!(json["status"], 404);
+        assert_eq!(json["code"], "not_found");
+        assert_eq!(json["type"], "https://cdb-hub.docs/problems/not_found");
+        assert_eq!(json["request_id"], "r1");
+    }
+}

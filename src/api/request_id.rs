@@ -1,0 +1,55 @@
+//! Request ids: taken from a well-formed incoming `X-Request-Id` or generated, echoed on the
+//! response, written in every log line of the request and in problem documents.
+
+use std::future::Future;
+
+use uuid::Uuid;
+
+/// Header carrying the request id.
+pub const HEADER: &str = "x-request-id";
+
+tokio::task_local! {
+    static REQUEST_ID: String;
+}
+
+/// The incoming id if it is short printable ASCII, else a new UUID v7.
+pub fn from_header(value: Option<&str>) -> String {
+    match value {
+        Some(id)
+            if !id.is_empty()
+                && id.len() <= 128
+                && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)) =>
+        {
+            id.to_owned()
+        }
+        _ => Uuid::now_v7().to_string(),
+    }
+}
+
+/// Runs a future with the request id available to [`current`].
+pub async fn scope<F: Future>(id: String, future: F) -> F::Output {
+    REQUEST_ID.scope(id, future).await
+}
+
+/// The id of the request being served, if any.
+pub fn current() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_well_formed_incoming_id_is_kept() {
+        assert_eq!(from_header(Some("abc-123")), "abc-123");
+    }
+
+    #[test]
+    fn an_unsafe_incoming_id_is_replaced() {
+        let id = from_header(Some("bad\nid"));
+        assert!(Uuid::parse_str(&id).is_ok());
+        let long = "a".repeat(200);
+        assert_ne!(from_header(Some(&long)), long);
+    }
+}

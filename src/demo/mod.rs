@@ -1,0 +1,1 @@
+//! Synthetic demo deployments (being written).

@@ -1,0 +1,3 @@
+//! Pure domain types and rules: no I/O, nothing of ours imported.
+
+pub mod nir;

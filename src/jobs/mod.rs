@@ -1,0 +1,55 @@
+//! Background jobs (apalis, stored in PostgreSQL): job types, their workers, their schedules,
+//! and the job counts exported as metrics.
+
+pub mod housekeeping;
+
+use std::time::Duration;
+
+use apalis::prelude::*;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+
+use crate::cli::WorkerOptions;
+use crate::postgres::{Database, DbPool};
+
+/// Builds the monitor running every worker of this process.
+pub fn monitor(database: &Database, options: &WorkerOptions) -> Result<Monitor, cron::error::Error> {
+    let instance = uuid::Uuid::now_v7().simple().to_string();
+    let monitor = Monitor::new().shutdown_timeout(Duration::from_secs(options.shutdown_grace_secs));
+    housekeeping::register(monitor, database, options, &instance)
+}
+
+#[derive(QueryableByName)]
+struct JobCount {
+    #[diesel(sql_type = Text)]
+    queue: String,
+    #[diesel(sql_type = Text)]
+    state: String,
+    #[diesel(sql_type = BigInt)]
+    count: i64,
+}
+
+/// Reads the number of jobs per queue and state and publishes them as gauges.
+pub fn refresh_job_metrics(pool: &DbPool) -> Result<(), crate::postgres::DatabaseError> {
+    let mut conn = pool
+        .get()
+        .map_err(|e| crate::postgres::DatabaseError::Connect(e.to_string()))?;
+    let counts: Vec<JobCount> = diesel::sql_query(
+        "SELECT job_type AS queue, lower(status) AS state, count(*) AS count \
+         FROM apalis.jobs GROUP BY job_type, status",
+    )
+    .load(&mut conn)?;
+    for queue in [housekeeping::QUEUE] {
+        for state in ["pending", "queued", "running", "done", "failed", "killed"] {
+            let count = counts
+                .iter()
+                .find(|c| c.queue == queue && c.state == state)
+                .map_or(0, |c| c.count);
+            crate::metrics::set_job_count(queue, state, count);
+        }
+    }
+    for other in counts.iter().filter(|c| c.queue != housekeeping::QUEUE) {
+        crate::metrics::set_job_count(&other.queue, &other.state, other.count);
+    }
+    Ok(())
+}

@@ -1,0 +1,17 @@
+//! cdb-hub: the data-exchange hub of Carnet de bord.
+//!
+//! The library builds the whole application so that the tests start exactly what production
+//! runs; `main.rs` only parses the command line.
+
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod jobs;
+pub mod metrics;
+pub mod postgres;
+pub mod run;
+pub mod schema;
+pub mod telemetry;

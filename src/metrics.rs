@@ -1,0 +1,58 @@
+//! Prometheus metrics: one process-wide recorder, HTTP request metrics and job counts.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+/// Name of the HTTP request counter.
+pub const HTTP_REQUESTS: &str = "cdb_http_requests_total";
+/// Name of the HTTP latency histogram.
+pub const HTTP_DURATION: &str = "cdb_http_request_duration_seconds";
+/// Name of the gauge of background jobs per queue and state.
+pub const JOBS: &str = "cdb_jobs";
+
+static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+/// Installs the recorder on first use and returns its handle (None if another recorder was
+/// installed by the embedding program).
+pub fn handle() -> Option<&'static PrometheusHandle> {
+    HANDLE
+        .get_or_init(|| {
+            let builder = PrometheusBuilder::new()
+                .set_buckets_for_metric(
+                    Matcher::Full(HTTP_DURATION.to_owned()),
+                    &[0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0],
+                )
+                .ok()?;
+            let recorder = builder.build_recorder();
+            let handle = recorder.handle();
+            metrics::set_global_recorder(recorder).ok()?;
+            metrics::describe_counter!(HTTP_REQUESTS, "HTTP requests served, by method, route pattern and status.");
+            metrics::describe_histogram!(HTTP_DURATION, metrics::Unit::Seconds, "HTTP request latency, by method, route pattern and status.");
+            metrics::describe_gauge!(JOBS, "Background jobs by queue and state, read from the job storage at scrape time.");
+            Some(handle)
+        })
+        .as_ref()
+}
+
+/// Records one served request.
+pub fn record_request(method: &str, route: &str, status: u16, elapsed: Duration) {
+    let labels = [
+        ("method", method.to_owned()),
+        ("route", route.to_owned()),
+        ("status", status.to_string()),
+    ];
+    metrics::counter!(HTTP_REQUESTS, &labels).increment(1);
+    metrics::histogram!(HTTP_DURATION, &labels).record(elapsed.as_secs_f64());
+}
+
+/// Sets the job gauge of one queue and state.
+pub fn set_job_count(queue: &str, state: &str, count: i64) {
+    metrics::gauge!(JOBS, "queue" => queue.to_owned(), "state" => state.to_owned()).set(count as f64);
+}
+
+/// Renders every metric in the Prometheus text format.
+pub fn render() -> String {
+    handle().map(PrometheusHandle::render).unwrap_or_default()
+}

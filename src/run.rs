@@ -1,0 +1,134 @@
+//! What each sub-command does, from validated settings to a clean exit.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::app::{AppState, http_server, shutdown_signal};
+use crate::cli::{Command, DemoOptions, ServeOptions, WorkerOptions};
+use crate::config::Settings;
+use crate::postgres::Database;
+
+/// Runs one sub-command to completion.
+pub async fn run(settings: Settings, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Openapi => {
+            print!("{}", crate::api::contract::to_yaml(&crate::app::openapi()));
+            Ok(())
+        }
+        Command::Migrate => {
+            let database = open(&settings).await?;
+            database.close().await;
+            tracing::info!("database is migrated");
+            Ok(())
+        }
+        Command::Demo(options) => {
+            let database = open(&settings).await?;
+            let result = load_demo(&database, &options).await;
+            database.close().await;
+            result
+        }
+        Command::Serve(options) => serve(&settings, options).await,
+        Command::Worker(options) => work(&settings, options).await,
+    }
+}
+
+async fn open(settings: &Settings) -> anyhow::Result<Database> {
+    let database = Database::open(settings).await?;
+    if let Err(error) = database.migrate().await {
+        database.close().await;
+        return Err(error.into());
+    }
+    Ok(database)
+}
+
+async fn load_demo(database: &Database, options: &DemoOptions) -> anyhow::Result<()> {
+    let pool = database.pool.clone();
+    let beneficiaries = options.beneficiaries;
+    let summary = tokio::task::spawn_blocking(move || crate::demo::load(&pool, beneficiaries))
+        .await
+        .context("the demo loader stopped unexpectedly")??;
+    tracing::info!(
+        deployments = summary.deployments,
+        beneficiaries_created = summary.beneficiaries_created,
+        elapsed_ms = summary.elapsed.as_millis() as u64,
+        "demo data loaded"
+    );
+    println!("{}", serde_json::to_string(&summary.as_json())?);
+    Ok(())
+}
+
+async fn serve(settings: &Settings, options: ServeOptions) -> anyhow::Result<()> {
+    let database = open(settings).await?;
+    let result = serve_on(&database, &options).await;
+    database.close().await;
+    result
+}
+
+async fn serve_on(database: &Database, options: &ServeOptions) -> anyhow::Result<()> {
+    if options.demo {
+        load_demo(
+            database,
+            &DemoOptions {
+                beneficiaries: options.demo_beneficiaries,
+            },
+        )
+        .await?;
+    }
+    let grace = Duration::from_secs(options.worker.shutdown_grace_secs);
+    let listener = TcpListener::bind(options.listen)
+        .with_context(|| format!("cannot listen on {} (CDB_LISTEN)", options.listen))?;
+    let state = AppState {
+        pool: database.pool.clone(),
+    };
+    let server = http_server(state, listener, grace)?;
+    let server_handle = server.handle();
+    let monitor = crate::jobs::monitor(database, &options.worker)?;
+    let (stop_workers, workers_stopped) = tokio::sync::oneshot::channel::<()>();
+    let workers = tokio::spawn(monitor.run_with_signal(async move {
+        let _ = workers_stopped.await;
+        Ok(())
+    }));
+    tracing::info!(listen = %options.listen, "cdb-hub is serving");
+    let server_task = tokio::spawn(server);
+    shutdown_signal().await;
+    let _ = stop_workers.send(());
+    server_handle.stop(true).await;
+    let _ = server_task.await;
+    drain_workers(workers, grace).await;
+    Ok(())
+}
+
+async fn work(settings: &Settings, options: WorkerOptions) -> anyhow::Result<()> {
+    let database = open(settings).await?;
+    let result = async {
+        let monitor = crate::jobs::monitor(&database, &options)?;
+        let workers = tokio::spawn(monitor.run_with_signal(async {
+            shutdown_signal().await;
+            Ok(())
+        }));
+        tracing::info!("cdb-hub workers are running");
+        match workers.await {
+            Ok(Ok(())) => tracing::info!("workers drained"),
+            Ok(Err(error)) => tracing::warn!(%error, "workers stopped with an error"),
+            Err(error) => tracing::warn!(%error, "the worker monitor panicked"),
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    database.close().await;
+    result
+}
+
+async fn drain_workers(
+    workers: tokio::task::JoinHandle<Result<(), apalis::prelude::MonitorError>>,
+    grace: Duration,
+) {
+    match tokio::time::timeout(grace + Duration::from_secs(1), workers).await {
+        Ok(Ok(Ok(()))) => tracing::info!("workers drained"),
+        Ok(Ok(Err(error))) => tracing::warn!(%error, "workers stopped with an error"),
+        Ok(Err(error)) => tracing::warn!(%error, "the worker monitor panicked"),
+        Err(_) => tracing::warn!("workers did not drain in time; their jobs will be picked up again"),
+    }
+}

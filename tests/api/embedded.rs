@@ -1,0 +1,198 @@
+//! The embedded default cluster and the binary's life cycle, run as a user would.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use cdb_hub::postgres::embedded::{ClusterConfig, EmbeddedCluster};
+use diesel::prelude::*;
+
+use crate::support::make_traversable;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_cdb-hub");
+
+fn data_dir() -> tempfile::TempDir {
+    let dir = tempfile::Builder::new().prefix("cdb-embedded-").tempdir().unwrap();
+    make_traversable(dir.path());
+    dir
+}
+
+fn config(dir: &Path) -> ClusterConfig {
+    ClusterConfig {
+        data_dir: dir.join("postgres"),
+        bin_dir: None,
+        durable: false,
+    }
+}
+
+fn hub(data_dir: &Path) -> Command {
+    let mut command = Command::new(BINARY);
+    command
+        .env_remove("DATABASE_URL")
+        .env("CDB_DATA_DIR", data_dir)
+        .env("CDB_LOG_FORMAT", "json")
+        .stdin(Stdio::null());
+    command
+}
+
+#[derive(QueryableByName)]
+struct Label {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    label: String,
+}
+
+#[test]
+fn a_cluster_is_created_then_reused_with_its_data() {
+    let dir = data_dir();
+    {
+        let cluster = EmbeddedCluster::start(&config(dir.path())).unwrap();
+        assert!(cluster.is_owned());
+        let mut conn = PgConnection::establish(&cluster.url("postgres")).unwrap();
+        diesel::sql_query("CREATE TABLE kept (label text)").execute(&mut conn).unwrap();
+        diesel::sql_query("INSERT INTO kept VALUES ('still here')").execute(&mut conn).unwrap();
+    } // dropped: stopped
+    assert!(!dir.path().join("postgres/postmaster.pid").exists(), "the cluster was not stopped");
+    let cluster = EmbeddedCluster::start(&config(dir.path())).unwrap();
+    let mut conn = PgConnection::establish(&cluster.url("postgres")).unwrap();
+    let rows: Vec<Label> = diesel::sql_query("SELECT label FROM kept").load(&mut conn).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].label, "still here");
+}
+
+#[test]
+fn a_stale_postmaster_pid_after_a_crash_is_handled() {
+    let dir = data_dir();
+    let cluster = EmbeddedCluster::start(&config(dir.path())).unwrap();
+    drop(cluster);
+    // A server killed without cleaning up leaves its pid file behind, naming a dead process.
+    let pid_file = dir.path().join("postgres/postmaster.pid");
+    std::fs::write(
+        &pid_file,
+        format!("999999\n{}\n1700000000\n5432\n/tmp/cdb-pg-gone\n\n  5432001 0\nready   \n", dir.path().join("postgres").display()),
+    )
+    .unwrap();
+    let cluster = EmbeddedCluster::start(&config(dir.path())).unwrap();
+    assert!(cluster.is_owned());
+    let mut conn = PgConnection::establish(&cluster.url("postgres")).unwrap();
+    diesel::sql_query("SELECT 1").execute(&mut conn).unwrap();
+}
+
+#[test]
+fn a_killed_server_is_recovered_on_the_next_start() {
+    let dir = data_dir();
+    let cluster = EmbeddedCluster::start(&config(dir.path())).unwrap();
+    let pid_file = dir.path().join("postgres/postmaster.pid");
+    let pid: i32 = std::fs::read_to_string(&pid_file).unwrap().lines().next().unwrap().parse().unwrap();
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL).unwrap();
+    std::mem::forget(cluster); // as if the hub had crashed too
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Path::new(&format!("/proc/{pid}")).exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let cluster = EmbeddedCluster::start(&config(dir.path())).unwrap();
+    let mut conn = PgConnection::establish(&cluster.url("postgres")).unwrap();
+    diesel::sql_query("SELECT 1").execute(&mut conn).unwrap();
+}
+
+#[test]
+fn without_binaries_nor_database_url_the_hub_explains_both_ways_out() {
+    let dir = data_dir();
+    let output = hub(dir.path())
+        .env("CDB_POSTGRES_BIN_DIR", dir.path().join("no-such-bin"))
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("DATABASE_URL"), "{stderr}");
+    assert!(stderr.contains("install the PostgreSQL server"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn an_invalid_setting_is_refused_with_its_name() {
+    let dir = data_dir();
+    let output = hub(dir.path()).env("CDB_LOG_LEVEL", "very=[loud").arg("migrate").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("CDB_LOG_LEVEL"), "{stderr}");
+    let output = hub(dir.path()).env("CDB_LISTEN", "not-an-address").arg("serve").output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("listen"));
+}
+
+#[test]
+fn with_database_url_no_cluster_is_started() {
+    let database = crate::support::TestDatabase::empty();
+    let dir = data_dir();
+    let output = hub(dir.path())
+        .env("DATABASE_URL", &database.url)
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(!dir.path().join("postgres").exists(), "a cluster was created");
+    let mut conn = database.connect();
+    assert!(cdb_hub::postgres::is_migrated(&mut conn).unwrap());
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn wait_ready(address: &str) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Ok(mut stream) = std::net::TcpStream::connect(address) {
+            use std::io::{Read, Write};
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let _ = write!(stream, "GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            let mut answer = String::new();
+            let _ = stream.read_to_string(&mut answer);
+            if answer.starts_with("HTTP/1.1 200") {
+                return true;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    false
+}
+
+#[test]
+fn sigterm_stops_the_hub_and_its_cluster_and_data_survives_a_restart() {
+    let dir = data_dir();
+    for round in 0..2 {
+        let port = free_port();
+        let address = format!("127.0.0.1:{port}");
+        let mut child = hub(dir.path())
+            .args(["serve", "--listen", &address])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        assert!(wait_ready(&address), "round {round}: the hub did not become ready");
+        let pid_file = dir.path().join("postgres/postmaster.pid");
+        let postmaster: i32 = std::fs::read_to_string(&pid_file).unwrap().lines().next().unwrap().parse().unwrap();
+        if round == 0 {
+            let status = hub(dir.path()).args(["demo", "--beneficiaries", "3"]).output().unwrap();
+            assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+        }
+        let sent = Instant::now();
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(sent.elapsed() < Duration::from_secs(10), "round {round}: still running 10 s after SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(status.success(), "round {round}: exit status {status}");
+        assert!(!pid_file.exists(), "round {round}: the cluster was left running");
+        assert!(!Path::new(&format!("/proc/{postmaster}")).exists(), "round {round}: postgres process left behind");
+    }
+    // The demo loaded while the first hub served is still there for a third start.
+    let cluster = EmbeddedCluster::start(&config(dir.path())).unwrap();
+    let mut conn = PgConnection::establish(&cluster.url(cdb_hub::postgres::EMBEDDED_DATABASE)).unwrap();
+    let labels: Vec<Label> = diesel::sql_query("SELECT label FROM deployment ORDER BY label").load(&mut conn).unwrap();
+    assert_eq!(labels.len(), 2, "the demo deployments were not kept");
+}

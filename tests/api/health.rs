@@ -1,0 +1,97 @@
+//! Operational endpoints, request ids and problem documents.
+
+use crate::support::spawn_app;
+
+#[tokio::test]
+async fn healthz_answers_ok_with_a_request_id() {
+    let app = spawn_app().await;
+    let response = app.get("/healthz").await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().get("x-request-id").is_some());
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+}
+
+#[tokio::test]
+async fn a_well_formed_incoming_request_id_is_echoed() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(format!("{}/healthz", app.address))
+        .header("X-Request-Id", "partner-abc-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "partner-abc-42");
+}
+
+#[tokio::test]
+async fn readyz_is_ready_on_a_migrated_database() {
+    let app = spawn_app().await;
+    let response = app.get("/readyz").await;
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ready");
+}
+
+#[tokio::test]
+async fn readyz_fails_with_a_problem_when_the_database_is_gone() {
+    let app = spawn_app().await;
+    assert_eq!(app.get("/readyz").await.status(), 200);
+    let database = &app.database;
+    tokio::task::block_in_place(|| database.drop_now());
+    let response = app.get("/readyz").await;
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "database_unavailable");
+    assert_eq!(body["status"], 503);
+}
+
+#[tokio::test]
+async fn readyz_fails_when_the_schema_is_not_migrated() {
+    let database = tokio::task::spawn_blocking(crate::support::TestDatabase::empty).await.unwrap();
+    let app = crate::support::spawn_app_on(database).await;
+    let response = app.get("/readyz").await;
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert!(body["detail"].as_str().unwrap().contains("migrate"), "{body}");
+}
+
+#[tokio::test]
+async fn an_unknown_route_is_a_problem_document() {
+    let app = spawn_app().await;
+    let response = app.get("/v1/nothing-here?x=1").await;
+    assert_eq!(response.status(), 404);
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    let request_id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "not_found");
+    assert_eq!(body["status"], 404);
+    assert_eq!(body["title"], "Resource not found");
+    assert_eq!(body["request_id"], request_id.as_str());
+    assert!(body["detail"].as_str().unwrap().contains("/v1/nothing-here"));
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_status_and_jobs_by_state() {
+    let app = spawn_app().await;
+    app.get("/healthz").await;
+    app.get("/no-such-page").await;
+    let response = app.get("/metrics").await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    let text = response.text().await.unwrap();
+    assert!(
+        text.lines().any(|l| l.starts_with("cdb_http_requests_total")
+            && l.contains("route=\"/healthz\"")
+            && l.contains("status=\"200\"")),
+        "{text}"
+    );
+    assert!(text.contains("route=\"unmatched\""), "{text}");
+    assert!(text.contains("cdb_http_request_duration_seconds_bucket"), "{text}");
+    assert!(
+        text.lines().any(|l| l.starts_with("cdb_jobs{") && l.contains("queue=\"cdb.housekeeping\"") && l.contains("state=\"pending\"")),
+        "{text}"
+    );
+}

@@ -1,0 +1,9 @@
+//! Integration tests: the real application over HTTP against a real PostgreSQL.
+//! One binary (one cluster per test process); each test has its own database.
+
+mod contract;
+mod demo;
+mod embedded;
+mod health;
+mod migrations;
+mod support;

@@ -1,0 +1,264 @@
+//! Test support: one throwaway PostgreSQL cluster per test process (or the server of
+//! `DATABASE_URL`), one database per test cloned from a migrated template, and the real app
+//! started on a random port.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use cdb_hub::app::{AppState, http_server};
+use cdb_hub::postgres::embedded::{ClusterConfig, EmbeddedCluster};
+use cdb_hub::postgres::{DbPool, diesel_pool};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+const TEMPLATE: &str = "cdb_test_template";
+
+/// Where test databases are created.
+enum Server {
+    Embedded { cluster_url: fn(&str) -> String },
+    External { base: String },
+}
+
+struct Shared {
+    server: Server,
+    template: String,
+}
+
+static CLUSTER: Mutex<Option<EmbeddedCluster>> = Mutex::new(None);
+static SHARED: OnceLock<Shared> = OnceLock::new();
+static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+
+extern "C" fn stop_cluster_at_exit() {
+    if let Ok(mut guard) = CLUSTER.lock() {
+        if let Some(mut cluster) = guard.take() {
+            let _ = cluster.stop();
+        }
+    }
+}
+
+fn embedded_url(database: &str) -> String {
+    CLUSTER
+        .lock()
+        .ok()
+        .and_then(|guard| guard.as_ref().map(|cluster| cluster.url(database)))
+        .expect("the test cluster is running")
+}
+
+/// Swaps the database name of a PostgreSQL URL.
+fn with_database(base: &str, database: &str) -> String {
+    let (head, query) = match base.split_once('?') {
+        Some((head, query)) => (head, format!("?{query}")),
+        None => (base, String::new()),
+    };
+    let authority_end = head.find("://").map(|i| i + 3).unwrap_or(0);
+    let root = match head[authority_end..].find('/') {
+        Some(slash) => &head[..authority_end + slash],
+        None => head,
+    };
+    format!("{root}/{database}{query}")
+}
+
+impl Shared {
+    fn url(&self, database: &str) -> String {
+        match &self.server {
+            Server::Embedded { cluster_url } => cluster_url(database),
+            Server::External { base } => with_database(base, database),
+        }
+    }
+}
+
+fn shared() -> &'static Shared {
+    SHARED.get_or_init(|| {
+        let server = match std::env::var("DATABASE_URL").ok().filter(|u| !u.trim().is_empty()) {
+            Some(base) => Server::External { base },
+            None => {
+                let dir = tempfile::Builder::new()
+                    .prefix("cdb-test-pg-")
+                    .tempdir()
+                    .expect("temporary directory")
+                    .keep();
+                make_traversable(&dir);
+                let cluster = EmbeddedCluster::start(&ClusterConfig {
+                    data_dir: dir.join("data"),
+                    bin_dir: std::env::var_os("CDB_POSTGRES_BIN_DIR").map(PathBuf::from),
+                    durable: false,
+                })
+                .expect("the test PostgreSQL cluster starts");
+                *CLUSTER.lock().expect("cluster lock") = Some(cluster);
+                unsafe {
+                    nix::libc::atexit(stop_cluster_at_exit);
+                }
+                Server::Embedded {
+                    cluster_url: embedded_url,
+                }
+            }
+        };
+        let template = format!("{TEMPLATE}_{}", std::process::id());
+        let shared = Shared { server, template };
+        prepare_template(&shared);
+        shared
+    })
+}
+
+
+/// The postgres user must reach the cluster directory when the tests run as root.
+pub fn make_traversable(dir: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755));
+}
+
+fn admin_connection(shared: &Shared) -> PgConnection {
+    PgConnection::establish(&shared.url("postgres")).expect("admin connection")
+}
+
+fn prepare_template(shared: &Shared) {
+    let mut admin = admin_connection(shared);
+    diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", shared.template))
+        .execute(&mut admin)
+        .expect("drop old template");
+    diesel::sql_query(format!("CREATE DATABASE {}", shared.template))
+        .execute(&mut admin)
+        .expect("create template");
+    let url = shared.url(&shared.template);
+    {
+        let mut conn = PgConnection::establish(&url).expect("template connection");
+        cdb_hub::postgres::run_migrations(&mut conn).expect("migrations apply");
+    }
+    runtime().block_on(async {
+        let pool = apalis_postgres::PgPool::connect(&url).await.expect("job storage pool");
+        apalis_postgres::PostgresStorage::<()>::setup(&pool)
+            .await
+            .expect("job storage set-up");
+        pool.close().await;
+    });
+}
+
+/// A runtime for set-up work done outside a test's own runtime.
+pub fn runtime() -> &'static tokio::runtime::Runtime {
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime")
+    })
+}
+
+/// A database of its own for one test, cloned from the migrated template.
+pub struct TestDatabase {
+    /// Its name.
+    pub name: String,
+    /// Its libpq URL.
+    pub url: String,
+}
+
+impl TestDatabase {
+    /// Creates a fresh migrated database.
+    pub fn new() -> Self {
+        let shared = shared();
+        let name = format!("cdb_test_{}", Uuid::new_v4().simple());
+        let mut admin = admin_connection(shared);
+        diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {}", shared.template))
+            .execute(&mut admin)
+            .expect("clone the template");
+        let url = shared.url(&name);
+        Self { name, url }
+    }
+
+    /// An empty database (no migration applied).
+    pub fn empty() -> Self {
+        let shared = shared();
+        let name = format!("cdb_test_{}", Uuid::new_v4().simple());
+        let mut admin = admin_connection(shared);
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .expect("create database");
+        let url = shared.url(&name);
+        Self { name, url }
+    }
+
+    /// A diesel pool on it.
+    pub fn pool(&self) -> DbPool {
+        diesel_pool(&self.url, 4).expect("pool")
+    }
+
+    /// One diesel connection.
+    pub fn connect(&self) -> PgConnection {
+        PgConnection::establish(&self.url).expect("connection")
+    }
+
+    /// Drops the database under the app's feet (closing its connections).
+    pub fn drop_now(&self) {
+        let mut admin = admin_connection(shared());
+        diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+            .execute(&mut admin)
+            .expect("drop database");
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if matches!(shared().server, Server::External { .. }) {
+            self.drop_now();
+        }
+    }
+}
+
+/// The real application on a random port of 127.0.0.1.
+pub struct TestApp {
+    /// Base URL, e.g. `http://127.0.0.1:40123`.
+    pub address: String,
+    /// The app's pool.
+    pub pool: DbPool,
+    /// The app's database.
+    pub database: TestDatabase,
+    /// An HTTP client.
+    pub client: reqwest::Client,
+}
+
+/// Starts the app on its own fresh database.
+pub async fn spawn_app() -> TestApp {
+    let database = tokio::task::spawn_blocking(TestDatabase::new).await.expect("database");
+    spawn_app_on(database).await
+}
+
+/// Starts the app on a given database.
+pub async fn spawn_app_on(database: TestDatabase) -> TestApp {
+    let pool = database.pool();
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a random port");
+    let port = listener.local_addr().expect("local address").port();
+    let server = http_server(AppState { pool: pool.clone() }, listener, Duration::from_secs(1))
+        .expect("server starts");
+    tokio::spawn(server);
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        pool,
+        database,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+    }
+}
+
+impl TestApp {
+    /// GET a path of the app.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request sent")
+    }
+}
+
+#[test]
+fn with_database_swaps_only_the_database() {
+    assert_eq!(
+        with_database("postgres://u:p@h:5432/db?sslmode=disable", "other"),
+        "postgres://u:p@h:5432/other?sslmode=disable"
+    );
+    assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
+}
