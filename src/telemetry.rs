@@ -8,7 +8,14 @@ use crate::cli::LogFormat;
 
 /// Installs the global subscriber; later calls (tests) are ignored.
 pub fn init(filter: &str, format: LogFormat) {
-    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    // The job storage's driver logs every server notice at info: keep it to warnings unless the
+    // filter names it.
+    let directives = if filter.contains("sqlx") {
+        filter.to_owned()
+    } else {
+        format!("{filter},sqlx=warn")
+    };
+    let filter = EnvFilter::try_new(directives).unwrap_or_else(|_| EnvFilter::new("info"));
     let registry = tracing_subscriber::registry().with(filter);
     let result = match format {
         LogFormat::Pretty => registry

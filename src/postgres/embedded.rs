@@ -166,9 +166,9 @@ impl EmbeddedCluster {
     /// libpq connection URL for one database of the cluster.
     pub fn url(&self, database: &str) -> String {
         format!(
-            "postgresql://{SUPERUSER}@/{database}?host={}&port={}",
-            self.socket_dir.display(),
-            self.port
+            "postgresql://{SUPERUSER}@localhost:{}/{database}?host={}",
+            self.port,
+            self.socket_dir.display()
         )
     }
 
