@@ -34,6 +34,9 @@ impl Nir {
         if length != 13 && length != 15 {
             return Err(NirError::Length(length));
         }
+        if !compact.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(NirError::Character);
+        }
         let body = &compact[..13];
         let corsica = matches!(&body[5..7], "2A" | "2B");
         let valid = body.char_indices().all(|(i, c)| c.is_ascii_digit() || (corsica && i == 6 && (c == 'A' || c == 'B')));
@@ -98,15 +101,17 @@ mod tests {
 
     #[test]
     fn corsica_is_accepted_with_its_key_rule() {
-        let nir = Nir::parse("2690299341732").unwrap();
-        let corsican = Nir::parse("169022A34173").err();
-        assert!(corsican.is_some()); // 12 characters
-        let corsican = Nir::parse("16902A3417325").unwrap();
-        assert_eq!(corsican.key(), {
-            let r = 1_690_219_341_732u64 % 97;
-            (97 - r) as u8
-        });
-        assert_eq!(nir.as_str().len(), 13);
+        let corsican = Nir::parse("169022A417325").unwrap();
+        let expected = (97 - 1_690_219_417_325u64 % 97) as u8;
+        assert_eq!(corsican.key(), expected);
+        assert_eq!(Nir::parse(&corsican.with_key()).unwrap(), corsican);
+        assert_eq!(Nir::parse("169022C417325"), Err(NirError::Character));
+        assert_eq!(Nir::parse("16902A3417325"), Err(NirError::Character));
+    }
+
+    #[test]
+    fn a_wrong_length_is_reported_with_it() {
+        assert_eq!(Nir::parse("123"), Err(NirError::Length(3)));
     }
 
     #[test]

@@ -315,9 +315,14 @@ fn is_postgres_process(pid: i32) -> bool {
     if pid <= 0 || kill(Pid::from_raw(pid), None).is_err() {
         return false;
     }
-    fs::read_to_string(format!("/proc/{pid}/comm"))
+    let is_postgres = fs::read_to_string(format!("/proc/{pid}/comm"))
         .map(|comm| comm.trim() == "postgres")
-        .unwrap_or(false)
+        .unwrap_or(false);
+    // A zombie (exited, not yet reaped by its parent) is not a running server.
+    let is_zombie = fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')))
+        .unwrap_or(false);
+    is_postgres && !is_zombie
 }
 
 fn wait_until_ready(pid_file: &Path) {

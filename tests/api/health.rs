@@ -38,8 +38,8 @@ async fn readyz_is_ready_on_a_migrated_database() {
 async fn readyz_fails_with_a_problem_when_the_database_is_gone() {
     let app = spawn_app().await;
     assert_eq!(app.get("/readyz").await.status(), 200);
-    let database = &app.database;
-    tokio::task::block_in_place(|| database.drop_now());
+    let name = app.database.name.clone();
+    tokio::task::spawn_blocking(move || crate::support::drop_database(&name)).await.unwrap();
     let response = app.get("/readyz").await;
     assert_eq!(response.status(), 503);
     assert_eq!(response.headers()["content-type"], "application/problem+json");

@@ -191,10 +191,7 @@ impl TestDatabase {
 
     /// Drops the database under the app's feet (closing its connections).
     pub fn drop_now(&self) {
-        let mut admin = admin_connection(shared());
-        diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
-            .execute(&mut admin)
-            .expect("drop database");
+        drop_database(&self.name);
     }
 }
 
@@ -204,6 +201,14 @@ impl Drop for TestDatabase {
             self.drop_now();
         }
     }
+}
+
+/// Drops a database, closing its connections.
+pub fn drop_database(name: &str) {
+    let mut admin = admin_connection(shared());
+    diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut admin)
+        .expect("drop database");
 }
 
 /// The real application on a random port of 127.0.0.1.
