@@ -34,7 +34,11 @@ pub fn openapi() -> OpenApiDocument {
 }
 
 /// Builds the HTTP server on a bound listener; it handles no signal itself (see [`run_until_signal`]).
-pub fn http_server(state: AppState, listener: TcpListener, grace: Duration) -> std::io::Result<Server> {
+pub fn http_server(
+    state: AppState,
+    listener: TcpListener,
+    grace: Duration,
+) -> std::io::Result<Server> {
     crate::metrics::handle();
     let document = openapi();
     let text = ContractText {

@@ -27,7 +27,12 @@ pub struct GlobalOptions {
     pub database_url: Option<String>,
 
     /// Directory holding the hub's own data (the embedded PostgreSQL cluster among it).
-    #[arg(long, env = "CDB_DATA_DIR", default_value = "./.cdb-data", global = true)]
+    #[arg(
+        long,
+        env = "CDB_DATA_DIR",
+        default_value = "./.cdb-data",
+        global = true
+    )]
     pub data_dir: PathBuf,
 
     /// Directory of the PostgreSQL server binaries (initdb, pg_ctl, postgres) for the embedded

@@ -14,10 +14,14 @@ use crate::cli::{GlobalOptions, LogFormat};
 #[derive(Debug, Error)]
 pub enum ConfigError {
     /// DATABASE_URL is not a PostgreSQL URL.
-    #[error("DATABASE_URL is not a valid PostgreSQL URL (expected postgres://user:password@host:port/database): {0}")]
+    #[error(
+        "DATABASE_URL is not a valid PostgreSQL URL (expected postgres://user:password@host:port/database): {0}"
+    )]
     DatabaseUrl(String),
     /// The log filter cannot be parsed.
-    #[error("CDB_LOG_LEVEL {value:?} is not a valid log filter (use error, warn, info, debug or trace): {reason}")]
+    #[error(
+        "CDB_LOG_LEVEL {value:?} is not a valid log filter (use error, warn, info, debug or trace): {reason}"
+    )]
     LogLevel {
         /// The rejected value.
         value: String,
@@ -38,7 +42,7 @@ pub enum ConfigError {
 #[derive(Debug, Clone)]
 pub enum DatabaseSetting {
     /// A server given by DATABASE_URL: no cluster is started.
-    External(ExternalDatabase),
+    External(Box<ExternalDatabase>),
     /// The embedded cluster in the data directory.
     Embedded {
         /// Explicit PostgreSQL binaries directory, if any.
@@ -80,10 +84,10 @@ impl Settings {
                         "the URL must start with postgres:// or postgresql://".into(),
                     ));
                 }
-                DatabaseSetting::External(ExternalDatabase {
+                DatabaseSetting::External(Box::new(ExternalDatabase {
                     url: url.to_owned(),
                     options: parsed,
-                })
+                }))
             }
             _ => DatabaseSetting::Embedded {
                 bin_dir: options.postgres_bin_dir.clone(),
@@ -136,14 +140,20 @@ mod tests {
     #[test]
     fn no_database_url_means_embedded() {
         let settings = Settings::from_options(&options(None, "info")).unwrap();
-        assert!(matches!(settings.database, DatabaseSetting::Embedded { .. }));
+        assert!(matches!(
+            settings.database,
+            DatabaseSetting::Embedded { .. }
+        ));
         assert!(settings.data_dir.is_absolute());
     }
 
     #[test]
     fn an_empty_database_url_means_embedded() {
         let settings = Settings::from_options(&options(Some("  "), "info")).unwrap();
-        assert!(matches!(settings.database, DatabaseSetting::Embedded { .. }));
+        assert!(matches!(
+            settings.database,
+            DatabaseSetting::Embedded { .. }
+        ));
     }
 
     #[test]

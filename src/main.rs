@@ -17,8 +17,13 @@ fn main() -> ExitCode {
         }
     };
     cdb_hub::telemetry::init(&settings.log_filter, settings.log_format);
-    let command = cli.command.unwrap_or_else(|| Command::Serve(serve_defaults()));
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let command = cli
+        .command
+        .unwrap_or_else(|| Command::Serve(serve_defaults()));
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("cdb-hub: cannot start the async runtime: {error}");

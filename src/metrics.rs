@@ -22,15 +22,27 @@ pub fn handle() -> Option<&'static PrometheusHandle> {
             let builder = PrometheusBuilder::new()
                 .set_buckets_for_metric(
                     Matcher::Full(HTTP_DURATION.to_owned()),
-                    &[0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0],
+                    &[
+                        0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+                    ],
                 )
                 .ok()?;
             let recorder = builder.build_recorder();
             let handle = recorder.handle();
             metrics::set_global_recorder(recorder).ok()?;
-            metrics::describe_counter!(HTTP_REQUESTS, "HTTP requests served, by method, route pattern and status.");
-            metrics::describe_histogram!(HTTP_DURATION, metrics::Unit::Seconds, "HTTP request latency, by method, route pattern and status.");
-            metrics::describe_gauge!(JOBS, "Background jobs by queue and state, read from the job storage at scrape time.");
+            metrics::describe_counter!(
+                HTTP_REQUESTS,
+                "HTTP requests served, by method, route pattern and status."
+            );
+            metrics::describe_histogram!(
+                HTTP_DURATION,
+                metrics::Unit::Seconds,
+                "HTTP request latency, by method, route pattern and status."
+            );
+            metrics::describe_gauge!(
+                JOBS,
+                "Background jobs by queue and state, read from the job storage at scrape time."
+            );
             Some(handle)
         })
         .as_ref()
@@ -49,7 +61,8 @@ pub fn record_request(method: &str, route: &str, status: u16, elapsed: Duration)
 
 /// Sets the job gauge of one queue and state.
 pub fn set_job_count(queue: &str, state: &str, count: i64) {
-    metrics::gauge!(JOBS, "queue" => queue.to_owned(), "state" => state.to_owned()).set(count as f64);
+    metrics::gauge!(JOBS, "queue" => queue.to_owned(), "state" => state.to_owned())
+        .set(count as f64);
 }
 
 /// Renders every metric in the Prometheus text format.

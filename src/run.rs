@@ -129,6 +129,8 @@ async fn drain_workers(
         Ok(Ok(Ok(()))) => tracing::info!("workers drained"),
         Ok(Ok(Err(error))) => tracing::warn!(%error, "workers stopped with an error"),
         Ok(Err(error)) => tracing::warn!(%error, "the worker monitor panicked"),
-        Err(_) => tracing::warn!("workers did not drain in time; their jobs will be picked up again"),
+        Err(_) => {
+            tracing::warn!("workers did not drain in time; their jobs will be picked up again")
+        }
     }
 }

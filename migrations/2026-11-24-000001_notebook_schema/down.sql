@@ -48,5 +48,4 @@ DROP TABLE action_status;
 DROP TABLE orientation_type;
 DROP TABLE role;
 
-DROP FUNCTION enforce_same_deployment();
 DROP FUNCTION set_updated_at();

@@ -5,8 +5,9 @@
 --     reference (enum) tables, whose key is `id text` with a French `label`;
 --   * no CREATE TYPE and no citext columns: text + CHECK / reference tables, and
 --     case-insensitive uniqueness through UNIQUE indexes on lower(...);
---   * every table holding tenant data has deployment_id NOT NULL -> deployment. A trigger
---     (enforce_same_deployment) rejects a row whose parent belongs to another deployment;
+--   * every table holding tenant data has deployment_id NOT NULL -> deployment; composite
+--     foreign keys (parent id, deployment_id), at the end of this file, reject a row whose
+--     parent belongs to another deployment;
 --   * children of a notebook are deleted with it (ON DELETE CASCADE), so is everything hanging off
 --     a beneficiary; references to profiles, accounts, structures, orientation systems and
 --     reference rows are RESTRICT (soft deletion: account.deleted_at, notebook_member.active...);
@@ -30,39 +31,6 @@ LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW IS DISTINCT FROM OLD AND NEW.updated_at IS NOT DISTINCT FROM OLD.updated_at THEN
         NEW.updated_at := now();
-    END IF;
-    RETURN NEW;
-END;
-$$;
-
--- Tenant guard: enforce_same_deployment(parent_table, fk_column [, extra_column ...]).
--- The row's deployment_id (and each extra column, e.g. notebook_id) must equal the same column
--- of the parent row that fk_column points to. A NULL fk or a missing parent passes (the foreign
--- key itself reports a missing parent). Raises check_violation, constraint = the trigger name.
-CREATE FUNCTION enforce_same_deployment() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-    parent_table text   := TG_ARGV[0];
-    fk_column    text   := TG_ARGV[1];
-    columns      text[] := ARRAY['deployment_id'] || TG_ARGV[2:];
-    condition    text;
-    matches      boolean;
-    fk_value     text;
-BEGIN
-    SELECT string_agg(format('p.%1$I IS NOT DISTINCT FROM ($1).%1$I', c), ' AND ')
-      INTO condition
-      FROM unnest(columns) AS c;
-    EXECUTE format('SELECT %s FROM %I p WHERE p.id = ($1).%I', condition, parent_table, fk_column)
-       INTO matches
-      USING NEW;
-    IF matches IS FALSE THEN
-        EXECUTE format('SELECT ($1).%I::text', fk_column) INTO fk_value USING NEW;
-        RAISE EXCEPTION '%.% = % belongs to another deployment (or parent) than the % row',
-                        TG_TABLE_NAME, fk_column, fk_value, TG_TABLE_NAME
-              USING ERRCODE = 'check_violation',
-                    CONSTRAINT = TG_NAME,
-                    TABLE = TG_TABLE_NAME,
-                    DETAIL = format('columns that must match %s: %s', parent_table, array_to_string(columns, ', '));
     END IF;
     RETURN NEW;
 END;
@@ -247,12 +215,6 @@ CREATE TABLE structure_orientation_system (
     CONSTRAINT structure_orientation_system_pair_key UNIQUE (structure_id, orientation_system_id)
 );
 CREATE INDEX structure_orientation_system_orientation_system_idx ON structure_orientation_system (orientation_system_id);
-CREATE TRIGGER structure_orientation_system_structure_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, structure_id ON structure_orientation_system
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('structure', 'structure_id');
-CREATE TRIGGER structure_orientation_system_orientation_system_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, orientation_system_id ON structure_orientation_system
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('orientation_system', 'orientation_system_id');
 
 -- ---------------------------------------------------------------------------------------------
 -- Profiles (one per role) and accounts
@@ -337,9 +299,6 @@ CREATE INDEX professional_email_idx ON professional (lower(email));
 CREATE INDEX professional_structure_idx ON professional (structure_id);
 CREATE TRIGGER professional_set_updated_at BEFORE UPDATE ON professional
     FOR EACH ROW EXECUTE FUNCTION set_updated_at();
-CREATE TRIGGER professional_structure_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, structure_id ON professional
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('structure', 'structure_id');
 
 -- The dispositifs a professional can be referent for.
 CREATE TABLE professional_orientation_system (
@@ -351,12 +310,6 @@ CREATE TABLE professional_orientation_system (
     CONSTRAINT professional_orientation_system_pair_key UNIQUE (professional_id, orientation_system_id)
 );
 CREATE INDEX professional_orientation_system_orientation_system_idx ON professional_orientation_system (orientation_system_id);
-CREATE TRIGGER professional_orientation_system_professional_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, professional_id ON professional_orientation_system
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('professional', 'professional_id');
-CREATE TRIGGER professional_orientation_system_orientation_system_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, orientation_system_id ON professional_orientation_system
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('orientation_system', 'orientation_system_id');
 
 -- Structures administered by an admin_structure; removal is soft (deleted_at).
 CREATE TABLE admin_structure_structure (
@@ -370,12 +323,6 @@ CREATE TABLE admin_structure_structure (
 CREATE UNIQUE INDEX admin_structure_structure_active_pair_key
     ON admin_structure_structure (admin_structure_id, structure_id) WHERE deleted_at IS NULL;
 CREATE INDEX admin_structure_structure_structure_idx ON admin_structure_structure (structure_id);
-CREATE TRIGGER admin_structure_structure_admin_structure_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, admin_structure_id ON admin_structure_structure
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('admin_structure', 'admin_structure_id');
-CREATE TRIGGER admin_structure_structure_structure_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, structure_id ON admin_structure_structure
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('structure', 'structure_id');
 
 -- ---------------------------------------------------------------------------------------------
 -- Beneficiary
@@ -492,21 +439,6 @@ CREATE TABLE account (
 CREATE INDEX account_deployment_idx ON account (deployment_id, role);
 CREATE TRIGGER account_set_updated_at BEFORE UPDATE ON account
     FOR EACH ROW EXECUTE FUNCTION set_updated_at();
-CREATE TRIGGER account_manager_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, manager_id ON account
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('manager', 'manager_id');
-CREATE TRIGGER account_admin_structure_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, admin_structure_id ON account
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('admin_structure', 'admin_structure_id');
-CREATE TRIGGER account_orientation_manager_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, orientation_manager_id ON account
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('orientation_manager', 'orientation_manager_id');
-CREATE TRIGGER account_professional_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, professional_id ON account
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('professional', 'professional_id');
-CREATE TRIGGER account_beneficiary_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, beneficiary_id ON account
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('beneficiary', 'beneficiary_id');
 
 -- ---------------------------------------------------------------------------------------------
 -- Notebook (carnet de bord), 1-1 with the beneficiary
@@ -540,12 +472,6 @@ CREATE INDEX notebook_deployment_idx ON notebook (deployment_id, created_at);
 CREATE INDEX notebook_orientation_system_idx ON notebook (orientation_system_id);
 CREATE TRIGGER notebook_set_updated_at BEFORE UPDATE ON notebook
     FOR EACH ROW EXECUTE FUNCTION set_updated_at();
-CREATE TRIGGER notebook_beneficiary_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, beneficiary_id ON notebook
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('beneficiary', 'beneficiary_id');
-CREATE TRIGGER notebook_orientation_system_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, orientation_system_id ON notebook
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('orientation_system', 'orientation_system_id');
 
 -- "Rattachement" of a beneficiary to a structure; history kept as 'outdated' rows.
 CREATE TABLE beneficiary_structure (
@@ -563,12 +489,6 @@ CREATE INDEX beneficiary_structure_beneficiary_idx ON beneficiary_structure (ben
 CREATE INDEX beneficiary_structure_structure_idx ON beneficiary_structure (structure_id, status);
 CREATE TRIGGER beneficiary_structure_set_updated_at BEFORE UPDATE ON beneficiary_structure
     FOR EACH ROW EXECUTE FUNCTION set_updated_at();
-CREATE TRIGGER beneficiary_structure_beneficiary_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, beneficiary_id ON beneficiary_structure
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('beneficiary', 'beneficiary_id');
-CREATE TRIGGER beneficiary_structure_structure_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, structure_id ON beneficiary_structure
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('structure', 'structure_id');
 
 -- The "groupe de suivi". History is kept by deactivating rows (active = false), never deleting.
 -- At most one active row per (notebook, account) and one active referent per notebook.
@@ -592,12 +512,6 @@ CREATE UNIQUE INDEX notebook_member_active_referent_key
 CREATE INDEX notebook_member_notebook_idx ON notebook_member (notebook_id);
 CREATE INDEX notebook_member_account_idx ON notebook_member (account_id, active);
 CREATE INDEX notebook_member_deployment_idx ON notebook_member (deployment_id);
-CREATE TRIGGER notebook_member_notebook_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, notebook_id ON notebook_member
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('notebook', 'notebook_id');
-CREATE TRIGGER notebook_member_account_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, account_id ON notebook_member
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('account', 'account_id');
 
 -- Axe de travail.
 CREATE TABLE notebook_focus (
@@ -612,9 +526,6 @@ CREATE TABLE notebook_focus (
 CREATE INDEX notebook_focus_notebook_idx ON notebook_focus (notebook_id);
 CREATE TRIGGER notebook_focus_set_updated_at BEFORE UPDATE ON notebook_focus
     FOR EACH ROW EXECUTE FUNCTION set_updated_at();
-CREATE TRIGGER notebook_focus_notebook_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, notebook_id ON notebook_focus
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('notebook', 'notebook_id');
 
 -- Objectif. notebook_id is denormalised from the focus (checked by trigger).
 -- linked_to: the contract the target is linked to.
@@ -635,9 +546,6 @@ CREATE INDEX notebook_target_notebook_idx ON notebook_target (notebook_id);
 CREATE INDEX notebook_target_focus_idx ON notebook_target (focus_id);
 CREATE TRIGGER notebook_target_set_updated_at BEFORE UPDATE ON notebook_target
     FOR EACH ROW EXECUTE FUNCTION set_updated_at();
-CREATE TRIGGER notebook_target_focus_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, notebook_id, focus_id ON notebook_target
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('notebook_focus', 'focus_id', 'notebook_id');
 
 -- Action of a target. notebook_id is denormalised from the target (checked by trigger).
 CREATE TABLE notebook_action (
@@ -656,9 +564,6 @@ CREATE INDEX notebook_action_notebook_idx ON notebook_action (notebook_id);
 CREATE INDEX notebook_action_target_idx ON notebook_action (target_id);
 CREATE TRIGGER notebook_action_set_updated_at BEFORE UPDATE ON notebook_action
     FOR EACH ROW EXECUTE FUNCTION set_updated_at();
-CREATE TRIGGER notebook_action_target_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, notebook_id, target_id ON notebook_action
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('notebook_target', 'target_id', 'notebook_id');
 
 -- Appointment with one member of the group (account_id = the member met). Soft delete.
 CREATE TABLE notebook_appointment (
@@ -677,12 +582,6 @@ CREATE INDEX notebook_appointment_notebook_idx ON notebook_appointment (notebook
 CREATE INDEX notebook_appointment_account_idx ON notebook_appointment (account_id);
 CREATE TRIGGER notebook_appointment_set_updated_at BEFORE UPDATE ON notebook_appointment
     FOR EACH ROW EXECUTE FUNCTION set_updated_at();
-CREATE TRIGGER notebook_appointment_notebook_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, notebook_id ON notebook_appointment
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('notebook', 'notebook_id');
-CREATE TRIGGER notebook_appointment_account_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, account_id ON notebook_appointment
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('account', 'account_id');
 
 -- Socio-professional diagnostic: current situations are the rows with deleted_at IS NULL.
 CREATE TABLE notebook_situation (
@@ -698,9 +597,6 @@ CREATE TABLE notebook_situation (
 CREATE UNIQUE INDEX notebook_situation_current_key
     ON notebook_situation (notebook_id, situation_id) WHERE deleted_at IS NULL;
 CREATE INDEX notebook_situation_notebook_idx ON notebook_situation (notebook_id);
-CREATE TRIGGER notebook_situation_notebook_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, notebook_id ON notebook_situation
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('notebook', 'notebook_id');
 
 -- Projet professionnel. rome_code_id NULL = "projet en construction" (at most one per notebook).
 -- hourly_rate_cents: wished hourly rate in euro cents.
@@ -721,9 +617,6 @@ CREATE UNIQUE INDEX professional_project_notebook_rome_key
     ON professional_project (notebook_id, coalesce(rome_code_id, '00000000-0000-0000-0000-000000000000'::uuid));
 CREATE TRIGGER professional_project_set_updated_at BEFORE UPDATE ON professional_project
     FOR EACH ROW EXECUTE FUNCTION set_updated_at();
-CREATE TRIGGER professional_project_notebook_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, notebook_id ON professional_project
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('notebook', 'notebook_id');
 
 -- ---------------------------------------------------------------------------------------------
 -- Orientation workflow
@@ -754,15 +647,6 @@ CREATE INDEX orientation_request_notebook_idx ON orientation_request (notebook_i
 CREATE INDEX orientation_request_deployment_open_idx ON orientation_request (deployment_id, created_at) WHERE decided_at IS NULL;
 CREATE TRIGGER orientation_request_set_updated_at BEFORE UPDATE ON orientation_request
     FOR EACH ROW EXECUTE FUNCTION set_updated_at();
-CREATE TRIGGER orientation_request_notebook_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, notebook_id, beneficiary_id ON orientation_request
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('notebook', 'notebook_id', 'beneficiary_id');
-CREATE TRIGGER orientation_request_requested_system_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, requested_orientation_system_id ON orientation_request
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('orientation_system', 'requested_orientation_system_id');
-CREATE TRIGGER orientation_request_decided_system_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, decided_orientation_system_id ON orientation_request
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('orientation_system', 'decided_orientation_system_id');
 
 -- History of (re)orientations: what the notebook was oriented to, and from.
 CREATE TABLE orientation_decision (
@@ -782,18 +666,6 @@ CREATE TABLE orientation_decision (
 );
 CREATE INDEX orientation_decision_notebook_idx ON orientation_decision (notebook_id, decided_at);
 CREATE INDEX orientation_decision_request_idx ON orientation_decision (orientation_request_id) WHERE orientation_request_id IS NOT NULL;
-CREATE TRIGGER orientation_decision_notebook_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, notebook_id ON orientation_decision
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('notebook', 'notebook_id');
-CREATE TRIGGER orientation_decision_request_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, notebook_id, orientation_request_id ON orientation_decision
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('orientation_request', 'orientation_request_id', 'notebook_id');
-CREATE TRIGGER orientation_decision_orientation_system_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, orientation_system_id ON orientation_decision
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('orientation_system', 'orientation_system_id');
-CREATE TRIGGER orientation_decision_structure_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, structure_id ON orientation_decision
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('structure', 'structure_id');
 
 -- ---------------------------------------------------------------------------------------------
 -- Timeline, creation audit, raw external payloads
@@ -813,9 +685,6 @@ CREATE TABLE notebook_event (
 );
 CREATE INDEX notebook_event_notebook_date_idx ON notebook_event (notebook_id, event_date);
 CREATE INDEX notebook_event_deployment_created_idx ON notebook_event (deployment_id, created_at);
-CREATE TRIGGER notebook_event_notebook_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, notebook_id ON notebook_event
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('notebook', 'notebook_id');
 
 -- How (and by whom) a notebook was created.
 CREATE TABLE notebook_creation (
@@ -828,9 +697,6 @@ CREATE TABLE notebook_creation (
     CONSTRAINT notebook_creation_notebook_id_key UNIQUE (notebook_id)
 );
 CREATE INDEX notebook_creation_deployment_idx ON notebook_creation (deployment_id, source);
-CREATE TRIGGER notebook_creation_notebook_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, notebook_id ON notebook_creation
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('notebook', 'notebook_id');
 
 -- Versioned raw payloads received from a source (CAF/MSA foyer, FT dossier...), per source record.
 -- content_hash: hex sha256 of the payload; version: 1, 2, ... per (source, deployment, record).
@@ -852,9 +718,57 @@ CREATE TABLE external_data (
 CREATE INDEX external_data_deployment_idx ON external_data (deployment_id, received_at);
 CREATE INDEX external_data_beneficiary_idx ON external_data (beneficiary_id, source, version) WHERE beneficiary_id IS NOT NULL;
 CREATE INDEX external_data_professional_idx ON external_data (professional_id) WHERE professional_id IS NOT NULL;
-CREATE TRIGGER external_data_beneficiary_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, beneficiary_id ON external_data
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('beneficiary', 'beneficiary_id');
-CREATE TRIGGER external_data_professional_tenant
-    BEFORE INSERT OR UPDATE OF deployment_id, professional_id ON external_data
-    FOR EACH ROW EXECUTE FUNCTION enforce_same_deployment('professional', 'professional_id');
+
+-- Tenant consistency: a row and every parent it points to belong to the same deployment.
+-- Enforced by composite foreign keys on (parent id, deployment_id) — checked by PostgreSQL's
+-- own referential integrity at the cost of one index probe, and they also forbid moving a
+-- parent to another deployment while children point to it.
+ALTER TABLE structure ADD CONSTRAINT structure_tenant_key UNIQUE (id, deployment_id);
+ALTER TABLE orientation_system ADD CONSTRAINT orientation_system_tenant_key UNIQUE (id, deployment_id);
+ALTER TABLE professional ADD CONSTRAINT professional_tenant_key UNIQUE (id, deployment_id);
+ALTER TABLE admin_structure ADD CONSTRAINT admin_structure_tenant_key UNIQUE (id, deployment_id);
+ALTER TABLE manager ADD CONSTRAINT manager_tenant_key UNIQUE (id, deployment_id);
+ALTER TABLE orientation_manager ADD CONSTRAINT orientation_manager_tenant_key UNIQUE (id, deployment_id);
+ALTER TABLE beneficiary ADD CONSTRAINT beneficiary_tenant_key UNIQUE (id, deployment_id);
+ALTER TABLE notebook ADD CONSTRAINT notebook_tenant_key UNIQUE (id, deployment_id);
+ALTER TABLE account ADD CONSTRAINT account_tenant_key UNIQUE (id, deployment_id);
+ALTER TABLE notebook_focus ADD CONSTRAINT notebook_focus_tenant_notebook_id_key UNIQUE (id, deployment_id, notebook_id);
+ALTER TABLE notebook_target ADD CONSTRAINT notebook_target_tenant_notebook_id_key UNIQUE (id, deployment_id, notebook_id);
+ALTER TABLE notebook ADD CONSTRAINT notebook_tenant_beneficiary_id_key UNIQUE (id, deployment_id, beneficiary_id);
+ALTER TABLE orientation_request ADD CONSTRAINT orientation_request_tenant_notebook_id_key UNIQUE (id, deployment_id, notebook_id);
+ALTER TABLE structure_orientation_system ADD CONSTRAINT structure_orientation_system_structure_tenant_fkey FOREIGN KEY (structure_id, deployment_id) REFERENCES structure (id, deployment_id);
+ALTER TABLE structure_orientation_system ADD CONSTRAINT structure_orientation_system_orientation_system_tenant_fkey FOREIGN KEY (orientation_system_id, deployment_id) REFERENCES orientation_system (id, deployment_id);
+ALTER TABLE professional ADD CONSTRAINT professional_structure_tenant_fkey FOREIGN KEY (structure_id, deployment_id) REFERENCES structure (id, deployment_id);
+ALTER TABLE professional_orientation_system ADD CONSTRAINT professional_orientation_system_professional_tenant_fkey FOREIGN KEY (professional_id, deployment_id) REFERENCES professional (id, deployment_id);
+ALTER TABLE professional_orientation_system ADD CONSTRAINT professional_orientation_system_orientation_system_tenant_fkey FOREIGN KEY (orientation_system_id, deployment_id) REFERENCES orientation_system (id, deployment_id);
+ALTER TABLE admin_structure_structure ADD CONSTRAINT admin_structure_structure_admin_structure_tenant_fkey FOREIGN KEY (admin_structure_id, deployment_id) REFERENCES admin_structure (id, deployment_id);
+ALTER TABLE admin_structure_structure ADD CONSTRAINT admin_structure_structure_structure_tenant_fkey FOREIGN KEY (structure_id, deployment_id) REFERENCES structure (id, deployment_id);
+ALTER TABLE account ADD CONSTRAINT account_manager_tenant_fkey FOREIGN KEY (manager_id, deployment_id) REFERENCES manager (id, deployment_id);
+ALTER TABLE account ADD CONSTRAINT account_admin_structure_tenant_fkey FOREIGN KEY (admin_structure_id, deployment_id) REFERENCES admin_structure (id, deployment_id);
+ALTER TABLE account ADD CONSTRAINT account_orientation_manager_tenant_fkey FOREIGN KEY (orientation_manager_id, deployment_id) REFERENCES orientation_manager (id, deployment_id);
+ALTER TABLE account ADD CONSTRAINT account_professional_tenant_fkey FOREIGN KEY (professional_id, deployment_id) REFERENCES professional (id, deployment_id);
+ALTER TABLE account ADD CONSTRAINT account_beneficiary_tenant_fkey FOREIGN KEY (beneficiary_id, deployment_id) REFERENCES beneficiary (id, deployment_id);
+ALTER TABLE notebook ADD CONSTRAINT notebook_beneficiary_tenant_fkey FOREIGN KEY (beneficiary_id, deployment_id) REFERENCES beneficiary (id, deployment_id);
+ALTER TABLE notebook ADD CONSTRAINT notebook_orientation_system_tenant_fkey FOREIGN KEY (orientation_system_id, deployment_id) REFERENCES orientation_system (id, deployment_id);
+ALTER TABLE beneficiary_structure ADD CONSTRAINT beneficiary_structure_beneficiary_tenant_fkey FOREIGN KEY (beneficiary_id, deployment_id) REFERENCES beneficiary (id, deployment_id);
+ALTER TABLE beneficiary_structure ADD CONSTRAINT beneficiary_structure_structure_tenant_fkey FOREIGN KEY (structure_id, deployment_id) REFERENCES structure (id, deployment_id);
+ALTER TABLE notebook_member ADD CONSTRAINT notebook_member_notebook_tenant_fkey FOREIGN KEY (notebook_id, deployment_id) REFERENCES notebook (id, deployment_id);
+ALTER TABLE notebook_member ADD CONSTRAINT notebook_member_account_tenant_fkey FOREIGN KEY (account_id, deployment_id) REFERENCES account (id, deployment_id);
+ALTER TABLE notebook_focus ADD CONSTRAINT notebook_focus_notebook_tenant_fkey FOREIGN KEY (notebook_id, deployment_id) REFERENCES notebook (id, deployment_id);
+ALTER TABLE notebook_target ADD CONSTRAINT notebook_target_focus_tenant_fkey FOREIGN KEY (focus_id, deployment_id, notebook_id) REFERENCES notebook_focus (id, deployment_id, notebook_id);
+ALTER TABLE notebook_action ADD CONSTRAINT notebook_action_target_tenant_fkey FOREIGN KEY (target_id, deployment_id, notebook_id) REFERENCES notebook_target (id, deployment_id, notebook_id);
+ALTER TABLE notebook_appointment ADD CONSTRAINT notebook_appointment_notebook_tenant_fkey FOREIGN KEY (notebook_id, deployment_id) REFERENCES notebook (id, deployment_id);
+ALTER TABLE notebook_appointment ADD CONSTRAINT notebook_appointment_account_tenant_fkey FOREIGN KEY (account_id, deployment_id) REFERENCES account (id, deployment_id);
+ALTER TABLE notebook_situation ADD CONSTRAINT notebook_situation_notebook_tenant_fkey FOREIGN KEY (notebook_id, deployment_id) REFERENCES notebook (id, deployment_id);
+ALTER TABLE professional_project ADD CONSTRAINT professional_project_notebook_tenant_fkey FOREIGN KEY (notebook_id, deployment_id) REFERENCES notebook (id, deployment_id);
+ALTER TABLE orientation_request ADD CONSTRAINT orientation_request_notebook_tenant_fkey FOREIGN KEY (notebook_id, deployment_id, beneficiary_id) REFERENCES notebook (id, deployment_id, beneficiary_id);
+ALTER TABLE orientation_request ADD CONSTRAINT orientation_request_requested_system_tenant_fkey FOREIGN KEY (requested_orientation_system_id, deployment_id) REFERENCES orientation_system (id, deployment_id);
+ALTER TABLE orientation_request ADD CONSTRAINT orientation_request_decided_system_tenant_fkey FOREIGN KEY (decided_orientation_system_id, deployment_id) REFERENCES orientation_system (id, deployment_id);
+ALTER TABLE orientation_decision ADD CONSTRAINT orientation_decision_notebook_tenant_fkey FOREIGN KEY (notebook_id, deployment_id) REFERENCES notebook (id, deployment_id);
+ALTER TABLE orientation_decision ADD CONSTRAINT orientation_decision_request_tenant_fkey FOREIGN KEY (orientation_request_id, deployment_id, notebook_id) REFERENCES orientation_request (id, deployment_id, notebook_id);
+ALTER TABLE orientation_decision ADD CONSTRAINT orientation_decision_orientation_system_tenant_fkey FOREIGN KEY (orientation_system_id, deployment_id) REFERENCES orientation_system (id, deployment_id);
+ALTER TABLE orientation_decision ADD CONSTRAINT orientation_decision_structure_tenant_fkey FOREIGN KEY (structure_id, deployment_id) REFERENCES structure (id, deployment_id);
+ALTER TABLE notebook_event ADD CONSTRAINT notebook_event_notebook_tenant_fkey FOREIGN KEY (notebook_id, deployment_id) REFERENCES notebook (id, deployment_id);
+ALTER TABLE notebook_creation ADD CONSTRAINT notebook_creation_notebook_tenant_fkey FOREIGN KEY (notebook_id, deployment_id) REFERENCES notebook (id, deployment_id);
+ALTER TABLE external_data ADD CONSTRAINT external_data_beneficiary_tenant_fkey FOREIGN KEY (beneficiary_id, deployment_id) REFERENCES beneficiary (id, deployment_id);
+ALTER TABLE external_data ADD CONSTRAINT external_data_professional_tenant_fkey FOREIGN KEY (professional_id, deployment_id) REFERENCES professional (id, deployment_id);

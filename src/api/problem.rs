@@ -160,7 +160,10 @@ mod tests {
 
     #[test]
     fn codes_are_snake_case_strings() {
-        assert_eq!(code_name(ErrorCode::DatabaseUnavailable), "database_unavailable");
+        assert_eq!(
+            code_name(ErrorCode::DatabaseUnavailable),
+            "database_unavailable"
+        );
     }
 
     #[test]

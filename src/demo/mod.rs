@@ -85,7 +85,11 @@ pub fn load(pool: &DbPool, beneficiaries: u32) -> Result<DemoSummary, DemoError>
     };
     let first_share = beneficiaries / 2;
     for (position, territory) in TERRITORIES.iter().enumerate() {
-        let wanted = if position == 0 { first_share } else { beneficiaries - first_share };
+        let wanted = if position == 0 {
+            first_share
+        } else {
+            beneficiaries - first_share
+        };
         let staff = staff::staff(territory);
         let created = conn.transaction::<_, DemoError, _>(|conn| {
             let exists: bool = diesel::select(diesel::dsl::exists(
@@ -122,7 +126,11 @@ pub fn load(pool: &DbPool, beneficiaries: u32) -> Result<DemoSummary, DemoError>
             })?;
             summary.rows_written += rows as u64;
             summary.beneficiaries_created += chunk.len() as u64;
-            tracing::debug!(deployment = territory.label, written = summary.beneficiaries_created, "demo beneficiaries written");
+            tracing::debug!(
+                deployment = territory.label,
+                written = summary.beneficiaries_created,
+                "demo beneficiaries written"
+            );
         }
         summary.beneficiaries_total += (existing.len() + missing.len()) as u64;
     }

@@ -84,7 +84,14 @@ mod tests {
     #[test]
     fn null_is_an_empty_unquoted_field_and_text_is_quoted_when_needed() {
         let mut rows = Rows::default();
-        rows.push(vec![f("a,b"), Field::Null, f("say \"hi\""), opt(Some(3)), opt(None::<u8>)]).unwrap();
+        rows.push(vec![
+            f("a,b"),
+            Field::Null,
+            f("say \"hi\""),
+            opt(Some(3)),
+            opt(None::<u8>),
+        ])
+        .unwrap();
         assert_eq!(rows.len(), 1);
         let text = String::from_utf8(rows.take().unwrap()).unwrap();
         assert_eq!(text, "\"a,b\",,\"say \"\"hi\"\"\",3,\n");

@@ -26,7 +26,11 @@ pub struct Staff {
     pub orientation_manager_account: Uuid,
 }
 
-const ORIENTATION_SYSTEMS: [(&str, &str); 3] = [("Pro", "pro"), ("Socio-pro", "sociopro"), ("Social", "social")];
+const ORIENTATION_SYSTEMS: [(&str, &str); 3] = [
+    ("Pro", "pro"),
+    ("Socio-pro", "sociopro"),
+    ("Social", "social"),
+];
 
 /// Email local part from a name: lower case, no accents, no spaces.
 fn email_part(name: &str) -> String {
@@ -47,7 +51,11 @@ fn email_part(name: &str) -> String {
 
 /// Email address of a person of the demo.
 pub fn email(firstname: &str, lastname: &str, domain: &str) -> String {
-    format!("{}.{}@{domain}", email_part(firstname), email_part(lastname))
+    format!(
+        "{}.{}@{domain}",
+        email_part(firstname),
+        email_part(lastname)
+    )
 }
 
 /// The staff's ids, computed without the database.
@@ -72,7 +80,14 @@ pub fn staff(territory: &Territory) -> Staff {
     }
 }
 
-fn account(rows: &mut Rows, id: Uuid, role: &str, deployment: Uuid, profile_column: usize, profile: Uuid) -> Result<(), csv::Error> {
+fn account(
+    rows: &mut Rows,
+    id: Uuid,
+    role: &str,
+    deployment: Uuid,
+    profile_column: usize,
+    profile: Uuid,
+) -> Result<(), csv::Error> {
     // Columns: id, role, deployment_id, manager_id, admin_structure_id, orientation_manager_id, professional_id, confirmed
     let mut profiles = vec![Field::Null, Field::Null, Field::Null, Field::Null];
     profiles[profile_column] = f(profile);
@@ -94,7 +109,12 @@ pub fn write(territory: &Territory, staff: &Staff, tables: &mut Tables) -> Resul
         f(r#"{"demo": true}"#),
     ])?;
     for (i, (name, kind)) in ORIENTATION_SYSTEMS.iter().enumerate() {
-        tables.orientation_system.push(vec![f(staff.orientation_systems[i]), f(deployment), f(name), f(kind)])?;
+        tables.orientation_system.push(vec![
+            f(staff.orientation_systems[i]),
+            f(deployment),
+            f(name),
+            f(kind),
+        ])?;
     }
     for (s, (name, description)) in territory.structures.iter().enumerate() {
         let (postal_code, city) = territory.towns[s % territory.towns.len()];
@@ -112,7 +132,9 @@ pub fn write(territory: &Territory, staff: &Staff, tables: &mut Tables) -> Resul
         ])?;
         for (i, system) in staff.orientation_systems.iter().enumerate() {
             tables.structure_orientation_system.push(vec![
-                f(demo_id(&format!("{code}/structure/{s}/orientation_system/{i}"))),
+                f(demo_id(&format!(
+                    "{code}/structure/{s}/orientation_system/{i}"
+                ))),
                 f(deployment),
                 f(structure),
                 f(system),
@@ -120,7 +142,7 @@ pub fn write(territory: &Territory, staff: &Staff, tables: &mut Tables) -> Resul
         }
         for p in 0..PROFESSIONALS_PER_STRUCTURE {
             let n = s * PROFESSIONALS_PER_STRUCTURE + p;
-            let firstname = if n % 2 == 0 {
+            let firstname = if n.is_multiple_of(2) {
                 FEMALE_FIRST_NAMES[(n * 7) % FEMALE_FIRST_NAMES.len()]
             } else {
                 MALE_FIRST_NAMES[(n * 5) % MALE_FIRST_NAMES.len()]
@@ -137,10 +159,19 @@ pub fn write(territory: &Territory, staff: &Staff, tables: &mut Tables) -> Resul
                 f(POSITIONS[n % POSITIONS.len()]),
                 f(format!("06 12 34 {:02} {:02}", s, p)),
             ])?;
-            account(&mut tables.account, staff.professional_accounts[s][p], "professional", deployment, 3, professional)?;
+            account(
+                &mut tables.account,
+                staff.professional_accounts[s][p],
+                "professional",
+                deployment,
+                3,
+                professional,
+            )?;
             for (i, system) in staff.orientation_systems.iter().enumerate() {
                 tables.professional_orientation_system.push(vec![
-                    f(demo_id(&format!("{code}/professional/{s}/{p}/orientation_system/{i}"))),
+                    f(demo_id(&format!(
+                        "{code}/professional/{s}/{p}/orientation_system/{i}"
+                    ))),
                     f(deployment),
                     f(professional),
                     f(system),
@@ -149,8 +180,21 @@ pub fn write(territory: &Territory, staff: &Staff, tables: &mut Tables) -> Resul
         }
     }
     let manager = demo_id(&format!("{code}/manager"));
-    tables.manager.push(vec![f(manager), f(deployment), f(format!("manager@{domain}")), f("Claire"), f("Gestionnaire")])?;
-    account(&mut tables.account, demo_id(&format!("{code}/manager/account")), "manager", deployment, 0, manager)?;
+    tables.manager.push(vec![
+        f(manager),
+        f(deployment),
+        f(format!("manager@{domain}")),
+        f("Claire"),
+        f("Gestionnaire"),
+    ])?;
+    account(
+        &mut tables.account,
+        demo_id(&format!("{code}/manager/account")),
+        "manager",
+        deployment,
+        0,
+        manager,
+    )?;
     let orientation_manager = demo_id(&format!("{code}/orientation_manager"));
     tables.orientation_manager.push(vec![
         f(orientation_manager),
@@ -160,7 +204,14 @@ pub fn write(territory: &Territory, staff: &Staff, tables: &mut Tables) -> Resul
         f("Diaby"),
         opt(Some("01 23 45 67 89")),
     ])?;
-    account(&mut tables.account, staff.orientation_manager_account, "orientation_manager", deployment, 2, orientation_manager)?;
+    account(
+        &mut tables.account,
+        staff.orientation_manager_account,
+        "orientation_manager",
+        deployment,
+        2,
+        orientation_manager,
+    )?;
     let admin = demo_id(&format!("{code}/admin_structure"));
     tables.admin_structure.push(vec![
         f(admin),
@@ -170,7 +221,14 @@ pub fn write(territory: &Territory, staff: &Staff, tables: &mut Tables) -> Resul
         f("Célaire"),
         f("Responsable de structure"),
     ])?;
-    account(&mut tables.account, demo_id(&format!("{code}/admin_structure/account")), "admin_structure", deployment, 1, admin)?;
+    account(
+        &mut tables.account,
+        demo_id(&format!("{code}/admin_structure/account")),
+        "admin_structure",
+        deployment,
+        1,
+        admin,
+    )?;
     for s in 0..2 {
         tables.admin_structure_structure.push(vec![
             f(demo_id(&format!("{code}/admin_structure/structure/{s}"))),
@@ -188,7 +246,10 @@ mod tests {
 
     #[test]
     fn emails_have_no_accents_nor_spaces() {
-        assert_eq!(email("Émilie", "Le Gall", "x.example"), "emilie.legall@x.example");
+        assert_eq!(
+            email("Émilie", "Le Gall", "x.example"),
+            "emilie.legall@x.example"
+        );
         assert_eq!(email("Zoé", "N'Diaye", "x.example"), "zoe.ndiaye@x.example");
     }
 }

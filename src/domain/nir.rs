@@ -29,7 +29,11 @@ pub struct Nir(String);
 impl Nir {
     /// Parses 13 characters, or 15 with a control key that must match; spaces are ignored.
     pub fn parse(text: &str) -> Result<Self, NirError> {
-        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+        let compact: String = text
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_uppercase();
         let length = compact.chars().count();
         if length != 13 && length != 15 {
             return Err(NirError::Length(length));
@@ -39,7 +43,9 @@ impl Nir {
         }
         let body = &compact[..13];
         let corsica = matches!(&body[5..7], "2A" | "2B");
-        let valid = body.char_indices().all(|(i, c)| c.is_ascii_digit() || (corsica && i == 6 && (c == 'A' || c == 'B')));
+        let valid = body
+            .char_indices()
+            .all(|(i, c)| c.is_ascii_digit() || (corsica && i == 6 && (c == 'A' || c == 'B')));
         if !valid {
             return Err(NirError::Character);
         }
@@ -96,7 +102,10 @@ mod tests {
 
     #[test]
     fn a_wrong_key_is_rejected() {
-        assert_eq!(Nir::parse("184127645108947"), Err(NirError::Key { expected: 46 }));
+        assert_eq!(
+            Nir::parse("184127645108947"),
+            Err(NirError::Key { expected: 46 })
+        );
     }
 
     #[test]

@@ -30,7 +30,10 @@ pub fn storage(database: &Database) -> PostgresStorage<PruneFinishedJobs> {
 }
 
 /// Runs one prune; answers how many jobs were deleted.
-pub fn prune(pool: &DbPool, job: &PruneFinishedJobs) -> Result<usize, crate::postgres::DatabaseError> {
+pub fn prune(
+    pool: &DbPool,
+    job: &PruneFinishedJobs,
+) -> Result<usize, crate::postgres::DatabaseError> {
     let mut conn = pool
         .get()
         .map_err(|e| crate::postgres::DatabaseError::Connect(e.to_string()))?;

@@ -13,7 +13,10 @@ use crate::cli::WorkerOptions;
 use crate::postgres::{Database, DbPool};
 
 /// Builds the monitor running every worker of this process.
-pub fn monitor(database: &Database, options: &WorkerOptions) -> Result<Monitor, cron::error::Error> {
+pub fn monitor(
+    database: &Database,
+    options: &WorkerOptions,
+) -> Result<Monitor, cron::error::Error> {
     let instance = uuid::Uuid::now_v7().simple().to_string();
     let monitor = Monitor::new().shutdown_timeout(Duration::from_secs(options.shutdown_grace_secs));
     housekeeping::register(monitor, database, options, &instance)

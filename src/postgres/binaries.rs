@@ -57,17 +57,19 @@ pub fn locate_in(
 ) -> Result<PostgresBinaries, EmbeddedError> {
     if let Some(dir) = explicit {
         return if has_server_programs(dir) {
-            Ok(PostgresBinaries { dir: dir.to_owned() })
+            Ok(PostgresBinaries {
+                dir: dir.to_owned(),
+            })
         } else {
             Err(EmbeddedError::BinariesNotFound {
                 looked_in: format!("{} (CDB_POSTGRES_BIN_DIR)", dir.display()),
             })
         };
     }
-    if let Some(path_var) = path_var {
-        if let Some(dir) = std::env::split_paths(&path_var).find(|dir| has_server_programs(dir)) {
-            return Ok(PostgresBinaries { dir });
-        }
+    if let Some(dir) = path_var
+        .and_then(|path_var| std::env::split_paths(&path_var).find(|dir| has_server_programs(dir)))
+    {
+        return Ok(PostgresBinaries { dir });
     }
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir(versions_root)
         .into_iter()
@@ -105,9 +107,12 @@ mod tests {
         let on_path = tmp.path().join("path-bin");
         fake_bin(&on_path);
         fake_bin(&tmp.path().join("root/16/bin"));
-        let found =
-            locate_in(None, Some(on_path.clone().into_os_string()), &tmp.path().join("root"))
-                .unwrap();
+        let found = locate_in(
+            None,
+            Some(on_path.clone().into_os_string()),
+            &tmp.path().join("root"),
+        )
+        .unwrap();
         assert_eq!(found.dir(), on_path);
     }
 

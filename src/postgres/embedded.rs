@@ -90,7 +90,10 @@ impl EmbeddedCluster {
         let run_as = RunAs::detect()?;
         let data_dir = &config.data_dir;
         if let Some(running) = RunningPostmaster::read(data_dir)? {
-            tracing::info!(pid = running.pid, "attaching to the embedded PostgreSQL already running");
+            tracing::info!(
+                pid = running.pid,
+                "attaching to the embedded PostgreSQL already running"
+            );
             return Ok(Self {
                 data_dir: data_dir.clone(),
                 socket_dir: running.socket_dir,
@@ -126,7 +129,8 @@ impl EmbeddedCluster {
             self.port
         );
         if !durable {
-            server_options.push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
+            server_options
+                .push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
         }
         let log = self.data_dir.join("server.log");
         let mut command = self.run_as.command(&self.binaries.pg_ctl());
@@ -143,7 +147,16 @@ impl EmbeddedCluster {
         let output = run(command, "pg_ctl start")?;
         if !output.status.success() {
             let log_tail = fs::read_to_string(&log)
-                .map(|text| text.lines().rev().take(15).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n"))
+                .map(|text| {
+                    text.lines()
+                        .rev()
+                        .take(15)
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .rev()
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })
                 .unwrap_or_default();
             return Err(EmbeddedError::Command {
                 what: "pg_ctl start".into(),
@@ -218,19 +231,35 @@ impl Drop for EmbeddedCluster {
     }
 }
 
-fn initialise(binaries: &PostgresBinaries, run_as: RunAs, data_dir: &Path) -> Result<(), EmbeddedError> {
-    if data_dir.exists() && fs::read_dir(data_dir).map_err(|e| EmbeddedError::io(data_dir, e))?.next().is_some() {
+fn initialise(
+    binaries: &PostgresBinaries,
+    run_as: RunAs,
+    data_dir: &Path,
+) -> Result<(), EmbeddedError> {
+    if data_dir.exists()
+        && fs::read_dir(data_dir)
+            .map_err(|e| EmbeddedError::io(data_dir, e))?
+            .next()
+            .is_some()
+    {
         return Err(EmbeddedError::NotACluster(data_dir.to_owned()));
     }
     fs::create_dir_all(data_dir).map_err(|e| EmbeddedError::io(data_dir, e))?;
-    fs::set_permissions(data_dir, fs::Permissions::from_mode(0o700)).map_err(|e| EmbeddedError::io(data_dir, e))?;
+    fs::set_permissions(data_dir, fs::Permissions::from_mode(0o700))
+        .map_err(|e| EmbeddedError::io(data_dir, e))?;
     run_as.own(data_dir)?;
     tracing::info!(data_dir = %data_dir.display(), "creating the embedded PostgreSQL cluster");
     let mut command = run_as.command(&binaries.initdb());
-    command
-        .arg("-D")
-        .arg(data_dir)
-        .args(["-U", SUPERUSER, "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-instructions"]);
+    command.arg("-D").arg(data_dir).args([
+        "-U",
+        SUPERUSER,
+        "-A",
+        "trust",
+        "-E",
+        "UTF8",
+        "--locale=C.UTF-8",
+        "--no-instructions",
+    ]);
     let output = run(command, "initdb")?;
     if output.status.success() {
         Ok(())
@@ -245,7 +274,8 @@ fn initialise(binaries: &PostgresBinaries, run_as: RunAs, data_dir: &Path) -> Re
 }
 
 fn check_version(binaries: &PostgresBinaries, data_dir: &Path) -> Result<(), EmbeddedError> {
-    let cluster = fs::read_to_string(data_dir.join("PG_VERSION")).map_err(|e| EmbeddedError::io(data_dir, e))?;
+    let cluster = fs::read_to_string(data_dir.join("PG_VERSION"))
+        .map_err(|e| EmbeddedError::io(data_dir, e))?;
     let cluster = cluster.trim().to_owned();
     let output = run(
         {
@@ -258,7 +288,11 @@ fn check_version(binaries: &PostgresBinaries, data_dir: &Path) -> Result<(), Emb
     let text = String::from_utf8_lossy(&output.stdout);
     let server_major = text
         .split_whitespace()
-        .find_map(|word| word.split('.').next().filter(|major| major.chars().all(|c| c.is_ascii_digit()) && !major.is_empty()))
+        .find_map(|word| {
+            word.split('.')
+                .next()
+                .filter(|major| major.chars().all(|c| c.is_ascii_digit()) && !major.is_empty())
+        })
         .unwrap_or_default()
         .to_owned();
     if server_major == cluster {
@@ -276,7 +310,8 @@ fn private_socket_dir(run_as: RunAs) -> Result<PathBuf, EmbeddedError> {
     let suffix: u64 = rand::rng().random();
     let dir = PathBuf::from("/tmp").join(format!("cdb-pg-{suffix:016x}"));
     fs::create_dir(&dir).map_err(|e| EmbeddedError::io(&dir, e))?;
-    fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).map_err(|e| EmbeddedError::io(&dir, e))?;
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o700))
+        .map_err(|e| EmbeddedError::io(&dir, e))?;
     run_as.own(&dir)?;
     Ok(dir)
 }
@@ -298,12 +333,20 @@ impl RunningPostmaster {
         let lines: Vec<&str> = text.lines().collect();
         let pid = lines.first().and_then(|l| l.trim().parse::<i32>().ok());
         let port = lines.get(3).and_then(|l| l.trim().parse::<u16>().ok());
-        let socket_dir = lines.get(4).map(|l| PathBuf::from(l.trim())).filter(|d| !d.as_os_str().is_empty());
-        if let (Some(pid), Some(port), Some(socket_dir)) = (pid, port, socket_dir) {
-            if is_postgres_process(pid) && socket_dir.join(format!(".s.PGSQL.{port}")).exists() {
-                wait_until_ready(&pid_file);
-                return Ok(Some(Self { pid, port, socket_dir }));
-            }
+        let socket_dir = lines
+            .get(4)
+            .map(|l| PathBuf::from(l.trim()))
+            .filter(|d| !d.as_os_str().is_empty());
+        if let (Some(pid), Some(port), Some(socket_dir)) = (pid, port, socket_dir)
+            && is_postgres_process(pid)
+            && socket_dir.join(format!(".s.PGSQL.{port}")).exists()
+        {
+            wait_until_ready(&pid_file);
+            return Ok(Some(Self {
+                pid,
+                port,
+                socket_dir,
+            }));
         }
         tracing::warn!(pid_file = %pid_file.display(), "removing a stale postmaster.pid left by a server that is no longer running");
         fs::remove_file(&pid_file).map_err(|e| EmbeddedError::io(&pid_file, e))?;
@@ -320,7 +363,11 @@ fn is_postgres_process(pid: i32) -> bool {
         .unwrap_or(false);
     // A zombie (exited, not yet reaped by its parent) is not a running server.
     let is_zombie = fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|stat| stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')))
+        .map(|stat| {
+            stat.rsplit(')')
+                .next()
+                .is_some_and(|rest| rest.trim_start().starts_with('Z'))
+        })
         .unwrap_or(false);
     is_postgres && !is_zombie
 }
@@ -328,7 +375,11 @@ fn is_postgres_process(pid: i32) -> bool {
 fn wait_until_ready(pid_file: &Path) {
     for _ in 0..100 {
         let ready = fs::read_to_string(pid_file)
-            .map(|text| text.lines().nth(7).is_some_and(|status| status.trim() == "ready"))
+            .map(|text| {
+                text.lines()
+                    .nth(7)
+                    .is_some_and(|status| status.trim() == "ready")
+            })
             .unwrap_or(false);
         if ready {
             return;

@@ -42,13 +42,19 @@ pub enum EmbeddedError {
         looked_in: String,
     },
     /// Running as root with no `postgres` user to hand over to.
-    #[error("running as root, the embedded PostgreSQL must run as the `postgres` system user, which does not exist; create it (`useradd -r postgres`), run the hub as a normal user, or set DATABASE_URL")]
+    #[error(
+        "running as root, the embedded PostgreSQL must run as the `postgres` system user, which does not exist; create it (`useradd -r postgres`), run the hub as a normal user, or set DATABASE_URL"
+    )]
     NoPostgresUser,
     /// The data directory holds something else than a cluster.
-    #[error("{0} exists and is not empty but holds no PostgreSQL cluster; move it away or choose another CDB_DATA_DIR")]
+    #[error(
+        "{0} exists and is not empty but holds no PostgreSQL cluster; move it away or choose another CDB_DATA_DIR"
+    )]
     NotACluster(PathBuf),
     /// The cluster was made by another major version.
-    #[error("the embedded cluster was created by PostgreSQL {cluster} but the binaries found are {binaries}; set CDB_POSTGRES_BIN_DIR to PostgreSQL {cluster}'s bin directory or use another CDB_DATA_DIR")]
+    #[error(
+        "the embedded cluster was created by PostgreSQL {cluster} but the binaries found are {binaries}; set CDB_POSTGRES_BIN_DIR to PostgreSQL {cluster}'s bin directory or use another CDB_DATA_DIR"
+    )]
     VersionMismatch {
         /// Major version of the cluster.
         cluster: String,
@@ -115,7 +121,9 @@ pub struct Database {
 
 impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Database").field("cluster", &self.cluster).finish_non_exhaustive()
+        f.debug_struct("Database")
+            .field("cluster", &self.cluster)
+            .finish_non_exhaustive()
     }
 }
 
@@ -126,7 +134,11 @@ impl Database {
             DatabaseSetting::External(external) => {
                 let pool = diesel_pool(&external.url, 16)?;
                 let jobs_pool = jobs_pool(external.options.clone()).await?;
-                Ok(Self { pool, jobs_pool, cluster: None })
+                Ok(Self {
+                    pool,
+                    jobs_pool,
+                    cluster: None,
+                })
             }
             DatabaseSetting::Embedded { bin_dir } => {
                 let config = ClusterConfig {
@@ -143,7 +155,10 @@ impl Database {
     }
 
     /// Uses a database of a running embedded cluster, creating it if missing.
-    pub async fn on_cluster(cluster: EmbeddedCluster, database: &str) -> Result<Self, DatabaseError> {
+    pub async fn on_cluster(
+        cluster: EmbeddedCluster,
+        database: &str,
+    ) -> Result<Self, DatabaseError> {
         let admin_url = cluster.url("postgres");
         let name = database.to_owned();
         tokio::task::spawn_blocking(move || create_database_if_missing(&admin_url, &name))
@@ -151,14 +166,20 @@ impl Database {
             .map_err(|e| DatabaseError::Connect(e.to_string()))??;
         let pool = diesel_pool(&cluster.url(database), 16)?;
         let jobs_pool = jobs_pool(cluster.connect_options(database)).await?;
-        Ok(Self { pool, jobs_pool, cluster: Some(cluster) })
+        Ok(Self {
+            pool,
+            jobs_pool,
+            cluster: Some(cluster),
+        })
     }
 
     /// Applies our migrations, then the job storage's own (in its `apalis` schema).
     pub async fn migrate(&self) -> Result<(), DatabaseError> {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get().map_err(|e| DatabaseError::Connect(e.to_string()))?;
+            let mut conn = pool
+                .get()
+                .map_err(|e| DatabaseError::Connect(e.to_string()))?;
             run_migrations(&mut conn)
         })
         .await
@@ -225,12 +246,15 @@ struct Exists {
 
 /// Creates a database of the server if it does not exist yet.
 pub fn create_database_if_missing(admin_url: &str, name: &str) -> Result<(), DatabaseError> {
-    let mut conn = PgConnection::establish(admin_url).map_err(|e| DatabaseError::Connect(e.to_string()))?;
-    let found: Exists = diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
-        .bind::<diesel::sql_types::Text, _>(name)
-        .get_result(&mut conn)?;
+    let mut conn =
+        PgConnection::establish(admin_url).map_err(|e| DatabaseError::Connect(e.to_string()))?;
+    let found: Exists =
+        diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
+            .bind::<diesel::sql_types::Text, _>(name)
+            .get_result(&mut conn)?;
     if !found.exists {
-        diesel::sql_query(format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""))).execute(&mut conn)?;
+        diesel::sql_query(format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\"")))
+            .execute(&mut conn)?;
         tracing::info!(database = name, "database created");
     }
     Ok(())

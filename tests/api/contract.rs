@@ -49,7 +49,10 @@ async fn the_docs_page_is_served_by_the_hub_itself() {
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("swagger-ui"), "{html}");
-    assert!(!html.contains("https://"), "the page must load no outside asset: {html}");
+    assert!(
+        !html.contains("https://"),
+        "the page must load no outside asset: {html}"
+    );
     let script = app.get("/docs/swagger-ui-bundle.js").await;
     assert_eq!(script.status(), 200);
     let initializer = app.get("/docs/swagger-initializer.js").await;

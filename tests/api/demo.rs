@@ -11,9 +11,23 @@ struct Counts {
 }
 
 const TABLES: &[&str] = &[
-    "deployment", "structure", "orientation_system", "professional", "account", "beneficiary", "notebook",
-    "notebook_member", "beneficiary_structure", "notebook_focus", "notebook_target", "notebook_action",
-    "notebook_appointment", "notebook_situation", "professional_project", "notebook_event", "notebook_creation",
+    "deployment",
+    "structure",
+    "orientation_system",
+    "professional",
+    "account",
+    "beneficiary",
+    "notebook",
+    "notebook_member",
+    "beneficiary_structure",
+    "notebook_focus",
+    "notebook_target",
+    "notebook_action",
+    "notebook_appointment",
+    "notebook_situation",
+    "professional_project",
+    "notebook_event",
+    "notebook_creation",
 ];
 
 fn snapshot(conn: &mut PgConnection) -> String {
@@ -34,7 +48,10 @@ struct Value {
 }
 
 fn scalar(conn: &mut PgConnection, sql: &str) -> i64 {
-    diesel::sql_query(sql).get_result::<Value>(conn).unwrap().value
+    diesel::sql_query(sql)
+        .get_result::<Value>(conn)
+        .unwrap()
+        .value
 }
 
 #[test]
@@ -54,7 +71,10 @@ fn loading_the_demo_twice_changes_nothing() {
     // A larger size adds only the missing people.
     let third = cdb_hub::demo::load(&pool, 80).unwrap();
     assert_eq!(third.beneficiaries_created, 20);
-    assert_eq!(scalar(&mut conn, "SELECT count(*) AS value FROM beneficiary"), 80);
+    assert_eq!(
+        scalar(&mut conn, "SELECT count(*) AS value FROM beneficiary"),
+        80
+    );
 }
 
 #[test]
@@ -62,10 +82,28 @@ fn demo_notebooks_are_complete_and_identifiers_valid() {
     let database = TestDatabase::new();
     cdb_hub::demo::load(&database.pool(), 200).unwrap();
     let mut conn = database.connect();
-    assert_eq!(scalar(&mut conn, "SELECT count(*) AS value FROM deployment"), 2);
-    assert_eq!(scalar(&mut conn, "SELECT count(*) AS value FROM notebook"), 200);
-    for table in ["notebook_member", "notebook_focus", "notebook_target", "notebook_action", "notebook_appointment", "notebook_situation", "professional_project", "notebook_event"] {
-        assert!(scalar(&mut conn, &format!("SELECT count(*) AS value FROM {table}")) > 20, "{table} is nearly empty");
+    assert_eq!(
+        scalar(&mut conn, "SELECT count(*) AS value FROM deployment"),
+        2
+    );
+    assert_eq!(
+        scalar(&mut conn, "SELECT count(*) AS value FROM notebook"),
+        200
+    );
+    for table in [
+        "notebook_member",
+        "notebook_focus",
+        "notebook_target",
+        "notebook_action",
+        "notebook_appointment",
+        "notebook_situation",
+        "professional_project",
+        "notebook_event",
+    ] {
+        assert!(
+            scalar(&mut conn, &format!("SELECT count(*) AS value FROM {table}")) > 20,
+            "{table} is nearly empty"
+        );
     }
     // Every NIR is 13 characters whose key can be computed; the demo's are all valid.
     #[derive(QueryableByName)]
@@ -73,22 +111,35 @@ fn demo_notebooks_are_complete_and_identifiers_valid() {
         #[diesel(sql_type = diesel::sql_types::Text)]
         nir: String,
     }
-    let nirs: Vec<Nir> = diesel::sql_query("SELECT nir FROM beneficiary WHERE nir IS NOT NULL").load(&mut conn).unwrap();
+    let nirs: Vec<Nir> = diesel::sql_query("SELECT nir FROM beneficiary WHERE nir IS NOT NULL")
+        .load(&mut conn)
+        .unwrap();
     assert!(nirs.len() > 150);
     for Nir { nir } in nirs {
         assert!(cdb_hub::domain::nir::Nir::parse(&nir).is_ok(), "{nir}");
     }
     // ROME codes of projects come from the referential, and each oriented notebook has exactly one referent.
     assert_eq!(
-        scalar(&mut conn, "SELECT count(*) AS value FROM professional_project p LEFT JOIN rome_code r ON r.id = p.rome_code_id WHERE p.rome_code_id IS NOT NULL AND r.id IS NULL"),
+        scalar(
+            &mut conn,
+            "SELECT count(*) AS value FROM professional_project p LEFT JOIN rome_code r ON r.id = p.rome_code_id WHERE p.rome_code_id IS NOT NULL AND r.id IS NULL"
+        ),
         0
     );
     assert_eq!(
-        scalar(&mut conn, "SELECT count(*) AS value FROM (SELECT notebook_id FROM notebook_member WHERE active AND member_type = 'referent' GROUP BY notebook_id HAVING count(*) > 1) twice"),
+        scalar(
+            &mut conn,
+            "SELECT count(*) AS value FROM (SELECT notebook_id FROM notebook_member WHERE active AND member_type = 'referent' GROUP BY notebook_id HAVING count(*) > 1) twice"
+        ),
         0
     );
     // Couples share a CAF matricule with DEM and CJT roles.
-    assert!(scalar(&mut conn, "SELECT count(*) AS value FROM beneficiary WHERE household_role = 'CJT'") > 0);
+    assert!(
+        scalar(
+            &mut conn,
+            "SELECT count(*) AS value FROM beneficiary WHERE household_role = 'CJT'"
+        ) > 0
+    );
 }
 
 #[test]
@@ -104,5 +155,8 @@ fn a_second_active_referent_is_refused_by_the_database() {
     )
     .execute(&mut conn);
     let error = result.unwrap_err().to_string();
-    assert!(error.contains("notebook_member_active_referent_key"), "{error}");
+    assert!(
+        error.contains("notebook_member_active_referent_key"),
+        "{error}"
+    );
 }

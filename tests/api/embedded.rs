@@ -12,7 +12,10 @@ use crate::support::make_traversable;
 const BINARY: &str = env!("CARGO_BIN_EXE_cdb-hub");
 
 fn data_dir() -> tempfile::TempDir {
-    let dir = tempfile::Builder::new().prefix("cdb-embedded-").tempdir().unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("cdb-embedded-")
+        .tempdir()
+        .unwrap();
     make_traversable(dir.path());
     dir
 }
@@ -48,13 +51,22 @@ fn a_cluster_is_created_then_reused_with_its_data() {
         let cluster = EmbeddedCluster::start(&config(dir.path())).unwrap();
         assert!(cluster.is_owned());
         let mut conn = PgConnection::establish(&cluster.url("postgres")).unwrap();
-        diesel::sql_query("CREATE TABLE kept (label text)").execute(&mut conn).unwrap();
-        diesel::sql_query("INSERT INTO kept VALUES ('still here')").execute(&mut conn).unwrap();
+        diesel::sql_query("CREATE TABLE kept (label text)")
+            .execute(&mut conn)
+            .unwrap();
+        diesel::sql_query("INSERT INTO kept VALUES ('still here')")
+            .execute(&mut conn)
+            .unwrap();
     } // dropped: stopped
-    assert!(!dir.path().join("postgres/postmaster.pid").exists(), "the cluster was not stopped");
+    assert!(
+        !dir.path().join("postgres/postmaster.pid").exists(),
+        "the cluster was not stopped"
+    );
     let cluster = EmbeddedCluster::start(&config(dir.path())).unwrap();
     let mut conn = PgConnection::establish(&cluster.url("postgres")).unwrap();
-    let rows: Vec<Label> = diesel::sql_query("SELECT label FROM kept").load(&mut conn).unwrap();
+    let rows: Vec<Label> = diesel::sql_query("SELECT label FROM kept")
+        .load(&mut conn)
+        .unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].label, "still here");
 }
@@ -68,7 +80,10 @@ fn a_stale_postmaster_pid_after_a_crash_is_handled() {
     let pid_file = dir.path().join("postgres/postmaster.pid");
     std::fs::write(
         &pid_file,
-        format!("999999\n{}\n1700000000\n5432\n/tmp/cdb-pg-gone\n\n  5432001 0\nready   \n", dir.path().join("postgres").display()),
+        format!(
+            "999999\n{}\n1700000000\n5432\n/tmp/cdb-pg-gone\n\n  5432001 0\nready   \n",
+            dir.path().join("postgres").display()
+        ),
     )
     .unwrap();
     let cluster = EmbeddedCluster::start(&config(dir.path())).unwrap();
@@ -82,8 +97,18 @@ fn a_killed_server_is_recovered_on_the_next_start() {
     let dir = data_dir();
     let cluster = EmbeddedCluster::start(&config(dir.path())).unwrap();
     let pid_file = dir.path().join("postgres/postmaster.pid");
-    let pid: i32 = std::fs::read_to_string(&pid_file).unwrap().lines().next().unwrap().parse().unwrap();
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL).unwrap();
+    let pid: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
     std::mem::forget(cluster); // as if the hub had crashed too
     let deadline = Instant::now() + Duration::from_secs(10);
     while is_running(pid) && Instant::now() < deadline {
@@ -112,11 +137,19 @@ fn without_binaries_nor_database_url_the_hub_explains_both_ways_out() {
 #[test]
 fn an_invalid_setting_is_refused_with_its_name() {
     let dir = data_dir();
-    let output = hub(dir.path()).env("CDB_LOG_LEVEL", "very=[loud").arg("migrate").output().unwrap();
+    let output = hub(dir.path())
+        .env("CDB_LOG_LEVEL", "very=[loud")
+        .arg("migrate")
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("CDB_LOG_LEVEL"), "{stderr}");
-    let output = hub(dir.path()).env("CDB_LISTEN", "not-an-address").arg("serve").output().unwrap();
+    let output = hub(dir.path())
+        .env("CDB_LISTEN", "not-an-address")
+        .arg("serve")
+        .output()
+        .unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("listen"));
 }
@@ -130,8 +163,15 @@ fn with_database_url_no_cluster_is_started() {
         .arg("migrate")
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    assert!(!dir.path().join("postgres").exists(), "a cluster was created");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        !dir.path().join("postgres").exists(),
+        "a cluster was created"
+    );
     let mut conn = database.connect();
     assert!(cdb_hub::postgres::is_migrated(&mut conn).unwrap());
 }
@@ -139,12 +179,20 @@ fn with_database_url_no_cluster_is_started() {
 /// A process that exists and is not a zombie waiting for its parent (here, often pid 1).
 fn is_running(pid: i32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|stat| stat.rsplit(')').next().is_some_and(|rest| !rest.trim_start().starts_with('Z')))
+        .map(|stat| {
+            stat.rsplit(')')
+                .next()
+                .is_some_and(|rest| !rest.trim_start().starts_with('Z'))
+        })
         .unwrap_or(false)
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn wait_ready(address: &str) -> bool {
@@ -153,7 +201,10 @@ fn wait_ready(address: &str) -> bool {
         if let Ok(mut stream) = std::net::TcpStream::connect(address) {
             use std::io::{Read, Write};
             let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-            let _ = write!(stream, "GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            let _ = write!(
+                stream,
+                "GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            );
             let mut answer = String::new();
             let _ = stream.read_to_string(&mut answer);
             if answer.starts_with("HTTP/1.1 200") {
@@ -177,29 +228,61 @@ fn sigterm_stops_the_hub_and_its_cluster_and_data_survives_a_restart() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        assert!(wait_ready(&address), "round {round}: the hub did not become ready");
+        assert!(
+            wait_ready(&address),
+            "round {round}: the hub did not become ready"
+        );
         let pid_file = dir.path().join("postgres/postmaster.pid");
-        let postmaster: i32 = std::fs::read_to_string(&pid_file).unwrap().lines().next().unwrap().parse().unwrap();
+        let postmaster: i32 = std::fs::read_to_string(&pid_file)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
         if round == 0 {
-            let status = hub(dir.path()).args(["demo", "--beneficiaries", "3"]).output().unwrap();
-            assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+            let status = hub(dir.path())
+                .args(["demo", "--beneficiaries", "3"])
+                .output()
+                .unwrap();
+            assert!(
+                status.status.success(),
+                "{}",
+                String::from_utf8_lossy(&status.stderr)
+            );
         }
         let sent = Instant::now();
-        nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(child.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        )
+        .unwrap();
         let status = loop {
             if let Some(status) = child.try_wait().unwrap() {
                 break status;
             }
-            assert!(sent.elapsed() < Duration::from_secs(10), "round {round}: still running 10 s after SIGTERM");
+            assert!(
+                sent.elapsed() < Duration::from_secs(10),
+                "round {round}: still running 10 s after SIGTERM"
+            );
             std::thread::sleep(Duration::from_millis(50));
         };
         assert!(status.success(), "round {round}: exit status {status}");
-        assert!(!pid_file.exists(), "round {round}: the cluster was left running");
-        assert!(!is_running(postmaster), "round {round}: postgres process left behind");
+        assert!(
+            !pid_file.exists(),
+            "round {round}: the cluster was left running"
+        );
+        assert!(
+            !is_running(postmaster),
+            "round {round}: postgres process left behind"
+        );
     }
     // The demo loaded while the first hub served is still there for a third start.
     let cluster = EmbeddedCluster::start(&config(dir.path())).unwrap();
-    let mut conn = PgConnection::establish(&cluster.url(cdb_hub::postgres::EMBEDDED_DATABASE)).unwrap();
-    let labels: Vec<Label> = diesel::sql_query("SELECT label FROM deployment ORDER BY label").load(&mut conn).unwrap();
+    let mut conn =
+        PgConnection::establish(&cluster.url(cdb_hub::postgres::EMBEDDED_DATABASE)).unwrap();
+    let labels: Vec<Label> = diesel::sql_query("SELECT label FROM deployment ORDER BY label")
+        .load(&mut conn)
+        .unwrap();
     assert_eq!(labels.len(), 2, "the demo deployments were not kept");
 }

@@ -39,10 +39,15 @@ async fn readyz_fails_with_a_problem_when_the_database_is_gone() {
     let app = spawn_app().await;
     assert_eq!(app.get("/readyz").await.status(), 200);
     let name = app.database.name.clone();
-    tokio::task::spawn_blocking(move || crate::support::drop_database(&name)).await.unwrap();
+    tokio::task::spawn_blocking(move || crate::support::drop_database(&name))
+        .await
+        .unwrap();
     let response = app.get("/readyz").await;
     assert_eq!(response.status(), 503);
-    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["code"], "database_unavailable");
     assert_eq!(body["status"], 503);
@@ -50,12 +55,17 @@ async fn readyz_fails_with_a_problem_when_the_database_is_gone() {
 
 #[tokio::test]
 async fn readyz_fails_when_the_schema_is_not_migrated() {
-    let database = tokio::task::spawn_blocking(crate::support::TestDatabase::empty).await.unwrap();
+    let database = tokio::task::spawn_blocking(crate::support::TestDatabase::empty)
+        .await
+        .unwrap();
     let app = crate::support::spawn_app_on(database).await;
     let response = app.get("/readyz").await;
     assert_eq!(response.status(), 503);
     let body: serde_json::Value = response.json().await.unwrap();
-    assert!(body["detail"].as_str().unwrap().contains("migrate"), "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("migrate"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -63,14 +73,25 @@ async fn an_unknown_route_is_a_problem_document() {
     let app = spawn_app().await;
     let response = app.get("/v1/nothing-here?x=1").await;
     assert_eq!(response.status(), 404);
-    assert_eq!(response.headers()["content-type"], "application/problem+json");
-    let request_id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["code"], "not_found");
     assert_eq!(body["status"], 404);
     assert_eq!(body["title"], "Resource not found");
     assert_eq!(body["request_id"], request_id.as_str());
-    assert!(body["detail"].as_str().unwrap().contains("/v1/nothing-here"));
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("/v1/nothing-here")
+    );
 }
 
 #[tokio::test]
@@ -80,18 +101,29 @@ async fn metrics_count_requests_by_route_and_status_and_jobs_by_state() {
     app.get("/no-such-page").await;
     let response = app.get("/metrics").await;
     assert_eq!(response.status(), 200);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
     let text = response.text().await.unwrap();
     assert!(
-        text.lines().any(|l| l.starts_with("cdb_http_requests_total")
-            && l.contains("route=\"/healthz\"")
-            && l.contains("status=\"200\"")),
+        text.lines()
+            .any(|l| l.starts_with("cdb_http_requests_total")
+                && l.contains("route=\"/healthz\"")
+                && l.contains("status=\"200\"")),
         "{text}"
     );
     assert!(text.contains("route=\"unmatched\""), "{text}");
-    assert!(text.contains("cdb_http_request_duration_seconds_bucket"), "{text}");
     assert!(
-        text.lines().any(|l| l.starts_with("cdb_jobs{") && l.contains("queue=\"cdb.housekeeping\"") && l.contains("state=\"pending\"")),
+        text.contains("cdb_http_request_duration_seconds_bucket"),
+        "{text}"
+    );
+    assert!(
+        text.lines().any(|l| l.starts_with("cdb_jobs{")
+            && l.contains("queue=\"cdb.housekeeping\"")
+            && l.contains("state=\"pending\"")),
         "{text}"
     );
 }

@@ -32,7 +32,8 @@ fn migrations_go_up_down_and_up_again() {
         .get_result(&mut conn)
         .unwrap();
     assert!(rome.count > 10_000, "ROME codes seeded: {}", rome.count);
-    conn.revert_all_migrations(cdb_hub::postgres::MIGRATIONS).unwrap();
+    conn.revert_all_migrations(cdb_hub::postgres::MIGRATIONS)
+        .unwrap();
     assert_eq!(public_tables(&mut conn), 0);
     cdb_hub::postgres::run_migrations(&mut conn).unwrap();
     assert_eq!(public_tables(&mut conn), tables);

@@ -27,14 +27,20 @@ struct Shared {
 }
 
 static CLUSTER: Mutex<Option<EmbeddedCluster>> = Mutex::new(None);
+static CLUSTER_DIR: Mutex<Option<PathBuf>> = Mutex::new(None);
 static SHARED: OnceLock<Shared> = OnceLock::new();
 static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
 
 extern "C" fn stop_cluster_at_exit() {
-    if let Ok(mut guard) = CLUSTER.lock() {
-        if let Some(mut cluster) = guard.take() {
-            let _ = cluster.stop();
-        }
+    if let Ok(mut guard) = CLUSTER.lock()
+        && let Some(mut cluster) = guard.take()
+    {
+        let _ = cluster.stop();
+    }
+    if let Ok(mut dir) = CLUSTER_DIR.lock()
+        && let Some(dir) = dir.take()
+    {
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
 
@@ -71,7 +77,10 @@ impl Shared {
 
 fn shared() -> &'static Shared {
     SHARED.get_or_init(|| {
-        let server = match std::env::var("DATABASE_URL").ok().filter(|u| !u.trim().is_empty()) {
+        let server = match std::env::var("DATABASE_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+        {
             Some(base) => Server::External { base },
             None => {
                 let dir = tempfile::Builder::new()
@@ -87,6 +96,7 @@ fn shared() -> &'static Shared {
                 })
                 .expect("the test PostgreSQL cluster starts");
                 *CLUSTER.lock().expect("cluster lock") = Some(cluster);
+                *CLUSTER_DIR.lock().expect("cluster directory lock") = Some(dir.clone());
                 unsafe {
                     nix::libc::atexit(stop_cluster_at_exit);
                 }
@@ -102,7 +112,6 @@ fn shared() -> &'static Shared {
     })
 }
 
-
 /// The postgres user must reach the cluster directory when the tests run as root.
 pub fn make_traversable(dir: &std::path::Path) {
     use std::os::unix::fs::PermissionsExt;
@@ -115,9 +124,12 @@ fn admin_connection(shared: &Shared) -> PgConnection {
 
 fn prepare_template(shared: &Shared) {
     let mut admin = admin_connection(shared);
-    diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", shared.template))
-        .execute(&mut admin)
-        .expect("drop old template");
+    diesel::sql_query(format!(
+        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+        shared.template
+    ))
+    .execute(&mut admin)
+    .expect("drop old template");
     diesel::sql_query(format!("CREATE DATABASE {}", shared.template))
         .execute(&mut admin)
         .expect("create template");
@@ -127,7 +139,9 @@ fn prepare_template(shared: &Shared) {
         cdb_hub::postgres::run_migrations(&mut conn).expect("migrations apply");
     }
     runtime().block_on(async {
-        let pool = apalis_postgres::PgPool::connect(&url).await.expect("job storage pool");
+        let pool = apalis_postgres::PgPool::connect(&url)
+            .await
+            .expect("job storage pool");
         apalis_postgres::PostgresStorage::<()>::setup(&pool)
             .await
             .expect("job storage set-up");
@@ -160,9 +174,12 @@ impl TestDatabase {
         let shared = shared();
         let name = format!("cdb_test_{}", Uuid::new_v4().simple());
         let mut admin = admin_connection(shared);
-        diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {}", shared.template))
-            .execute(&mut admin)
-            .expect("clone the template");
+        diesel::sql_query(format!(
+            "CREATE DATABASE {name} TEMPLATE {}",
+            shared.template
+        ))
+        .execute(&mut admin)
+        .expect("clone the template");
         let url = shared.url(&name);
         Self { name, url }
     }
@@ -215,8 +232,6 @@ pub fn drop_database(name: &str) {
 pub struct TestApp {
     /// Base URL, e.g. `http://127.0.0.1:40123`.
     pub address: String,
-    /// The app's pool.
-    pub pool: DbPool,
     /// The app's database.
     pub database: TestDatabase,
     /// An HTTP client.
@@ -225,7 +240,9 @@ pub struct TestApp {
 
 /// Starts the app on its own fresh database.
 pub async fn spawn_app() -> TestApp {
-    let database = tokio::task::spawn_blocking(TestDatabase::new).await.expect("database");
+    let database = tokio::task::spawn_blocking(TestDatabase::new)
+        .await
+        .expect("database");
     spawn_app_on(database).await
 }
 
@@ -234,12 +251,15 @@ pub async fn spawn_app_on(database: TestDatabase) -> TestApp {
     let pool = database.pool();
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a random port");
     let port = listener.local_addr().expect("local address").port();
-    let server = http_server(AppState { pool: pool.clone() }, listener, Duration::from_secs(1))
-        .expect("server starts");
+    let server = http_server(
+        AppState { pool: pool.clone() },
+        listener,
+        Duration::from_secs(1),
+    )
+    .expect("server starts");
     tokio::spawn(server);
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
-        pool,
         database,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
