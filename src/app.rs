@@ -2,6 +2,7 @@
 //! shutdown signal drains both.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
@@ -13,7 +14,10 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::api::contract::{self, ApiDoc, ContractText};
+use crate::api::rate_limit::{RateLimits, rate_limit};
 use crate::api::{observe::observe, problem};
+use crate::auth::AuthSettings;
+use crate::auth::keys::KeyRing;
 use crate::postgres::DbPool;
 
 /// What every handler can reach.
@@ -21,6 +25,30 @@ use crate::postgres::DbPool;
 pub struct AppState {
     /// Our database pool.
     pub pool: DbPool,
+    /// Authentication settings.
+    pub auth: Arc<AuthSettings>,
+    /// Token signing keys.
+    pub keys: Arc<KeyRing>,
+    /// Rate-limiting buckets.
+    pub limits: Arc<RateLimits>,
+}
+
+impl AppState {
+    /// Builds the state, loading (or creating) the signing keys. Blocking.
+    pub fn build(pool: DbPool, auth: AuthSettings) -> Result<Self, anyhow::Error> {
+        let mut conn = pool.get()?;
+        let keys = KeyRing::load(&mut conn)?;
+        drop(conn);
+        Ok(AppState {
+            limits: Arc::new(RateLimits::new(
+                auth.rate_limit_per_minute,
+                auth.sign_in_rate_limit_per_minute,
+            )),
+            pool,
+            auth: Arc::new(auth),
+            keys: Arc::new(keys),
+        })
+    }
 }
 
 /// The contract, computed from the same route registration as the server.
@@ -67,6 +95,7 @@ pub fn http_server(
                     .config(SwaggerConfig::default().validator_url("none")),
             )
             .default_service(web::to(problem::not_found))
+            .wrap(from_fn(rate_limit))
             .wrap(Compress::default())
             .wrap(from_fn(observe))
     })

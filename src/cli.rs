@@ -72,6 +72,87 @@ pub enum Command {
     Openapi,
     /// Load the synthetic demo deployments (idempotent) and exit.
     Demo(DemoOptions),
+    /// Manage deployments (one per département).
+    #[command(subcommand)]
+    Deployments(DeploymentsCommand),
+    /// Manage people's accounts.
+    #[command(subcommand)]
+    Accounts(AccountsCommand),
+    /// Manage API clients (partner information systems).
+    #[command(subcommand)]
+    Clients(ClientsCommand),
+    /// Manage the keys signing API clients' tokens.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+/// `cdb-hub deployments …`
+#[derive(Debug, Clone, Subcommand)]
+pub enum DeploymentsCommand {
+    /// Create a deployment; prints it as JSON.
+    Create {
+        /// Label, e.g. "CD 93".
+        #[arg(long)]
+        label: String,
+        /// Département code, e.g. 93.
+        #[arg(long)]
+        department_code: Option<String>,
+    },
+    /// List the deployments as JSON (id and label of each).
+    List,
+}
+
+/// `cdb-hub accounts …`
+#[derive(Debug, Clone, Subcommand)]
+pub enum AccountsCommand {
+    /// Create an administrator or a deployment manager; sends (or prints) the first login link.
+    Create {
+        /// `admin_cdb` or `manager`.
+        #[arg(long)]
+        role: String,
+        /// E-mail of the person.
+        #[arg(long)]
+        email: String,
+        /// Deployment (label or id), for a manager.
+        #[arg(long)]
+        deployment: Option<String>,
+        /// First name.
+        #[arg(long)]
+        firstname: Option<String>,
+        /// Last name.
+        #[arg(long)]
+        lastname: Option<String>,
+        /// Base URL of the Carnet de bord application, for the login link.
+        #[arg(long, env = "CDB_APP_URL", default_value = "http://127.0.0.1:8080")]
+        app_url: String,
+    },
+}
+
+/// `cdb-hub clients …`
+#[derive(Debug, Clone, Subcommand)]
+pub enum ClientsCommand {
+    /// Create an API client; prints its client_id and client_secret (shown once) as JSON.
+    Create {
+        /// Deployment (label or id).
+        #[arg(long)]
+        deployment: String,
+        /// Name of the partner system.
+        #[arg(long)]
+        name: String,
+        /// Scopes, repeated or comma-separated (e.g. beneficiaries:read,notebooks:read).
+        #[arg(long = "scope", value_delimiter = ',', required = true)]
+        scopes: Vec<String>,
+        /// Structure (name or id) to narrow the client to.
+        #[arg(long)]
+        structure: Option<String>,
+    },
+}
+
+/// `cdb-hub keys …`
+#[derive(Debug, Clone, Subcommand)]
+pub enum KeysCommand {
+    /// Retire the active signing key and create a new one (tokens already issued stay valid).
+    Rotate,
 }
 
 /// Options of `serve`.
@@ -89,6 +170,10 @@ pub struct ServeOptions {
     #[arg(long, env = "CDB_DEMO_BENEFICIARIES", default_value_t = 200)]
     pub demo_beneficiaries: u32,
 
+    /// Authentication options.
+    #[command(flatten)]
+    pub auth: AuthOptions,
+
     /// Worker options.
     #[command(flatten)]
     pub worker: WorkerOptions,
@@ -100,7 +185,59 @@ impl Default for ServeOptions {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             demo: false,
             demo_beneficiaries: 200,
+            auth: AuthOptions::default(),
             worker: WorkerOptions::default(),
+        }
+    }
+}
+
+/// Authentication and rate-limiting options of `serve`.
+#[derive(Debug, Clone, Args)]
+pub struct AuthOptions {
+    /// Base URL of the Carnet de bord application: login links point to `<url>/auth/jwt/<key>`.
+    #[arg(long, env = "CDB_APP_URL", default_value = "http://127.0.0.1:8080")]
+    pub app_url: String,
+
+    /// Lifetime of API clients' access tokens, in seconds (revocation takes effect within it).
+    #[arg(long, env = "CDB_TOKEN_LIFETIME_SECS", default_value_t = 900, value_parser = clap::value_parser!(i64).range(60..=86_400))]
+    pub token_lifetime_secs: i64,
+
+    /// Lifetime of people's sessions, in hours.
+    #[arg(long, env = "CDB_SESSION_LIFETIME_HOURS", default_value_t = 12, value_parser = clap::value_parser!(i64).range(1..=720))]
+    pub session_lifetime_hours: i64,
+
+    /// Requests a minute allowed per API client, per account and per anonymous address.
+    #[arg(long, env = "CDB_RATE_LIMIT_PER_MINUTE", default_value_t = 1200, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit_per_minute: u32,
+
+    /// Requests a minute allowed per address on the token and login endpoints.
+    #[arg(long, env = "CDB_SIGN_IN_RATE_LIMIT_PER_MINUTE", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
+    pub sign_in_rate_limit_per_minute: u32,
+}
+
+impl Default for AuthOptions {
+    fn default() -> Self {
+        let defaults = crate::auth::AuthSettings::default();
+        Self {
+            app_url: defaults.app_url,
+            token_lifetime_secs: defaults.client_token_lifetime_secs,
+            session_lifetime_hours: defaults.session_lifetime_hours,
+            rate_limit_per_minute: defaults.rate_limit_per_minute,
+            sign_in_rate_limit_per_minute: defaults.sign_in_rate_limit_per_minute,
+        }
+    }
+}
+
+impl AuthOptions {
+    /// The settings these options give.
+    pub fn settings(&self) -> crate::auth::AuthSettings {
+        crate::auth::AuthSettings {
+            app_url: self.app_url.clone(),
+            client_token_lifetime_secs: self.token_lifetime_secs,
+            session_lifetime_hours: self.session_lifetime_hours,
+            secret_overlap_hours: 24,
+            rate_limit_per_minute: self.rate_limit_per_minute,
+            sign_in_rate_limit_per_minute: self.sign_in_rate_limit_per_minute,
         }
     }
 }

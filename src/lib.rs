@@ -3,8 +3,10 @@
 //! The library builds the whole application so that the tests start exactly what production
 //! runs; `main.rs` only parses the command line.
 
+pub mod admin;
 pub mod api;
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod demo;
@@ -14,4 +16,5 @@ pub mod metrics;
 pub mod postgres;
 pub mod run;
 pub mod schema;
+pub mod store;
 pub mod telemetry;

@@ -31,7 +31,41 @@ pub async fn run(settings: Settings, command: Command) -> anyhow::Result<()> {
         }
         Command::Serve(options) => serve(&settings, options).await,
         Command::Worker(options) => work(&settings, options).await,
+        Command::Deployments(command) => {
+            administer(&settings, move |conn| {
+                crate::admin::deployments(conn, command)
+            })
+            .await
+        }
+        Command::Accounts(command) => {
+            administer(&settings, move |conn| crate::admin::accounts(conn, command)).await
+        }
+        Command::Clients(command) => {
+            administer(&settings, move |conn| crate::admin::clients(conn, command)).await
+        }
+        Command::Keys(command) => {
+            administer(&settings, move |conn| crate::admin::keys(conn, command)).await
+        }
     }
+}
+
+/// Runs an administration command on a migrated database and prints its JSON answer.
+async fn administer<F>(settings: &Settings, command: F) -> anyhow::Result<()>
+where
+    F: FnOnce(&mut diesel::PgConnection) -> anyhow::Result<serde_json::Value> + Send + 'static,
+{
+    let database = open(settings).await?;
+    let pool = database.pool.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get()?;
+        command(&mut conn)
+    })
+    .await
+    .context("the command stopped unexpectedly");
+    database.close().await;
+    let answer = result??;
+    println!("{}", serde_json::to_string_pretty(&answer)?);
+    Ok(())
 }
 
 async fn open(settings: &Settings) -> anyhow::Result<Database> {
@@ -79,9 +113,11 @@ async fn serve_on(database: &Database, options: &ServeOptions) -> anyhow::Result
     let grace = Duration::from_secs(options.worker.shutdown_grace_secs);
     let listener = TcpListener::bind(options.listen)
         .with_context(|| format!("cannot listen on {} (CDB_LISTEN)", options.listen))?;
-    let state = AppState {
-        pool: database.pool.clone(),
-    };
+    let pool = database.pool.clone();
+    let auth = options.auth.settings();
+    let state = tokio::task::spawn_blocking(move || AppState::build(pool, auth))
+        .await
+        .context("start-up stopped unexpectedly")??;
     let server = http_server(state, listener, grace)?;
     let server_handle = server.handle();
     let monitor = crate::jobs::monitor(database, &options.worker)?;

@@ -3,6 +3,26 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    access_log (id) {
+        id -> Int8,
+        occurred_at -> Timestamptz,
+        deployment_id -> Nullable<Uuid>,
+        beneficiary_id -> Uuid,
+        actor_kind -> Text,
+        account_id -> Nullable<Uuid>,
+        api_client_id -> Nullable<Uuid>,
+        actor_role -> Text,
+        on_behalf_structure_id -> Nullable<Uuid>,
+        on_behalf_professional_id -> Nullable<Uuid>,
+        action -> Text,
+        resource -> Text,
+        outcome -> Text,
+        purpose -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     account (id) {
         id -> Uuid,
         role -> Text,
@@ -20,6 +40,21 @@ diesel::table! {
         deleted_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    account_token (id) {
+        id -> Uuid,
+        account_id -> Uuid,
+        kind -> Text,
+        name -> Nullable<Text>,
+        token_hash -> Text,
+        scopes -> Nullable<Array<Nullable<Text>>>,
+        expires_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        last_used_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -63,6 +98,25 @@ diesel::table! {
         structure_id -> Uuid,
         created_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    api_client (id) {
+        id -> Uuid,
+        client_id -> Text,
+        deployment_id -> Uuid,
+        structure_id -> Nullable<Uuid>,
+        name -> Text,
+        scopes -> Array<Nullable<Text>>,
+        secret_hash -> Text,
+        previous_secret_hash -> Nullable<Text>,
+        previous_secret_expires_at -> Nullable<Timestamptz>,
+        created_by_account_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        last_used_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -140,6 +194,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    email_outbox (id) {
+        id -> Uuid,
+        recipient -> Text,
+        subject -> Text,
+        body -> Text,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+        attempts -> Int4,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     employment_type (id) {
         id -> Text,
         label -> Text,
@@ -165,6 +232,17 @@ diesel::table! {
     external_source (id) {
         id -> Text,
         label -> Text,
+    }
+}
+
+diesel::table! {
+    login_key (id) {
+        id -> Uuid,
+        account_id -> Uuid,
+        key_hash -> Text,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -508,6 +586,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    signing_key (kid) {
+        kid -> Text,
+        private_key_der -> Bytea,
+        public_key -> Bytea,
+        created_at -> Timestamptz,
+        retired_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     structure (id) {
         id -> Uuid,
         deployment_id -> Uuid,
@@ -547,8 +635,11 @@ diesel::table! {
 diesel::joinable!(account -> admin_cdb (admin_cdb_id));
 diesel::joinable!(account -> deployment (deployment_id));
 diesel::joinable!(account -> role (role));
+diesel::joinable!(account_token -> account (account_id));
 diesel::joinable!(admin_structure -> deployment (deployment_id));
 diesel::joinable!(admin_structure_structure -> deployment (deployment_id));
+diesel::joinable!(api_client -> account (created_by_account_id));
+diesel::joinable!(api_client -> deployment (deployment_id));
 diesel::joinable!(beneficiary -> deployment (deployment_id));
 diesel::joinable!(beneficiary -> rsa_closure_reason (rsa_closure_reason));
 diesel::joinable!(beneficiary -> rsa_right (right_rsa));
@@ -556,6 +647,7 @@ diesel::joinable!(beneficiary -> rsa_suspension_reason (rsa_suspension_reason));
 diesel::joinable!(beneficiary_structure -> deployment (deployment_id));
 diesel::joinable!(external_data -> deployment (deployment_id));
 diesel::joinable!(external_data -> external_source (source));
+diesel::joinable!(login_key -> account (account_id));
 diesel::joinable!(manager -> deployment (deployment_id));
 diesel::joinable!(notebook -> deployment (deployment_id));
 diesel::joinable!(notebook -> education_level (education_level));
@@ -601,19 +693,24 @@ diesel::joinable!(structure -> deployment (deployment_id));
 diesel::joinable!(structure_orientation_system -> deployment (deployment_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    access_log,
     account,
+    account_token,
     action_status,
     admin_cdb,
     admin_structure,
     admin_structure_structure,
+    api_client,
     beneficiary,
     beneficiary_structure,
     contract_type,
     deployment,
     education_level,
+    email_outbox,
     employment_type,
     external_data,
     external_source,
+    login_key,
     manager,
     notebook,
     notebook_action,
@@ -643,6 +740,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     rsa_closure_reason,
     rsa_right,
     rsa_suspension_reason,
+    signing_key,
     structure,
     structure_orientation_system,
     work_situation,

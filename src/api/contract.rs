@@ -2,8 +2,14 @@
 //! an interactive documentation page that needs no internet.
 
 use actix_web::{HttpResponse, web};
-use utoipa::OpenApi;
 use utoipa::openapi::OpenApi as OpenApiDocument;
+use utoipa::openapi::security::{
+    ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes as OAuthScopes,
+    SecurityScheme,
+};
+use utoipa::{Modify, OpenApi};
+
+use crate::auth::scopes::Scope;
 
 use super::problem::{ErrorCode, Problem};
 
@@ -19,10 +25,60 @@ lists are `{\"items\": [...], \"next_cursor\": \"…\" | null}` paged with `?lim
 every error is an RFC 9457 `application/problem+json` document with a stable `code`.",
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
-    tags((name = "operations", description = "Liveness, readiness and metrics.")),
-    components(schemas(Problem, ErrorCode))
+    tags(
+        (name = "operations", description = "Liveness, readiness and metrics."),
+        (name = "auth", description = "OAuth2 client credentials for partner systems; magic-link login, sessions and personal tokens for people."),
+        (name = "clients", description = "API clients of partner systems, managed by administrators and managers."),
+        (name = "directory", description = "Deployments, structures and professionals."),
+        (name = "people", description = "Beneficiaries and the journal of accesses to their data."),
+        (name = "notebooks", description = "The notebook (carnet) of a person."),
+    ),
+    components(schemas(Problem, ErrorCode)),
+    modifiers(&SecuritySchemes)
 )]
 pub struct ApiDoc;
+
+/// Declares how callers authenticate: OAuth2 client credentials (partner systems) and bearer
+/// tokens of people (sessions and personal access tokens).
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut OpenApiDocument) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let scopes = OAuthScopes::from_iter(
+            Scope::ALL
+                .iter()
+                .map(|scope| (scope.as_str().to_owned(), scope.description().to_owned())),
+        );
+        components.add_security_scheme(
+            "oauth2",
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [Flow::ClientCredentials(ClientCredentials::new("/oauth/token", scopes))],
+                "Partner information systems: OAuth2 client credentials; the access token is a JWT signed with a key of /.well-known/jwks.json.",
+            )),
+        );
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("People: a session token (POST /v1/auth/session) or a personal access token."))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "client_basic",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Basic)
+                    .description(Some(
+                        "Client authentication at the token endpoint: client_id and client_secret.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The contract rendered as YAML, exactly as committed in `openapi.yaml`.
 pub fn to_yaml(document: &OpenApiDocument) -> String {

@@ -1,9 +1,19 @@
 //! The HTTP API: handlers per resource, the error type, request observation and the contract.
 
+pub mod auth;
+pub mod clients;
 pub mod contract;
+pub mod db;
+pub mod directory;
 pub mod health;
+pub mod journal;
+pub mod notebooks;
+pub mod oauth;
 pub mod observe;
+pub mod pagination;
+pub mod people;
 pub mod problem;
+pub mod rate_limit;
 pub mod request_id;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -14,5 +24,25 @@ pub fn routes(config: &mut ServiceConfig) {
     config
         .service(health::healthz)
         .service(health::readyz)
-        .service(health::metrics);
+        .service(health::metrics)
+        .service(oauth::token)
+        .service(oauth::jwks)
+        .service(auth::request_login)
+        .service(auth::open_session)
+        .service(auth::close_session)
+        .service(auth::me)
+        .service(auth::create_personal_token)
+        .service(auth::list_personal_tokens)
+        .service(auth::revoke_personal_token)
+        .service(clients::list_clients)
+        .service(clients::create_client)
+        .service(clients::rotate_client)
+        .service(clients::revoke_client)
+        .service(directory::list_deployments)
+        .service(directory::list_structures)
+        .service(directory::list_professionals)
+        .service(people::list_beneficiaries)
+        .service(people::get_beneficiary)
+        .service(people::access_log)
+        .service(notebooks::get_notebook);
 }

@@ -21,6 +21,24 @@ pub enum ErrorCode {
     BadRequest,
     /// The database is unreachable or not migrated.
     DatabaseUnavailable,
+    /// No valid credentials were sent.
+    Unauthenticated,
+    /// The credentials lack a scope the operation needs.
+    InsufficientScope,
+    /// The caller's role may not do this.
+    Forbidden,
+    /// A partner must say why it reads a person's data (`X-Purpose`).
+    PurposeRequired,
+    /// A query or path parameter is invalid.
+    InvalidParameter,
+    /// The request body is invalid.
+    ValidationFailed,
+    /// The resource already exists or changed meanwhile.
+    Conflict,
+    /// Too many requests: wait for `Retry-After` seconds.
+    RateLimited,
+    /// A login key is unknown, expired or already used.
+    InvalidLoginKey,
     /// An unexpected failure; its details are in the server log under the request id.
     InternalError,
 }
@@ -33,6 +51,12 @@ impl ErrorCode {
             Self::BadRequest => StatusCode::BAD_REQUEST,
             Self::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Unauthenticated | Self::InvalidLoginKey => StatusCode::UNAUTHORIZED,
+            Self::InsufficientScope | Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::PurposeRequired | Self::InvalidParameter => StatusCode::BAD_REQUEST,
+            Self::ValidationFailed => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Conflict => StatusCode::CONFLICT,
+            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -43,6 +67,15 @@ impl ErrorCode {
             Self::BadRequest => "Bad request",
             Self::DatabaseUnavailable => "Database unavailable",
             Self::InternalError => "Internal error",
+            Self::Unauthenticated => "Authentication required",
+            Self::InsufficientScope => "Insufficient scope",
+            Self::Forbidden => "Forbidden",
+            Self::PurposeRequired => "Purpose required",
+            Self::InvalidParameter => "Invalid parameter",
+            Self::ValidationFailed => "Invalid request body",
+            Self::Conflict => "Conflict",
+            Self::RateLimited => "Too many requests",
+            Self::InvalidLoginKey => "Invalid login key",
         }
     }
 }
@@ -75,7 +108,33 @@ pub struct ApiError {
     detail: String,
 }
 
+impl From<diesel::result::Error> for ApiError {
+    fn from(error: diesel::result::Error) -> Self {
+        ApiError::internal(&error)
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(error: actix_web::error::BlockingError) -> Self {
+        ApiError::internal(&error)
+    }
+}
+
 impl ApiError {
+    /// 404 for a resource that does not exist or is outside the caller's reach (the same answer,
+    /// so that existence does not leak).
+    pub fn not_found(what: &str) -> Self {
+        Self::new(
+            ErrorCode::NotFound,
+            format!("No {what} with this id is within your reach."),
+        )
+    }
+
+    /// 400 for a bad parameter.
+    pub fn invalid_parameter(detail: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidParameter, detail)
+    }
+
     /// An error with its code and a human explanation.
     pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self {
@@ -132,7 +191,14 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let request_id = super::request_id::current();
-        problem_response(self.code.status(), &self.problem(request_id))
+        let mut response = problem_response(self.code.status(), &self.problem(request_id));
+        if self.code.status() == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"cdb-hub\""),
+            );
+        }
+        response
     }
 }
 

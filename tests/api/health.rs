@@ -55,10 +55,17 @@ async fn readyz_fails_with_a_problem_when_the_database_is_gone() {
 
 #[tokio::test]
 async fn readyz_fails_when_the_schema_is_not_migrated() {
-    let database = tokio::task::spawn_blocking(crate::support::TestDatabase::empty)
-        .await
-        .unwrap();
-    let app = crate::support::spawn_app_on(database).await;
+    let app = spawn_app().await;
+    let url = app.database.url.clone();
+    tokio::task::spawn_blocking(move || {
+        use diesel::Connection;
+        use diesel_migrations::MigrationHarness;
+        let mut conn = diesel::PgConnection::establish(&url).unwrap();
+        conn.revert_last_migration(cdb_hub::postgres::MIGRATIONS)
+            .unwrap();
+    })
+    .await
+    .unwrap();
     let response = app.get("/readyz").await;
     assert_eq!(response.status(), 503);
     let body: serde_json::Value = response.json().await.unwrap();

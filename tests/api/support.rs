@@ -246,17 +246,31 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_on(database).await
 }
 
-/// Starts the app on a given database.
+/// Authentication settings of the test apps: generous limits (a test that exercises the
+/// limiter starts its own app with tight ones).
+pub fn test_auth_settings() -> cdb_hub::auth::AuthSettings {
+    cdb_hub::auth::AuthSettings {
+        rate_limit_per_minute: 100_000,
+        sign_in_rate_limit_per_minute: 100_000,
+        ..Default::default()
+    }
+}
+
+/// Starts the app on a given (migrated) database.
 pub async fn spawn_app_on(database: TestDatabase) -> TestApp {
+    spawn_app_with(database, test_auth_settings()).await
+}
+
+/// Starts the app with given authentication settings.
+pub async fn spawn_app_with(database: TestDatabase, auth: cdb_hub::auth::AuthSettings) -> TestApp {
     let pool = database.pool();
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a random port");
     let port = listener.local_addr().expect("local address").port();
-    let server = http_server(
-        AppState { pool: pool.clone() },
-        listener,
-        Duration::from_secs(1),
-    )
-    .expect("server starts");
+    let state = tokio::task::spawn_blocking(move || AppState::build(pool, auth))
+        .await
+        .expect("state task")
+        .expect("state builds");
+    let server = http_server(state, listener, Duration::from_secs(1)).expect("server starts");
     tokio::spawn(server);
     TestApp {
         address: format!("http://127.0.0.1:{port}"),

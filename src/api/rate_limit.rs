@@ -1,0 +1,191 @@
+//! Rate limiting: a token bucket per API client and per account (per address for anonymous
+//! calls), and a stricter one per address on the token and login endpoints. Every response
+//! carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`; a refusal is a 429
+//! with `Retry-After`.
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use actix_web::HttpMessage;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, ResponseError, web};
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::StateInformationMiddleware;
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter};
+
+use super::problem::{ApiError, ErrorCode};
+use crate::app::AppState;
+use crate::auth::caller::{Principal, authenticate, bearer_token};
+
+type Limiter<K> =
+    RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock, StateInformationMiddleware>;
+
+/// The buckets of this process.
+pub struct RateLimits {
+    callers: Limiter<String>,
+    sign_in: Limiter<IpAddr>,
+    caller_limit: u32,
+    sign_in_limit: u32,
+    checks: AtomicU64,
+}
+
+/// Paths limited per address as well: where secrets are guessed.
+const SIGN_IN_PATHS: [&str; 3] = ["/oauth/token", "/v1/auth/login", "/v1/auth/session"];
+
+impl RateLimits {
+    /// Buckets refilling `per_minute` requests a minute, holding at most that many.
+    pub fn new(per_minute: u32, sign_in_per_minute: u32) -> Self {
+        let per_minute = NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        let sign_in = NonZeroU32::new(sign_in_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        RateLimits {
+            callers: RateLimiter::keyed(Quota::per_minute(per_minute))
+                .with_middleware::<StateInformationMiddleware>(),
+            sign_in: RateLimiter::keyed(Quota::per_minute(sign_in))
+                .with_middleware::<StateInformationMiddleware>(),
+            caller_limit: per_minute.get(),
+            sign_in_limit: sign_in.get(),
+            checks: AtomicU64::new(0),
+        }
+    }
+
+    fn forget_idle_keys(&self) {
+        if self
+            .checks
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(10_000)
+        {
+            self.callers.retain_recent();
+            self.sign_in.retain_recent();
+        }
+    }
+}
+
+/// The outcome of a bucket check, for the headers.
+struct Verdict {
+    limit: u32,
+    remaining: u32,
+    reset_secs: u64,
+    retry_after: Option<u64>,
+}
+
+fn check<K: std::hash::Hash + Eq + Clone>(limiter: &Limiter<K>, key: &K, limit: u32) -> Verdict {
+    let period = 60.0 / f64::from(limit);
+    match limiter.check_key(key) {
+        Ok(snapshot) => {
+            let remaining = snapshot.remaining_burst_capacity();
+            Verdict {
+                limit,
+                remaining,
+                reset_secs: (f64::from(limit - remaining.min(limit)) * period).ceil() as u64,
+                retry_after: None,
+            }
+        }
+        Err(not_until) => {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            Verdict {
+                limit,
+                remaining: 0,
+                reset_secs: secs.max(1),
+                retry_after: Some(secs.max(1)),
+            }
+        }
+    }
+}
+
+fn set_headers(headers: &mut actix_web::http::header::HeaderMap, verdict: &Verdict) {
+    let mut set = |name: &'static str, value: u64| {
+        if let Ok(value) = HeaderValue::from_str(&value.to_string()) {
+            headers.insert(HeaderName::from_static(name), value);
+        }
+    };
+    set("ratelimit-limit", u64::from(verdict.limit));
+    set("ratelimit-remaining", u64::from(verdict.remaining));
+    set("ratelimit-reset", verdict.reset_secs);
+    if let Some(retry) = verdict.retry_after {
+        set("retry-after", retry);
+    }
+}
+
+/// The middleware: see the module documentation.
+pub async fn rate_limit(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, Error> {
+    let Some(state) = request.app_data::<web::Data<AppState>>().cloned() else {
+        return next
+            .call(request)
+            .await
+            .map(ServiceResponse::map_into_left_body);
+    };
+    let limits = &state.limits;
+    limits.forget_idle_keys();
+    let address = request.peer_addr().map(|peer| peer.ip());
+    let mut verdict = None;
+    if SIGN_IN_PATHS.contains(&request.path())
+        && let Some(address) = address
+    {
+        let by_address = check(&limits.sign_in, &address, limits.sign_in_limit);
+        if by_address.retry_after.is_some() {
+            return Ok(refuse(request, &by_address));
+        }
+        verdict = Some(by_address);
+    }
+    let subject = match bearer_token(request.request()).map(str::to_owned) {
+        Some(token) => match authenticate(&state, token).await {
+            Ok(caller) => {
+                let key = match &caller.principal {
+                    Principal::Client(client) => format!("client:{}", client.api_client_id),
+                    Principal::Account(account) => format!("account:{}", account.account_id),
+                };
+                request.extensions_mut().insert(caller);
+                key
+            }
+            Err(_) => format!(
+                "address:{}",
+                address.map(|a| a.to_string()).unwrap_or_default()
+            ),
+        },
+        None => format!(
+            "address:{}",
+            address.map(|a| a.to_string()).unwrap_or_default()
+        ),
+    };
+    let by_subject = check(&limits.callers, &subject, limits.caller_limit);
+    if by_subject.retry_after.is_some() {
+        return Ok(refuse(request, &by_subject));
+    }
+    // The headers describe the tighter of the buckets that applied.
+    let shown = match verdict {
+        Some(by_address) if by_address.remaining < by_subject.remaining => by_address,
+        _ => by_subject,
+    };
+    let mut response = next.call(request).await?.map_into_left_body();
+    set_headers(response.headers_mut(), &shown);
+    Ok(response)
+}
+
+fn refuse<B>(request: ServiceRequest, verdict: &Verdict) -> ServiceResponse<EitherBody<B>> {
+    let error = ApiError::new(
+        ErrorCode::RateLimited,
+        format!(
+            "Too many requests: at most {} a minute. Try again in {} s.",
+            verdict.limit,
+            verdict.retry_after.unwrap_or(1)
+        ),
+    );
+    let mut response = error.error_response();
+    set_headers(response.headers_mut(), verdict);
+    request.into_response(response).map_into_right_body()
+}
+
+/// How long a test must wait for a bucket of `per_minute` to refill one request.
+pub fn refill_interval(per_minute: u32) -> Duration {
+    Duration::from_secs_f64(60.0 / f64::from(per_minute.max(1)))
+}

@@ -1,0 +1,217 @@
+//! Who is calling: the typed `Caller` extractor. A handler that takes a `Caller` cannot run
+//! without an authenticated one (401 otherwise).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
+use uuid::Uuid;
+
+use super::role::Role;
+use super::scopes::{Scope, Scopes};
+use super::tokens::{self, TokenError};
+use crate::api::problem::{ApiError, ErrorCode};
+use crate::app::AppState;
+use crate::store;
+
+/// A person logged in (session) or using a personal access token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountPrincipal {
+    /// The account.
+    pub account_id: Uuid,
+    /// Its role.
+    pub role: Role,
+    /// Its deployment (none for admin_cdb).
+    pub deployment_id: Option<Uuid>,
+    /// The id of its profile row (manager, professional, beneficiary…).
+    pub profile_id: Option<Uuid>,
+    /// The structure of a professional.
+    pub structure_id: Option<Uuid>,
+    /// The token (session or personal) used for this request.
+    pub token_id: Uuid,
+}
+
+/// A partner information system using OAuth2 client credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientPrincipal {
+    /// Internal id of the API client.
+    pub api_client_id: Uuid,
+    /// Its public client id.
+    pub client_id: String,
+    /// Its deployment.
+    pub deployment_id: Uuid,
+    /// The structure it is narrowed to, if any.
+    pub structure_id: Option<Uuid>,
+}
+
+/// Who is calling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// A person.
+    Account(AccountPrincipal),
+    /// A partner system.
+    Client(ClientPrincipal),
+}
+
+/// An authenticated caller and the scopes of this request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// Who.
+    pub principal: Principal,
+    /// What they may do.
+    pub scopes: Scopes,
+}
+
+impl Caller {
+    /// Fails with 403 `insufficient_scope` unless the caller holds the scope.
+    pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
+        if self.scopes.contains(scope) {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                ErrorCode::InsufficientScope,
+                format!("This operation needs the scope {}.", scope.as_str()),
+            ))
+        }
+    }
+
+    /// The caller's deployment, if bound to one.
+    pub fn deployment_id(&self) -> Option<Uuid> {
+        match &self.principal {
+            Principal::Account(account) => account.deployment_id,
+            Principal::Client(client) => Some(client.deployment_id),
+        }
+    }
+
+    /// The account, when the caller is a person.
+    pub fn account(&self) -> Option<&AccountPrincipal> {
+        match &self.principal {
+            Principal::Account(account) => Some(account),
+            Principal::Client(_) => None,
+        }
+    }
+
+    /// Whether the caller is a person with this role.
+    pub fn has_role(&self, role: Role) -> bool {
+        self.account().is_some_and(|account| account.role == role)
+    }
+}
+
+/// The bearer token of a request, if any.
+pub fn bearer_token(request: &HttpRequest) -> Option<&str> {
+    let value = request.headers().get("authorization")?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+fn unauthenticated(detail: &str) -> ApiError {
+    ApiError::new(ErrorCode::Unauthenticated, detail)
+}
+
+/// Authenticates a bearer token.
+pub async fn authenticate(state: &AppState, token: String) -> Result<Caller, ApiError> {
+    if tokens::looks_like_jwt(&token) {
+        let claims = match tokens::verify(&state.keys, &token) {
+            Err(TokenError::UnknownKey(kid)) => {
+                // Another hub process may have rotated the keys: reload once.
+                let pool = state.pool.clone();
+                let keys = state.keys.clone();
+                web::block(move || -> Result<(), String> {
+                    let mut conn = pool.get().map_err(|e| e.to_string())?;
+                    keys.reload(&mut conn).map_err(|e| e.to_string())
+                })
+                .await
+                .map_err(|e| ApiError::internal(&e))?
+                .map_err(|e| ApiError::internal(&std::io::Error::other(e)))?;
+                if !state.keys.knows(&kid) {
+                    return Err(unauthenticated(
+                        "The access token was signed by an unknown key.",
+                    ));
+                }
+                tokens::verify(&state.keys, &token)
+            }
+            other => other,
+        }
+        .map_err(|_| unauthenticated("The access token is invalid or expired."))?;
+        let pool = state.pool.clone();
+        let client = web::block(move || {
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            store::clients::active_by_id(&mut conn, claims.client).map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .map_err(|e| ApiError::internal(&std::io::Error::other(e)))?
+        .filter(|client| {
+            client.client_id == claims.sub && client.deployment_id == claims.deployment_id
+        })
+        .ok_or_else(|| unauthenticated("The API client of this token is revoked or unknown."))?;
+        let granted = Scopes::parse(&claims.scope).unwrap_or_default();
+        let current = Scopes::from_names(&client.scope_names()).unwrap_or_default();
+        return Ok(Caller {
+            principal: Principal::Client(ClientPrincipal {
+                api_client_id: client.id,
+                client_id: client.client_id,
+                deployment_id: client.deployment_id,
+                structure_id: client.structure_id,
+            }),
+            scopes: granted.intersect(current),
+        });
+    }
+    let hash = super::secrets::sha256_hex(&token);
+    let pool = state.pool.clone();
+    let found = web::block(move || {
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        store::accounts::by_token_hash(&mut conn, &hash).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))?
+    .map_err(|e| ApiError::internal(&std::io::Error::other(e)))?
+    .ok_or_else(|| unauthenticated("The access token is invalid, expired or revoked."))?;
+    let role = found.account.role;
+    let role_scopes = role.scopes();
+    let scopes = match &found.token_scopes {
+        Some(names) => Scopes::from_names(names)
+            .unwrap_or_default()
+            .intersect(role_scopes),
+        None => role_scopes,
+    };
+    Ok(Caller {
+        principal: Principal::Account(AccountPrincipal {
+            account_id: found.account.id,
+            role,
+            deployment_id: found.account.deployment_id,
+            profile_id: found.account.profile_id,
+            structure_id: found.account.structure_id,
+            token_id: found.token_id,
+        }),
+        scopes,
+    })
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        if let Some(caller) = request.extensions().get::<Caller>() {
+            let caller = caller.clone();
+            return Box::pin(async move { Ok(caller) });
+        }
+        let state = request.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer_token(request).map(str::to_owned);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| {
+                ApiError::internal(&std::io::Error::other("application state missing"))
+            })?;
+            let token = token.ok_or_else(|| {
+                unauthenticated(
+                    "This endpoint needs a bearer access token (Authorization: Bearer …).",
+                )
+            })?;
+            authenticate(&state, token).await
+        })
+    }
+}

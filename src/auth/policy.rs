@@ -1,0 +1,212 @@
+//! The one policy: for a caller, which people, notebooks and directory entries are within
+//! reach. The answer is a [`Reach`] that the store turns into SQL filters, so that the rules are
+//! applied inside the queries and never by filtering results after loading them.
+
+use uuid::Uuid;
+
+use super::caller::{Caller, Principal};
+use super::role::Role;
+
+/// Which beneficiaries (and so which notebooks) a caller may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Every beneficiary of every deployment (national administrator).
+    Everything,
+    /// Every beneficiary of one deployment (manager, orientation manager, API client).
+    Deployment(Uuid),
+    /// Beneficiaries attached to, or followed by a professional of, the structures a structure
+    /// administrator administers.
+    AdministeredStructures {
+        /// The deployment.
+        deployment: Uuid,
+        /// The administrator's profile.
+        admin_structure_id: Uuid,
+    },
+    /// Beneficiaries attached to, or followed by a professional of, one structure (an API
+    /// client narrowed to a structure).
+    Structure {
+        /// The deployment.
+        deployment: Uuid,
+        /// The structure.
+        structure_id: Uuid,
+    },
+    /// Beneficiaries whose notebook has this account as an active member (professional).
+    ActiveMember {
+        /// The deployment.
+        deployment: Uuid,
+        /// The member's account.
+        account_id: Uuid,
+    },
+    /// One's own record (beneficiary).
+    Own {
+        /// The beneficiary.
+        beneficiary_id: Uuid,
+    },
+    /// Nobody.
+    Nothing,
+}
+
+/// The beneficiaries within a caller's reach.
+pub fn beneficiaries(caller: &Caller) -> Reach {
+    match &caller.principal {
+        Principal::Client(client) => match client.structure_id {
+            Some(structure_id) => Reach::Structure {
+                deployment: client.deployment_id,
+                structure_id,
+            },
+            None => Reach::Deployment(client.deployment_id),
+        },
+        Principal::Account(account) => {
+            let (Some(deployment), Some(profile)) = (account.deployment_id, account.profile_id)
+            else {
+                return if account.role == Role::AdminCdb {
+                    Reach::Everything
+                } else {
+                    Reach::Nothing
+                };
+            };
+            match account.role {
+                Role::AdminCdb => Reach::Everything,
+                Role::Manager | Role::OrientationManager => Reach::Deployment(deployment),
+                Role::AdminStructure => Reach::AdministeredStructures {
+                    deployment,
+                    admin_structure_id: profile,
+                },
+                Role::Professional => Reach::ActiveMember {
+                    deployment,
+                    account_id: account.account_id,
+                },
+                Role::Beneficiary => Reach::Own {
+                    beneficiary_id: profile,
+                },
+            }
+        }
+    }
+}
+
+/// Which deployments' directory (deployment, structures, professionals) a caller may read:
+/// `None` means every deployment.
+pub fn directory(caller: &Caller) -> DirectoryReach {
+    match (&caller.principal, caller.deployment_id()) {
+        (Principal::Account(account), _) if account.role == Role::AdminCdb => {
+            DirectoryReach::Everything
+        }
+        (_, Some(deployment)) => DirectoryReach::Deployment(deployment),
+        _ => DirectoryReach::Nothing,
+    }
+}
+
+/// Reach over the directory of structures and professionals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirectoryReach {
+    /// All deployments.
+    Everything,
+    /// One deployment.
+    Deployment(Uuid),
+    /// None.
+    Nothing,
+}
+
+/// Who may read a person's access journal: the deployment's managers, the national
+/// administrators and the person themself. Applied on a beneficiary already within reach.
+pub fn may_read_access_log(caller: &Caller) -> bool {
+    match &caller.principal {
+        Principal::Account(account) => matches!(
+            account.role,
+            Role::AdminCdb | Role::Manager | Role::Beneficiary
+        ),
+        Principal::Client(_) => false,
+    }
+}
+
+/// Who may manage API clients: national administrators (any deployment) and managers (their
+/// own deployment). Answers the deployment filter to apply, `Some(None)` for every deployment.
+pub fn client_management(caller: &Caller) -> Option<Option<Uuid>> {
+    match &caller.principal {
+        Principal::Account(account) => match account.role {
+            Role::AdminCdb => Some(None),
+            Role::Manager => account.deployment_id.map(Some),
+            _ => None,
+        },
+        Principal::Client(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::caller::{AccountPrincipal, ClientPrincipal};
+    use crate::auth::scopes::Scopes;
+
+    fn account(role: Role) -> Caller {
+        Caller {
+            principal: Principal::Account(AccountPrincipal {
+                account_id: Uuid::from_u128(1),
+                role,
+                deployment_id: (role != Role::AdminCdb).then_some(Uuid::from_u128(2)),
+                profile_id: Some(Uuid::from_u128(3)),
+                structure_id: None,
+                token_id: Uuid::from_u128(4),
+            }),
+            scopes: role.scopes(),
+        }
+    }
+
+    #[test]
+    fn each_role_has_its_reach() {
+        let deployment = Uuid::from_u128(2);
+        assert_eq!(beneficiaries(&account(Role::AdminCdb)), Reach::Everything);
+        assert_eq!(
+            beneficiaries(&account(Role::Manager)),
+            Reach::Deployment(deployment)
+        );
+        assert_eq!(
+            beneficiaries(&account(Role::OrientationManager)),
+            Reach::Deployment(deployment)
+        );
+        assert!(matches!(
+            beneficiaries(&account(Role::AdminStructure)),
+            Reach::AdministeredStructures { .. }
+        ));
+        assert!(matches!(
+            beneficiaries(&account(Role::Professional)),
+            Reach::ActiveMember { .. }
+        ));
+        assert_eq!(
+            beneficiaries(&account(Role::Beneficiary)),
+            Reach::Own {
+                beneficiary_id: Uuid::from_u128(3)
+            }
+        );
+    }
+
+    #[test]
+    fn a_client_narrowed_to_a_structure_sees_that_structure_only() {
+        let caller = Caller {
+            principal: Principal::Client(ClientPrincipal {
+                api_client_id: Uuid::from_u128(9),
+                client_id: "cdb_x".into(),
+                deployment_id: Uuid::from_u128(2),
+                structure_id: Some(Uuid::from_u128(7)),
+            }),
+            scopes: Scopes::NONE,
+        };
+        assert_eq!(
+            beneficiaries(&caller),
+            Reach::Structure {
+                deployment: Uuid::from_u128(2),
+                structure_id: Uuid::from_u128(7)
+            }
+        );
+        assert!(!may_read_access_log(&caller));
+        assert_eq!(client_management(&caller), None);
+    }
+
+    #[test]
+    fn only_managers_admins_and_the_person_read_the_access_log() {
+        assert!(may_read_access_log(&account(Role::Manager)));
+        assert!(may_read_access_log(&account(Role::Beneficiary)));
+        assert!(!may_read_access_log(&account(Role::Professional)));
+        assert!(!may_read_access_log(&account(Role::OrientationManager)));
+    }
+}

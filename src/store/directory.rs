@@ -1,0 +1,201 @@
+//! The directory of a deployment: the deployment itself, its structures and professionals.
+
+use chrono::{DateTime, Utc};
+use diesel::dsl::sql;
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Uuid as SqlUuid};
+use uuid::Uuid;
+
+use super::Page;
+use crate::auth::policy::DirectoryReach;
+use crate::schema::{deployment, professional, structure};
+
+/// A deployment (one département).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = deployment)]
+pub struct DeploymentRow {
+    pub id: Uuid,
+    pub label: String,
+    pub department_code: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A structure.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = structure)]
+pub struct StructureRow {
+    pub id: Uuid,
+    pub deployment_id: Uuid,
+    pub name: String,
+    pub siret: Option<String>,
+    pub short_desc: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address1: Option<String>,
+    pub address2: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+    pub website: Option<String>,
+    pub sensitive: bool,
+}
+
+/// A professional.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = professional)]
+pub struct ProfessionalRow {
+    pub id: Uuid,
+    pub deployment_id: Uuid,
+    pub structure_id: Uuid,
+    pub email: String,
+    pub firstname: String,
+    pub lastname: String,
+    pub position: Option<String>,
+    pub mobile_number: Option<String>,
+}
+
+/// Deployments within reach.
+pub fn deployments(
+    conn: &mut PgConnection,
+    reach: DirectoryReach,
+    after: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Page<DeploymentRow>> {
+    let mut query = deployment::table
+        .select(DeploymentRow::as_select())
+        .into_boxed();
+    match reach {
+        DirectoryReach::Everything => {}
+        DirectoryReach::Deployment(id) => query = query.filter(deployment::id.eq(id)),
+        DirectoryReach::Nothing => query = query.filter(sql::<Bool>("FALSE")),
+    }
+    if let Some(after) = after {
+        query = query.filter(deployment::id.gt(after));
+    }
+    let rows = query
+        .order(deployment::id.asc())
+        .limit(limit + 1)
+        .load(conn)?;
+    Ok(Page::from_rows(rows, limit, |row| row.id))
+}
+
+/// All deployments, by label (command line).
+pub fn all_deployments(conn: &mut PgConnection) -> QueryResult<Vec<DeploymentRow>> {
+    deployment::table
+        .select(DeploymentRow::as_select())
+        .order(deployment::label.asc())
+        .load(conn)
+}
+
+/// A deployment by id or by label.
+pub fn find_deployment(
+    conn: &mut PgConnection,
+    id_or_label: &str,
+) -> QueryResult<Option<DeploymentRow>> {
+    let mut query = deployment::table
+        .select(DeploymentRow::as_select())
+        .into_boxed();
+    query = match Uuid::parse_str(id_or_label) {
+        Ok(id) => query.filter(deployment::id.eq(id)),
+        Err(_) => query.filter(deployment::label.eq(id_or_label.to_owned())),
+    };
+    query.first(conn).optional()
+}
+
+/// Creates a deployment.
+pub fn create_deployment(
+    conn: &mut PgConnection,
+    label: &str,
+    department_code: Option<&str>,
+) -> QueryResult<DeploymentRow> {
+    diesel::insert_into(deployment::table)
+        .values((
+            deployment::label.eq(label),
+            deployment::department_code.eq(department_code),
+        ))
+        .returning(DeploymentRow::as_returning())
+        .get_result(conn)
+}
+
+/// Structures within reach.
+pub fn structures(
+    conn: &mut PgConnection,
+    reach: DirectoryReach,
+    after: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Page<StructureRow>> {
+    let mut query = structure::table
+        .select(StructureRow::as_select())
+        .into_boxed();
+    match reach {
+        DirectoryReach::Everything => {}
+        DirectoryReach::Deployment(id) => query = query.filter(structure::deployment_id.eq(id)),
+        DirectoryReach::Nothing => query = query.filter(sql::<Bool>("FALSE")),
+    }
+    if let Some(after) = after {
+        query = query.filter(structure::id.gt(after));
+    }
+    let rows = query
+        .order(structure::id.asc())
+        .limit(limit + 1)
+        .load(conn)?;
+    Ok(Page::from_rows(rows, limit, |row| row.id))
+}
+
+/// A structure of a deployment by id or by name (case-insensitive).
+pub fn find_structure(
+    conn: &mut PgConnection,
+    deployment: Uuid,
+    id_or_name: &str,
+) -> QueryResult<Option<StructureRow>> {
+    let mut query = structure::table
+        .select(StructureRow::as_select())
+        .filter(structure::deployment_id.eq(deployment))
+        .into_boxed();
+    query = match Uuid::parse_str(id_or_name) {
+        Ok(id) => query.filter(structure::id.eq(id)),
+        Err(_) => query.filter(
+            sql::<Bool>("lower(structure.name) = lower(")
+                .bind::<diesel::sql_types::Text, _>(id_or_name.to_owned())
+                .sql(")"),
+        ),
+    };
+    query.first(conn).optional()
+}
+
+/// Professionals within reach; a beneficiary sees only the active members of their notebook.
+pub fn professionals(
+    conn: &mut PgConnection,
+    reach: DirectoryReach,
+    members_of_beneficiary: Option<Uuid>,
+    after: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Page<ProfessionalRow>> {
+    let mut query = professional::table
+        .select(ProfessionalRow::as_select())
+        .into_boxed();
+    match reach {
+        DirectoryReach::Everything => {}
+        DirectoryReach::Deployment(id) => query = query.filter(professional::deployment_id.eq(id)),
+        DirectoryReach::Nothing => query = query.filter(sql::<Bool>("FALSE")),
+    }
+    if let Some(beneficiary) = members_of_beneficiary {
+        query = query.filter(
+            sql::<Bool>(
+                "professional.id IN (SELECT a.professional_id FROM account a \
+                 JOIN notebook_member m ON m.account_id = a.id AND m.active \
+                 JOIN notebook n ON n.id = m.notebook_id WHERE n.beneficiary_id = ",
+            )
+            .bind::<SqlUuid, _>(beneficiary)
+            .sql(")"),
+        );
+    }
+    if let Some(after) = after {
+        query = query.filter(professional::id.gt(after));
+    }
+    let rows = query
+        .order(professional::id.asc())
+        .limit(limit + 1)
+        .load(conn)?;
+    Ok(Page::from_rows(rows, limit, |row| row.id))
+}

@@ -1,0 +1,36 @@
+//! Database queries, one module per aggregate. No HTTP types here.
+
+pub mod access_log;
+pub mod accounts;
+pub mod clients;
+pub mod directory;
+pub mod notebooks;
+pub mod outbox;
+pub mod people;
+pub mod reach;
+
+/// A keyset page: the rows and the id to continue after, if more rows exist.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    /// The rows of this page.
+    pub items: Vec<T>,
+    /// The last id of this page when another page follows.
+    pub next_after: Option<uuid::Uuid>,
+}
+
+impl<T> Page<T> {
+    /// Cuts a result fetched with `limit + 1` rows into a page.
+    pub fn from_rows(mut rows: Vec<T>, limit: i64, id: impl Fn(&T) -> uuid::Uuid) -> Self {
+        let limit = usize::try_from(limit).unwrap_or(0);
+        let next_after = if rows.len() > limit {
+            rows.truncate(limit);
+            rows.last().map(&id)
+        } else {
+            None
+        };
+        Page {
+            items: rows,
+            next_after,
+        }
+    }
+}

@@ -1,0 +1,341 @@
+//! The notebook document: everything the hub holds in a person's notebook, read in a handful of
+//! queries once the notebook is known to be within the caller's reach.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Int4, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use uuid::Uuid;
+
+use super::people::BeneficiaryRow;
+use super::reach::BeneficiaryFilter;
+use crate::schema::{beneficiary, notebook};
+
+/// The notebook row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = notebook)]
+pub struct NotebookRow {
+    pub id: Uuid,
+    pub deployment_id: Uuid,
+    pub beneficiary_id: Uuid,
+    pub right_rqth: bool,
+    pub work_situation: Option<String>,
+    pub work_situation_date: Option<NaiveDate>,
+    pub work_situation_end_date: Option<NaiveDate>,
+    pub education_level: Option<String>,
+    pub last_job_ended_at: Option<NaiveDate>,
+    pub contract_type: Option<String>,
+    pub contract_sign_date: Option<NaiveDate>,
+    pub contract_start_date: Option<NaiveDate>,
+    pub contract_end_date: Option<NaiveDate>,
+    pub orientation_system_id: Option<Uuid>,
+    pub orientation_reason: Option<String>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A member of the follow-up group, with who they are.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct MemberRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    pub account_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub member_type: String,
+    #[diesel(sql_type = Bool)]
+    pub active: bool,
+    #[diesel(sql_type = Text)]
+    pub role: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub firstname: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub lastname: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub email: Option<String>,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub structure_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub structure_name: Option<String>,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub membership_ended_at: Option<DateTime<Utc>>,
+}
+
+/// A focus (axe de travail).
+#[derive(Debug, Clone, QueryableByName)]
+pub struct FocusRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub theme: String,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub creator_account_id: Option<Uuid>,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A target (objectif).
+#[derive(Debug, Clone, QueryableByName)]
+pub struct TargetRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    pub focus_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub target: String,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub linked_to: Option<String>,
+    #[diesel(sql_type = Bool)]
+    pub user_consent: bool,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An action.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ActionRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    pub target_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub action: String,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub starting_at: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An appointment (rendez-vous) with a member.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct AppointmentRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    pub account_id: Uuid,
+    #[diesel(sql_type = Timestamptz)]
+    pub date: DateTime<Utc>,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+}
+
+/// A current socio-professional situation.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct SituationRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    pub situation_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub theme: String,
+    #[diesel(sql_type = Text)]
+    pub description: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+}
+
+/// A professional project.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ProjectRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub rome_code: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub rome_label: Option<String>,
+    #[diesel(sql_type = Nullable<Int4>)]
+    pub mobility_radius: Option<i32>,
+    #[diesel(sql_type = Nullable<Int4>)]
+    pub hourly_rate_cents: Option<i32>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub contract_type_id: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub employment_type_id: Option<String>,
+    #[diesel(sql_type = Timestamptz)]
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The orientation: system, its type, and the current structures.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct OrientationSystemRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Text)]
+    pub orientation_type: String,
+}
+
+/// A structure the person is attached to (rattachement).
+#[derive(Debug, Clone, QueryableByName)]
+pub struct AttachedStructureRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub structure_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub since: DateTime<Utc>,
+}
+
+/// Everything in a notebook.
+#[derive(Debug, Clone)]
+pub struct NotebookDocument {
+    pub notebook: NotebookRow,
+    pub beneficiary: BeneficiaryRow,
+    pub members: Vec<MemberRow>,
+    pub focuses: Vec<FocusRow>,
+    pub targets: Vec<TargetRow>,
+    pub actions: Vec<ActionRow>,
+    pub appointments: Vec<AppointmentRow>,
+    pub situations: Vec<SituationRow>,
+    pub projects: Vec<ProjectRow>,
+    pub orientation_system: Option<OrientationSystemRow>,
+    pub structures: Vec<AttachedStructureRow>,
+}
+
+/// The beneficiary of a notebook, whoever asks: only to journal a refused access.
+pub fn beneficiary_of(
+    conn: &mut PgConnection,
+    notebook_id: Uuid,
+) -> QueryResult<Option<(Uuid, Uuid)>> {
+    notebook::table
+        .find(notebook_id)
+        .select((notebook::beneficiary_id, notebook::deployment_id))
+        .first(conn)
+        .optional()
+}
+
+/// Reads a notebook whose beneficiary is within reach.
+pub fn get(
+    conn: &mut PgConnection,
+    reach: BeneficiaryFilter,
+    id: Uuid,
+) -> QueryResult<Option<NotebookDocument>> {
+    let Some(beneficiary) = beneficiary::table
+        .filter(reach)
+        .filter(
+            beneficiary::id.nullable().eq(notebook::table
+                .find(id)
+                .select(notebook::beneficiary_id)
+                .single_value()),
+        )
+        .select(BeneficiaryRow::as_select())
+        .first::<BeneficiaryRow>(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let notebook = notebook::table
+        .find(id)
+        .select(NotebookRow::as_select())
+        .first(conn)?;
+    let members = diesel::sql_query(
+        "SELECT m.id, m.account_id, m.member_type, m.active, a.role, \
+                coalesce(p.firstname, om.firstname, mg.firstname, ads.firstname) AS firstname, \
+                coalesce(p.lastname, om.lastname, mg.lastname, ads.lastname) AS lastname, \
+                coalesce(p.email, om.email, mg.email, ads.email) AS email, \
+                s.id AS structure_id, s.name AS structure_name, m.created_at, m.membership_ended_at \
+         FROM notebook_member m JOIN account a ON a.id = m.account_id \
+         LEFT JOIN professional p ON p.id = a.professional_id \
+         LEFT JOIN structure s ON s.id = p.structure_id \
+         LEFT JOIN orientation_manager om ON om.id = a.orientation_manager_id \
+         LEFT JOIN manager mg ON mg.id = a.manager_id \
+         LEFT JOIN admin_structure ads ON ads.id = a.admin_structure_id \
+         WHERE m.notebook_id = $1 ORDER BY m.active DESC, m.member_type = 'referent' DESC, m.created_at",
+    )
+    .bind::<SqlUuid, _>(id)
+    .load(conn)?;
+    let focuses = diesel::sql_query(
+        "SELECT id, theme, creator_account_id, created_at, updated_at FROM notebook_focus \
+         WHERE notebook_id = $1 ORDER BY created_at, id",
+    )
+    .bind::<SqlUuid, _>(id)
+    .load(conn)?;
+    let targets = diesel::sql_query(
+        "SELECT id, focus_id, target, status, linked_to, user_consent, created_at, updated_at \
+         FROM notebook_target WHERE notebook_id = $1 ORDER BY created_at, id",
+    )
+    .bind::<SqlUuid, _>(id)
+    .load(conn)?;
+    let actions = diesel::sql_query(
+        "SELECT id, target_id, action, status, starting_at, created_at, updated_at \
+         FROM notebook_action WHERE notebook_id = $1 ORDER BY starting_at, id",
+    )
+    .bind::<SqlUuid, _>(id)
+    .load(conn)?;
+    let appointments = diesel::sql_query(
+        "SELECT id, account_id, date, status FROM notebook_appointment \
+         WHERE notebook_id = $1 AND deleted_at IS NULL ORDER BY date DESC, id",
+    )
+    .bind::<SqlUuid, _>(id)
+    .load(conn)?;
+    let situations = diesel::sql_query(
+        "SELECT ns.id, ns.situation_id, rs.theme, rs.description, ns.created_at \
+         FROM notebook_situation ns JOIN ref_situation rs ON rs.id = ns.situation_id \
+         WHERE ns.notebook_id = $1 AND ns.deleted_at IS NULL ORDER BY rs.theme, rs.description",
+    )
+    .bind::<SqlUuid, _>(id)
+    .load(conn)?;
+    let projects = diesel::sql_query(
+        "SELECT pp.id, r.code AS rome_code, r.label AS rome_label, pp.mobility_radius, pp.hourly_rate_cents, \
+                pp.contract_type_id, pp.employment_type_id, pp.updated_at \
+         FROM professional_project pp LEFT JOIN rome_code r ON r.id = pp.rome_code_id \
+         WHERE pp.notebook_id = $1 ORDER BY pp.created_at, pp.id",
+    )
+    .bind::<SqlUuid, _>(id)
+    .load(conn)?;
+    let orientation_system = match notebook.orientation_system_id {
+        Some(system) => diesel::sql_query(
+            "SELECT id, name, orientation_type FROM orientation_system WHERE id = $1",
+        )
+        .bind::<SqlUuid, _>(system)
+        .get_result(conn)
+        .optional()?,
+        None => None,
+    };
+    let structures = diesel::sql_query(
+        "SELECT bs.structure_id, s.name, bs.created_at AS since FROM beneficiary_structure bs \
+         JOIN structure s ON s.id = bs.structure_id \
+         WHERE bs.beneficiary_id = $1 AND bs.status = 'current' ORDER BY bs.created_at",
+    )
+    .bind::<SqlUuid, _>(beneficiary.id)
+    .load(conn)?;
+    Ok(Some(NotebookDocument {
+        notebook,
+        beneficiary,
+        members,
+        focuses,
+        targets,
+        actions,
+        appointments,
+        situations,
+        projects,
+        orientation_system,
+        structures,
+    }))
+}
+
+/// The notebook of a beneficiary (1–1).
+pub fn id_of_beneficiary(
+    conn: &mut PgConnection,
+    beneficiary_id: Uuid,
+) -> QueryResult<Option<Uuid>> {
+    notebook::table
+        .filter(notebook::beneficiary_id.eq(beneficiary_id))
+        .select(notebook::id)
+        .first(conn)
+        .optional()
+}
