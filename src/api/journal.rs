@@ -18,7 +18,12 @@ pub fn purpose(request: &HttpRequest, caller: &Caller) -> Result<Option<String>,
     let sent = request
         .headers()
         .get(PURPOSE_HEADER)
-        .and_then(|value| value.to_str().ok())
+        // French purposes carry accents: header bytes are read as UTF-8, else as ISO-8859-1
+        // (what HTTP historically allowed), never refused.
+        .map(|value| match std::str::from_utf8(value.as_bytes()) {
+            Ok(text) => text.to_owned(),
+            Err(_) => value.as_bytes().iter().map(|&b| char::from(b)).collect(),
+        })
         .map(|value| {
             value
                 .trim()

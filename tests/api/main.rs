@@ -1,9 +1,11 @@
 //! Integration tests: the real application over HTTP against a real PostgreSQL.
 //! One binary (one cluster per test process); each test has its own database.
 
+mod authorization;
 mod contract;
 mod demo;
 mod embedded;
+mod fixture;
 mod health;
 mod migrations;
 mod support;

@@ -1,0 +1,356 @@
+//! The authorization matrix: every caller kind × every protected endpoint × (own / other
+//! deployment; member / former member / non-member of the notebook), with the exact outcome of
+//! each cell. An endpoint of the contract that the matrix does not cover fails the test.
+
+use std::collections::BTreeSet;
+
+use crate::fixture::{World, world};
+use crate::support::{TestApp, spawn_app};
+
+/// The endpoints of the matrix (method, contract path).
+const COVERED: &[(&str, &str)] = &[
+    ("get", "/v1/beneficiaries"),
+    ("get", "/v1/beneficiaries/{id}"),
+    ("get", "/v1/notebooks/{id}"),
+    ("get", "/v1/beneficiaries/{id}/access-log"),
+    ("get", "/v1/deployments"),
+    ("get", "/v1/structures"),
+    ("get", "/v1/professionals"),
+    ("get", "/v1/clients"),
+    ("get", "/v1/me"),
+];
+
+/// Endpoints tested elsewhere: public ones, and the caller's own tokens and client management
+/// writes (tests in `oauth.rs` and `login.rs`).
+const ELSEWHERE: &[(&str, &str)] = &[
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+    ("get", "/metrics"),
+    ("post", "/oauth/token"),
+    ("get", "/.well-known/jwks.json"),
+    ("post", "/v1/auth/login"),
+    ("post", "/v1/auth/session"),
+    ("delete", "/v1/auth/session"),
+    ("post", "/v1/me/tokens"),
+    ("get", "/v1/me/tokens"),
+    ("delete", "/v1/me/tokens/{id}"),
+    ("post", "/v1/clients"),
+    ("post", "/v1/clients/{id}/rotate"),
+    ("post", "/v1/clients/{id}/revoke"),
+];
+
+#[test]
+fn every_endpoint_of_the_contract_has_a_policy_test() {
+    let document = serde_json::to_value(cdb_hub::app::openapi()).unwrap();
+    let mut missing = BTreeSet::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            let key = (method.as_str(), path.as_str());
+            if !COVERED.contains(&key) && !ELSEWHERE.contains(&key) {
+                missing.insert(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "endpoints without an authorization test: {missing:?}"
+    );
+}
+
+async fn status(app: &TestApp, token: &str, path: &str) -> (u16, serde_json::Value) {
+    let response = app
+        .client
+        .get(format!("{}{path}", app.address))
+        .bearer_auth(token)
+        .header("X-Purpose", "contrôle des droits")
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(serde_json::Value::Null);
+    (status, body)
+}
+
+fn listed(body: &serde_json::Value, id: uuid::Uuid) -> bool {
+    body["items"]
+        .as_array()
+        .is_some_and(|items| items.iter().any(|item| item["id"] == id.to_string()))
+}
+
+/// One row: the caller and its expected outcome on each covered endpoint, in `COVERED` order.
+/// `L` = 200 and the followed person is listed, `H` = 200 and hidden, `O` = 200 with only the
+/// caller's deployment, `A` = 200 with every deployment, numbers = that status.
+const MATRIX: &[(&str, [&str; 9])] = &[
+    //  caller                          list  get   notebook access-log deployments structures professionals clients me
+    (
+        "admin_cdb",
+        ["L", "200", "200", "200", "A", "A", "A", "200", "200"],
+    ),
+    (
+        "manager_a",
+        ["L", "200", "200", "200", "O", "O", "O", "200", "200"],
+    ),
+    (
+        "manager_b",
+        ["H", "404", "404", "404", "O", "O", "O", "200", "200"],
+    ),
+    (
+        "orientation_manager_a",
+        ["L", "200", "200", "404", "O", "O", "O", "403", "200"],
+    ),
+    (
+        "admin_structure_s1",
+        ["L", "200", "200", "404", "O", "O", "O", "403", "200"],
+    ),
+    (
+        "admin_structure_s2",
+        ["H", "404", "404", "404", "O", "O", "O", "403", "200"],
+    ),
+    (
+        "professional_member",
+        ["L", "200", "200", "404", "O", "O", "O", "403", "200"],
+    ),
+    (
+        "professional_former_member",
+        ["H", "404", "404", "404", "O", "O", "O", "403", "200"],
+    ),
+    (
+        "professional_non_member",
+        ["H", "404", "404", "404", "O", "O", "O", "403", "200"],
+    ),
+    (
+        "professional_other_deployment",
+        ["H", "404", "404", "404", "O", "O", "O", "403", "200"],
+    ),
+    (
+        "beneficiary_self",
+        ["L", "200", "200", "200", "O", "O", "M", "403", "200"],
+    ),
+    (
+        "beneficiary_other",
+        ["H", "404", "404", "404", "O", "O", "M", "403", "200"],
+    ),
+    (
+        "client_a",
+        ["L", "200", "200", "404", "O", "O", "O", "403", "200"],
+    ),
+    (
+        "client_a_without_scopes",
+        ["403", "403", "403", "404", "O", "O", "O", "403", "200"],
+    ),
+    (
+        "client_a_structure_s1",
+        ["L", "200", "200", "404", "O", "O", "O", "403", "200"],
+    ),
+    (
+        "client_a_structure_s2",
+        ["H", "404", "404", "404", "O", "O", "O", "403", "200"],
+    ),
+    (
+        "client_b",
+        ["H", "404", "404", "404", "O", "O", "O", "403", "200"],
+    ),
+];
+
+async fn check_cell(
+    app: &TestApp,
+    world: &World,
+    caller: &str,
+    column: usize,
+    expected: &str,
+) -> Result<(), String> {
+    let token = world.token(caller);
+    let (method, template) = COVERED[column];
+    let path = match template {
+        "/v1/notebooks/{id}" => format!("/v1/notebooks/{}", world.notebook),
+        other => other.replace("{id}", &world.beneficiary.to_string()),
+    };
+    let (status, body) = status(app, token, &path).await;
+    let deployments_in = |body: &serde_json::Value| -> BTreeSet<String> {
+        body["items"]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|item| {
+                        item.get("deployment_id")
+                            .or(item.get("id"))
+                            .and_then(|v| v.as_str())
+                            .unwrap_or("")
+                            .to_owned()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let a = world.deployment_a.to_string();
+    let b = world.deployment_b.to_string();
+    let ok = match expected {
+        "L" => status == 200 && listed(&body, world.beneficiary),
+        "H" => status == 200 && !listed(&body, world.beneficiary),
+        "A" => {
+            status == 200
+                && deployments_in(&body).contains(&a)
+                && deployments_in(&body).contains(&b)
+        }
+        "O" => {
+            let seen = deployments_in(&body);
+            status == 200 && seen.len() == 1 && (seen.contains(&a) || seen.contains(&b))
+        }
+        // Professionals a beneficiary sees: only the active members of their own group.
+        "M" => {
+            let count = body["items"].as_array().map(Vec::len).unwrap_or(usize::MAX);
+            status == 200
+                && if caller == "beneficiary_self" {
+                    count == 1
+                } else {
+                    count == 0
+                }
+        }
+        code => status.to_string() == code,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{caller} {} {path}: expected {expected}, got {status} {body}",
+            method.to_uppercase()
+        ))
+    }
+}
+
+#[tokio::test]
+async fn the_authorization_matrix_holds_cell_by_cell() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let mut failures = Vec::new();
+    for (caller, row) in MATRIX {
+        for (column, expected) in row.iter().enumerate() {
+            if let Err(failure) = check_cell(&app, &world, caller, column, expected).await {
+                failures.push(failure);
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} cells differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn without_a_token_every_protected_endpoint_answers_401_problem() {
+    let app = spawn_app().await;
+    for (_, path) in COVERED {
+        let path = path.replace("{id}", &uuid::Uuid::new_v4().to_string());
+        let response = app.get(&path).await;
+        assert_eq!(response.status(), 401, "{path}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json",
+            "{path}"
+        );
+        assert!(
+            response.headers().contains_key("www-authenticate"),
+            "{path}"
+        );
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["code"], "unauthenticated", "{path}");
+    }
+}
+
+#[tokio::test]
+async fn the_nir_is_served_only_with_nir_read() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let path = format!("/v1/notebooks/{}", world.notebook);
+    let (_, with) = status(&app, world.token("client_a"), &path).await;
+    assert_eq!(with["beneficiary"]["nir"], world.nir.as_str());
+    let (_, without) = status(&app, world.token("client_a_structure_s1"), &path).await;
+    assert!(without["beneficiary"].get("nir").is_none(), "{without}");
+    assert!(!without.to_string().contains(&world.nir));
+    let (_, list) = status(&app, world.token("admin_structure_s1"), "/v1/beneficiaries").await;
+    assert!(!list.to_string().contains(&world.nir));
+    // Filtering by NIR needs the scope too.
+    let (code, _) = status(
+        &app,
+        world.token("client_a_structure_s1"),
+        &format!("/v1/beneficiaries?nir={}", world.nir),
+    )
+    .await;
+    assert_eq!(code, 403);
+    let (code, found) = status(
+        &app,
+        world.token("client_a"),
+        &format!("/v1/beneficiaries?nir={}", world.nir),
+    )
+    .await;
+    assert_eq!(code, 200);
+    assert_eq!(found["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_partner_must_give_a_purpose_and_the_person_sees_it_in_their_journal() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let path = format!("{}/v1/notebooks/{}", app.address, world.notebook);
+    let missing = app
+        .client
+        .get(&path)
+        .bearer_auth(world.token("client_a"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 400);
+    let body: serde_json::Value = missing.json().await.unwrap();
+    assert_eq!(body["code"], "purpose_required");
+    let read = app
+        .client
+        .get(&path)
+        .bearer_auth(world.token("client_a"))
+        .header("X-Purpose", "suivi RSA")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), 200);
+    // An attempt from another deployment is journaled as denied.
+    let (code, _) = status(
+        &app,
+        world.token("client_b"),
+        &format!("/v1/notebooks/{}", world.notebook),
+    )
+    .await;
+    assert_eq!(code, 404);
+    for reader in ["beneficiary_self", "manager_a"] {
+        let (code, journal) = status(
+            &app,
+            world.token(reader),
+            &format!("/v1/beneficiaries/{}/access-log", world.beneficiary),
+        )
+        .await;
+        assert_eq!(code, 200);
+        let items = journal["items"].as_array().unwrap();
+        assert!(
+            items.iter().any(|e| e["purpose"] == "suivi RSA"
+                && e["resource"] == "GET /v1/notebooks/{id}"
+                && e["actor_kind"] == "api_client"
+                && e["outcome"] == "allowed"),
+            "{journal}"
+        );
+        assert!(items.iter().any(|e| e["outcome"] == "denied"), "{journal}");
+    }
+    // The journal is append-only, even for the database owner.
+    let url = app.database.url.clone();
+    let error = tokio::task::spawn_blocking(move || {
+        use diesel::prelude::*;
+        let mut conn = PgConnection::establish(&url).unwrap();
+        diesel::sql_query("DELETE FROM access_log")
+            .execute(&mut conn)
+            .unwrap_err()
+            .to_string()
+    })
+    .await
+    .unwrap();
+    assert!(error.contains("append-only"), "{error}");
+}
