@@ -211,9 +211,12 @@ pub async fn token(
         }
     };
     let pool = state.pool.clone();
+    let keys = state.keys.clone();
     let client = web::block(move || -> Result<_, String> {
         let mut conn = pool.get().map_err(|e| e.to_string())?;
         let client = store::clients::active_by_client_id(&mut conn, &client_id)
+            .map_err(|e| e.to_string())?;
+        keys.refresh_if_rotated(&mut conn)
             .map_err(|e| e.to_string())?;
         Ok(client.filter(|client| clients::secret_matches(client, &secret)))
     })

@@ -159,6 +159,25 @@ impl KeyRing {
         Ok(kid)
     }
 
+    /// The id of the key this process signs with.
+    pub fn active_kid(&self) -> Option<String> {
+        self.keys.read().ok().and_then(|keys| keys.0.clone())
+    }
+
+    /// Reloads the keys if another process rotated them since they were read (checked before
+    /// signing: token issuance is rare, so one indexed query is cheap there).
+    pub fn refresh_if_rotated(&self, conn: &mut PgConnection) -> Result<(), KeyError> {
+        let active: Option<String> = signing_key::table
+            .filter(signing_key::retired_at.is_null())
+            .select(signing_key::kid)
+            .first(conn)
+            .optional()?;
+        if active.is_some() && active != self.active_kid() {
+            self.reload(conn)?;
+        }
+        Ok(())
+    }
+
     /// The active key id and its signing key.
     pub fn with_signing_key<T>(&self, sign: impl FnOnce(&str, &EncodingKey) -> T) -> Option<T> {
         let guard = self.keys.read().ok()?;

@@ -8,4 +8,5 @@ mod embedded;
 mod fixture;
 mod health;
 mod migrations;
+mod oauth;
 mod support;
