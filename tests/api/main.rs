@@ -7,6 +7,8 @@ mod demo;
 mod embedded;
 mod fixture;
 mod health;
+mod login;
 mod migrations;
 mod oauth;
+mod rate_limit;
 mod support;
