@@ -11,4 +11,5 @@ mod login;
 mod migrations;
 mod oauth;
 mod rate_limit;
+mod secrecy;
 mod support;

@@ -30,6 +30,42 @@ static CLUSTER: Mutex<Option<EmbeddedCluster>> = Mutex::new(None);
 static CLUSTER_DIR: Mutex<Option<PathBuf>> = Mutex::new(None);
 static SHARED: OnceLock<Shared> = OnceLock::new();
 static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+static LOGS: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+/// Where the test process's logs go: kept in memory so that tests can search them.
+struct CapturedLogs;
+
+impl std::io::Write for CapturedLogs {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut logs) = LOGS.lock() {
+            logs.extend_from_slice(bytes);
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Everything logged so far by this test process, at every level down to trace.
+pub fn captured_logs() -> String {
+    LOGS.lock()
+        .map(|logs| String::from_utf8_lossy(&logs).into_owned())
+        .unwrap_or_default()
+}
+
+fn capture_logs() {
+    use tracing_subscriber::prelude::*;
+    let _ = tracing_subscriber::registry()
+        .with(tracing_subscriber::EnvFilter::new("trace"))
+        .with(
+            tracing_subscriber::fmt::layer()
+                .json()
+                .with_writer(|| CapturedLogs),
+        )
+        .try_init();
+}
 
 extern "C" fn stop_cluster_at_exit() {
     if let Ok(mut guard) = CLUSTER.lock()
@@ -77,6 +113,7 @@ impl Shared {
 
 fn shared() -> &'static Shared {
     SHARED.get_or_init(|| {
+        capture_logs();
         let server = match std::env::var("DATABASE_URL")
             .ok()
             .filter(|u| !u.trim().is_empty())
