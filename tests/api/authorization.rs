@@ -237,6 +237,17 @@ async fn the_authorization_matrix_holds_cell_by_cell() {
         failures.len(),
         failures.join("\n")
     );
+    // Within a deployment, a person and a professional see no one else.
+    for caller in ["beneficiary_self", "professional_member"] {
+        let (_, body) = status(&app, world.token(caller), "/v1/beneficiaries").await;
+        assert!(
+            !listed(&body, world.other_beneficiary),
+            "{caller} sees another person"
+        );
+        assert_eq!(body["items"].as_array().map(Vec::len), Some(1), "{caller}");
+    }
+    let (_, body) = status(&app, world.token("manager_a"), "/v1/beneficiaries").await;
+    assert!(listed(&body, world.other_beneficiary));
 }
 
 #[tokio::test]
