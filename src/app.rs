@@ -53,11 +53,12 @@ impl AppState {
 
 /// The contract, computed from the same route registration as the server.
 pub fn openapi() -> OpenApiDocument {
-    let (_, document) = App::new()
+    let (_, mut document) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(crate::api::routes)
         .split_for_parts();
+    contract::finish(&mut document);
     document
 }
 
@@ -73,14 +74,18 @@ pub fn http_server(
         yaml: contract::to_yaml(&document),
     };
     let server = HttpServer::new(move || {
-        let (app, document) = App::new()
+        let (app, mut document) = App::new()
             .into_utoipa_app()
             .openapi(ApiDoc::openapi())
             .app_data(web::Data::new(state.clone()))
             .app_data(web::Data::new(text.clone()))
             .configure(crate::api::routes)
             .split_for_parts();
-        app.route("/openapi.yaml", web::get().to(contract::yaml))
+        contract::finish(&mut document);
+        app.app_data(crate::api::extractors::json_config())
+            .app_data(crate::api::extractors::query_config())
+            .app_data(crate::api::extractors::path_config())
+            .route("/openapi.yaml", web::get().to(contract::yaml))
             .route(
                 "/docs",
                 web::get().to(|| async {

@@ -80,6 +80,81 @@ impl Modify for SecuritySchemes {
     }
 }
 
+/// Completes the document once the routes' paths are collected: every operation may be
+/// refused by the rate limiter.
+pub fn finish(document: &mut OpenApiDocument) {
+    // Every operation may be refused by the rate limiter.
+    for item in document.paths.paths.values_mut() {
+        for operation in [
+            item.get.as_mut(),
+            item.post.as_mut(),
+            item.put.as_mut(),
+            item.patch.as_mut(),
+            item.delete.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let takes_json = operation
+                .request_body
+                .as_ref()
+                .is_some_and(|body| match body {
+                    utoipa::openapi::RefOr::T(body) => {
+                        body.content.contains_key("application/json")
+                    }
+                    utoipa::openapi::RefOr::Ref(_) => false,
+                });
+            if takes_json {
+                operation
+                    .responses
+                    .responses
+                    .entry("400".to_owned())
+                    .or_insert_with(|| {
+                        problem_response("The body is not JSON, or not valid JSON.")
+                    });
+                operation
+                    .responses
+                    .responses
+                    .entry("422".to_owned())
+                    .or_insert_with(|| {
+                        problem_response("The body does not have the expected fields or values.")
+                    });
+            }
+            operation
+                .responses
+                .responses
+                .entry("429".to_owned())
+                .or_insert_with(|| {
+                    utoipa::openapi::RefOr::T(
+                        utoipa::openapi::ResponseBuilder::new()
+                            .description("Rate limit exceeded: wait for Retry-After seconds.")
+                            .content(
+                                "application/problem+json",
+                                utoipa::openapi::ContentBuilder::new()
+                                    .schema(Some(utoipa::openapi::Ref::from_schema_name("Problem")))
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                });
+        }
+    }
+}
+
+fn problem_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    utoipa::openapi::RefOr::T(
+        utoipa::openapi::ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                utoipa::openapi::ContentBuilder::new()
+                    .schema(Some(utoipa::openapi::Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build(),
+    )
+}
+
 /// The contract rendered as YAML, exactly as committed in `openapi.yaml`.
 pub fn to_yaml(document: &OpenApiDocument) -> String {
     document

@@ -5,6 +5,7 @@ pub mod clients;
 pub mod contract;
 pub mod db;
 pub mod directory;
+pub mod extractors;
 pub mod health;
 pub mod journal;
 pub mod notebooks;
