@@ -252,6 +252,19 @@ pub struct WorkerOptions {
     /// Days a finished background job is kept before housekeeping deletes it.
     #[arg(long, env = "CDB_JOB_RETENTION_DAYS", default_value_t = 14)]
     pub job_retention_days: u32,
+
+    /// SMTP server for e-mails, e.g. `smtp://user:password@smtp.example.org:587?tls=required`.
+    /// Unset: e-mails stay in the `email_outbox` table.
+    #[arg(long, env = "CDB_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// Sender of the e-mails.
+    #[arg(
+        long,
+        env = "CDB_MAIL_FROM",
+        default_value = "Carnet de bord <contact@carnetdebord.inclusion.beta.gouv.fr>"
+    )]
+    pub mail_from: String,
 }
 
 impl Default for WorkerOptions {
@@ -259,6 +272,8 @@ impl Default for WorkerOptions {
         Self {
             shutdown_grace_secs: 8,
             job_retention_days: 14,
+            smtp_url: None,
+            mail_from: "Carnet de bord <contact@carnetdebord.inclusion.beta.gouv.fr>".into(),
         }
     }
 }

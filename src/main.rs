@@ -8,6 +8,8 @@ use cdb_hub::cli::{Cli, Command, ServeOptions};
 use cdb_hub::config::Settings;
 
 fn main() -> ExitCode {
+    // One TLS provider for the whole process (SMTP, outbound HTTP): ring, no C build.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse();
     let settings = match Settings::from_options(&cli.global) {
         Ok(settings) => settings,

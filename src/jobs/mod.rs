@@ -2,6 +2,7 @@
 //! and the job counts exported as metrics.
 
 pub mod housekeeping;
+pub mod mail;
 
 use std::time::Duration;
 

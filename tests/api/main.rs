@@ -8,6 +8,7 @@ mod embedded;
 mod fixture;
 mod health;
 mod login;
+mod mail;
 mod migrations;
 mod oauth;
 mod rate_limit;
