@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod imports;
 pub mod jobs;
 pub mod metrics;
 pub mod postgres;

@@ -14,7 +14,7 @@ use crate::app::AppState;
 use crate::auth::caller::Caller;
 use crate::auth::policy;
 use crate::auth::scopes::Scope;
-use crate::domain::nir::Nir;
+use crate::domain::Nir;
 use crate::store::{
     self, access_log::AccessRow, people::BeneficiaryFilters, people::BeneficiaryRow,
 };

@@ -16,7 +16,7 @@ use super::referentials::Referentials;
 use super::rows::{Field, f, opt};
 use super::staff::{Staff, email};
 use super::tables::Tables;
-use crate::domain::nir::Nir;
+use crate::domain::Nir;
 
 /// The id of the demo beneficiary number `index` of a territory.
 pub fn beneficiary_id(territory: &Territory, index: u32) -> Uuid {

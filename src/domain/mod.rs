@@ -1,3 +1,7 @@
-//! Pure domain types and rules: no I/O, nothing of ours imported.
+//! Pure domain types and rules, no I/O.
+//!
+//! The identity keys of a person (NIR, CAF/MSA matricule, France Travail id…) are shared with
+//! the connectors, which cannot depend on the hub: they live in the connector core crate and
+//! are re-exported here, so that one parser owns each key.
 
-pub mod nir;
+pub use cdb_connector::identity::{Nir, NirError};

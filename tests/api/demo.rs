@@ -116,7 +116,7 @@ fn demo_notebooks_are_complete_and_identifiers_valid() {
         .unwrap();
     assert!(nirs.len() > 150);
     for Nir { nir } in nirs {
-        assert!(cdb_hub::domain::nir::Nir::parse(&nir).is_ok(), "{nir}");
+        assert!(cdb_hub::domain::Nir::parse(&nir).is_ok(), "{nir}");
     }
     // ROME codes of projects come from the referential, and each oriented notebook has exactly one referent.
     assert_eq!(

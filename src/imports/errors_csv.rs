@@ -1,0 +1,78 @@
+//! The errors file (fichier des erreurs): the rejected lines with their original columns and
+//! an « Erreurs » column, in the upload's own encoding and separator, so the agent corrects
+//! them in Excel and uploads the same file again (the « Erreurs » column is then ignored).
+
+use std::io::{self, Write};
+
+use super::headers::ERRORS_HEADER;
+use super::kinds::FailedRow;
+use super::table::CsvDialect;
+
+/// Separates the messages of one line: not a line break, which would make Excel rows and
+/// file lines drift apart on the next upload.
+const MESSAGE_SEPARATOR: &str = " | ";
+
+/// Writes the header and the failed rows, each followed by its errors.
+///
+/// The « Erreurs » column comes after every original column (after the widest row, so that a
+/// line with extra cells keeps them) so the column letters quoted in messages stay right.
+pub fn write_errors<W: Write>(
+    mut out: W,
+    dialect: CsvDialect,
+    header: &[String],
+    failed: &[FailedRow],
+) -> io::Result<()> {
+    let width = failed
+        .iter()
+        .map(|row| row.cells.len())
+        .chain([header.len()])
+        .max()
+        .unwrap_or(0);
+    out.write_all(dialect.encoding.bom())?;
+    let header_record = padded(header, width).chain([ERRORS_HEADER.to_owned()]);
+    write_record(&mut out, dialect, header_record)?;
+    for row in failed {
+        let messages = row
+            .errors
+            .iter()
+            .map(|error| format!("{} : {}", error.column, error.message))
+            .collect::<Vec<_>>()
+            .join(MESSAGE_SEPARATOR);
+        write_record(
+            &mut out,
+            dialect,
+            padded(&row.cells, width).chain([messages]),
+        )?;
+    }
+    out.flush()
+}
+
+/// The cells, then empty cells up to `width`.
+fn padded(cells: &[String], width: usize) -> impl Iterator<Item = String> + '_ {
+    cells.iter().cloned().chain(std::iter::repeat_n(
+        String::new(),
+        width.saturating_sub(cells.len()),
+    ))
+}
+
+/// Quotes one record as RFC 4180 with CRLF (what Excel writes), then encodes it.
+fn write_record<W: Write>(
+    out: &mut W,
+    dialect: CsvDialect,
+    record: impl Iterator<Item = String>,
+) -> io::Result<()> {
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(dialect.delimiter.byte())
+        .terminator(csv::Terminator::CRLF)
+        .quote_style(csv::QuoteStyle::Necessary)
+        .from_writer(Vec::new());
+    writer.write_record(record)?;
+    let bytes = writer
+        .into_inner()
+        .map_err(|error| io::Error::other(error.to_string()))?;
+    let text = String::from_utf8(bytes).map_err(io::Error::other)?;
+    out.write_all(&dialect.encoding.encode(&text))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,12 @@
+//! The pure file-reading layer of the imports: decode and split uploads (CSV, XLSX, XLS,
+//! ODS), match columns by header, parse cells into typed rows or French errors, and write
+//! the rejected lines back for the agent.
+
+pub mod encoding;
+pub mod errors_csv;
+pub mod fold;
+pub mod headers;
+pub mod kinds;
+pub mod sniff;
+pub mod table;
+pub mod values;
