@@ -12,6 +12,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod imports;
+pub mod inbound;
 pub mod jobs;
 pub mod metrics;
 pub mod postgres;

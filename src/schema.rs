@@ -157,6 +157,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    beneficiary_source (id) {
+        id -> Uuid,
+        deployment_id -> Uuid,
+        beneficiary_id -> Uuid,
+        source_system -> Text,
+        source_record_id -> Text,
+        last_as_of -> Timestamptz,
+        last_seen_at -> Timestamptz,
+        no_longer_reported_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     beneficiary_structure (id) {
         id -> Uuid,
         deployment_id -> Uuid,
@@ -165,6 +178,26 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    change (seq) {
+        seq -> Int8,
+        deployment_id -> Uuid,
+        beneficiary_id -> Nullable<Uuid>,
+        notebook_id -> Nullable<Uuid>,
+        kind -> Text,
+        fields -> Array<Nullable<Text>>,
+        source_system -> Nullable<Text>,
+        committed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    change_counter (id) {
+        id -> Bool,
+        value -> Int8,
     }
 }
 
@@ -232,6 +265,28 @@ diesel::table! {
     external_source (id) {
         id -> Text,
         label -> Text,
+    }
+}
+
+diesel::table! {
+    field_provenance (beneficiary_id, field) {
+        beneficiary_id -> Uuid,
+        field -> Text,
+        source_system -> Text,
+        source_record_id -> Nullable<Text>,
+        as_of -> Timestamptz,
+        set_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    idempotency_key (caller, key) {
+        caller -> Text,
+        key -> Text,
+        request_hash -> Text,
+        status -> Int4,
+        response_body -> Jsonb,
+        created_at -> Timestamptz,
     }
 }
 
@@ -477,6 +532,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    possible_match (id) {
+        id -> Uuid,
+        deployment_id -> Uuid,
+        reason -> Text,
+        record -> Jsonb,
+        candidate_ids -> Array<Nullable<Uuid>>,
+        status -> Text,
+        resolved_beneficiary_id -> Nullable<Uuid>,
+        decided_by_account_id -> Nullable<Uuid>,
+        decided_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     professional (id) {
         id -> Uuid,
         deployment_id -> Uuid,
@@ -644,9 +714,11 @@ diesel::joinable!(beneficiary -> deployment (deployment_id));
 diesel::joinable!(beneficiary -> rsa_closure_reason (rsa_closure_reason));
 diesel::joinable!(beneficiary -> rsa_right (right_rsa));
 diesel::joinable!(beneficiary -> rsa_suspension_reason (rsa_suspension_reason));
+diesel::joinable!(beneficiary_source -> deployment (deployment_id));
 diesel::joinable!(beneficiary_structure -> deployment (deployment_id));
 diesel::joinable!(external_data -> deployment (deployment_id));
 diesel::joinable!(external_data -> external_source (source));
+diesel::joinable!(field_provenance -> beneficiary (beneficiary_id));
 diesel::joinable!(login_key -> account (account_id));
 diesel::joinable!(manager -> deployment (deployment_id));
 diesel::joinable!(notebook -> deployment (deployment_id));
@@ -679,6 +751,8 @@ diesel::joinable!(orientation_request -> beneficiary (beneficiary_id));
 diesel::joinable!(orientation_request -> deployment (deployment_id));
 diesel::joinable!(orientation_system -> deployment (deployment_id));
 diesel::joinable!(orientation_system -> orientation_type (orientation_type));
+diesel::joinable!(possible_match -> account (decided_by_account_id));
+diesel::joinable!(possible_match -> deployment (deployment_id));
 diesel::joinable!(professional -> deployment (deployment_id));
 diesel::joinable!(professional_orientation_system -> deployment (deployment_id));
 diesel::joinable!(professional_project -> account (updated_by_account_id));
@@ -702,7 +776,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     admin_structure_structure,
     api_client,
     beneficiary,
+    beneficiary_source,
     beneficiary_structure,
+    change,
+    change_counter,
     contract_type,
     deployment,
     education_level,
@@ -710,6 +787,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     employment_type,
     external_data,
     external_source,
+    field_provenance,
+    idempotency_key,
     login_key,
     manager,
     notebook,
@@ -728,6 +807,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     orientation_request,
     orientation_system,
     orientation_type,
+    possible_match,
     professional,
     professional_orientation_system,
     professional_project,

@@ -32,6 +32,7 @@ every error is an RFC 9457 `application/problem+json` document with a stable `co
         (name = "directory", description = "Deployments, structures and professionals."),
         (name = "people", description = "Beneficiaries and the journal of accesses to their data."),
         (name = "notebooks", description = "The notebook (carnet) of a person."),
+        (name = "sync", description = "Partner sync: notebook creation, record batches, the change feed and possible matches."),
     ),
     components(schemas(Problem, ErrorCode)),
     modifiers(&SecuritySchemes)

@@ -7,6 +7,7 @@ pub mod db;
 pub mod directory;
 pub mod extractors;
 pub mod health;
+pub mod idempotency;
 pub mod journal;
 pub mod notebooks;
 pub mod oauth;
@@ -16,6 +17,7 @@ pub mod people;
 pub mod problem;
 pub mod rate_limit;
 pub mod request_id;
+pub mod sync;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -45,5 +47,8 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(people::list_beneficiaries)
         .service(people::get_beneficiary)
         .service(people::access_log)
-        .service(notebooks::get_notebook);
+        .service(notebooks::get_notebook)
+        .service(sync::create_notebook)
+        .service(sync::batch)
+        .service(sync::changes);
 }

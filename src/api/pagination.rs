@@ -82,6 +82,19 @@ pub fn cursor_after(id: Uuid) -> String {
     URL_SAFE_NO_PAD.encode(format!("id:{id}"))
 }
 
+/// The cursor continuing after a sequence number (change feed).
+pub fn cursor_after_sequence(sequence: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("after:{sequence}"))
+}
+
+/// The sequence number of a change-feed cursor.
+pub fn decode_sequence(cursor: &str) -> Result<i64, ApiError> {
+    decode(cursor)
+        .and_then(|text| text.strip_prefix("after:").and_then(|n| n.parse().ok()))
+        .filter(|n: &i64| *n >= 0)
+        .ok_or_else(invalid_cursor)
+}
+
 /// The cursor continuing before a sequence number.
 pub fn cursor_before_sequence(sequence: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("seq:{sequence}"))

@@ -39,6 +39,8 @@ pub enum ErrorCode {
     RateLimited,
     /// A login key is unknown, expired or already used.
     InvalidLoginKey,
+    /// An Idempotency-Key was reused with another request.
+    IdempotencyKeyReused,
     /// An unexpected failure; its details are in the server log under the request id.
     InternalError,
 }
@@ -54,7 +56,7 @@ impl ErrorCode {
             Self::Unauthenticated | Self::InvalidLoginKey => StatusCode::UNAUTHORIZED,
             Self::InsufficientScope | Self::Forbidden => StatusCode::FORBIDDEN,
             Self::PurposeRequired | Self::InvalidParameter => StatusCode::BAD_REQUEST,
-            Self::ValidationFailed => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::ValidationFailed | Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict => StatusCode::CONFLICT,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         }
@@ -76,6 +78,7 @@ impl ErrorCode {
             Self::Conflict => "Conflict",
             Self::RateLimited => "Too many requests",
             Self::InvalidLoginKey => "Invalid login key",
+            Self::IdempotencyKeyReused => "Idempotency key reused",
         }
     }
 }
@@ -98,6 +101,10 @@ pub struct Problem {
     /// Id of the request, as in the `X-Request-Id` header and the server logs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// Members specific to the problem (e.g. the id of the existing resource on a conflict).
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    #[schema(value_type = Object)]
+    pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
 /// An error answered by the API.
@@ -106,6 +113,7 @@ pub struct Problem {
 pub struct ApiError {
     code: ErrorCode,
     detail: String,
+    extensions: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<diesel::result::Error> for ApiError {
@@ -140,7 +148,14 @@ impl ApiError {
         Self {
             code,
             detail: detail.into(),
+            extensions: serde_json::Map::new(),
         }
+    }
+
+    /// Adds a member to the problem document.
+    pub fn with(mut self, name: &str, value: serde_json::Value) -> Self {
+        self.extensions.insert(name.to_owned(), value);
+        self
     }
 
     /// The machine code.
@@ -173,6 +188,7 @@ impl ApiError {
             detail: self.detail.clone(),
             code: self.code,
             request_id,
+            extensions: self.extensions.clone(),
         }
     }
 }

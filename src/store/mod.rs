@@ -2,6 +2,7 @@
 
 pub mod access_log;
 pub mod accounts;
+pub mod changes;
 pub mod clients;
 pub mod directory;
 pub mod notebooks;

@@ -37,6 +37,9 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("post", "/v1/clients"),
     ("post", "/v1/clients/{id}/rotate"),
     ("post", "/v1/clients/{id}/revoke"),
+    ("post", "/v1/notebooks"),
+    ("post", "/v1/beneficiaries/batch"),
+    ("get", "/v1/changes"),
 ];
 
 #[test]

@@ -14,3 +14,4 @@ mod oauth;
 mod rate_limit;
 mod secrecy;
 mod support;
+mod sync;

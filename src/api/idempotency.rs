@@ -1,0 +1,152 @@
+//! `Idempotency-Key` on POSTs: a replay with the same key and body answers the first response;
+//! the same key with another body is refused (422).
+
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode};
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{Integer, Jsonb, Text};
+
+use super::problem::{ApiError, ErrorCode};
+use crate::auth::caller::{Caller, Principal};
+use crate::auth::secrets::sha256_hex;
+
+/// Header carrying the key.
+pub const HEADER: &str = "idempotency-key";
+
+/// The key of a request and what identifies its content.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    caller: String,
+    key: String,
+    request_hash: String,
+}
+
+/// A response kept for replays.
+#[derive(QueryableByName)]
+pub struct Stored {
+    #[diesel(sql_type = Text)]
+    request_hash: String,
+    #[diesel(sql_type = Integer)]
+    status: i32,
+    #[diesel(sql_type = Jsonb)]
+    response_body: serde_json::Value,
+}
+
+/// A response to send: status, JSON body, and whether it is a replay.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// Status.
+    pub status: StatusCode,
+    /// Body.
+    pub body: serde_json::Value,
+    /// Whether it replays a stored answer.
+    pub replayed: bool,
+}
+
+impl Answer {
+    /// A fresh answer.
+    pub fn new(status: StatusCode, body: serde_json::Value) -> Self {
+        Answer {
+            status,
+            body,
+            replayed: false,
+        }
+    }
+
+    /// The HTTP response (problem documents keep their media type).
+    pub fn into_response(self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        if self.replayed {
+            response.insert_header(("Idempotent-Replayed", "true"));
+        }
+        if self.body.get("code").is_some() && self.body.get("status").is_some() {
+            response.content_type(super::problem::PROBLEM_JSON);
+        }
+        response.json(self.body)
+    }
+}
+
+impl From<Stored> for Answer {
+    fn from(stored: Stored) -> Self {
+        Answer {
+            status: StatusCode::from_u16(u16::try_from(stored.status).unwrap_or(500))
+                .unwrap_or(StatusCode::OK),
+            body: stored.response_body,
+            replayed: true,
+        }
+    }
+}
+
+impl Idempotency {
+    /// The key sent with a request, if any (validated).
+    pub fn from_request(
+        request: &HttpRequest,
+        caller: &Caller,
+        body: &[u8],
+    ) -> Result<Option<Self>, ApiError> {
+        let Some(value) = request.headers().get(HEADER) else {
+            return Ok(None);
+        };
+        let key = value
+            .to_str()
+            .ok()
+            .map(str::trim)
+            .filter(|key| !key.is_empty() && key.len() <= 255)
+            .ok_or_else(|| {
+                ApiError::invalid_parameter(
+                    "Idempotency-Key must be 1 to 255 visible ASCII characters.",
+                )
+            })?;
+        let caller = match &caller.principal {
+            Principal::Client(client) => format!("client:{}", client.api_client_id),
+            Principal::Account(account) => format!("account:{}", account.account_id),
+        };
+        let mut content = request.path().as_bytes().to_vec();
+        content.push(0);
+        content.extend_from_slice(body);
+        Ok(Some(Idempotency {
+            caller,
+            key: key.to_owned(),
+            request_hash: sha256_hex(&String::from_utf8_lossy(&content)),
+        }))
+    }
+
+    /// The first response to this key, or a refusal if the key was used for another request.
+    pub fn replay(&self, conn: &mut PgConnection) -> Result<Option<Stored>, ApiError> {
+        let stored: Option<Stored> = diesel::sql_query(
+            "SELECT request_hash, status, response_body FROM idempotency_key WHERE caller = $1 AND key = $2",
+        )
+        .bind::<Text, _>(&self.caller)
+        .bind::<Text, _>(&self.key)
+        .get_result(conn)
+        .optional()?;
+        match stored {
+            None => Ok(None),
+            Some(stored) if stored.request_hash == self.request_hash => Ok(Some(stored)),
+            Some(_) => Err(ApiError::new(
+                ErrorCode::IdempotencyKeyReused,
+                "This Idempotency-Key was already used with another request; use a new key for a new request.",
+            )),
+        }
+    }
+
+    /// Keeps the response for replays (the first one stored wins).
+    pub fn store(
+        &self,
+        conn: &mut PgConnection,
+        status: StatusCode,
+        body: &serde_json::Value,
+    ) -> Result<(), ApiError> {
+        diesel::sql_query(
+            "INSERT INTO idempotency_key (caller, key, request_hash, status, response_body) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (caller, key) DO NOTHING",
+        )
+        .bind::<Text, _>(&self.caller)
+        .bind::<Text, _>(&self.key)
+        .bind::<Text, _>(&self.request_hash)
+        .bind::<Integer, _>(i32::from(status.as_u16()))
+        .bind::<Jsonb, _>(body)
+        .execute(conn)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,411 @@
+//! The pipeline itself: match, merge with per-field provenance, write, and the change to record.
+//! Runs inside the caller's transaction; the caller records the changes at its end.
+
+use chrono::Utc;
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{Jsonb, Text, Timestamptz, Uuid as SqlUuid};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::matching::{self, MatchKey, MatchResult};
+use super::merge::{self, Decision, Provenance};
+use super::record::{PersonRecord, SourceKind};
+use crate::store::changes::PendingChange;
+
+/// What the pipeline did with a record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Outcome {
+    /// A new person and their notebook.
+    Created {
+        /// The person.
+        beneficiary_id: Uuid,
+        /// The notebook.
+        notebook_id: Uuid,
+    },
+    /// Known person; these fields changed.
+    Updated {
+        /// The person.
+        beneficiary_id: Uuid,
+        /// The key that matched.
+        matched_by: MatchKey,
+        /// Fields written.
+        fields: Vec<String>,
+    },
+    /// Known person; nothing new.
+    Unchanged {
+        /// The person.
+        beneficiary_id: Uuid,
+        /// The key that matched.
+        matched_by: MatchKey,
+    },
+    /// Kept aside for a person to decide.
+    PossibleMatch {
+        /// The possible match to resolve.
+        possible_match_id: Uuid,
+        /// `ambiguous` or `pivot_conflict`.
+        reason: String,
+    },
+    /// Refused.
+    Rejected {
+        /// Stable code.
+        code: String,
+        /// Explanation.
+        message: String,
+    },
+}
+
+/// How the caller wants a record handled.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// A person already decided who this record is about (possible match resolved).
+    pub forced: Option<Forced>,
+}
+
+/// A decision taken by a person on a possible match.
+#[derive(Debug, Clone, Copy)]
+pub enum Forced {
+    /// The record is about this person.
+    SamePerson(Uuid),
+    /// The record is about someone new.
+    DifferentPerson,
+}
+
+/// The columns a record may write, in a fixed order (they come from our own field names, never
+/// from input, so building SQL with them is safe).
+fn columns(fields: &[(String, serde_json::Value)]) -> String {
+    fields
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn as_object(fields: &[(String, serde_json::Value)]) -> serde_json::Value {
+    serde_json::Value::Object(fields.iter().cloned().collect())
+}
+
+#[derive(QueryableByName)]
+struct JsonRow {
+    #[diesel(sql_type = Jsonb)]
+    row: serde_json::Value,
+}
+
+#[derive(QueryableByName)]
+struct ProvenanceRow {
+    #[diesel(sql_type = Text)]
+    field: String,
+    #[diesel(sql_type = Text)]
+    source_system: String,
+    #[diesel(sql_type = Timestamptz)]
+    as_of: chrono::DateTime<Utc>,
+}
+
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+}
+
+/// The kind of a source from its recorded system name.
+pub fn kind_of_system(system: &str) -> SourceKind {
+    match system.split(':').next().unwrap_or_default() {
+        "cafmsa" => SourceKind::CafMsa,
+        "france_travail" => SourceKind::FranceTravail,
+        "departement" => SourceKind::Departement,
+        "human" => SourceKind::Human,
+        _ => SourceKind::Partner,
+    }
+}
+
+fn rejected(code: &str, message: impl Into<String>) -> Outcome {
+    Outcome::Rejected {
+        code: code.into(),
+        message: message.into(),
+    }
+}
+
+/// Runs one record through the pipeline; answers what it did and the change to record.
+pub fn ingest(
+    conn: &mut PgConnection,
+    record: &PersonRecord,
+    creation_source: &str,
+    options: Options,
+) -> QueryResult<(Outcome, Option<PendingChange>)> {
+    if let Some(nir) = &record.fields.nir
+        && record.nir().is_none()
+    {
+        return Ok((
+            rejected("invalid_nir", format!("{nir:?} is not a valid NIR")),
+            None,
+        ));
+    }
+    let found = match options.forced {
+        Some(Forced::SamePerson(id)) => MatchResult::Matched {
+            beneficiary_id: id,
+            key: MatchKey::SourceRecord,
+        },
+        Some(Forced::DifferentPerson) => MatchResult::New,
+        None => matching::find(conn, record)?,
+    };
+    let outcome = match found {
+        MatchResult::OtherDeployment { .. } => {
+            return Ok((
+                rejected(
+                    "nir_in_other_deployment",
+                    "A person with this NIR belongs to another deployment.",
+                ),
+                None,
+            ));
+        }
+        MatchResult::Ambiguous { candidates, .. } => {
+            return Ok((
+                possible_match(conn, record, "ambiguous", &candidates)?,
+                None,
+            ));
+        }
+        MatchResult::New => create(conn, record, creation_source)?,
+        MatchResult::Matched {
+            beneficiary_id,
+            key,
+        } => update(conn, record, beneficiary_id, key)?,
+    };
+    link_source(conn, record, &outcome)?;
+    Ok(outcome)
+}
+
+fn possible_match(
+    conn: &mut PgConnection,
+    record: &PersonRecord,
+    reason: &str,
+    candidates: &[Uuid],
+) -> QueryResult<Outcome> {
+    let json = serde_json::to_value(record).unwrap_or_default();
+    let existing: Option<IdRow> = diesel::sql_query(
+        "SELECT id FROM possible_match WHERE deployment_id = $1 AND status = 'open' AND record = $2 LIMIT 1",
+    )
+    .bind::<SqlUuid, _>(record.deployment_id)
+    .bind::<Jsonb, _>(&json)
+    .get_result(conn)
+    .optional()?;
+    let id = match existing {
+        Some(row) => row.id,
+        None => diesel::sql_query(
+            "INSERT INTO possible_match (deployment_id, reason, record, candidate_ids) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind::<SqlUuid, _>(record.deployment_id)
+        .bind::<Text, _>(reason)
+        .bind::<Jsonb, _>(&json)
+        .bind::<diesel::sql_types::Array<SqlUuid>, _>(candidates)
+        .get_result::<IdRow>(conn)?
+        .id,
+    };
+    Ok(Outcome::PossibleMatch {
+        possible_match_id: id,
+        reason: reason.into(),
+    })
+}
+
+fn write_provenance(
+    conn: &mut PgConnection,
+    beneficiary: Uuid,
+    record: &PersonRecord,
+    fields: &[String],
+) -> QueryResult<()> {
+    if fields.is_empty() {
+        return Ok(());
+    }
+    diesel::sql_query(
+        "INSERT INTO field_provenance (beneficiary_id, field, source_system, source_record_id, as_of) \
+         SELECT $1, f, $2, $3, $4 FROM unnest($5::text[]) AS f \
+         ON CONFLICT (beneficiary_id, field) DO UPDATE SET source_system = EXCLUDED.source_system, \
+         source_record_id = EXCLUDED.source_record_id, as_of = EXCLUDED.as_of, set_at = now()",
+    )
+    .bind::<SqlUuid, _>(beneficiary)
+    .bind::<Text, _>(&record.source.system)
+    .bind::<diesel::sql_types::Nullable<Text>, _>(record.source.record_id.as_deref())
+    .bind::<Timestamptz, _>(record.source.as_of)
+    .bind::<diesel::sql_types::Array<Text>, _>(fields)
+    .execute(conn)
+    .map(|_| ())
+}
+
+fn create(
+    conn: &mut PgConnection,
+    record: &PersonRecord,
+    creation_source: &str,
+) -> QueryResult<(Outcome, Option<PendingChange>)> {
+    let fields = &record.fields;
+    if fields.firstname.is_none() || fields.lastname.is_none() || fields.date_of_birth.is_none() {
+        return Ok((
+            rejected(
+                "missing_identity",
+                "A new person needs firstname, lastname and date_of_birth.",
+            ),
+            None,
+        ));
+    }
+    let mut present = merge::present_fields(fields);
+    if let Some(nir) = record.nir() {
+        // Only the 13 significant characters are kept.
+        for (name, value) in &mut present {
+            if name == "nir" {
+                *value = serde_json::Value::String(nir.as_str().to_owned());
+            }
+        }
+    }
+    let names = columns(&present);
+    let beneficiary: IdRow = diesel::sql_query(format!(
+        "INSERT INTO beneficiary (deployment_id, {names}) SELECT $1, {names} FROM jsonb_populate_record(NULL::beneficiary, $2) RETURNING id"
+    ))
+    .bind::<SqlUuid, _>(record.deployment_id)
+    .bind::<Jsonb, _>(as_object(&present))
+    .get_result(conn)?;
+    let notebook: IdRow = diesel::sql_query(
+        "INSERT INTO notebook (deployment_id, beneficiary_id) VALUES ($1, $2) RETURNING id",
+    )
+    .bind::<SqlUuid, _>(record.deployment_id)
+    .bind::<SqlUuid, _>(beneficiary.id)
+    .get_result(conn)?;
+    diesel::sql_query(
+        "INSERT INTO notebook_creation (deployment_id, notebook_id, source) VALUES ($1, $2, $3)",
+    )
+    .bind::<SqlUuid, _>(record.deployment_id)
+    .bind::<SqlUuid, _>(notebook.id)
+    .bind::<Text, _>(creation_source)
+    .execute(conn)?;
+    let written: Vec<String> = present.into_iter().map(|(name, _)| name).collect();
+    write_provenance(conn, beneficiary.id, record, &written)?;
+    Ok((
+        Outcome::Created {
+            beneficiary_id: beneficiary.id,
+            notebook_id: notebook.id,
+        },
+        Some(PendingChange {
+            deployment_id: record.deployment_id,
+            beneficiary_id: beneficiary.id,
+            notebook_id: Some(notebook.id),
+            kind: "beneficiary.created",
+            fields: written,
+            source_system: Some(record.source.system.clone()),
+        }),
+    ))
+}
+
+fn update(
+    conn: &mut PgConnection,
+    record: &PersonRecord,
+    beneficiary: Uuid,
+    key: MatchKey,
+) -> QueryResult<(Outcome, Option<PendingChange>)> {
+    let current: JsonRow =
+        diesel::sql_query("SELECT to_jsonb(b) AS row FROM beneficiary b WHERE id = $1 FOR UPDATE")
+            .bind::<SqlUuid, _>(beneficiary)
+            .get_result(conn)?;
+    let provenance: Vec<ProvenanceRow> = diesel::sql_query(
+        "SELECT field, source_system, as_of FROM field_provenance WHERE beneficiary_id = $1",
+    )
+    .bind::<SqlUuid, _>(beneficiary)
+    .load(conn)?;
+    let mut present = merge::present_fields(&record.fields);
+    if let Some(nir) = record.nir() {
+        for (name, value) in &mut present {
+            if name == "nir" {
+                *value = serde_json::Value::String(nir.as_str().to_owned());
+            }
+        }
+    }
+    let mut apply = Vec::new();
+    for (field, value) in present {
+        let known = provenance
+            .iter()
+            .find(|p| p.field == field)
+            .map(|p| Provenance {
+                kind: kind_of_system(&p.source_system),
+                system: p.source_system.clone(),
+                as_of: p.as_of,
+            });
+        match merge::decide(
+            &field,
+            current.row.get(&field),
+            known.as_ref(),
+            &value,
+            record.source.kind,
+            record.source.as_of,
+        ) {
+            Decision::Apply => apply.push((field, value)),
+            Decision::Same | Decision::Keep => {}
+            Decision::Conflict => {
+                return Ok((
+                    possible_match(conn, record, "pivot_conflict", &[beneficiary])?,
+                    None,
+                ));
+            }
+        }
+    }
+    if apply.is_empty() {
+        return Ok((
+            Outcome::Unchanged {
+                beneficiary_id: beneficiary,
+                matched_by: key,
+            },
+            None,
+        ));
+    }
+    let names = columns(&apply);
+    diesel::sql_query(format!(
+        "UPDATE beneficiary SET ({names}) = (SELECT {names} FROM jsonb_populate_record(NULL::beneficiary, $2)) WHERE id = $1"
+    ))
+    .bind::<SqlUuid, _>(beneficiary)
+    .bind::<Jsonb, _>(as_object(&apply))
+    .execute(conn)?;
+    let written: Vec<String> = apply.into_iter().map(|(name, _)| name).collect();
+    write_provenance(conn, beneficiary, record, &written)?;
+    let notebook: Option<Uuid> = crate::store::notebooks::id_of_beneficiary(conn, beneficiary)?;
+    Ok((
+        Outcome::Updated {
+            beneficiary_id: beneficiary,
+            matched_by: key,
+            fields: written.clone(),
+        },
+        Some(PendingChange {
+            deployment_id: record.deployment_id,
+            beneficiary_id: beneficiary,
+            notebook_id: notebook,
+            kind: "beneficiary.updated",
+            fields: written,
+            source_system: Some(record.source.system.clone()),
+        }),
+    ))
+}
+
+/// Remembers which person a source's record is about, and when the source last reported it.
+fn link_source(
+    conn: &mut PgConnection,
+    record: &PersonRecord,
+    outcome: &(Outcome, Option<PendingChange>),
+) -> QueryResult<()> {
+    let beneficiary = match &outcome.0 {
+        Outcome::Created { beneficiary_id, .. }
+        | Outcome::Updated { beneficiary_id, .. }
+        | Outcome::Unchanged { beneficiary_id, .. } => *beneficiary_id,
+        _ => return Ok(()),
+    };
+    let Some(record_id) = &record.source.record_id else {
+        return Ok(());
+    };
+    diesel::sql_query(
+        "INSERT INTO beneficiary_source (deployment_id, beneficiary_id, source_system, source_record_id, last_as_of) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (deployment_id, source_system, source_record_id) DO UPDATE \
+         SET beneficiary_id = EXCLUDED.beneficiary_id, last_as_of = greatest(beneficiary_source.last_as_of, EXCLUDED.last_as_of), \
+         last_seen_at = now(), no_longer_reported_at = NULL",
+    )
+    .bind::<SqlUuid, _>(record.deployment_id)
+    .bind::<SqlUuid, _>(beneficiary)
+    .bind::<Text, _>(&record.source.system)
+    .bind::<Text, _>(record_id)
+    .bind::<Timestamptz, _>(record.source.as_of)
+    .execute(conn)
+    .map(|_| ())
+}

@@ -1,0 +1,90 @@
+//! The canonical person record every source is turned into before entering the pipeline.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::domain::Nir;
+
+/// Kinds of sources, which the merge rules rank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// CAF/MSA (the RSA paying bodies): authoritative for rights.
+    CafMsa,
+    /// France Travail: authoritative for the job-seeker registration.
+    FranceTravail,
+    /// A département's information system (files, connector).
+    Departement,
+    /// A partner information system through the API.
+    Partner,
+    /// A person typing in Carnet de bord (professional, manager, the beneficiary).
+    Human,
+}
+
+/// Where a record comes from.
+#[derive(Debug, Clone, Serialize)]
+pub struct Source {
+    /// The kind of source.
+    pub kind: SourceKind,
+    /// The source system's name, e.g. `partner:cdb_abc`, `cafmsa`, `departement:iodas`.
+    pub system: String,
+    /// The record's id in that system, if it has one.
+    pub record_id: Option<String>,
+    /// As-of date of the data (not when it reached us).
+    pub as_of: DateTime<Utc>,
+}
+
+/// The fields of a person the pipeline writes; `None` means "this source says nothing about
+/// it" (never "clear it").
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct PersonFields {
+    pub firstname: Option<String>,
+    pub lastname: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
+    pub place_of_birth: Option<String>,
+    pub nir: Option<String>,
+    pub caf_organisation: Option<String>,
+    pub caf_number: Option<String>,
+    pub household_role: Option<String>,
+    pub france_travail_id: Option<String>,
+    pub external_id: Option<String>,
+    pub external_role: Option<String>,
+    pub email: Option<String>,
+    pub mobile_number: Option<String>,
+    pub address1: Option<String>,
+    pub address2: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+    pub right_rsa: Option<String>,
+    pub right_are: Option<bool>,
+    pub right_ass: Option<bool>,
+    pub right_bonus: Option<bool>,
+    pub is_homeless: Option<bool>,
+    pub subject_to_right_and_duty: Option<bool>,
+    pub rsa_suspension_reason: Option<String>,
+    pub rsa_closure_reason: Option<String>,
+    pub rsa_closure_date: Option<NaiveDate>,
+    pub family_situation: Option<String>,
+}
+
+/// A person as one source sees them, for one deployment.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonRecord {
+    /// The deployment the record is for.
+    pub deployment_id: Uuid,
+    /// Where it comes from.
+    pub source: Source,
+    /// What it says.
+    pub fields: PersonFields,
+}
+
+impl PersonRecord {
+    /// The NIR of the record, parsed.
+    pub fn nir(&self) -> Option<Nir> {
+        self.fields
+            .nir
+            .as_deref()
+            .and_then(|nir| Nir::parse(nir).ok())
+    }
+}
