@@ -277,6 +277,12 @@ pub async fn create_personal_token(
     body: web::Json<NewPersonalToken>,
 ) -> Result<HttpResponse, ApiError> {
     let account = account_of(&caller)?.clone();
+    if !account.is_session {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "Personal access tokens are created from a session, not with another personal token.",
+        ));
+    }
     let body = body.into_inner();
     let invalid = |detail: String| ApiError::new(ErrorCode::ValidationFailed, detail);
     let name = body.name.trim().to_owned();

@@ -14,15 +14,18 @@ where
     T: Send + 'static,
 {
     let pool = pool.clone();
+    let request_id = super::request_id::current();
     web::block(move || {
-        let mut conn = pool.get().map_err(|error| {
-            tracing::warn!(%error, "no database connection");
-            ApiError::new(
-                ErrorCode::DatabaseUnavailable,
-                "The database cannot be reached.",
-            )
-        })?;
-        work(&mut conn)
+        super::request_id::with_blocking(request_id, || {
+            let mut conn = pool.get().map_err(|error| {
+                tracing::warn!(%error, "no database connection");
+                ApiError::new(
+                    ErrorCode::DatabaseUnavailable,
+                    "The database cannot be reached.",
+                )
+            })?;
+            work(&mut conn)
+        })
     })
     .await?
 }

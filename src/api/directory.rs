@@ -153,8 +153,11 @@ pub async fn list_structures(
 ) -> Result<web::Json<ListPage<StructureView>>, ApiError> {
     let (limit, after) = (page.limit()?, page.after()?);
     let reach = policy::directory(&caller);
+    let partner = matches!(caller.principal, Principal::Client(_));
     let page = with_conn(&state.pool, move |conn| {
-        Ok(store::directory::structures(conn, reach, after, limit)?)
+        Ok(store::directory::structures(
+            conn, reach, partner, after, limit,
+        )?)
     })
     .await?;
     Ok(web::Json(ListPage::from_store(page, StructureView::from)))

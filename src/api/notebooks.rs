@@ -172,7 +172,7 @@ pub struct NotebookView {
 }
 
 impl NotebookView {
-    fn from_document(document: NotebookDocument, show_nir: bool) -> Self {
+    fn from_document(document: NotebookDocument, show_nir: bool, hide_sensitive: bool) -> Self {
         let NotebookDocument {
             notebook,
             beneficiary,
@@ -224,19 +224,23 @@ impl NotebookView {
             beneficiary: BeneficiaryView::from_row(beneficiary, show_nir),
             members: members
                 .into_iter()
-                .map(|m| MemberView {
-                    id: m.id,
-                    account_id: m.account_id,
-                    member_type: m.member_type,
-                    active: m.active,
-                    role: m.role,
-                    firstname: m.firstname,
-                    lastname: m.lastname,
-                    email: m.email,
-                    structure_id: m.structure_id,
-                    structure_name: m.structure_name,
-                    joined_at: m.created_at,
-                    left_at: m.membership_ended_at,
+                .map(|m| {
+                    // Partners never learn that a person is followed by a sensitive structure.
+                    let hidden = hide_sensitive && m.structure_sensitive == Some(true);
+                    MemberView {
+                        id: m.id,
+                        account_id: m.account_id,
+                        member_type: m.member_type,
+                        active: m.active,
+                        role: m.role,
+                        firstname: m.firstname,
+                        lastname: m.lastname,
+                        email: m.email,
+                        structure_id: if hidden { None } else { m.structure_id },
+                        structure_name: if hidden { None } else { m.structure_name },
+                        joined_at: m.created_at,
+                        left_at: m.membership_ended_at,
+                    }
                 })
                 .collect(),
             focuses: focuses
@@ -303,6 +307,7 @@ impl NotebookView {
                 reason: notebook.orientation_reason,
                 structures: structures
                     .into_iter()
+                    .filter(|s| !(hide_sensitive && s.sensitive))
                     .map(|s| AttachedStructureView {
                         structure_id: s.structure_id,
                         name: s.name,
@@ -342,6 +347,7 @@ pub async fn get_notebook(
     let purpose = journal::purpose(&request, &caller)?;
     let id = id.into_inner();
     let show_nir = caller.scopes.contains(Scope::NirRead);
+    let is_client = matches!(caller.principal, crate::auth::caller::Principal::Client(_));
     let reach = policy::beneficiaries(&caller);
     let resource = "GET /v1/notebooks/{id}";
     let document = with_conn(&state.pool, move |conn| {
@@ -369,5 +375,7 @@ pub async fn get_notebook(
         }
     })
     .await?;
-    Ok(web::Json(NotebookView::from_document(document, show_nir)))
+    Ok(web::Json(NotebookView::from_document(
+        document, show_nir, is_client,
+    )))
 }

@@ -25,8 +25,9 @@ pub async fn observe(
             .and_then(|v| v.to_str().ok()),
     );
     let method = request.method().to_string();
-    let path = request.path().to_owned();
-    let span = tracing::info_span!("request", request_id = %id, method = %method, path = %path);
+    // The raw path is not logged: it may carry a secret (a login key pasted in a URL). The
+    // route pattern is logged once the request is routed.
+    let span = tracing::info_span!("request", request_id = %id, method = %method);
     let result = request_id::scope(id.clone(), next.call(request).instrument(span.clone())).await;
     let elapsed = started.elapsed();
     let mut response = match result {

@@ -128,7 +128,12 @@ pub async fn rate_limit(
     limits.forget_idle_keys();
     let address = request.peer_addr().map(|peer| peer.ip());
     let mut verdict = None;
-    if SIGN_IN_PATHS.contains(&request.path())
+    // The router decodes percent-escapes (`/oauth/%74oken` reaches the token endpoint): compare
+    // the decoded path, or the stricter bucket could be bypassed.
+    let path = percent_encoding::percent_decode_str(request.path())
+        .decode_utf8_lossy()
+        .into_owned();
+    if SIGN_IN_PATHS.contains(&path.as_str())
         && let Some(address) = address
     {
         let by_address = check(&limits.sign_in, &address, limits.sign_in_limit);

@@ -12,6 +12,19 @@ tokio::task_local! {
     static REQUEST_ID: String;
 }
 
+std::thread_local! {
+    /// The request id while a request's blocking work (database) runs on a pool thread.
+    static BLOCKING_REQUEST_ID: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs blocking work with the request id of the request it serves available to [`current`].
+pub fn with_blocking<T>(id: Option<String>, work: impl FnOnce() -> T) -> T {
+    BLOCKING_REQUEST_ID.with(|cell| *cell.borrow_mut() = id);
+    let result = work();
+    BLOCKING_REQUEST_ID.with(|cell| *cell.borrow_mut() = None);
+    result
+}
+
 /// The incoming id if it is short printable ASCII, else a new UUID v7.
 pub fn from_header(value: Option<&str>) -> String {
     match value {
@@ -33,9 +46,12 @@ pub async fn scope<F: Future>(id: String, future: F) -> F::Output {
     REQUEST_ID.scope(id, future).await
 }
 
-/// The id of the request being served, if any.
+/// The id of the request being served, if any (in its async task or its blocking work).
 pub fn current() -> Option<String> {
-    REQUEST_ID.try_with(Clone::clone).ok()
+    REQUEST_ID
+        .try_with(Clone::clone)
+        .ok()
+        .or_else(|| BLOCKING_REQUEST_ID.with(|cell| cell.borrow().clone()))
 }
 
 #[cfg(test)]

@@ -29,6 +29,9 @@ pub struct AccountPrincipal {
     pub structure_id: Option<Uuid>,
     /// The token (session or personal) used for this request.
     pub token_id: Uuid,
+    /// Whether that token is a session opened by a login (not a personal access token):
+    /// only sessions may create tokens or manage API clients.
+    pub is_session: bool,
 }
 
 /// A partner information system using OAuth2 client credentials.
@@ -114,7 +117,8 @@ fn unauthenticated(detail: &str) -> ApiError {
 /// Authenticates a bearer token.
 pub async fn authenticate(state: &AppState, token: String) -> Result<Caller, ApiError> {
     if tokens::looks_like_jwt(&token) {
-        let claims = match tokens::verify(&state.keys, &token) {
+        let lifetime = state.auth.client_token_lifetime_secs;
+        let claims = match tokens::verify(&state.keys, &token, lifetime) {
             Err(TokenError::UnknownKey(kid)) => {
                 // Another hub process may have rotated the keys: reload once.
                 let pool = state.pool.clone();
@@ -131,7 +135,7 @@ pub async fn authenticate(state: &AppState, token: String) -> Result<Caller, Api
                         "The access token was signed by an unknown key.",
                     ));
                 }
-                tokens::verify(&state.keys, &token)
+                tokens::verify(&state.keys, &token, lifetime)
             }
             other => other,
         }
@@ -186,6 +190,7 @@ pub async fn authenticate(state: &AppState, token: String) -> Result<Caller, Api
             profile_id: found.account.profile_id,
             structure_id: found.account.structure_id,
             token_id: found.token_id,
+            is_session: found.token_scopes.is_none(),
         }),
         scopes,
     })

@@ -186,14 +186,24 @@ impl KeyRing {
         Some(sign(kid, &key.encoding))
     }
 
-    /// The verification key of a key id, if known.
+    /// The verification key of a key id, if known and not retired for longer than a token's
+    /// lifetime (a retired key verifies only the tokens it may still have signed).
     pub fn with_decoding_key<T>(
         &self,
         kid: &str,
+        token_lifetime: chrono::Duration,
         verify: impl FnOnce(&DecodingKey) -> T,
     ) -> Option<T> {
         let guard = self.keys.read().ok()?;
-        guard.1.get(kid).map(|key| verify(&key.decoding))
+        let now = Utc::now();
+        guard
+            .1
+            .get(kid)
+            .filter(|key| {
+                key.retired_at
+                    .is_none_or(|retired| retired + token_lifetime > now)
+            })
+            .map(|key| verify(&key.decoding))
     }
 
     /// Whether a key id is known.

@@ -123,6 +123,8 @@ pub fn may_read_access_log(caller: &Caller) -> bool {
 /// own deployment). Answers the deployment filter to apply, `Some(None)` for every deployment.
 pub fn client_management(caller: &Caller) -> Option<Option<Uuid>> {
     match &caller.principal {
+        // A personal access token never manages credentials: a leaked one must not mint more.
+        Principal::Account(account) if !account.is_session => None,
         Principal::Account(account) => match account.role {
             Role::AdminCdb => Some(None),
             Role::Manager => account.deployment_id.map(Some),
@@ -147,6 +149,7 @@ mod tests {
                 profile_id: Some(Uuid::from_u128(3)),
                 structure_id: None,
                 token_id: Uuid::from_u128(4),
+                is_session: true,
             }),
             scopes: role.scopes(),
         }

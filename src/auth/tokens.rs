@@ -94,20 +94,32 @@ pub fn key_id(token: &str) -> Result<String, TokenError> {
     header.kid.ok_or(TokenError::Invalid)
 }
 
-/// Verifies signature, issuer, audience and expiry (no leeway: a token is short-lived).
-pub fn verify(keys: &KeyRing, token: &str) -> Result<ClientClaims, TokenError> {
+/// Verifies signature, issuer, audience and expiry (no leeway: a token is short-lived), and
+/// that the token claims no longer life than this hub gives (a forged far-future `exp` signed
+/// with a leaked old key is refused).
+pub fn verify(keys: &KeyRing, token: &str, lifetime_secs: i64) -> Result<ClientClaims, TokenError> {
     let kid = key_id(token)?;
     let mut validation = Validation::new(Algorithm::EdDSA);
     validation.set_audience(&[AUDIENCE]);
     validation.set_issuer(&[ISSUER]);
     validation.leeway = 0;
-    validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-    keys.with_decoding_key(&kid, |key| {
-        jsonwebtoken::decode::<ClientClaims>(token, key, &validation)
-            .map(|data| data.claims)
-            .map_err(|_| TokenError::Invalid)
-    })
-    .unwrap_or(Err(TokenError::UnknownKey(kid)))
+    validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
+    let claims = keys
+        .with_decoding_key(&kid, chrono::Duration::seconds(lifetime_secs), |key| {
+            jsonwebtoken::decode::<ClientClaims>(token, key, &validation)
+                .map(|data| data.claims)
+                .map_err(|_| TokenError::Invalid)
+        })
+        .unwrap_or(Err(TokenError::UnknownKey(kid)))?;
+    let now = Utc::now().timestamp();
+    let plausible = claims.iat <= now + 60
+        && claims.exp - claims.iat <= lifetime_secs
+        && claims.exp <= now + lifetime_secs;
+    if plausible {
+        Ok(claims)
+    } else {
+        Err(TokenError::Invalid)
+    }
 }
 
 /// Whether a bearer token has the shape of a JWT (three dot-separated parts).

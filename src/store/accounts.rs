@@ -125,6 +125,7 @@ pub fn by_token_hash(conn: &mut PgConnection, hash: &str) -> QueryResult<Option<
         .filter(account_token::revoked_at.is_null())
         .filter(account_token::expires_at.gt(now))
         .filter(account::deleted_at.is_null())
+        .filter(account::confirmed.eq(true))
         .select((
             account_token::id,
             account_token::scopes,
@@ -179,7 +180,7 @@ pub fn by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Vec<Uuid>> 
          LEFT JOIN orientation_manager p4 ON p4.id = a.orientation_manager_id \
          LEFT JOIN professional p5 ON p5.id = a.professional_id \
          LEFT JOIN beneficiary p6 ON p6.id = a.beneficiary_id \
-         WHERE a.deleted_at IS NULL AND lower(coalesce(p1.email, p2.email, p3.email, p4.email, p5.email, p6.email)) = lower($1) \
+         WHERE a.deleted_at IS NULL AND a.confirmed AND lower(coalesce(p1.email, p2.email, p3.email, p4.email, p5.email, p6.email)) = lower($1) \
          ORDER BY a.created_at",
     )
     .bind::<Text, _>(email)

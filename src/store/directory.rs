@@ -121,12 +121,17 @@ pub fn create_deployment(
 pub fn structures(
     conn: &mut PgConnection,
     reach: DirectoryReach,
+    hide_sensitive: bool,
     after: Option<Uuid>,
     limit: i64,
 ) -> QueryResult<Page<StructureRow>> {
     let mut query = structure::table
         .select(StructureRow::as_select())
         .into_boxed();
+    // Partners never see sensitive structures: their name reveals the people's situation.
+    if hide_sensitive {
+        query = query.filter(structure::sensitive.eq(false));
+    }
     match reach {
         DirectoryReach::Everything => {}
         DirectoryReach::Deployment(id) => query = query.filter(structure::deployment_id.eq(id)),

@@ -58,6 +58,9 @@ pub struct MemberRow {
     pub structure_id: Option<Uuid>,
     #[diesel(sql_type = Nullable<Text>)]
     pub structure_name: Option<String>,
+    /// Whether the member's structure is sensitive (its name reveals the person's situation).
+    #[diesel(sql_type = Nullable<Bool>)]
+    pub structure_sensitive: Option<bool>,
     #[diesel(sql_type = Timestamptz)]
     pub created_at: DateTime<Utc>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
@@ -186,6 +189,8 @@ pub struct AttachedStructureRow {
     pub structure_id: Uuid,
     #[diesel(sql_type = Text)]
     pub name: String,
+    #[diesel(sql_type = Bool)]
+    pub sensitive: bool,
     #[diesel(sql_type = Timestamptz)]
     pub since: DateTime<Utc>,
 }
@@ -247,7 +252,7 @@ pub fn get(
                 coalesce(p.firstname, om.firstname, mg.firstname, ads.firstname) AS firstname, \
                 coalesce(p.lastname, om.lastname, mg.lastname, ads.lastname) AS lastname, \
                 coalesce(p.email, om.email, mg.email, ads.email) AS email, \
-                s.id AS structure_id, s.name AS structure_name, m.created_at, m.membership_ended_at \
+                s.id AS structure_id, s.name AS structure_name, s.sensitive AS structure_sensitive, m.created_at, m.membership_ended_at \
          FROM notebook_member m JOIN account a ON a.id = m.account_id \
          LEFT JOIN professional p ON p.id = a.professional_id \
          LEFT JOIN structure s ON s.id = p.structure_id \
@@ -307,7 +312,7 @@ pub fn get(
         None => None,
     };
     let structures = diesel::sql_query(
-        "SELECT bs.structure_id, s.name, bs.created_at AS since FROM beneficiary_structure bs \
+        "SELECT bs.structure_id, s.name, s.sensitive, bs.created_at AS since FROM beneficiary_structure bs \
          JOIN structure s ON s.id = bs.structure_id \
          WHERE bs.beneficiary_id = $1 AND bs.status = 'current' ORDER BY bs.created_at",
     )

@@ -275,6 +275,39 @@ async fn without_a_token_every_protected_endpoint_answers_401_problem() {
 }
 
 #[tokio::test]
+async fn partners_never_see_sensitive_structures() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let url = app.database.url.clone();
+    let s1 = world.structure_s1;
+    tokio::task::spawn_blocking(move || {
+        use diesel::prelude::*;
+        let mut conn = PgConnection::establish(&url).unwrap();
+        diesel::sql_query(format!(
+            "UPDATE structure SET sensitive = true WHERE id = '{s1}'"
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    })
+    .await
+    .unwrap();
+    let path = format!("/v1/notebooks/{}", world.notebook);
+    let (_, notebook) = status(&app, world.token("client_a"), &path).await;
+    assert!(!notebook.to_string().contains("\"S1\""), "{notebook}");
+    assert!(
+        !notebook.to_string().contains(&s1.to_string()),
+        "{notebook}"
+    );
+    let (_, structures) = status(&app, world.token("client_a"), "/v1/structures").await;
+    assert!(!structures.to_string().contains(&s1.to_string()));
+    let (_, as_manager) = status(&app, world.token("manager_a"), &path).await;
+    assert!(
+        as_manager.to_string().contains("\"S1\""),
+        "people of the deployment still see it"
+    );
+}
+
+#[tokio::test]
 async fn the_nir_is_served_only_with_nir_read() {
     let app = spawn_app().await;
     let world = world(&app).await;
@@ -328,6 +361,7 @@ async fn a_partner_must_give_a_purpose_and_the_person_sees_it_in_their_journal()
         .await
         .unwrap();
     assert_eq!(read.status(), 200);
+    let read_request_id = read.headers()["x-request-id"].to_str().unwrap().to_owned();
     // An attempt from another deployment is journaled as denied.
     let (code, _) = status(
         &app,
@@ -353,6 +387,12 @@ async fn a_partner_must_give_a_purpose_and_the_person_sees_it_in_their_journal()
             "{journal}"
         );
         assert!(items.iter().any(|e| e["outcome"] == "denied"), "{journal}");
+        assert!(
+            items
+                .iter()
+                .any(|e| e["request_id"] == read_request_id.as_str()),
+            "the journal names the request, as in the logs: {journal}"
+        );
     }
     // The journal is append-only, even for the database owner.
     let url = app.database.url.clone();

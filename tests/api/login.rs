@@ -236,3 +236,41 @@ async fn personal_access_tokens_are_scoped_expiring_and_revocable() {
         403
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_personal_token_cannot_mint_tokens_nor_manage_clients() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let session = world.token("manager_a");
+    let created: Value = app
+        .client
+        .post(format!("{}/v1/me/tokens", app.address))
+        .bearer_auth(session)
+        .json(&json!({"name": "outil", "scopes": ["beneficiaries:read"], "expires_in_days": 30}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pat = created["token"].as_str().unwrap();
+    let escalate = app
+        .client
+        .post(format!("{}/v1/me/tokens", app.address))
+        .bearer_auth(pat)
+        .json(&json!({"name": "plus", "scopes": ["nir:read"], "expires_in_days": 365}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(escalate.status(), 403);
+    let client = app
+        .client
+        .post(format!("{}/v1/clients", app.address))
+        .bearer_auth(pat)
+        .json(&json!({"name": "x", "scopes": ["nir:read"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(client.status(), 403);
+    assert_eq!(get(&app, pat, "/v1/clients").await, 403);
+}

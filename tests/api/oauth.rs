@@ -263,53 +263,94 @@ fn keys(app: &TestApp) -> cdb_hub::auth::keys::KeyRing {
 async fn expired_foreign_and_wrong_audience_tokens_are_refused() {
     let app = spawn_app().await;
     let world = world(&app).await;
-    assert_eq!(me(&app, world.token("client_a")).await, 200);
+    let valid = world.token("client_a").to_owned();
+    assert_eq!(me(&app, &valid).await, 200);
+    // Every forged token below names the real, active client: only the token checks refuse it.
+    let claims: Value =
+        serde_json::from_slice(&base64_decode(valid.split('.').nth(1).unwrap())).unwrap();
     let ring = tokio::task::block_in_place(|| keys(&app));
-    let client = uuid::Uuid::new_v4();
-    let scopes = cdb_hub::auth::scopes::Scopes::all();
-    // Expired: signed by our key, exp in the past.
-    let expired =
-        cdb_hub::auth::tokens::issue(&ring, client, "cdb_x", world.deployment_a, None, scopes, -5)
-            .unwrap();
-    assert_eq!(me(&app, &expired).await, 401);
-    // Tampered: the payload of a valid token swapped for another deployment's.
-    let valid = world.token("client_a");
+    let sign = |claims: &Value, ring: &cdb_hub::auth::keys::KeyRing| -> String {
+        ring.with_signing_key(|kid, key| {
+            let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+            header.kid = Some(kid.to_owned());
+            jsonwebtoken::encode(&header, claims, key).unwrap()
+        })
+        .unwrap()
+    };
+    let now = chrono::Utc::now().timestamp();
+    let variant = |change: &dyn Fn(&mut Value)| {
+        let mut forged = claims.clone();
+        change(&mut forged);
+        forged
+    };
+    // Control: the same claims re-signed with our key are accepted.
+    assert_eq!(me(&app, &sign(&claims, &ring)).await, 200);
+    for (what, forged) in [
+        (
+            "expired",
+            variant(&|c| {
+                c["iat"] = (now - 1000).into();
+                c["exp"] = (now - 100).into();
+            }),
+        ),
+        (
+            "wrong audience",
+            variant(&|c| c["aud"] = "another-api".into()),
+        ),
+        (
+            "wrong issuer",
+            variant(&|c| c["iss"] = "someone-else".into()),
+        ),
+        (
+            "far-future expiry",
+            variant(&|c| c["exp"] = (now + 10 * 365 * 86400).into()),
+        ),
+        (
+            "other deployment",
+            variant(&|c| c["deployment_id"] = world.deployment_b.to_string().into()),
+        ),
+    ] {
+        assert_eq!(me(&app, &sign(&forged, &ring)).await, 401, "{what}");
+    }
+    // Tampered payload, signature of the original.
     let mut parts: Vec<String> = valid.split('.').map(str::to_owned).collect();
-    let mut claims: Value = serde_json::from_slice(&base64_decode(&parts[1])).unwrap();
-    claims["deployment_id"] = Value::String(world.deployment_b.to_string());
-    claims["aud"] = Value::String("another-api".into());
+    let tampered = variant(&|c| {
+        c["scope"] = "beneficiaries:read notebooks:read nir:read connectors:admin".into()
+    });
     use base64::Engine;
     parts[1] = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(serde_json::to_vec(&claims).unwrap());
-    assert_eq!(me(&app, &parts.join(".")).await, 401);
-    // Signed by a key this hub never had, with an unknown kid or with ours.
+        .encode(serde_json::to_vec(&tampered).unwrap());
+    assert_eq!(me(&app, &parts.join(".")).await, 401, "tampered");
+    // Signed by a key this hub never had: with its own kid, or claiming ours.
     let other_db = crate::support::TestDatabase::new();
     let foreign_ring = {
         let mut conn = other_db.connect();
         cdb_hub::auth::keys::KeyRing::load(&mut conn).unwrap()
     };
-    let foreign = cdb_hub::auth::tokens::issue(
-        &foreign_ring,
-        client,
-        "cdb_x",
-        world.deployment_a,
-        None,
-        scopes,
-        60,
-    )
-    .unwrap();
-    assert_eq!(me(&app, &foreign).await, 401);
-    let our_kid = cdb_hub::auth::tokens::key_id(valid).unwrap();
+    assert_eq!(
+        me(&app, &sign(&claims, &foreign_ring)).await,
+        401,
+        "foreign key"
+    );
+    let our_kid = cdb_hub::auth::tokens::key_id(&valid).unwrap();
+    let foreign = sign(&claims, &foreign_ring);
     let mut forged: Vec<String> = foreign.split('.').map(str::to_owned).collect();
     let header = serde_json::json!({"typ": "JWT", "alg": "EdDSA", "kid": our_kid});
     forged[0] = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(serde_json::to_vec(&header).unwrap());
-    assert_eq!(me(&app, &forged.join(".")).await, 401);
-    // A token for a client id that does not exist, even well signed, is refused.
-    let orphan =
-        cdb_hub::auth::tokens::issue(&ring, client, "cdb_x", world.deployment_a, None, scopes, 60)
-            .unwrap();
-    assert_eq!(me(&app, &orphan).await, 401);
+    assert_eq!(
+        me(&app, &forged.join(".")).await,
+        401,
+        "foreign key under our kid"
+    );
+    // "none" and symmetric algorithms are refused outright.
+    let none_header =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"alg":"none","kid":"x"}"#);
+    assert_eq!(
+        me(&app, &format!("{none_header}.{}.", parts[1])).await,
+        401,
+        "alg none"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
