@@ -9,6 +9,7 @@ pub mod extractors;
 pub mod health;
 pub mod idempotency;
 pub mod journal;
+pub mod matches;
 pub mod notebooks;
 pub mod oauth;
 pub mod observe;
@@ -50,5 +51,7 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(notebooks::get_notebook)
         .service(sync::create_notebook)
         .service(sync::batch)
-        .service(sync::changes);
+        .service(sync::changes)
+        .service(matches::list_matches)
+        .service(matches::resolve_match);
 }

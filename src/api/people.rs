@@ -51,6 +51,23 @@ pub struct BeneficiaryView {
     pub family_situation: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// With `?include=provenance`: for each field, the source that set it and the as-of date
+    /// of its data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<std::collections::BTreeMap<String, ProvenanceView>>,
+}
+
+/// Where a field's value comes from.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProvenanceView {
+    /// Source system, e.g. `cafmsa`, `partner:cdb_…`, `departement:iodas`, `human:professional`.
+    pub source_system: String,
+    /// The record's id in that system.
+    pub source_record_id: Option<String>,
+    /// As-of date of the data.
+    pub as_of: DateTime<Utc>,
+    /// When the hub wrote it.
+    pub set_at: DateTime<Utc>,
 }
 
 /// RSA and other rights (droits).
@@ -107,6 +124,7 @@ impl BeneficiaryView {
             family_situation: row.family_situation,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            provenance: None,
         }
     }
 }
@@ -262,7 +280,7 @@ pub fn journal_refusal(
 /// Reads one beneficiary.
 #[utoipa::path(
     tag = "people",
-    params(("id" = Uuid, Path, description = "Beneficiary id."), ("X-Purpose" = Option<String>, Header, description = "Why the data is read; required for API clients.")),
+    params(("id" = Uuid, Path, description = "Beneficiary id."), IncludeQuery, ("X-Purpose" = Option<String>, Header, description = "Why the data is read; required for API clients.")),
     responses(
         (status = 200, description = "The beneficiary.", body = BeneficiaryView),
         (status = 400, description = "Missing purpose.", body = Problem, content_type = "application/problem+json"),
@@ -279,7 +297,17 @@ pub async fn get_beneficiary(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
+    include: web::Query<IncludeQuery>,
 ) -> Result<web::Json<BeneficiaryView>, ApiError> {
+    let with_provenance = match include.include.as_deref() {
+        None => false,
+        Some("provenance") => true,
+        Some(other) => {
+            return Err(ApiError::invalid_parameter(format!(
+                "include may only be provenance, not {other:?}."
+            )));
+        }
+    };
     caller.require(Scope::BeneficiariesRead)?;
     let purpose = journal::purpose(&request, &caller)?;
     let id = id.into_inner();
@@ -301,7 +329,12 @@ pub async fn get_beneficiary(
                         purpose.as_deref(),
                     )],
                 )?;
-                Ok(row)
+                let provenance = if with_provenance {
+                    Some(store::people::provenance(conn, row.id)?)
+                } else {
+                    None
+                };
+                Ok((row, provenance))
             }
             None => {
                 let found =
@@ -312,7 +345,34 @@ pub async fn get_beneficiary(
         }
     })
     .await?;
-    Ok(web::Json(BeneficiaryView::from_row(row, show_nir)))
+    let (row, provenance) = row;
+    let mut view = BeneficiaryView::from_row(row, show_nir);
+    view.provenance = provenance.map(|rows| {
+        rows.into_iter()
+            // The NIR's provenance tells a caller without nir:read that there is one.
+            .filter(|row| show_nir || row.field != "nir")
+            .map(|row| {
+                (
+                    row.field,
+                    ProvenanceView {
+                        source_system: row.source_system,
+                        source_record_id: row.source_record_id,
+                        as_of: row.as_of,
+                        set_at: row.set_at,
+                    },
+                )
+            })
+            .collect()
+    });
+    Ok(web::Json(view))
+}
+
+/// Extra parts of a beneficiary.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct IncludeQuery {
+    /// `provenance`: for each field, its source and as-of date.
+    pub include: Option<String>,
 }
 
 /// One access to a person's data.

@@ -169,7 +169,10 @@ pub fn ingest(
         MatchResult::Matched {
             beneficiary_id,
             key,
-        } => update(conn, record, beneficiary_id, key)?,
+        } => {
+            let decided = matches!(options.forced, Some(Forced::SamePerson(_)));
+            update(conn, record, beneficiary_id, key, decided)?
+        }
     };
     link_source(conn, record, &outcome)?;
     Ok(outcome)
@@ -298,6 +301,7 @@ fn update(
     record: &PersonRecord,
     beneficiary: Uuid,
     key: MatchKey,
+    decided_same_person: bool,
 ) -> QueryResult<(Outcome, Option<PendingChange>)> {
     let current: JsonRow =
         diesel::sql_query("SELECT to_jsonb(b) AS row FROM beneficiary b WHERE id = $1 FOR UPDATE")
@@ -336,6 +340,8 @@ fn update(
         ) {
             Decision::Apply => apply.push((field, value)),
             Decision::Same | Decision::Keep => {}
+            // A person decided this is the same person: the pivots already known stay.
+            Decision::Conflict if decided_same_person => {}
             Decision::Conflict => {
                 return Ok((
                     possible_match(conn, record, "pivot_conflict", &[beneficiary])?,

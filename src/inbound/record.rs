@@ -1,13 +1,13 @@
 //! The canonical person record every source is turned into before entering the pipeline.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::Nir;
 
 /// Kinds of sources, which the merge rules rank.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceKind {
     /// CAF/MSA (the RSA paying bodies): authoritative for rights.
@@ -23,7 +23,7 @@ pub enum SourceKind {
 }
 
 /// Where a record comes from.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Source {
     /// The kind of source.
     pub kind: SourceKind,
@@ -37,7 +37,7 @@ pub struct Source {
 
 /// The fields of a person the pipeline writes; `None` means "this source says nothing about
 /// it" (never "clear it").
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct PersonFields {
     pub firstname: Option<String>,
     pub lastname: Option<String>,
@@ -86,5 +86,25 @@ impl PersonRecord {
             .nir
             .as_deref()
             .and_then(|nir| Nir::parse(nir).ok())
+    }
+}
+
+/// A record as kept with a possible match, read back when a person decides.
+#[derive(Debug, Clone, Deserialize)]
+pub struct StoredRecord {
+    /// Where it came from.
+    pub source: Source,
+    /// What it said.
+    pub fields: PersonFields,
+}
+
+impl StoredRecord {
+    /// The record again, for its deployment.
+    pub fn into_record(self, deployment_id: Uuid) -> PersonRecord {
+        PersonRecord {
+            deployment_id,
+            source: self.source,
+            fields: self.fields,
+        }
     }
 }

@@ -139,3 +139,24 @@ pub fn deployment_of(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<Uu
         .first(conn)
         .optional()
 }
+
+/// Where a field's value came from.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = crate::schema::field_provenance)]
+pub struct ProvenanceRow {
+    pub field: String,
+    pub source_system: String,
+    pub source_record_id: Option<String>,
+    pub as_of: DateTime<Utc>,
+    pub set_at: DateTime<Utc>,
+}
+
+/// The provenance of every field of a person that has one.
+pub fn provenance(conn: &mut PgConnection, id: Uuid) -> QueryResult<Vec<ProvenanceRow>> {
+    use crate::schema::field_provenance;
+    field_provenance::table
+        .filter(field_provenance::beneficiary_id.eq(id))
+        .order(field_provenance::field.asc())
+        .select(ProvenanceRow::as_select())
+        .load(conn)
+}

@@ -40,6 +40,8 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("post", "/v1/notebooks"),
     ("post", "/v1/beneficiaries/batch"),
     ("get", "/v1/changes"),
+    ("get", "/v1/matches"),
+    ("post", "/v1/matches/{id}/resolve"),
 ];
 
 #[test]

@@ -387,3 +387,99 @@ async fn matching_and_merge_rules_through_the_pipeline() {
     .unwrap();
     assert_eq!(open, 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_resolves_possible_matches_and_provenance_shows_each_fields_source() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let token = writer(&app, &world).await;
+    let a = world.deployment_a;
+    let url = app.database.url.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = PgConnection::establish(&url).unwrap();
+        diesel::sql_query(format!(
+            "INSERT INTO beneficiary (deployment_id, firstname, lastname, date_of_birth) VALUES \
+             ('{a}', 'Nina', 'Double', '1999-09-09'), ('{a}', 'Nina', 'Double', '1999-09-09')"
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    })
+    .await
+    .unwrap();
+    let batch = json!({"items": [{"source_id": "N-1", "firstname": "Nina", "lastname": "Double", "date_of_birth": "1999-09-09", "city": "Die"}]});
+    let (_, body, _) = post(&app, &token, "/v1/beneficiaries/batch", &batch, None).await;
+    assert_eq!(body["items"][0]["status"], "possible_match", "{body}");
+    let manager = world.token("manager_a");
+    let listed: Value = app
+        .client
+        .get(format!("{}/v1/matches", app.address))
+        .bearer_auth(manager)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let item = &listed["items"][0];
+    assert_eq!(item["reason"], "ambiguous");
+    assert_eq!(item["candidate_ids"].as_array().unwrap().len(), 2);
+    let chosen = item["candidate_ids"][0].as_str().unwrap().to_owned();
+    let id = item["id"].as_str().unwrap().to_owned();
+    // Only managers decide.
+    let refused = app
+        .client
+        .get(format!("{}/v1/matches", app.address))
+        .bearer_auth(world.token("professional_member"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    let (status, decided, _) = post(
+        &app,
+        manager,
+        &format!("/v1/matches/{id}/resolve"),
+        &json!({"decision": "same_person", "beneficiary_id": chosen}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{decided}");
+    assert_eq!(decided["outcome"]["status"], "updated");
+    let after: Value = app
+        .client
+        .get(format!("{}/v1/matches", app.address))
+        .bearer_auth(manager)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after["items"].as_array().unwrap().len(), 0);
+    // The record now lands on the chosen person; provenance says who set the city, as of when.
+    let person: Value = app
+        .client
+        .get(format!(
+            "{}/v1/beneficiaries/{chosen}?include=provenance",
+            app.address
+        ))
+        .bearer_auth(manager)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(person["city"], "Die");
+    assert!(
+        person["provenance"]["city"]["source_system"]
+            .as_str()
+            .unwrap()
+            .starts_with("partner:"),
+        "{person}"
+    );
+    assert!(person["provenance"]["city"]["as_of"].is_string());
+    // The same partner record again is now matched by its source id, without any new question.
+    let (_, body, _) = post(&app, &token, "/v1/beneficiaries/batch", &batch, None).await;
+    assert_eq!(body["items"][0]["status"], "unchanged", "{body}");
+    assert_eq!(body["items"][0]["beneficiary_id"], chosen.as_str());
+}

@@ -1,0 +1,211 @@
+//! Possible matches: records that matched several people, or disagreed on an identity pivot,
+//! kept aside until a manager says whether they are about a known person or someone new.
+
+use actix_web::{get, post, web};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Jsonb, Text, Timestamptz, Uuid as SqlUuid};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::db::with_conn;
+use super::pagination::{ListPage, PageParams};
+use super::problem::{ApiError, ErrorCode, Problem};
+use crate::app::AppState;
+use crate::auth::caller::Caller;
+use crate::auth::role::Role;
+use crate::inbound::pipeline::{Forced, Options, Outcome};
+use crate::inbound::record::PersonRecord;
+
+/// A possible match waiting for a decision.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PossibleMatchView {
+    pub id: Uuid,
+    /// `ambiguous` (several people share a key) or `pivot_conflict` (a NIR or birth date
+    /// disagrees with the person it matched).
+    pub reason: String,
+    /// The record as received (source, as-of date, fields).
+    #[schema(value_type = Object)]
+    pub record: serde_json::Value,
+    /// The people it may be about.
+    pub candidate_ids: Vec<Uuid>,
+    /// `open`, `same_person` or `different_person`.
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(QueryableByName)]
+struct MatchRow {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    deployment_id: Uuid,
+    #[diesel(sql_type = Text)]
+    reason: String,
+    #[diesel(sql_type = Jsonb)]
+    record: serde_json::Value,
+    #[diesel(sql_type = diesel::sql_types::Array<SqlUuid>)]
+    candidate_ids: Vec<Uuid>,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = Timestamptz)]
+    created_at: DateTime<Utc>,
+}
+
+impl From<MatchRow> for PossibleMatchView {
+    fn from(row: MatchRow) -> Self {
+        PossibleMatchView {
+            id: row.id,
+            reason: row.reason,
+            record: row.record,
+            candidate_ids: row.candidate_ids,
+            status: row.status,
+            created_at: row.created_at,
+        }
+    }
+}
+
+/// Managers decide possible matches, in their deployment.
+fn managed_deployment(caller: &Caller) -> Result<Uuid, ApiError> {
+    match caller.account() {
+        Some(account) if account.role == Role::Manager => account
+            .deployment_id
+            .ok_or_else(|| ApiError::new(ErrorCode::Forbidden, "Managers only.")),
+        _ => Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "Possible matches are resolved by the deployment's managers.",
+        )),
+    }
+}
+
+/// Lists the open possible matches of the manager's deployment, oldest first.
+#[utoipa::path(
+    tag = "sync",
+    params(PageParams),
+    responses(
+        (status = 200, description = "One page of possible matches.", body = ListPage<PossibleMatchView>),
+        (status = 400, description = "Invalid parameter.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a manager.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/v1/matches")]
+pub async fn list_matches(
+    state: web::Data<AppState>,
+    caller: Caller,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<ListPage<PossibleMatchView>>, ApiError> {
+    let deployment = managed_deployment(&caller)?;
+    let (limit, after) = (page.limit()?, page.after()?);
+    let rows: Vec<MatchRow> = with_conn(&state.pool, move |conn| {
+        Ok(diesel::sql_query(
+            "SELECT id, deployment_id, reason, record, candidate_ids, status, created_at FROM possible_match \
+             WHERE deployment_id = $1 AND status = 'open' AND ($2::uuid IS NULL OR id > $2) ORDER BY id LIMIT $3",
+        )
+        .bind::<SqlUuid, _>(deployment)
+        .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(after)
+        .bind::<diesel::sql_types::BigInt, _>(limit + 1)
+        .load(conn)?)
+    })
+    .await?;
+    let page = crate::store::Page::from_rows(rows, limit, |row| row.id);
+    Ok(web::Json(ListPage::from_store(
+        page,
+        PossibleMatchView::from,
+    )))
+}
+
+/// A manager's decision.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Resolution {
+    /// `same_person` (then `beneficiary_id`, one of the candidates) or `different_person`.
+    pub decision: String,
+    /// The person the record is about, for `same_person`.
+    pub beneficiary_id: Option<Uuid>,
+}
+
+/// The result of a decision.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResolutionResult {
+    /// The possible match, now decided.
+    pub possible_match_id: Uuid,
+    /// What the pipeline did with the record.
+    #[schema(value_type = Object)]
+    pub outcome: serde_json::Value,
+}
+
+/// Resolves a possible match: the record is applied to the chosen person, or to a new one, and
+/// the decision is kept.
+#[utoipa::path(
+    tag = "sync",
+    params(("id" = Uuid, Path, description = "Possible match id.")),
+    request_body = Resolution,
+    responses(
+        (status = 200, description = "Decided and applied.", body = ResolutionResult),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a manager.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No open possible match with this id in your deployment.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid decision.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/v1/matches/{id}/resolve")]
+pub async fn resolve_match(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<Resolution>,
+) -> Result<web::Json<ResolutionResult>, ApiError> {
+    let deployment = managed_deployment(&caller)?;
+    let account = caller.account().map(|a| a.account_id);
+    let id = id.into_inner();
+    let body = body.into_inner();
+    let result = with_conn(&state.pool, move |conn| {
+        conn.transaction::<_, ApiError, _>(|conn| {
+            let found: Option<MatchRow> = diesel::sql_query(
+                "SELECT id, deployment_id, reason, record, candidate_ids, status, created_at FROM possible_match \
+                 WHERE id = $1 AND deployment_id = $2 AND status = 'open' FOR UPDATE",
+            )
+            .bind::<SqlUuid, _>(id)
+            .bind::<SqlUuid, _>(deployment)
+            .get_result(conn)
+            .optional()?;
+            let Some(found) = found else {
+                return Err(ApiError::not_found("open possible match"));
+            };
+            let (forced, status) = match (body.decision.as_str(), body.beneficiary_id) {
+                ("same_person", Some(person)) if found.candidate_ids.contains(&person) => (Forced::SamePerson(person), "same_person"),
+                ("same_person", _) => {
+                    return Err(ApiError::new(ErrorCode::ValidationFailed, "same_person needs beneficiary_id, one of the candidates."));
+                }
+                ("different_person", _) => (Forced::DifferentPerson, "different_person"),
+                _ => return Err(ApiError::new(ErrorCode::ValidationFailed, "decision must be same_person or different_person.")),
+            };
+            let record: PersonRecord = serde_json::from_value::<crate::inbound::record::StoredRecord>(found.record.clone())
+                .map_err(|e| ApiError::internal(&e))?
+                .into_record(found.deployment_id);
+            // A pivot conflict decided as the same person: the pivots the person already has stay.
+            let outcome = crate::inbound::ingest_one(conn, &record, "hub_api", Options { forced: Some(forced) })?;
+            let resolved = match &outcome {
+                Outcome::Created { beneficiary_id, .. } | Outcome::Updated { beneficiary_id, .. } | Outcome::Unchanged { beneficiary_id, .. } => Some(*beneficiary_id),
+                _ => None,
+            };
+            diesel::sql_query(
+                "UPDATE possible_match SET status = $2, decided_by_account_id = $3, decided_at = now(), resolved_beneficiary_id = $4 WHERE id = $1",
+            )
+            .bind::<SqlUuid, _>(id)
+            .bind::<Text, _>(status)
+            .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(account)
+            .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(resolved)
+            .execute(conn)?;
+            Ok(ResolutionResult {
+                possible_match_id: id,
+                outcome: serde_json::to_value(outcome).unwrap_or_default(),
+            })
+        })
+    })
+    .await?;
+    Ok(web::Json(result))
+}
