@@ -70,6 +70,24 @@ impl DemoSummary {
     }
 }
 
+/// Records the creation of demo people in the change feed, so that partners syncing from the
+/// feed see them like any other person. Last statement of the chunk's transaction (it takes the
+/// feed's counter).
+fn announce(conn: &mut diesel::PgConnection, ids: &[Uuid]) -> Result<(), DemoError> {
+    let count = i64::try_from(ids.len()).unwrap_or(i64::MAX);
+    diesel::sql_query(
+        "WITH bump AS (UPDATE change_counter SET value = value + $2 RETURNING value) \
+         INSERT INTO change (seq, deployment_id, beneficiary_id, notebook_id, kind, fields, source_system) \
+         SELECT (SELECT value FROM bump) - $2 + row_number() OVER (ORDER BY b.id), b.deployment_id, b.id, n.id, \
+                'beneficiary.created', '{}', 'demo' \
+         FROM beneficiary b JOIN notebook n ON n.beneficiary_id = b.id WHERE b.id = ANY($1)",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(ids)
+    .bind::<diesel::sql_types::BigInt, _>(count)
+    .execute(conn)?;
+    Ok(())
+}
+
 /// Loads the demo with `beneficiaries` people in all, split between the two deployments.
 pub fn load(pool: &DbPool, beneficiaries: u32) -> Result<DemoSummary, DemoError> {
     let started = Instant::now();
@@ -119,10 +137,14 @@ pub fn load(pool: &DbPool, beneficiaries: u32) -> Result<DemoSummary, DemoError>
         for chunk in missing.chunks(CHUNK as usize) {
             let rows = conn.transaction::<_, DemoError, _>(|conn| {
                 let mut tables = Tables::default();
+                let mut ids = Vec::with_capacity(chunk.len());
                 for &index in chunk {
                     people::write(territory, &staff, &referentials, index, &mut tables)?;
+                    ids.push(people::beneficiary_id(territory, index));
                 }
-                tables.copy_into(conn)
+                let rows = tables.copy_into(conn)?;
+                announce(conn, &ids)?;
+                Ok(rows)
             })?;
             summary.rows_written += rows as u64;
             summary.beneficiaries_created += chunk.len() as u64;
