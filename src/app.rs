@@ -31,6 +31,8 @@ pub struct AppState {
     pub keys: Arc<KeyRing>,
     /// Rate-limiting buckets.
     pub limits: Arc<RateLimits>,
+    /// Recently read API clients.
+    pub clients: Arc<crate::auth::client_cache::ClientCache>,
 }
 
 impl AppState {
@@ -47,6 +49,7 @@ impl AppState {
             pool,
             auth: Arc::new(auth),
             keys: Arc::new(keys),
+            clients: Arc::default(),
         })
     }
 }

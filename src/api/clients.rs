@@ -232,6 +232,7 @@ pub async fn revoke_client(
         Ok(store::clients::revoke(conn, id)?)
     })
     .await?;
+    state.clients.forget(id);
     if revoked {
         Ok(HttpResponse::NoContent().finish())
     } else {

@@ -141,13 +141,24 @@ pub async fn authenticate(state: &AppState, token: String) -> Result<Caller, Api
         }
         .map_err(|_| unauthenticated("The access token is invalid or expired."))?;
         let pool = state.pool.clone();
-        let client = web::block(move || {
-            let mut conn = pool.get().map_err(|e| e.to_string())?;
-            store::clients::active_by_id(&mut conn, claims.client).map_err(|e| e.to_string())
-        })
-        .await
-        .map_err(|e| ApiError::internal(&e))?
-        .map_err(|e| ApiError::internal(&std::io::Error::other(e)))?
+        let cached = state.clients.get(claims.client);
+        let client = match cached {
+            Some(client) => Some(client),
+            None => {
+                let client_id = claims.client;
+                let found = web::block(move || {
+                    let mut conn = pool.get().map_err(|e| e.to_string())?;
+                    store::clients::active_by_id(&mut conn, client_id).map_err(|e| e.to_string())
+                })
+                .await
+                .map_err(|e| ApiError::internal(&e))?
+                .map_err(|e| ApiError::internal(&std::io::Error::other(e)))?;
+                if let Some(client) = &found {
+                    state.clients.put(client.clone());
+                }
+                found
+            }
+        }
         .filter(|client| {
             client.client_id == claims.sub && client.deployment_id == claims.deployment_id
         })

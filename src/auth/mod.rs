@@ -2,6 +2,7 @@
 //! accounts (magic links, sessions, personal tokens), scopes, and the one policy.
 
 pub mod caller;
+pub mod client_cache;
 pub mod clients;
 pub mod keys;
 pub mod login;

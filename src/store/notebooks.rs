@@ -12,7 +12,7 @@ use super::reach::BeneficiaryFilter;
 use crate::schema::{beneficiary, notebook};
 
 /// The notebook row.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Deserialize)]
 #[diesel(table_name = notebook)]
 pub struct NotebookRow {
     pub id: Uuid,
@@ -36,7 +36,7 @@ pub struct NotebookRow {
 }
 
 /// A member of the follow-up group, with who they are.
-#[derive(Debug, Clone, QueryableByName)]
+#[derive(Debug, Clone, QueryableByName, serde::Deserialize)]
 pub struct MemberRow {
     #[diesel(sql_type = SqlUuid)]
     pub id: Uuid,
@@ -68,7 +68,7 @@ pub struct MemberRow {
 }
 
 /// A focus (axe de travail).
-#[derive(Debug, Clone, QueryableByName)]
+#[derive(Debug, Clone, QueryableByName, serde::Deserialize)]
 pub struct FocusRow {
     #[diesel(sql_type = SqlUuid)]
     pub id: Uuid,
@@ -83,7 +83,7 @@ pub struct FocusRow {
 }
 
 /// A target (objectif).
-#[derive(Debug, Clone, QueryableByName)]
+#[derive(Debug, Clone, QueryableByName, serde::Deserialize)]
 pub struct TargetRow {
     #[diesel(sql_type = SqlUuid)]
     pub id: Uuid,
@@ -104,7 +104,7 @@ pub struct TargetRow {
 }
 
 /// An action.
-#[derive(Debug, Clone, QueryableByName)]
+#[derive(Debug, Clone, QueryableByName, serde::Deserialize)]
 pub struct ActionRow {
     #[diesel(sql_type = SqlUuid)]
     pub id: Uuid,
@@ -123,7 +123,7 @@ pub struct ActionRow {
 }
 
 /// An appointment (rendez-vous) with a member.
-#[derive(Debug, Clone, QueryableByName)]
+#[derive(Debug, Clone, QueryableByName, serde::Deserialize)]
 pub struct AppointmentRow {
     #[diesel(sql_type = SqlUuid)]
     pub id: Uuid,
@@ -136,7 +136,7 @@ pub struct AppointmentRow {
 }
 
 /// A current socio-professional situation.
-#[derive(Debug, Clone, QueryableByName)]
+#[derive(Debug, Clone, QueryableByName, serde::Deserialize)]
 pub struct SituationRow {
     #[diesel(sql_type = SqlUuid)]
     pub id: Uuid,
@@ -151,7 +151,7 @@ pub struct SituationRow {
 }
 
 /// A professional project.
-#[derive(Debug, Clone, QueryableByName)]
+#[derive(Debug, Clone, QueryableByName, serde::Deserialize)]
 pub struct ProjectRow {
     #[diesel(sql_type = SqlUuid)]
     pub id: Uuid,
@@ -172,7 +172,7 @@ pub struct ProjectRow {
 }
 
 /// The orientation: system, its type, and the current structures.
-#[derive(Debug, Clone, QueryableByName)]
+#[derive(Debug, Clone, QueryableByName, serde::Deserialize)]
 pub struct OrientationSystemRow {
     #[diesel(sql_type = SqlUuid)]
     pub id: Uuid,
@@ -183,7 +183,7 @@ pub struct OrientationSystemRow {
 }
 
 /// A structure the person is attached to (rattachement).
-#[derive(Debug, Clone, QueryableByName)]
+#[derive(Debug, Clone, QueryableByName, serde::Deserialize)]
 pub struct AttachedStructureRow {
     #[diesel(sql_type = SqlUuid)]
     pub structure_id: Uuid,
@@ -210,6 +210,72 @@ pub struct NotebookDocument {
     pub orientation_system: Option<OrientationSystemRow>,
     pub structures: Vec<AttachedStructureRow>,
 }
+
+#[derive(QueryableByName)]
+struct DocumentJson {
+    #[diesel(sql_type = diesel::sql_types::Json)]
+    document: serde_json::Value,
+}
+
+#[derive(serde::Deserialize)]
+struct DocumentParts {
+    notebook: NotebookRow,
+    members: Vec<MemberRow>,
+    focuses: Vec<FocusRow>,
+    targets: Vec<TargetRow>,
+    actions: Vec<ActionRow>,
+    appointments: Vec<AppointmentRow>,
+    situations: Vec<SituationRow>,
+    projects: Vec<ProjectRow>,
+    orientation_system: Option<OrientationSystemRow>,
+    structures: Vec<AttachedStructureRow>,
+}
+
+/// Every part of a notebook but the beneficiary: $1 the notebook, $2 its beneficiary.
+const DOCUMENT_QUERY: &str = "SELECT json_build_object(
+  'notebook', (SELECT to_json(n) FROM notebook n WHERE n.id = $1),
+  'members', coalesce((SELECT json_agg(x ORDER BY x.active DESC, x.member_type = 'referent' DESC, x.created_at) FROM (
+      SELECT m.id, m.account_id, m.member_type, m.active, a.role,
+             coalesce(p.firstname, om.firstname, mg.firstname, ads.firstname) AS firstname,
+             coalesce(p.lastname, om.lastname, mg.lastname, ads.lastname) AS lastname,
+             coalesce(p.email, om.email, mg.email, ads.email) AS email,
+             s.id AS structure_id, s.name AS structure_name, s.sensitive AS structure_sensitive,
+             m.created_at, m.membership_ended_at
+      FROM notebook_member m JOIN account a ON a.id = m.account_id
+      LEFT JOIN professional p ON p.id = a.professional_id
+      LEFT JOIN structure s ON s.id = p.structure_id
+      LEFT JOIN orientation_manager om ON om.id = a.orientation_manager_id
+      LEFT JOIN manager mg ON mg.id = a.manager_id
+      LEFT JOIN admin_structure ads ON ads.id = a.admin_structure_id
+      WHERE m.notebook_id = $1) x), '[]'),
+  'focuses', coalesce((SELECT json_agg(x ORDER BY x.created_at, x.id) FROM (
+      SELECT id, theme, creator_account_id, created_at, updated_at FROM notebook_focus WHERE notebook_id = $1) x), '[]'),
+  'targets', coalesce((SELECT json_agg(x ORDER BY x.created_at, x.id) FROM (
+      SELECT id, focus_id, target, status, linked_to, user_consent, created_at, updated_at
+      FROM notebook_target WHERE notebook_id = $1) x), '[]'),
+  'actions', coalesce((SELECT json_agg(x ORDER BY x.starting_at, x.id) FROM (
+      SELECT id, target_id, action, status, starting_at, created_at, updated_at
+      FROM notebook_action WHERE notebook_id = $1) x), '[]'),
+  'appointments', coalesce((SELECT json_agg(x ORDER BY x.date DESC, x.id) FROM (
+      SELECT id, account_id, date, status FROM notebook_appointment
+      WHERE notebook_id = $1 AND deleted_at IS NULL) x), '[]'),
+  'situations', coalesce((SELECT json_agg(x ORDER BY x.theme, x.description) FROM (
+      SELECT ns.id, ns.situation_id, rs.theme, rs.description, ns.created_at
+      FROM notebook_situation ns JOIN ref_situation rs ON rs.id = ns.situation_id
+      WHERE ns.notebook_id = $1 AND ns.deleted_at IS NULL) x), '[]'),
+  'projects', coalesce((SELECT json_agg(x ORDER BY x.created_at, x.id) FROM (
+      SELECT pp.id, r.code AS rome_code, r.label AS rome_label, pp.mobility_radius, pp.hourly_rate_cents,
+             pp.contract_type_id, pp.employment_type_id, pp.updated_at, pp.created_at
+      FROM professional_project pp LEFT JOIN rome_code r ON r.id = pp.rome_code_id
+      WHERE pp.notebook_id = $1) x), '[]'),
+  'orientation_system', (SELECT to_json(x) FROM (
+      SELECT os.id, os.name, os.orientation_type FROM orientation_system os
+      JOIN notebook n ON n.orientation_system_id = os.id WHERE n.id = $1) x),
+  'structures', coalesce((SELECT json_agg(x ORDER BY x.since) FROM (
+      SELECT bs.structure_id, s.name, s.sensitive, bs.created_at AS since
+      FROM beneficiary_structure bs JOIN structure s ON s.id = bs.structure_id
+      WHERE bs.beneficiary_id = $2 AND bs.status = 'current') x), '[]')
+) AS document";
 
 /// The beneficiary of a notebook, whoever asks: only to journal a refused access.
 pub fn beneficiary_of(
@@ -243,81 +309,24 @@ pub fn get(
     else {
         return Ok(None);
     };
-    let notebook = notebook::table
-        .find(id)
-        .select(NotebookRow::as_select())
-        .first(conn)?;
-    let members = diesel::sql_query(
-        "SELECT m.id, m.account_id, m.member_type, m.active, a.role, \
-                coalesce(p.firstname, om.firstname, mg.firstname, ads.firstname) AS firstname, \
-                coalesce(p.lastname, om.lastname, mg.lastname, ads.lastname) AS lastname, \
-                coalesce(p.email, om.email, mg.email, ads.email) AS email, \
-                s.id AS structure_id, s.name AS structure_name, s.sensitive AS structure_sensitive, m.created_at, m.membership_ended_at \
-         FROM notebook_member m JOIN account a ON a.id = m.account_id \
-         LEFT JOIN professional p ON p.id = a.professional_id \
-         LEFT JOIN structure s ON s.id = p.structure_id \
-         LEFT JOIN orientation_manager om ON om.id = a.orientation_manager_id \
-         LEFT JOIN manager mg ON mg.id = a.manager_id \
-         LEFT JOIN admin_structure ads ON ads.id = a.admin_structure_id \
-         WHERE m.notebook_id = $1 ORDER BY m.active DESC, m.member_type = 'referent' DESC, m.created_at",
-    )
-    .bind::<SqlUuid, _>(id)
-    .load(conn)?;
-    let focuses = diesel::sql_query(
-        "SELECT id, theme, creator_account_id, created_at, updated_at FROM notebook_focus \
-         WHERE notebook_id = $1 ORDER BY created_at, id",
-    )
-    .bind::<SqlUuid, _>(id)
-    .load(conn)?;
-    let targets = diesel::sql_query(
-        "SELECT id, focus_id, target, status, linked_to, user_consent, created_at, updated_at \
-         FROM notebook_target WHERE notebook_id = $1 ORDER BY created_at, id",
-    )
-    .bind::<SqlUuid, _>(id)
-    .load(conn)?;
-    let actions = diesel::sql_query(
-        "SELECT id, target_id, action, status, starting_at, created_at, updated_at \
-         FROM notebook_action WHERE notebook_id = $1 ORDER BY starting_at, id",
-    )
-    .bind::<SqlUuid, _>(id)
-    .load(conn)?;
-    let appointments = diesel::sql_query(
-        "SELECT id, account_id, date, status FROM notebook_appointment \
-         WHERE notebook_id = $1 AND deleted_at IS NULL ORDER BY date DESC, id",
-    )
-    .bind::<SqlUuid, _>(id)
-    .load(conn)?;
-    let situations = diesel::sql_query(
-        "SELECT ns.id, ns.situation_id, rs.theme, rs.description, ns.created_at \
-         FROM notebook_situation ns JOIN ref_situation rs ON rs.id = ns.situation_id \
-         WHERE ns.notebook_id = $1 AND ns.deleted_at IS NULL ORDER BY rs.theme, rs.description",
-    )
-    .bind::<SqlUuid, _>(id)
-    .load(conn)?;
-    let projects = diesel::sql_query(
-        "SELECT pp.id, r.code AS rome_code, r.label AS rome_label, pp.mobility_radius, pp.hourly_rate_cents, \
-                pp.contract_type_id, pp.employment_type_id, pp.updated_at \
-         FROM professional_project pp LEFT JOIN rome_code r ON r.id = pp.rome_code_id \
-         WHERE pp.notebook_id = $1 ORDER BY pp.created_at, pp.id",
-    )
-    .bind::<SqlUuid, _>(id)
-    .load(conn)?;
-    let orientation_system = match notebook.orientation_system_id {
-        Some(system) => diesel::sql_query(
-            "SELECT id, name, orientation_type FROM orientation_system WHERE id = $1",
-        )
-        .bind::<SqlUuid, _>(system)
-        .get_result(conn)
-        .optional()?,
-        None => None,
-    };
-    let structures = diesel::sql_query(
-        "SELECT bs.structure_id, s.name, s.sensitive, bs.created_at AS since FROM beneficiary_structure bs \
-         JOIN structure s ON s.id = bs.structure_id \
-         WHERE bs.beneficiary_id = $1 AND bs.status = 'current' ORDER BY bs.created_at",
-    )
-    .bind::<SqlUuid, _>(beneficiary.id)
-    .load(conn)?;
+    // The rest of the document in one round trip: PostgreSQL assembles it as JSON.
+    let parts: DocumentJson = diesel::sql_query(DOCUMENT_QUERY)
+        .bind::<SqlUuid, _>(id)
+        .bind::<SqlUuid, _>(beneficiary.id)
+        .get_result(conn)?;
+    let DocumentParts {
+        notebook,
+        members,
+        focuses,
+        targets,
+        actions,
+        appointments,
+        situations,
+        projects,
+        orientation_system,
+        structures,
+    } = serde_json::from_value(parts.document)
+        .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
     Ok(Some(NotebookDocument {
         notebook,
         beneficiary,

@@ -316,6 +316,13 @@ async fn the_nir_is_served_only_with_nir_read() {
     let path = format!("/v1/notebooks/{}", world.notebook);
     let (_, with) = status(&app, world.token("client_a"), &path).await;
     assert_eq!(with["beneficiary"]["nir"], world.nir.as_str());
+    // The document: the active referent first, the former member kept with active = false.
+    let members = with["members"].as_array().unwrap();
+    assert_eq!(members.len(), 2, "{with}");
+    assert_eq!((members[0]["member_type"].as_str(), members[0]["active"].as_bool()), (Some("referent"), Some(true)));
+    assert_eq!(members[1]["active"], false);
+    assert_eq!(with["orientation"]["structures"][0]["name"], "S1");
+    assert_eq!(with["focuses"], serde_json::json!([]));
     let (_, without) = status(&app, world.token("client_a_structure_s1"), &path).await;
     assert!(without["beneficiary"].get("nir").is_none(), "{without}");
     assert!(!without.to_string().contains(&world.nir));
