@@ -51,14 +51,10 @@ pub fn record(conn: &mut PgConnection, accesses: &[NewAccess]) -> QueryResult<()
     if accesses.is_empty() {
         return Ok(());
     }
-    // A read must not wait for a disk flush to be answered: the journal entry is committed
-    // asynchronously (PostgreSQL's synchronous_commit off for this transaction only), which
-    // keeps it across a crash of the hub and loses at most the last fraction of a second of
-    // entries on a crash of the database server's machine.
-    conn.transaction(|conn| {
-        diesel::sql_query("SET LOCAL synchronous_commit = off").execute(conn)?;
-        diesel::insert_into(access_log::table).values(accesses).execute(conn).map(|_| ())
-    })
+    diesel::insert_into(access_log::table)
+        .values(accesses)
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// One page of a person's journal, newest first (keyset on the journal's sequence).

@@ -143,8 +143,15 @@ impl TokenCache {
             request = request.add_scope(Scope::new(application.clone()));
         }
         let asked_at = Instant::now();
+        // The future owns its handles: borrowing `self` in it breaks the `Send` bound that
+        // the connector's futures must meet.
+        let client = |req: HttpRequest| {
+            let http = self.http.clone();
+            let gate = self.gate.clone();
+            async move { send(&http, &gate, req).await }
+        };
         let answer = request
-            .request_async(&|req: HttpRequest| send(&self.http, &self.gate, req))
+            .request_async(&client)
             .await
             .map_err(token_error)?;
         let lifetime = answer.expires_in().unwrap_or(DEFAULT_LIFETIME);

@@ -120,6 +120,10 @@ impl DiagnosticDossier {
                 label: text(project.nom_metier.as_deref()),
                 priority: project.est_prioritaire.unwrap_or(false),
             };
+            if candidate.rome_code.is_none() && candidate.label.is_none() {
+                // A diagnostic not tied to a job yet ("projet en construction").
+                continue;
+            }
             // FT lists one entry per diagnostic; two diagnostics of one job are one project.
             match projects
                 .iter_mut()
