@@ -47,6 +47,12 @@ pub async fn request_login(
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let email = body.into_inner().email.trim().to_owned();
+    if email.contains('\0') {
+        return Err(ApiError::new(
+            ErrorCode::ValidationFailed,
+            "email must be an e-mail address.",
+        ));
+    }
     let valid = email.len() <= 254
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty() && domain.contains('.') && !email.chars().any(char::is_whitespace)
@@ -285,7 +291,7 @@ pub async fn create_personal_token(
     }
     let body = body.into_inner();
     let invalid = |detail: String| ApiError::new(ErrorCode::ValidationFailed, detail);
-    let name = body.name.trim().to_owned();
+    let name = body.name.trim().replace('\0', "");
     if name.is_empty() || name.chars().count() > 100 {
         return Err(invalid("name must have 1 to 100 characters.".into()));
     }

@@ -147,7 +147,7 @@ pub async fn create_client(
     let deployment = managed
         .or(body.deployment_id)
         .ok_or_else(|| invalid("deployment_id is required.".into()))?;
-    let name = body.name.trim().to_owned();
+    let name = body.name.trim().replace('\0', "");
     if name.is_empty() || name.chars().count() > 200 {
         return Err(invalid("name must have 1 to 200 characters.".into()));
     }

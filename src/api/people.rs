@@ -151,6 +151,19 @@ fn parse_filters(
     query: &BeneficiaryQuery,
     caller: &Caller,
 ) -> Result<BeneficiaryFilters, ApiError> {
+    // PostgreSQL text cannot hold a NUL character: refuse it here rather than fail there.
+    for (name, value) in [
+        ("name", &query.name),
+        ("caf_number", &query.caf_number),
+        ("france_travail_id", &query.france_travail_id),
+        ("external_id", &query.external_id),
+    ] {
+        if value.as_deref().is_some_and(|v| v.contains('\0')) {
+            return Err(ApiError::invalid_parameter(format!(
+                "{name} contains a NUL character."
+            )));
+        }
+    }
     let date_of_birth = query
         .date_of_birth
         .as_deref()

@@ -213,6 +213,38 @@ pub fn person_fields(input: &PersonInput) -> Result<PersonFields, Vec<FieldError
             );
         }
     }
+    let texts = [
+        ("nir", &input.nir),
+        ("external_id", &input.external_id),
+        ("external_role", &input.external_role),
+        ("firstname", &input.firstname),
+        ("lastname", &input.lastname),
+        ("date_of_birth", &input.date_of_birth),
+        ("place_of_birth", &input.place_of_birth),
+        ("mobile_number", &input.mobile_number),
+        ("email", &input.email),
+        ("address1", &input.address1),
+        ("address2", &input.address2),
+        ("postal_code", &input.postal_code),
+        ("city", &input.city),
+        ("caf_number", &input.caf_number),
+        ("caf_organisation", &input.caf_organisation),
+        ("household_role", &input.household_role),
+        ("france_travail_id", &input.france_travail_id),
+        ("right_rsa", &input.right_rsa),
+    ];
+    for (field, value) in texts {
+        if value
+            .as_deref()
+            .is_some_and(|v| v.contains('\0') || v.chars().count() > 255)
+        {
+            errors.push(FieldError {
+                field: field.into(),
+                code: "invalid_text".into(),
+                message: format!("{field} must be at most 255 characters, with no NUL character"),
+            });
+        }
+    }
     if !errors.is_empty() {
         return Err(errors);
     }

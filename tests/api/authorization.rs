@@ -319,7 +319,13 @@ async fn the_nir_is_served_only_with_nir_read() {
     // The document: the active referent first, the former member kept with active = false.
     let members = with["members"].as_array().unwrap();
     assert_eq!(members.len(), 2, "{with}");
-    assert_eq!((members[0]["member_type"].as_str(), members[0]["active"].as_bool()), (Some("referent"), Some(true)));
+    assert_eq!(
+        (
+            members[0]["member_type"].as_str(),
+            members[0]["active"].as_bool()
+        ),
+        (Some("referent"), Some(true))
+    );
     assert_eq!(members[1]["active"], false);
     assert_eq!(with["orientation"]["structures"][0]["name"], "S1");
     assert_eq!(with["focuses"], serde_json::json!([]));
@@ -336,6 +342,14 @@ async fn the_nir_is_served_only_with_nir_read() {
     )
     .await;
     assert_eq!(code, 403);
+    // Text PostgreSQL cannot hold (found by the contract fuzzer) is a 400, not a 500.
+    let (code, _) = status(
+        &app,
+        world.token("client_a"),
+        "/v1/beneficiaries?france_travail_id=%00%C3%A7",
+    )
+    .await;
+    assert_eq!(code, 400);
     let (code, found) = status(
         &app,
         world.token("client_a"),

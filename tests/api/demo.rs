@@ -76,8 +76,17 @@ fn loading_the_demo_twice_changes_nothing() {
         80
     );
     // Every demo person is announced once in the change feed, in sequence.
-    assert_eq!(scalar(&mut conn, "SELECT count(*) AS value FROM change WHERE kind = 'beneficiary.created'"), 80);
-    assert_eq!(scalar(&mut conn, "SELECT max(seq) AS value FROM change"), 80);
+    assert_eq!(
+        scalar(
+            &mut conn,
+            "SELECT count(*) AS value FROM change WHERE kind = 'beneficiary.created'"
+        ),
+        80
+    );
+    assert_eq!(
+        scalar(&mut conn, "SELECT max(seq) AS value FROM change"),
+        80
+    );
 }
 
 #[test]
