@@ -65,7 +65,7 @@ CREATE TABLE change (
     notebook_id    uuid,
     kind           text NOT NULL CHECK (kind IN ('beneficiary.created', 'beneficiary.updated',
                                                  'beneficiary.merged', 'beneficiary.purged',
-                                                 'beneficiary.no_longer_reported')),
+                                                 'beneficiary.no_longer_reported', 'notebook.updated')),
     fields         text[] NOT NULL DEFAULT '{}',
     source_system  text,
     committed_at   timestamptz NOT NULL DEFAULT now()

@@ -47,6 +47,8 @@ pub fn purpose(request: &HttpRequest, caller: &Caller) -> Result<Option<String>,
 pub enum Access {
     /// Read.
     Read,
+    /// Write.
+    Write,
 }
 
 /// A journal entry for one person.
@@ -91,6 +93,7 @@ pub fn entry(
         on_behalf_professional_id: professional,
         action: match access {
             Access::Read => "read".to_owned(),
+            Access::Write => "write".to_owned(),
         },
         resource: resource.to_owned(),
         outcome: if allowed { "allowed" } else { "denied" }.to_owned(),

@@ -15,6 +15,7 @@ pub mod oauth;
 pub mod observe;
 pub mod pagination;
 pub mod people;
+pub mod plan;
 pub mod problem;
 pub mod rate_limit;
 pub mod request_id;
@@ -49,6 +50,12 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(people::get_beneficiary)
         .service(people::access_log)
         .service(notebooks::get_notebook)
+        .service(plan::add_focus)
+        .service(plan::add_target)
+        .service(plan::add_action)
+        .service(plan::update_target)
+        .service(plan::update_action)
+        .service(plan::events)
         .service(sync::create_notebook)
         .service(sync::batch)
         .service(sync::changes)

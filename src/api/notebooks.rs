@@ -327,7 +327,7 @@ impl NotebookView {
     tag = "notebooks",
     params(("id" = Uuid, Path, description = "Notebook id."), ("X-Purpose" = Option<String>, Header, description = "Why the data is read; required for API clients.")),
     responses(
-        (status = 200, description = "The notebook.", body = NotebookView),
+        (status = 200, description = "The notebook; its ETag is the version to send in If-Match.", body = NotebookView),
         (status = 400, description = "Missing purpose.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing scope.", body = Problem, content_type = "application/problem+json"),
@@ -342,7 +342,7 @@ pub async fn get_notebook(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-) -> Result<web::Json<NotebookView>, ApiError> {
+) -> Result<actix_web::HttpResponse, ApiError> {
     caller.require(Scope::NotebooksRead)?;
     let purpose = journal::purpose(&request, &caller)?;
     let id = id.into_inner();
@@ -375,7 +375,11 @@ pub async fn get_notebook(
         }
     })
     .await?;
-    Ok(web::Json(NotebookView::from_document(
-        document, show_nir, is_client,
-    )))
+    let view = NotebookView::from_document(document, show_nir, is_client);
+    Ok(actix_web::HttpResponse::Ok()
+        .insert_header((
+            actix_web::http::header::ETAG,
+            super::plan::etag(view.version),
+        ))
+        .json(view))
 }

@@ -41,6 +41,10 @@ pub enum ErrorCode {
     InvalidLoginKey,
     /// An Idempotency-Key was reused with another request.
     IdempotencyKeyReused,
+    /// The resource changed since the version sent in `If-Match`.
+    PreconditionFailed,
+    /// An update needs `If-Match` with the version read.
+    PreconditionRequired,
     /// An unexpected failure; its details are in the server log under the request id.
     InternalError,
 }
@@ -59,6 +63,8 @@ impl ErrorCode {
             Self::ValidationFailed | Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict => StatusCode::CONFLICT,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
         }
     }
 
@@ -79,6 +85,8 @@ impl ErrorCode {
             Self::RateLimited => "Too many requests",
             Self::InvalidLoginKey => "Invalid login key",
             Self::IdempotencyKeyReused => "Idempotency key reused",
+            Self::PreconditionFailed => "Precondition failed",
+            Self::PreconditionRequired => "Precondition required",
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod directory;
 pub mod notebooks;
 pub mod outbox;
 pub mod people;
+pub mod plan;
 pub mod reach;
 
 /// A keyset page: the rows and the id to continue after, if more rows exist.

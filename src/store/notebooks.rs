@@ -353,3 +353,22 @@ pub fn id_of_beneficiary(
         .first(conn)
         .optional()
 }
+
+/// The notebook's person and deployment when the notebook is within reach.
+pub fn within_reach(
+    conn: &mut PgConnection,
+    reach: BeneficiaryFilter,
+    id: Uuid,
+) -> QueryResult<Option<(Uuid, Uuid)>> {
+    beneficiary::table
+        .filter(reach)
+        .filter(
+            beneficiary::id.nullable().eq(notebook::table
+                .find(id)
+                .select(notebook::beneficiary_id)
+                .single_value()),
+        )
+        .select((beneficiary::id, beneficiary::deployment_id))
+        .first(conn)
+        .optional()
+}

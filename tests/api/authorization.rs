@@ -41,6 +41,12 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("post", "/v1/beneficiaries/batch"),
     ("get", "/v1/changes"),
     ("get", "/v1/matches"),
+    ("post", "/v1/notebooks/{id}/focuses"),
+    ("post", "/v1/notebooks/{id}/focuses/{focus_id}/targets"),
+    ("post", "/v1/notebooks/{id}/targets/{target_id}/actions"),
+    ("patch", "/v1/notebooks/{id}/targets/{target_id}"),
+    ("patch", "/v1/notebooks/{id}/actions/{action_id}"),
+    ("get", "/v1/notebooks/{id}/events"),
     ("post", "/v1/matches/{id}/resolve"),
 ];
 

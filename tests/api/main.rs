@@ -11,6 +11,7 @@ mod login;
 mod mail;
 mod migrations;
 mod oauth;
+mod plan;
 mod rate_limit;
 mod secrecy;
 mod support;

@@ -113,6 +113,7 @@ impl Shared {
 
 fn shared() -> &'static Shared {
     SHARED.get_or_init(|| {
+        tls_provider();
         capture_logs();
         let server = match std::env::var("DATABASE_URL")
             .ok()
@@ -298,8 +299,15 @@ pub async fn spawn_app_on(database: TestDatabase) -> TestApp {
     spawn_app_with(database, test_auth_settings()).await
 }
 
+/// The process's TLS provider (ring), as `main` installs it: with the whole workspace built
+/// together, reqwest has rustls without a provider of its own.
+pub fn tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Starts the app with given authentication settings.
 pub async fn spawn_app_with(database: TestDatabase, auth: cdb_hub::auth::AuthSettings) -> TestApp {
+    tls_provider();
     let pool = database.pool();
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a random port");
     let port = listener.local_addr().expect("local address").port();

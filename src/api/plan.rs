@@ -1,0 +1,492 @@
+//! Writing the action plan of a notebook (focuses, targets, actions) and reading its timeline.
+//! Creations bump the notebook's version; status changes need `If-Match` with the version read
+//! (412 when it moved on). Every write is journaled and enters the change feed.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::db::with_conn;
+use super::journal::{self, Access};
+use super::problem::{ApiError, ErrorCode, Problem};
+use crate::app::AppState;
+use crate::auth::caller::{Caller, Principal};
+use crate::auth::policy::{self, Reach};
+use crate::auth::role::Role;
+use crate::auth::scopes::Scope;
+use crate::store::plan::{self, Author, PlanError, PlanItem};
+use crate::store::{self, reach};
+
+/// The ETag of a notebook version.
+pub fn etag(version: i64) -> String {
+    format!("\"v{version}\"")
+}
+
+fn if_match(request: &HttpRequest) -> Result<i64, ApiError> {
+    let value = request.headers().get(header::IF_MATCH).ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::PreconditionRequired,
+            "Send If-Match with the notebook's ETag (read it with GET /v1/notebooks/{id}).",
+        )
+    })?;
+    value
+        .to_str()
+        .ok()
+        .and_then(|text| {
+            text.trim()
+                .trim_start_matches("W/")
+                .trim_matches('"')
+                .strip_prefix('v')
+                .and_then(|n| n.parse().ok())
+        })
+        .ok_or_else(|| {
+            ApiError::invalid_parameter("If-Match must be an ETag of this API, e.g. \"v3\".")
+        })
+}
+
+/// Who may write a notebook's plan: its active members among professionals and orientation
+/// managers, and partner systems holding `notebooks:write` within their reach.
+fn write_reach(caller: &Caller) -> Result<Reach, ApiError> {
+    caller.require(Scope::NotebooksWrite)?;
+    match &caller.principal {
+        Principal::Client(_) => Ok(policy::beneficiaries(caller)),
+        Principal::Account(account)
+            if matches!(account.role, Role::Professional | Role::OrientationManager) =>
+        {
+            match account.deployment_id {
+                Some(deployment) => Ok(Reach::ActiveMember {
+                    deployment,
+                    account_id: account.account_id,
+                }),
+                None => Err(ApiError::not_found("notebook")),
+            }
+        }
+        Principal::Account(_) => Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "Only the notebook's members write its plan.",
+        )),
+    }
+}
+
+fn plan_error(error: PlanError) -> ApiError {
+    match error {
+        PlanError::StaleVersion { current, .. } => ApiError::new(
+            ErrorCode::PreconditionFailed,
+            "The notebook changed since you read it: read it again and retry.",
+        )
+        .with("current_etag", serde_json::json!(etag(current))),
+        PlanError::NotFound => ApiError::not_found("plan item in this notebook"),
+        PlanError::Invalid(reason) => ApiError::new(ErrorCode::ValidationFailed, reason),
+        PlanError::Database(error) => ApiError::internal(&error),
+    }
+}
+
+/// What a write created.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Written {
+    /// The new item, for creations.
+    pub id: Option<Uuid>,
+    /// The notebook's version after the write (also in the ETag header).
+    pub version: i64,
+}
+
+fn written(status: actix_web::http::StatusCode, id: Option<Uuid>, version: i64) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::ETAG, etag(version)))
+        .json(Written { id, version })
+}
+
+/// Runs a plan write on a notebook within the caller's write reach, journaled.
+async fn write<T, F>(
+    state: &AppState,
+    caller: Caller,
+    notebook: Uuid,
+    resource: &'static str,
+    work: F,
+) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut diesel::PgConnection, Author) -> Result<T, PlanError> + Send + 'static,
+    T: Send + 'static,
+{
+    let reach = write_reach(&caller)?;
+    let author = Author {
+        account_id: caller.account().map(|a| a.account_id),
+    };
+    with_conn(&state.pool, move |conn| {
+        let Some((person, deployment)) =
+            store::notebooks::within_reach(conn, reach::beneficiaries(reach), notebook)?
+        else {
+            return Err(ApiError::not_found("notebook"));
+        };
+        let result = work(conn, author).map_err(plan_error)?;
+        store::access_log::record(
+            conn,
+            &[journal::entry(
+                &caller,
+                person,
+                Some(deployment),
+                Access::Write,
+                resource,
+                true,
+                None,
+            )],
+        )?;
+        Ok(result)
+    })
+    .await
+}
+
+/// A focus to add.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewFocus {
+    /// Key of the `ref_theme` referential (e.g. `emploi`, `logement`).
+    pub theme: String,
+}
+
+/// Adds a focus (axe de travail) to the plan.
+#[utoipa::path(
+    tag = "notebooks",
+    params(("id" = Uuid, Path, description = "Notebook id.")),
+    request_body = NewFocus,
+    responses(
+        (status = 201, description = "Added; the ETag is the notebook's new version.", body = Written),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing scope or role.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such notebook within your reach.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = ["notebooks:write"]), ("bearer" = []))
+)]
+#[post("/v1/notebooks/{id}/focuses")]
+pub async fn add_focus(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<NewFocus>,
+) -> Result<HttpResponse, ApiError> {
+    let theme = body.into_inner().theme;
+    let notebook = id.into_inner();
+    let (focus, version) = write(
+        &state,
+        caller,
+        notebook,
+        "POST /v1/notebooks/{id}/focuses",
+        move |conn, author| plan::add_focus(conn, notebook, theme.trim(), author),
+    )
+    .await?;
+    Ok(written(
+        actix_web::http::StatusCode::CREATED,
+        Some(focus),
+        version,
+    ))
+}
+
+/// A target to add.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewTarget {
+    /// The target, normally a description of the `ref_target` referential.
+    pub target: String,
+    /// Contract it is linked to: cer, ppae, pacea, cej or no.
+    pub linked_to: Option<String>,
+}
+
+/// Adds a target (objectif) to a focus.
+#[utoipa::path(
+    tag = "notebooks",
+    params(("id" = Uuid, Path, description = "Notebook id."), ("focus_id" = Uuid, Path, description = "Focus id.")),
+    request_body = NewTarget,
+    responses(
+        (status = 201, description = "Added.", body = Written),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing scope or role.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such notebook or focus within your reach.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = ["notebooks:write"]), ("bearer" = []))
+)]
+#[post("/v1/notebooks/{id}/focuses/{focus_id}/targets")]
+pub async fn add_target(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<NewTarget>,
+) -> Result<HttpResponse, ApiError> {
+    let (notebook, focus) = path.into_inner();
+    let body = body.into_inner();
+    let target = body.target.trim().replace('\0', "");
+    if target.is_empty() || target.chars().count() > 500 {
+        return Err(ApiError::new(
+            ErrorCode::ValidationFailed,
+            "target must have 1 to 500 characters.",
+        ));
+    }
+    let (id, version) = write(
+        &state,
+        caller,
+        notebook,
+        "POST /v1/notebooks/{id}/focuses/{focus_id}/targets",
+        move |conn, author| {
+            plan::add_target(
+                conn,
+                notebook,
+                focus,
+                &target,
+                body.linked_to.as_deref(),
+                author,
+            )
+        },
+    )
+    .await?;
+    Ok(written(
+        actix_web::http::StatusCode::CREATED,
+        Some(id),
+        version,
+    ))
+}
+
+/// An action to add.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewAction {
+    /// The action, normally a description of the `ref_action` referential.
+    pub action: String,
+    /// When it starts; now when absent.
+    pub starting_at: Option<DateTime<Utc>>,
+}
+
+/// Adds an action to a target.
+#[utoipa::path(
+    tag = "notebooks",
+    params(("id" = Uuid, Path, description = "Notebook id."), ("target_id" = Uuid, Path, description = "Target id.")),
+    request_body = NewAction,
+    responses(
+        (status = 201, description = "Added.", body = Written),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing scope or role.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such notebook or target within your reach.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = ["notebooks:write"]), ("bearer" = []))
+)]
+#[post("/v1/notebooks/{id}/targets/{target_id}/actions")]
+pub async fn add_action(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<NewAction>,
+) -> Result<HttpResponse, ApiError> {
+    let (notebook, target) = path.into_inner();
+    let body = body.into_inner();
+    let action = body.action.trim().replace('\0', "");
+    if action.is_empty() || action.chars().count() > 500 {
+        return Err(ApiError::new(
+            ErrorCode::ValidationFailed,
+            "action must have 1 to 500 characters.",
+        ));
+    }
+    let starting_at = body.starting_at.unwrap_or_else(Utc::now);
+    let (id, version) = write(
+        &state,
+        caller,
+        notebook,
+        "POST /v1/notebooks/{id}/targets/{target_id}/actions",
+        move |conn, author| plan::add_action(conn, notebook, target, &action, starting_at, author),
+    )
+    .await?;
+    Ok(written(
+        actix_web::http::StatusCode::CREATED,
+        Some(id),
+        version,
+    ))
+}
+
+/// A status change.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct StatusChange {
+    /// Key of the `action_status` referential: in_progress, done, abandonned, canceled, planned, standby.
+    pub status: String,
+}
+
+/// A status change of one plan item, as asked.
+struct StatusRequest {
+    notebook: Uuid,
+    item: PlanItem,
+    id: Uuid,
+    status: String,
+    resource: &'static str,
+}
+
+async fn change_status(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    asked: StatusRequest,
+) -> Result<HttpResponse, ApiError> {
+    let StatusRequest {
+        notebook,
+        item,
+        id,
+        status,
+        resource,
+    } = asked;
+    let expected = if_match(&request)?;
+    let version = write(&state, caller, notebook, resource, move |conn, author| {
+        plan::set_status(conn, notebook, item, id, status.trim(), expected, author)
+    })
+    .await?;
+    Ok(written(actix_web::http::StatusCode::OK, None, version))
+}
+
+/// Changes a target's status (If-Match required).
+#[utoipa::path(
+    tag = "notebooks",
+    params(("id" = Uuid, Path, description = "Notebook id."), ("target_id" = Uuid, Path, description = "Target id."), ("If-Match" = String, Header, description = "The notebook's ETag as read.")),
+    request_body = StatusChange,
+    responses(
+        (status = 200, description = "Changed.", body = Written),
+        (status = 400, description = "Malformed If-Match.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing scope or role.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such notebook or target within your reach.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The notebook changed since it was read.", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = ["notebooks:write"]), ("bearer" = []))
+)]
+#[patch("/v1/notebooks/{id}/targets/{target_id}")]
+pub async fn update_target(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<StatusChange>,
+) -> Result<HttpResponse, ApiError> {
+    let (notebook, id) = path.into_inner();
+    change_status(
+        request,
+        state,
+        caller,
+        StatusRequest {
+            notebook,
+            item: PlanItem::Target,
+            id,
+            status: body.into_inner().status,
+            resource: "PATCH /v1/notebooks/{id}/targets/{target_id}",
+        },
+    )
+    .await
+}
+
+/// Changes an action's status (If-Match required).
+#[utoipa::path(
+    tag = "notebooks",
+    params(("id" = Uuid, Path, description = "Notebook id."), ("action_id" = Uuid, Path, description = "Action id."), ("If-Match" = String, Header, description = "The notebook's ETag as read.")),
+    request_body = StatusChange,
+    responses(
+        (status = 200, description = "Changed.", body = Written),
+        (status = 400, description = "Malformed If-Match.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing scope or role.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such notebook or action within your reach.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The notebook changed since it was read.", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = ["notebooks:write"]), ("bearer" = []))
+)]
+#[patch("/v1/notebooks/{id}/actions/{action_id}")]
+pub async fn update_action(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<StatusChange>,
+) -> Result<HttpResponse, ApiError> {
+    let (notebook, id) = path.into_inner();
+    change_status(
+        request,
+        state,
+        caller,
+        StatusRequest {
+            notebook,
+            item: PlanItem::Action,
+            id,
+            status: body.into_inner().status,
+            resource: "PATCH /v1/notebooks/{id}/actions/{action_id}",
+        },
+    )
+    .await
+}
+
+/// One event of the timeline.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventView {
+    pub id: Uuid,
+    /// `focus`, `target`, `action`, `orientation`…
+    pub event_type: String,
+    pub event_date: DateTime<Utc>,
+    /// Who did it (null for a partner system or a connector).
+    pub author_account_id: Option<Uuid>,
+    /// What: category, label, status, and before → after for changes.
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The timeline of a notebook, newest first (the last 200 events).
+#[utoipa::path(
+    tag = "notebooks",
+    params(("id" = Uuid, Path, description = "Notebook id."), ("X-Purpose" = Option<String>, Header, description = "Why the data is read; required for API clients.")),
+    responses(
+        (status = 200, description = "The events.", body = Vec<EventView>),
+        (status = 400, description = "Missing purpose.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing scope.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such notebook within reach.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = ["notebooks:read"]), ("bearer" = []))
+)]
+#[get("/v1/notebooks/{id}/events")]
+pub async fn events(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Vec<EventView>>, ApiError> {
+    caller.require(Scope::NotebooksRead)?;
+    let purpose = journal::purpose(&request, &caller)?;
+    let notebook = id.into_inner();
+    let reach = policy::beneficiaries(&caller);
+    let rows = with_conn(&state.pool, move |conn| {
+        let Some((person, deployment)) =
+            store::notebooks::within_reach(conn, reach::beneficiaries(reach), notebook)?
+        else {
+            return Err(ApiError::not_found("notebook"));
+        };
+        let rows = plan::events(conn, notebook, 200)?;
+        store::access_log::record(
+            conn,
+            &[journal::entry(
+                &caller,
+                person,
+                Some(deployment),
+                Access::Read,
+                "GET /v1/notebooks/{id}/events",
+                true,
+                purpose.as_deref(),
+            )],
+        )?;
+        Ok(rows)
+    })
+    .await?;
+    Ok(web::Json(
+        rows.into_iter()
+            .map(|row| EventView {
+                id: row.id,
+                event_type: row.event_type,
+                event_date: row.event_date,
+                author_account_id: row.author_account_id,
+                payload: row.payload,
+                created_at: row.created_at,
+            })
+            .collect(),
+    ))
+}
