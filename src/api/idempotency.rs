@@ -111,6 +111,28 @@ impl Idempotency {
         }))
     }
 
+    /// Answers a POST at most once per key: a replay answers the stored response, a key reused
+    /// with another body is refused, and a first request runs `work` and keeps its answer.
+    pub fn answer<F>(
+        idempotency: Option<&Self>,
+        conn: &mut PgConnection,
+        work: F,
+    ) -> Result<Answer, ApiError>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<(StatusCode, serde_json::Value), ApiError>,
+    {
+        if let Some(idempotency) = idempotency
+            && let Some(replay) = idempotency.replay(conn)?
+        {
+            return Ok(Answer::from(replay));
+        }
+        let (status, body) = work(conn)?;
+        if let Some(idempotency) = idempotency {
+            idempotency.store(conn, status, &body)?;
+        }
+        Ok(Answer::new(status, body))
+    }
+
     /// The first response to this key, or a refusal if the key was used for another request.
     pub fn replay(&self, conn: &mut PgConnection) -> Result<Option<Stored>, ApiError> {
         let stored: Option<Stored> = diesel::sql_query(

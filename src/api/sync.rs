@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::db::with_conn;
-use super::idempotency::{Answer, Idempotency};
+use super::idempotency::Idempotency;
 use super::problem::{ApiError, ErrorCode, Problem};
 use crate::app::AppState;
 use crate::auth::caller::{Caller, Principal};
@@ -321,11 +321,7 @@ pub async fn create_notebook(
         fields,
     };
     let answer = with_conn(&state.pool, move |conn| {
-        if let Some(idempotency) = &idempotency
-            && let Some(replay) = idempotency.replay(conn)?
-        {
-            return Ok(Answer::from(replay));
-        }
+        Idempotency::answer(idempotency.as_ref(), conn, |conn| {
         let outcome = crate::inbound::ingest_one(conn, &record, "hub_api", Options::default())?;
         let (status, body) = match outcome {
             Outcome::Created {
@@ -372,10 +368,8 @@ pub async fn create_notebook(
                 return Err(error);
             }
         };
-        if let Some(idempotency) = &idempotency {
-            idempotency.store(conn, status, &body)?;
-        }
-        Ok(Answer::new(status, body))
+        Ok((status, body))
+        })
     })
     .await?;
     Ok(answer.into_response())
@@ -562,23 +556,17 @@ pub async fn batch(
         }
     }
     let answer = with_conn(&state.pool, move |conn| {
-        if let Some(idempotency) = &idempotency
-            && let Some(replay) = idempotency.replay(conn)?
-        {
-            return Ok(Answer::from(replay));
-        }
-        let outcomes = crate::inbound::ingest_all(conn, &records, "hub_api")?;
-        for ((index, source_id), outcome) in positions.into_iter().zip(outcomes) {
-            results[index] = Some(result_of(index, source_id, outcome));
-        }
-        let body = serde_json::to_value(BatchResponse {
-            items: results.into_iter().flatten().collect(),
+        Idempotency::answer(idempotency.as_ref(), conn, move |conn| {
+            let outcomes = crate::inbound::ingest_all(conn, &records, "hub_api")?;
+            for ((index, source_id), outcome) in positions.into_iter().zip(outcomes) {
+                results[index] = Some(result_of(index, source_id, outcome));
+            }
+            let body = serde_json::to_value(BatchResponse {
+                items: results.into_iter().flatten().collect(),
+            })
+            .unwrap_or_default();
+            Ok((StatusCode::OK, body))
         })
-        .unwrap_or_default();
-        if let Some(idempotency) = &idempotency {
-            idempotency.store(conn, StatusCode::OK, &body)?;
-        }
-        Ok(Answer::new(StatusCode::OK, body))
     })
     .await?;
     Ok(answer.into_response())

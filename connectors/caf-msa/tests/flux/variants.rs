@@ -274,7 +274,7 @@ fn couples_and_children_get_one_record_set_each() {
 fn domain_oddities_are_household_warnings_not_errors() {
     let mut household = plain();
     household.fund = "CPA".to_owned();
-    household.family_status = "XXX".to_owned();
+    household.family_status = "QQQ".to_owned();
     household.state = "5".to_owned();
     household.closure = Some(("ZZZ".to_owned(), on(2024, 1, 31)));
     let person = &mut household.persons[0];
@@ -290,7 +290,7 @@ fn domain_oddities_are_household_warnings_not_errors() {
             "person 1: unknown sex code \"3\"",
             "person 1: unknown role \"ZZZ\"",
             "organisation \"CPA\" \"261\" not usable: unknown fund \"CPA\": CAF or MSA expected",
-            "unknown family situation \"XXX\"",
+            "unknown family situation \"QQQ\"",
             "closure reason \"ZZZ\" has no slug in rsa_closure_reason",
         ]
     );
