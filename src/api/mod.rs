@@ -20,6 +20,7 @@ pub mod problem;
 pub mod rate_limit;
 pub mod request_id;
 pub mod sync;
+pub mod writes;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 

@@ -379,7 +379,7 @@ pub async fn get_notebook(
     Ok(actix_web::HttpResponse::Ok()
         .insert_header((
             actix_web::http::header::ETAG,
-            super::plan::etag(view.version),
+            super::writes::etag(view.version),
         ))
         .json(view))
 }

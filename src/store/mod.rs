@@ -10,6 +10,7 @@ pub mod outbox;
 pub mod people;
 pub mod plan;
 pub mod reach;
+pub mod timeline;
 
 /// A keyset page: the rows and the id to continue after, if more rows exist.
 #[derive(Debug, Clone)]
