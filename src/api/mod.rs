@@ -1,13 +1,16 @@
 //! The HTTP API: handlers per resource, the error type, request observation and the contract.
 
+pub mod appointments;
 pub mod auth;
 pub mod clients;
 pub mod contract;
 pub mod db;
+pub mod diagnostic;
 pub mod directory;
 pub mod extractors;
 pub mod health;
 pub mod idempotency;
+pub mod identity;
 pub mod journal;
 pub mod matches;
 pub mod notebooks;
@@ -50,6 +53,7 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(people::list_beneficiaries)
         .service(people::get_beneficiary)
         .service(people::access_log)
+        .service(identity::edit_beneficiary)
         .service(notebooks::get_notebook)
         .service(plan::add_focus)
         .service(plan::add_target)
@@ -57,6 +61,15 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(plan::update_target)
         .service(plan::update_action)
         .service(plan::events)
+        .service(diagnostic::update_notebook)
+        .service(diagnostic::add_situation)
+        .service(diagnostic::remove_situation)
+        .service(diagnostic::add_project)
+        .service(diagnostic::update_project)
+        .service(diagnostic::remove_project)
+        .service(appointments::add_appointment)
+        .service(appointments::update_appointment)
+        .service(appointments::delete_appointment)
         .service(sync::create_notebook)
         .service(sync::batch)
         .service(sync::changes)

@@ -311,7 +311,7 @@ pub async fn get_beneficiary(
     caller: Caller,
     id: web::Path<Uuid>,
     include: web::Query<IncludeQuery>,
-) -> Result<web::Json<BeneficiaryView>, ApiError> {
+) -> Result<actix_web::HttpResponse, ApiError> {
     let with_provenance = match include.include.as_deref() {
         None => false,
         Some("provenance") => true,
@@ -377,7 +377,12 @@ pub async fn get_beneficiary(
             })
             .collect()
     });
-    Ok(web::Json(view))
+    Ok(actix_web::HttpResponse::Ok()
+        .insert_header((
+            actix_web::http::header::ETAG,
+            super::identity::etag(view.updated_at),
+        ))
+        .json(view))
 }
 
 /// Extra parts of a beneficiary.

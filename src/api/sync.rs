@@ -25,19 +25,21 @@ use crate::store;
 pub const MAX_BATCH: usize = 1000;
 
 /// Where the caller's writes come from, for provenance.
-fn source_of(caller: &Caller, record_id: Option<String>, as_of: DateTime<Utc>) -> Source {
+pub fn source_of(caller: &Caller, record_id: Option<String>, as_of: DateTime<Utc>) -> Source {
     match &caller.principal {
         Principal::Client(client) => Source {
             kind: SourceKind::Partner,
             system: format!("partner:{}", client.client_id),
             record_id,
             as_of,
+            author_account_id: None,
         },
         Principal::Account(account) => Source {
             kind: SourceKind::Human,
             system: format!("human:{}", account.role),
             record_id,
             as_of,
+            author_account_id: Some(account.account_id),
         },
     }
 }

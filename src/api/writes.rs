@@ -76,6 +76,7 @@ pub fn write_error(error: WriteError) -> ApiError {
             "The notebook changed since you read it: read it again and retry.",
         )
         .with("current_etag", serde_json::json!(etag(current))),
+        WriteError::Conflict(reason) => ApiError::new(ErrorCode::Conflict, reason),
         WriteError::NotFound => ApiError::not_found("plan item in this notebook"),
         WriteError::Invalid(reason) => ApiError::new(ErrorCode::ValidationFailed, reason),
         WriteError::Database(error) => ApiError::internal(&error),

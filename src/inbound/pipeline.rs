@@ -32,6 +32,10 @@ pub enum Outcome {
         matched_by: MatchKey,
         /// Fields written.
         fields: Vec<String>,
+        /// Fields the record brought whose current value stays (a more trusted or more recent
+        /// source set it).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        kept: Vec<String>,
     },
     /// Known person; nothing new.
     Unchanged {
@@ -39,6 +43,9 @@ pub enum Outcome {
         beneficiary_id: Uuid,
         /// The key that matched.
         matched_by: MatchKey,
+        /// Fields the record brought whose current value stays.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        kept: Vec<String>,
     },
     /// Kept aside for a person to decide.
     PossibleMatch {
@@ -61,6 +68,9 @@ pub enum Outcome {
 pub struct Options {
     /// A person already decided who this record is about (possible match resolved).
     pub forced: Option<Forced>,
+    /// A person edits this person's record on purpose: a pivot they change is applied, not
+    /// held as a conflict (they see the current value; a machine does not).
+    pub human_edit: bool,
 }
 
 /// A decision taken by a person on a possible match.
@@ -169,10 +179,7 @@ pub fn ingest(
         MatchResult::Matched {
             beneficiary_id,
             key,
-        } => {
-            let decided = matches!(options.forced, Some(Forced::SamePerson(_)));
-            update(conn, record, beneficiary_id, key, decided)?
-        }
+        } => update(conn, record, beneficiary_id, key, options)?,
     };
     link_source(conn, record, &outcome)?;
     Ok(outcome)
@@ -301,8 +308,9 @@ fn update(
     record: &PersonRecord,
     beneficiary: Uuid,
     key: MatchKey,
-    decided_same_person: bool,
+    options: Options,
 ) -> QueryResult<(Outcome, Option<PendingChange>)> {
+    let decided_same_person = matches!(options.forced, Some(Forced::SamePerson(_)));
     let current: JsonRow =
         diesel::sql_query("SELECT to_jsonb(b) AS row FROM beneficiary b WHERE id = $1 FOR UPDATE")
             .bind::<SqlUuid, _>(beneficiary)
@@ -321,6 +329,7 @@ fn update(
         }
     }
     let mut apply = Vec::new();
+    let mut kept = Vec::new();
     for (field, value) in present {
         let known = provenance
             .iter()
@@ -339,7 +348,9 @@ fn update(
             record.source.as_of,
         ) {
             Decision::Apply => apply.push((field, value)),
-            Decision::Same | Decision::Keep => {}
+            Decision::Same => {}
+            Decision::Keep => kept.push(field),
+            Decision::Conflict if options.human_edit => apply.push((field, value)),
             // A person decided this is the same person: the pivots already known stay.
             Decision::Conflict if decided_same_person => {}
             Decision::Conflict => {
@@ -355,6 +366,7 @@ fn update(
             Outcome::Unchanged {
                 beneficiary_id: beneficiary,
                 matched_by: key,
+                kept,
             },
             None,
         ));
@@ -366,14 +378,18 @@ fn update(
     .bind::<SqlUuid, _>(beneficiary)
     .bind::<Jsonb, _>(as_object(&apply))
     .execute(conn)?;
+    let notebook: Option<Uuid> = crate::store::notebooks::id_of_beneficiary(conn, beneficiary)?;
+    if let Some(notebook) = notebook {
+        record_in_timeline(conn, notebook, record, &current.row, &apply)?;
+    }
     let written: Vec<String> = apply.into_iter().map(|(name, _)| name).collect();
     write_provenance(conn, beneficiary, record, &written)?;
-    let notebook: Option<Uuid> = crate::store::notebooks::id_of_beneficiary(conn, beneficiary)?;
     Ok((
         Outcome::Updated {
             beneficiary_id: beneficiary,
             matched_by: key,
             fields: written.clone(),
+            kept,
         },
         Some(PendingChange {
             deployment_id: record.deployment_id,
@@ -384,6 +400,64 @@ fn update(
             source_system: Some(record.source.system.clone()),
         }),
     ))
+}
+
+/// The person's change in their notebook's timeline: before → after per field (the NIR masked:
+/// the timeline is read by people who may not see it), dated by the data's as-of date.
+fn record_in_timeline(
+    conn: &mut PgConnection,
+    notebook: Uuid,
+    record: &PersonRecord,
+    current: &serde_json::Value,
+    apply: &[(String, serde_json::Value)],
+) -> QueryResult<()> {
+    let mask = |field: &str, value: serde_json::Value| {
+        if field == "nir" && !value.is_null() {
+            serde_json::Value::String("•••••••••••••".into())
+        } else {
+            value
+        }
+    };
+    let before: serde_json::Map<String, serde_json::Value> = apply
+        .iter()
+        .map(|(field, _)| {
+            let value = current.get(field).cloned().unwrap_or_default();
+            (field.clone(), mask(field, value))
+        })
+        .collect();
+    let after: serde_json::Map<String, serde_json::Value> = apply
+        .iter()
+        .map(|(field, value)| (field.clone(), mask(field, value.clone())))
+        .collect();
+    let rights_only = apply.iter().all(|(field, _)| {
+        field.starts_with("right")
+            || field.starts_with("rsa_")
+            || field == "subject_to_right_and_duty"
+    });
+    let (event_type, label) = if rights_only {
+        ("right", "Droits")
+    } else {
+        ("beneficiary", "Informations personnelles")
+    };
+    let payload = serde_json::json!({
+        "event_label": label,
+        "source_system": record.source.system,
+        "before": before,
+        "after": after,
+    });
+    crate::store::timeline::record_event(
+        conn,
+        notebook,
+        crate::store::timeline::Event {
+            author: crate::store::timeline::Author {
+                account_id: record.source.author_account_id,
+            },
+            event_type,
+            event_date: record.source.as_of,
+            payload: &payload,
+        },
+    )
+    .map(|_| ())
 }
 
 /// Remembers which person a source's record is about, and when the source last reported it.

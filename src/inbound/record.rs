@@ -33,6 +33,9 @@ pub struct Source {
     pub record_id: Option<String>,
     /// As-of date of the data (not when it reached us).
     pub as_of: DateTime<Utc>,
+    /// The person who typed it, for a human source (the timeline's author).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author_account_id: Option<Uuid>,
 }
 
 /// The fields of a person the pipeline writes; `None` means "this source says nothing about

@@ -2,8 +2,10 @@
 
 pub mod access_log;
 pub mod accounts;
+pub mod appointments;
 pub mod changes;
 pub mod clients;
+pub mod diagnostic;
 pub mod directory;
 pub mod notebooks;
 pub mod outbox;

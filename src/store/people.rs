@@ -160,3 +160,12 @@ pub fn provenance(conn: &mut PgConnection, id: Uuid) -> QueryResult<Vec<Provenan
         .select(ProvenanceRow::as_select())
         .load(conn)
 }
+
+/// Locks a beneficiary's row for the rest of the transaction; answers its last update time.
+pub fn lock(conn: &mut PgConnection, id: Uuid) -> QueryResult<DateTime<Utc>> {
+    beneficiary::table
+        .find(id)
+        .select(beneficiary::updated_at)
+        .for_update()
+        .first(conn)
+}

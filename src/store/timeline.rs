@@ -31,6 +31,9 @@ pub enum WriteError {
     /// The focus, target or action is not in this notebook.
     #[error("no such item in this notebook")]
     NotFound,
+    /// The write contradicts the notebook's current state (e.g. already there).
+    #[error("{0}")]
+    Conflict(String),
     /// A value the referentials refuse (theme, status, contract link).
     #[error("{0}")]
     Invalid(String),
@@ -43,10 +46,6 @@ pub enum WriteError {
 struct Version {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     version: i64,
-    #[diesel(sql_type = SqlUuid)]
-    deployment_id: Uuid,
-    #[diesel(sql_type = SqlUuid)]
-    beneficiary_id: Uuid,
 }
 
 pub fn invalid_or(error: diesel::result::Error) -> WriteError {
@@ -63,6 +62,26 @@ pub fn invalid_or(error: diesel::result::Error) -> WriteError {
     }
 }
 
+/// The notebook's version, checking the one the caller read when given: the answer of a
+/// write that changes nothing.
+pub fn check(
+    conn: &mut PgConnection,
+    notebook: Uuid,
+    expected: Option<i64>,
+) -> Result<i64, WriteError> {
+    let current: Version =
+        diesel::sql_query("SELECT version FROM notebook WHERE id = $1 FOR UPDATE")
+            .bind::<SqlUuid, _>(notebook)
+            .get_result(conn)?;
+    match expected {
+        Some(expected) if expected != current.version => Err(WriteError::StaleVersion {
+            expected,
+            current: current.version,
+        }),
+        _ => Ok(current.version),
+    }
+}
+
 /// Bumps the notebook's version, checking the one the caller read when given; records the
 /// timeline event and the change. Last step of every notebook write.
 pub fn commit(
@@ -74,43 +93,84 @@ pub fn commit(
     event_date: DateTime<Utc>,
     payload: serde_json::Value,
 ) -> Result<i64, WriteError> {
-    let current: Version = diesel::sql_query(
-        "SELECT version, deployment_id, beneficiary_id FROM notebook WHERE id = $1 FOR UPDATE",
-    )
-    .bind::<SqlUuid, _>(notebook)
-    .get_result(conn)?;
-    if let Some(expected) = expected
-        && expected != current.version
-    {
-        return Err(WriteError::StaleVersion {
-            expected,
-            current: current.version,
-        });
-    }
-    diesel::sql_query("UPDATE notebook SET version = version + 1 WHERE id = $1")
-        .bind::<SqlUuid, _>(notebook)
-        .execute(conn)?;
-    diesel::sql_query(
-        "INSERT INTO notebook_event (deployment_id, notebook_id, event_type, event_date, author_account_id, payload) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind::<SqlUuid, _>(current.deployment_id)
-    .bind::<SqlUuid, _>(notebook)
-    .bind::<Text, _>(event_type)
-    .bind::<Timestamptz, _>(event_date)
-    .bind::<Nullable<SqlUuid>, _>(author.account_id)
-    .bind::<Jsonb, _>(&payload)
-    .execute(conn)?;
+    let current = check(conn, notebook, expected)?;
+    let (deployment_id, beneficiary_id) = record_event(
+        conn,
+        notebook,
+        Event {
+            author,
+            event_type,
+            event_date,
+            payload: &payload,
+        },
+    )?;
     changes::record(
         conn,
         &[PendingChange {
-            deployment_id: current.deployment_id,
-            beneficiary_id: current.beneficiary_id,
+            deployment_id,
+            beneficiary_id,
             notebook_id: Some(notebook),
             kind: "notebook.updated",
-            fields: vec![format!("{event_type}s")],
+            fields: vec![changed_part(event_type).to_owned()],
             source_system: None,
         }],
     )?;
-    Ok(current.version + 1)
+    Ok(current + 1)
+}
+
+/// One timeline event.
+#[derive(Debug, Clone, Copy)]
+pub struct Event<'a> {
+    /// Who.
+    pub author: Author,
+    /// Key of `notebook_event_type`.
+    pub event_type: &'a str,
+    /// When it happened (the data's as-of date for a source).
+    pub event_date: DateTime<Utc>,
+    /// What: label, before → after.
+    pub payload: &'a serde_json::Value,
+}
+
+#[derive(QueryableByName)]
+struct Owner {
+    #[diesel(sql_type = SqlUuid)]
+    deployment_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    beneficiary_id: Uuid,
+}
+
+/// Records a timeline event and bumps the notebook's version (without a change-feed entry:
+/// for writers that record their own, like the inbound pipeline). Answers the notebook's
+/// deployment and beneficiary.
+pub fn record_event(
+    conn: &mut PgConnection,
+    notebook: Uuid,
+    event: Event<'_>,
+) -> QueryResult<(Uuid, Uuid)> {
+    let owner: Owner = diesel::sql_query(
+        "WITH n AS (UPDATE notebook SET version = version + 1 WHERE id = $1 RETURNING deployment_id, beneficiary_id),          e AS (INSERT INTO notebook_event (deployment_id, notebook_id, event_type, event_date, author_account_id, payload)                SELECT deployment_id, $1, $2, $3, $4, $5 FROM n)          SELECT deployment_id, beneficiary_id FROM n",
+    )
+    .bind::<SqlUuid, _>(notebook)
+    .bind::<Text, _>(event.event_type)
+    .bind::<Timestamptz, _>(event.event_date)
+    .bind::<Nullable<SqlUuid>, _>(event.author.account_id)
+    .bind::<Jsonb, _>(event.payload)
+    .get_result(conn)?;
+    Ok((owner.deployment_id, owner.beneficiary_id))
+}
+
+/// The part of the notebook an event type changes, as named in the change feed.
+fn changed_part(event_type: &str) -> &str {
+    match event_type {
+        "focus" => "focuses",
+        "target" => "targets",
+        "action" => "actions",
+        "appointment" => "appointments",
+        "situation" => "situations",
+        "professional_project" => "professional_projects",
+        "member" => "members",
+        "orientation" => "orientation",
+        "notebook" => "diagnostic",
+        other => other,
+    }
 }

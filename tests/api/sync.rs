@@ -290,6 +290,7 @@ fn record(
                 .with_ymd_and_hms(2026, 1, day, 0, 0, 0)
                 .single()
                 .unwrap(),
+            author_account_id: None,
         },
         fields,
     }
