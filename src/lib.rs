@@ -15,6 +15,7 @@ pub mod imports;
 pub mod inbound;
 pub mod jobs;
 pub mod metrics;
+pub mod notices;
 pub mod postgres;
 pub mod run;
 pub mod schema;

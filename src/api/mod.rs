@@ -13,9 +13,11 @@ pub mod idempotency;
 pub mod identity;
 pub mod journal;
 pub mod matches;
+pub mod members;
 pub mod notebooks;
 pub mod oauth;
 pub mod observe;
+pub mod orientation;
 pub mod pagination;
 pub mod people;
 pub mod plan;
@@ -23,6 +25,7 @@ pub mod problem;
 pub mod rate_limit;
 pub mod request_id;
 pub mod sync;
+pub mod sync_sessions;
 pub mod writes;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -70,9 +73,20 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(appointments::add_appointment)
         .service(appointments::update_appointment)
         .service(appointments::delete_appointment)
+        .service(members::invite_member)
+        .service(members::set_referent)
+        .service(members::end_membership)
+        .service(orientation::request_orientation)
+        .service(orientation::list_requests)
+        .service(orientation::deny_request)
+        .service(orientation::decide_orientation)
         .service(sync::create_notebook)
         .service(sync::batch)
         .service(sync::changes)
+        .service(sync_sessions::open_session)
+        .service(sync_sessions::get_session)
+        .service(sync_sessions::complete_session)
+        .service(sync_sessions::abandon_session)
         .service(matches::list_matches)
         .service(matches::resolve_match);
 }

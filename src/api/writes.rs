@@ -76,6 +76,7 @@ pub fn write_error(error: WriteError) -> ApiError {
             "The notebook changed since you read it: read it again and retry.",
         )
         .with("current_etag", serde_json::json!(etag(current))),
+        WriteError::Forbidden(reason) => ApiError::new(ErrorCode::Forbidden, reason),
         WriteError::Conflict(reason) => ApiError::new(ErrorCode::Conflict, reason),
         WriteError::NotFound => ApiError::not_found("plan item in this notebook"),
         WriteError::Invalid(reason) => ApiError::new(ErrorCode::ValidationFailed, reason),
@@ -115,6 +116,22 @@ where
     T: Send + 'static,
 {
     let reach = write_reach(&caller)?;
+    write_within(state, caller, reach, notebook, resource, work).await
+}
+
+/// Runs a write on a notebook within the given reach, journaled.
+pub async fn write_within<T, F>(
+    state: &AppState,
+    caller: Caller,
+    reach: Reach,
+    notebook: Uuid,
+    resource: &'static str,
+    work: F,
+) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut diesel::PgConnection, Author) -> Result<T, WriteError> + Send + 'static,
+    T: Send + 'static,
+{
     let author = Author {
         account_id: caller.account().map(|a| a.account_id),
     };

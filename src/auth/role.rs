@@ -62,9 +62,21 @@ impl Role {
                 NirRead,
             ]),
             Role::AdminStructure => {
-                Scopes::from_iter([BeneficiariesRead, NotebooksRead, ImportsWrite])
+                // Notebooks: the memberships of their structures' professionals.
+                Scopes::from_iter([
+                    BeneficiariesRead,
+                    NotebooksRead,
+                    NotebooksWrite,
+                    ImportsWrite,
+                ])
             }
-            Role::Beneficiary => Scopes::from_iter([BeneficiariesRead, NotebooksRead, NirRead]),
+            // Writes: their own contact details only (the policy narrows it).
+            Role::Beneficiary => Scopes::from_iter([
+                BeneficiariesRead,
+                BeneficiariesWrite,
+                NotebooksRead,
+                NirRead,
+            ]),
         }
     }
 }

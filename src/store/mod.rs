@@ -7,11 +7,14 @@ pub mod changes;
 pub mod clients;
 pub mod diagnostic;
 pub mod directory;
+pub mod members;
 pub mod notebooks;
+pub mod orientation;
 pub mod outbox;
 pub mod people;
 pub mod plan;
 pub mod reach;
+pub mod sync_sessions;
 pub mod timeline;
 
 /// A keyset page: the rows and the id to continue after, if more rows exist.

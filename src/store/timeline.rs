@@ -31,6 +31,9 @@ pub enum WriteError {
     /// The focus, target or action is not in this notebook.
     #[error("no such item in this notebook")]
     NotFound,
+    /// The caller's place in the notebook does not allow this write.
+    #[error("{0}")]
+    Forbidden(String),
     /// The write contradicts the notebook's current state (e.g. already there).
     #[error("{0}")]
     Conflict(String),

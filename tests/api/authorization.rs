@@ -48,6 +48,34 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("patch", "/v1/notebooks/{id}/actions/{action_id}"),
     ("get", "/v1/notebooks/{id}/events"),
     ("post", "/v1/matches/{id}/resolve"),
+    // Tests in `journey.rs`.
+    ("patch", "/v1/beneficiaries/{id}"),
+    ("patch", "/v1/notebooks/{id}"),
+    ("post", "/v1/notebooks/{id}/situations"),
+    ("delete", "/v1/notebooks/{id}/situations/{situation_id}"),
+    ("post", "/v1/notebooks/{id}/professional-projects"),
+    (
+        "patch",
+        "/v1/notebooks/{id}/professional-projects/{project_id}",
+    ),
+    (
+        "delete",
+        "/v1/notebooks/{id}/professional-projects/{project_id}",
+    ),
+    ("post", "/v1/notebooks/{id}/appointments"),
+    ("patch", "/v1/notebooks/{id}/appointments/{appointment_id}"),
+    ("delete", "/v1/notebooks/{id}/appointments/{appointment_id}"),
+    ("post", "/v1/notebooks/{id}/members"),
+    ("put", "/v1/notebooks/{id}/referent"),
+    ("delete", "/v1/notebooks/{id}/members/{account_id}"),
+    ("post", "/v1/notebooks/{id}/orientation-requests"),
+    ("get", "/v1/orientation-requests"),
+    ("post", "/v1/orientation-requests/{id}/deny"),
+    ("post", "/v1/notebooks/{id}/orientation"),
+    ("post", "/v1/sync-sessions"),
+    ("get", "/v1/sync-sessions/{id}"),
+    ("post", "/v1/sync-sessions/{id}/complete"),
+    ("post", "/v1/sync-sessions/{id}/abandon"),
 ];
 
 #[test]

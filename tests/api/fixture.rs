@@ -150,7 +150,8 @@ fn beneficiary(
     (id, notebook)
 }
 
-async fn client_token(
+/// A client of a deployment (narrowed to a structure when given) and its access token.
+pub async fn client_token(
     app: &TestApp,
     conn_url: &str,
     deployment: Uuid,

@@ -7,6 +7,7 @@ mod demo;
 mod embedded;
 mod fixture;
 mod health;
+mod journey;
 mod login;
 mod mail;
 mod migrations;

@@ -3,32 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::fixture::world;
-use crate::support::{TestApp, spawn_app};
-
-async fn send(
-    app: &TestApp,
-    method: reqwest::Method,
-    token: &str,
-    path: &str,
-    body: Value,
-    if_match: Option<&str>,
-) -> (u16, Value, Option<String>) {
-    let mut request = app
-        .client
-        .request(method, format!("{}{path}", app.address))
-        .bearer_auth(token)
-        .json(&body);
-    if let Some(etag) = if_match {
-        request = request.header("If-Match", etag);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let etag = response
-        .headers()
-        .get("etag")
-        .map(|v| v.to_str().unwrap().to_owned());
-    (status, response.json().await.unwrap_or(Value::Null), etag)
-}
+use crate::support::{TestApp, send, spawn_app};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn members_write_the_plan_with_versions_and_the_timeline_records_it() {

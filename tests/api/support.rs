@@ -346,3 +346,34 @@ fn with_database_swaps_only_the_database() {
     );
     assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
 }
+
+/// Sends a JSON request with a bearer token and an optional If-Match; answers the status, the
+/// JSON body (null when none) and the ETag.
+pub async fn send(
+    app: &TestApp,
+    method: reqwest::Method,
+    token: &str,
+    path: &str,
+    body: serde_json::Value,
+    if_match: Option<&str>,
+) -> (u16, serde_json::Value, Option<String>) {
+    let mut request = app
+        .client
+        .request(method, format!("{}{path}", app.address))
+        .bearer_auth(token)
+        .json(&body);
+    if let Some(etag) = if_match {
+        request = request.header("If-Match", etag);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let etag = response
+        .headers()
+        .get("etag")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (
+        status,
+        response.json().await.unwrap_or(serde_json::Value::Null),
+        etag,
+    )
+}

@@ -1,0 +1,2 @@
+DROP INDEX beneficiary_source_system_seen_idx;
+DROP TABLE sync_session;

@@ -1,0 +1,153 @@
+//! The e-mails the original service sent on notebook events, in French: subject and plain-text
+//! body. Pure functions; the writers queue them in the outbox in their transaction.
+
+/// An e-mail to queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// Subject line.
+    pub subject: String,
+    /// Plain-text body.
+    pub body: String,
+}
+
+const SIGNATURE: &str = "\n\nL'équipe Carnet de bord\n";
+
+fn notebook_link(app_url: &str, notebook: uuid::Uuid) -> String {
+    format!("{}/carnet/{notebook}", app_url.trim_end_matches('/'))
+}
+
+/// "Invitation à rejoindre un carnet de bord": a professional was added to a follow-up group.
+pub fn notebook_invitation(
+    app_url: &str,
+    notebook: uuid::Uuid,
+    beneficiary: &str,
+    invited_by: Option<&str>,
+) -> Notice {
+    let by = invited_by
+        .map(|name| format!(" par {name}"))
+        .unwrap_or_default();
+    Notice {
+        subject: "Invitation à rejoindre un carnet de bord".into(),
+        body: format!(
+            "Bonjour,\n\nVous avez été invité{by} à rejoindre le groupe de suivi du carnet de bord de {beneficiary}.\n\nAccédez à Carnet de bord : {}{SIGNATURE}",
+            notebook_link(app_url, notebook)
+        ),
+    }
+}
+
+/// To the former referent when another professional becomes the referent.
+pub fn referent_changed(
+    app_url: &str,
+    notebook: uuid::Uuid,
+    beneficiary: &str,
+    new_referent: &str,
+) -> Notice {
+    Notice {
+        subject: "Changement de référent d’un bénéficiaire".into(),
+        body: format!(
+            "Bonjour,\n\n{new_referent} est désormais le référent de {beneficiary}. Vous restez membre de son groupe de suivi.\n\nAccédez à Carnet de bord : {}{SIGNATURE}",
+            notebook_link(app_url, notebook)
+        ),
+    }
+}
+
+/// What an orientation decided, for its e-mail.
+#[derive(Debug, Clone, Default)]
+pub struct OrientationSummary {
+    /// The person's name.
+    pub beneficiary: String,
+    /// The person's address, on one line.
+    pub address: Option<String>,
+    /// The new orientation system's name.
+    pub orientation: String,
+    /// The new structure's name.
+    pub structure: Option<String>,
+    /// The new referent's name.
+    pub referent: Option<String>,
+    /// The former referents' names.
+    pub former_referents: Vec<String>,
+}
+
+/// "Orientation d’un bénéficiaire" / "Réorientation d’un bénéficiaire": to the former and new
+/// referents after an orientation decision.
+pub fn orientation(app_url: &str, notebook: uuid::Uuid, summary: &OrientationSummary) -> Notice {
+    let subject = if summary.former_referents.is_empty() {
+        "Orientation d’un bénéficiaire"
+    } else {
+        "Réorientation d’un bénéficiaire"
+    };
+    let mut body = format!(
+        "Bonjour,\n\n{} a été orienté(e) en {}",
+        summary.beneficiary, summary.orientation
+    );
+    if let Some(structure) = &summary.structure {
+        body.push_str(&format!(" auprès de la structure {structure}"));
+    }
+    body.push_str(".\n");
+    if let Some(address) = &summary.address {
+        body.push_str(&format!("Adresse : {address}\n"));
+    }
+    match &summary.referent {
+        Some(referent) => body.push_str(&format!("Référent : {referent}\n")),
+        None => body.push_str("Aucun référent n'est désigné.\n"),
+    }
+    if !summary.former_referents.is_empty() {
+        body.push_str(&format!(
+            "Ancien(s) référent(s) : {}\n",
+            summary.former_referents.join(", ")
+        ));
+    }
+    body.push_str(&format!(
+        "\nAccédez à Carnet de bord : {}{SIGNATURE}",
+        notebook_link(app_url, notebook)
+    ));
+    Notice {
+        subject: subject.into(),
+        body,
+    }
+}
+
+/// "Maintien de l’accompagnement": to the referent whose re-orientation request was denied.
+pub fn request_denied(
+    app_url: &str,
+    notebook: uuid::Uuid,
+    beneficiary: &str,
+    reason: Option<&str>,
+) -> Notice {
+    let reason = reason
+        .map(|r| format!("\nMotif : {r}\n"))
+        .unwrap_or_default();
+    Notice {
+        subject: "Maintien de l’accompagnement".into(),
+        body: format!(
+            "Bonjour,\n\nVotre demande de réorientation pour {beneficiary} a été refusée : vous continuez son accompagnement.\n{reason}\nAccédez à Carnet de bord : {}{SIGNATURE}",
+            notebook_link(app_url, notebook)
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reorientation_names_the_former_referents_and_says_so_in_the_subject() {
+        let notebook = uuid::Uuid::nil();
+        let mut summary = OrientationSummary {
+            beneficiary: "Ada Lovelace".into(),
+            orientation: "Social".into(),
+            structure: Some("CCAS".into()),
+            referent: Some("Jean Dupont".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            orientation("https://x", notebook, &summary).subject,
+            "Orientation d’un bénéficiaire"
+        );
+        summary.former_referents = vec!["Marie Curie".into()];
+        let notice = orientation("https://x/", notebook, &summary);
+        assert_eq!(notice.subject, "Réorientation d’un bénéficiaire");
+        assert!(notice.body.contains("Marie Curie"));
+        assert!(notice.body.contains("https://x/carnet/"));
+    }
+}

@@ -1,0 +1,320 @@
+//! The follow-up group (groupe de suivi) of a notebook: invite a professional, change the
+//! referent (the former one stays as a non-referent member), leave or deactivate a member.
+//! History is kept: memberships are ended, never deleted. Each change is in the timeline and
+//! the change feed, and the e-mails of the original are queued in the same transaction.
+
+use chrono::Utc;
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{Nullable, Text, Uuid as SqlUuid};
+use uuid::Uuid;
+
+use super::outbox;
+use super::timeline::{Author, WriteError, commit};
+use crate::notices::{self, Notice};
+
+/// An account as shown in the group: its e-mail and name.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct AccountPerson {
+    /// The account.
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    /// Its role.
+    #[diesel(sql_type = Text)]
+    pub role: String,
+    /// Its deployment.
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub deployment_id: Option<Uuid>,
+    /// Its profile's e-mail.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub email: Option<String>,
+    /// First and last names (the e-mail when there are none).
+    #[diesel(sql_type = Text)]
+    pub name: String,
+}
+
+/// A live account with its profile's e-mail and name.
+pub fn account_person(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<AccountPerson>> {
+    diesel::sql_query(
+        "SELECT a.id, a.role, a.deployment_id, \
+           coalesce(p.email, om.email, m.email, ad.email) AS email, \
+           coalesce(nullif(btrim(concat_ws(' ', coalesce(p.firstname, om.firstname, m.firstname, ad.firstname), \
+                                           coalesce(p.lastname, om.lastname, m.lastname, ad.lastname))), ''), \
+                    coalesce(p.email, om.email, m.email, ad.email), 'Carnet de bord') AS name \
+         FROM account a \
+         LEFT JOIN professional p ON p.id = a.professional_id \
+         LEFT JOIN orientation_manager om ON om.id = a.orientation_manager_id \
+         LEFT JOIN manager m ON m.id = a.manager_id \
+         LEFT JOIN admin_structure ad ON ad.id = a.admin_structure_id \
+         WHERE a.id = $1 AND a.deleted_at IS NULL",
+    )
+    .bind::<SqlUuid, _>(id)
+    .get_result(conn)
+    .optional()
+}
+
+/// The person a notebook is about, for e-mails.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct NotebookPerson {
+    /// The notebook's deployment.
+    #[diesel(sql_type = SqlUuid)]
+    pub deployment_id: Uuid,
+    /// First and last names.
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    /// Address on one line.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub address: Option<String>,
+}
+
+/// The person of a notebook.
+pub fn notebook_person(conn: &mut PgConnection, notebook: Uuid) -> QueryResult<NotebookPerson> {
+    diesel::sql_query(
+        "SELECT n.deployment_id, b.firstname || ' ' || b.lastname AS name, \
+           nullif(concat_ws(' ', b.address1, b.address2, b.postal_code, b.city), '') AS address \
+         FROM notebook n JOIN beneficiary b ON b.id = n.beneficiary_id WHERE n.id = $1",
+    )
+    .bind::<SqlUuid, _>(notebook)
+    .get_result(conn)
+}
+
+/// Queues an e-mail to an account that has an address.
+pub fn notify(conn: &mut PgConnection, to: &AccountPerson, notice: &Notice) -> QueryResult<()> {
+    if let Some(email) = &to.email {
+        outbox::queue(conn, email, &notice.subject, &notice.body)?;
+    }
+    Ok(())
+}
+
+/// A professional or orientation manager of the notebook's deployment, who can join its group.
+fn eligible(
+    conn: &mut PgConnection,
+    notebook: &NotebookPerson,
+    account: Uuid,
+) -> Result<AccountPerson, WriteError> {
+    account_person(conn, account)?
+        .filter(|person| {
+            person.deployment_id == Some(notebook.deployment_id)
+                && matches!(person.role.as_str(), "professional" | "orientation_manager")
+        })
+        .ok_or_else(|| {
+            WriteError::Invalid(
+                "account_id must be a live professional or orientation manager account of the notebook's deployment"
+                    .into(),
+            )
+        })
+}
+
+/// How the referent changed.
+#[derive(Debug, Clone, Default)]
+pub struct ReferentChange {
+    /// The referent before, now a non-referent member.
+    pub former: Option<AccountPerson>,
+    /// The referent now.
+    pub new: Option<AccountPerson>,
+    /// Whether anything changed.
+    pub changed: bool,
+}
+
+#[derive(QueryableByName)]
+struct AccountRow {
+    #[diesel(sql_type = SqlUuid)]
+    account_id: Uuid,
+}
+
+/// Makes `new` the referent (none when `None`): the former referent stays as a non-referent
+/// member; the new one's other active membership is replaced. Does not commit the version.
+pub fn set_referent(
+    conn: &mut PgConnection,
+    notebook: Uuid,
+    new: Option<Uuid>,
+    author: Author,
+) -> Result<ReferentChange, WriteError> {
+    let person = notebook_person(conn, notebook)?;
+    let new_person = match new {
+        Some(account) => Some(eligible(conn, &person, account)?),
+        None => None,
+    };
+    let old: Option<AccountRow> = diesel::sql_query(
+        "SELECT account_id FROM notebook_member WHERE notebook_id = $1 AND active AND member_type = 'referent' FOR UPDATE",
+    )
+    .bind::<SqlUuid, _>(notebook)
+    .get_result(conn)
+    .optional()?;
+    let old = old.map(|row| row.account_id);
+    if old == new {
+        return Ok(ReferentChange {
+            former: None,
+            new: new_person,
+            changed: false,
+        });
+    }
+    let mut former = None;
+    if let Some(old) = old {
+        end(conn, notebook, old)?;
+        add(conn, notebook, old, "no_referent", author)?;
+        former = account_person(conn, old)?;
+    }
+    if let Some(new) = new {
+        end(conn, notebook, new)?;
+        add(conn, notebook, new, "referent", author)?;
+    }
+    Ok(ReferentChange {
+        former,
+        new: new_person,
+        changed: true,
+    })
+}
+
+fn end(conn: &mut PgConnection, notebook: Uuid, account: Uuid) -> QueryResult<usize> {
+    diesel::sql_query(
+        "UPDATE notebook_member SET active = false, membership_ended_at = now() \
+         WHERE notebook_id = $1 AND account_id = $2 AND active",
+    )
+    .bind::<SqlUuid, _>(notebook)
+    .bind::<SqlUuid, _>(account)
+    .execute(conn)
+}
+
+fn add(
+    conn: &mut PgConnection,
+    notebook: Uuid,
+    account: Uuid,
+    member_type: &str,
+    author: Author,
+) -> QueryResult<usize> {
+    diesel::sql_query(
+        "INSERT INTO notebook_member (deployment_id, notebook_id, account_id, member_type, creator_account_id, invitation_sent_at) \
+         SELECT deployment_id, id, $2, $3, $4, now() FROM notebook WHERE id = $1",
+    )
+    .bind::<SqlUuid, _>(notebook)
+    .bind::<SqlUuid, _>(account)
+    .bind::<Text, _>(member_type)
+    .bind::<Nullable<SqlUuid>, _>(author.account_id)
+    .execute(conn)
+}
+
+fn author_name(conn: &mut PgConnection, author: Author) -> QueryResult<Option<String>> {
+    Ok(match author.account_id {
+        Some(id) => account_person(conn, id)?.map(|person| person.name),
+        None => None,
+    })
+}
+
+/// Invites a professional or orientation manager into the group, as referent or not, and
+/// e-mails them the invitation. An active member cannot be invited again.
+pub fn invite(
+    conn: &mut PgConnection,
+    app_url: &str,
+    notebook: Uuid,
+    account: Uuid,
+    as_referent: bool,
+    author: Author,
+) -> Result<i64, WriteError> {
+    conn.transaction(|conn| {
+        let person = notebook_person(conn, notebook)?;
+        let invited = eligible(conn, &person, account)?;
+        let active: i64 = diesel::sql_query(
+            "SELECT count(*) AS n FROM notebook_member WHERE notebook_id = $1 AND account_id = $2 AND active",
+        )
+        .bind::<SqlUuid, _>(notebook)
+        .bind::<SqlUuid, _>(account)
+        .get_result::<Count>(conn)?
+        .n;
+        if active > 0 && !as_referent {
+            return Err(WriteError::Conflict(
+                "this account is already an active member of the group".into(),
+            ));
+        }
+        let mut former = None;
+        if as_referent {
+            let change = set_referent(conn, notebook, Some(account), author)?;
+            if !change.changed {
+                return Err(WriteError::Conflict(
+                    "this account is already the referent".into(),
+                ));
+            }
+            former = change.former;
+        } else {
+            add(conn, notebook, account, "no_referent", author)?;
+        }
+        let by = author_name(conn, author)?;
+        notify(
+            conn,
+            &invited,
+            &notices::notebook_invitation(app_url, notebook, &person.name, by.as_deref()),
+        )?;
+        if let Some(former) = &former {
+            notify(
+                conn,
+                former,
+                &notices::referent_changed(app_url, notebook, &person.name, &invited.name),
+            )?;
+        }
+        let member_type = if as_referent { "referent" } else { "no_referent" };
+        let payload = serde_json::json!({
+            "event_label": "Ajout au groupe de suivi",
+            "before": former.map(|f| serde_json::json!({"referent": f.name, "account_id": f.id})),
+            "after": {"account_id": invited.id, "name": invited.name, "member_type": member_type},
+        });
+        commit(conn, notebook, None, author, "member", Utc::now(), payload)
+    })
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+#[derive(QueryableByName)]
+struct Ended {
+    #[diesel(sql_type = Text)]
+    member_type: String,
+}
+
+/// Ends an active membership (a member leaving, or deactivated by someone who manages the
+/// group). The row stays, inactive, with the date it ended.
+pub fn end_membership(
+    conn: &mut PgConnection,
+    notebook: Uuid,
+    account: Uuid,
+    author: Author,
+) -> Result<i64, WriteError> {
+    conn.transaction(|conn| {
+        let ended: Ended = diesel::sql_query(
+            "UPDATE notebook_member SET active = false, membership_ended_at = now() \
+             WHERE notebook_id = $1 AND account_id = $2 AND active RETURNING member_type",
+        )
+        .bind::<SqlUuid, _>(notebook)
+        .bind::<SqlUuid, _>(account)
+        .get_result(conn)
+        .optional()?
+        .ok_or(WriteError::NotFound)?;
+        let name = account_person(conn, account)?.map(|person| person.name);
+        let leaving = author.account_id == Some(account);
+        let payload = serde_json::json!({
+            "event_label": if leaving { "Départ du groupe de suivi" } else { "Retrait du groupe de suivi" },
+            "before": {"account_id": account, "name": name, "member_type": ended.member_type},
+            "after": null,
+        });
+        commit(conn, notebook, None, author, "member", Utc::now(), payload)
+    })
+}
+
+/// Whether an account is a professional of a structure the administrator administers.
+pub fn administered_by(
+    conn: &mut PgConnection,
+    account: Uuid,
+    admin_structure: Uuid,
+) -> QueryResult<bool> {
+    let n: Count = diesel::sql_query(
+        "SELECT count(*) AS n FROM account a JOIN professional p ON p.id = a.professional_id \
+         JOIN admin_structure_structure ass ON ass.structure_id = p.structure_id AND ass.deleted_at IS NULL \
+         WHERE a.id = $1 AND ass.admin_structure_id = $2",
+    )
+    .bind::<SqlUuid, _>(account)
+    .bind::<SqlUuid, _>(admin_structure)
+    .get_result(conn)?;
+    Ok(n.n > 0)
+}
