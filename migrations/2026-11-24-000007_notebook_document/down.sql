@@ -1,0 +1,1 @@
+DROP FUNCTION notebook_document(uuid, uuid);
