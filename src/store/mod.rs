@@ -9,6 +9,7 @@ pub mod notebooks;
 pub mod outbox;
 pub mod people;
 pub mod plan;
+pub mod privacy;
 pub mod reach;
 
 /// A keyset page: the rows and the id to continue after, if more rows exist.
