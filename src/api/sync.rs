@@ -646,10 +646,12 @@ pub async fn changes(
         policy::Reach::Everything => None,
         _ => caller.deployment_id(),
     };
+    let tombstones = policy::purge_tombstones(reach);
     let rows = with_conn(&state.pool, move |conn| {
         Ok(store::changes::after(
             conn,
             store::reach::beneficiaries(reach),
+            tombstones,
             deployment,
             after,
             limit,
