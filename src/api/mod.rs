@@ -16,6 +16,7 @@ pub mod observe;
 pub mod pagination;
 pub mod people;
 pub mod plan;
+pub mod privacy;
 pub mod problem;
 pub mod rate_limit;
 pub mod request_id;
@@ -49,6 +50,8 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(people::list_beneficiaries)
         .service(people::get_beneficiary)
         .service(people::access_log)
+        .service(privacy::export_beneficiary)
+        .service(privacy::purge_beneficiary)
         .service(notebooks::get_notebook)
         .service(plan::add_focus)
         .service(plan::add_target)

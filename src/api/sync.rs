@@ -609,7 +609,8 @@ pub struct ChangesPage {
 }
 
 /// The change feed of the people within reach, in commit order: a partner resuming from its
-/// last cursor misses nothing and sees nothing twice.
+/// last cursor misses nothing and sees nothing twice. A purged person's `beneficiary.purged`
+/// tombstone (ids only) is shown to every caller whose reach lies in that deployment.
 #[utoipa::path(
     tag = "sync",
     params(ChangesQuery),

@@ -21,7 +21,7 @@ const COVERED: &[(&str, &str)] = &[
 ];
 
 /// Endpoints tested elsewhere: public ones, and the caller's own tokens and client management
-/// writes (tests in `oauth.rs` and `login.rs`).
+/// writes (tests in `oauth.rs` and `login.rs`), personal data rights (`privacy.rs`).
 const ELSEWHERE: &[(&str, &str)] = &[
     ("get", "/healthz"),
     ("get", "/readyz"),
@@ -48,6 +48,8 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("patch", "/v1/notebooks/{id}/actions/{action_id}"),
     ("get", "/v1/notebooks/{id}/events"),
     ("post", "/v1/matches/{id}/resolve"),
+    ("get", "/v1/beneficiaries/{id}/export"),
+    ("delete", "/v1/beneficiaries/{id}"),
 ];
 
 #[test]
