@@ -49,6 +49,8 @@ pub enum Access {
     Read,
     /// Write.
     Write,
+    /// Deletion of the person (purge).
+    Delete,
 }
 
 /// A journal entry for one person.
@@ -94,6 +96,7 @@ pub fn entry(
         action: match access {
             Access::Read => "read".to_owned(),
             Access::Write => "write".to_owned(),
+            Access::Delete => "delete".to_owned(),
         },
         resource: resource.to_owned(),
         outcome: if allowed { "allowed" } else { "denied" }.to_owned(),

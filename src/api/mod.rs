@@ -21,6 +21,7 @@ pub mod orientation;
 pub mod pagination;
 pub mod people;
 pub mod plan;
+pub mod privacy;
 pub mod problem;
 pub mod rate_limit;
 pub mod request_id;
@@ -57,6 +58,8 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(people::get_beneficiary)
         .service(people::access_log)
         .service(identity::edit_beneficiary)
+        .service(privacy::export_beneficiary)
+        .service(privacy::purge_beneficiary)
         .service(notebooks::get_notebook)
         .service(plan::add_focus)
         .service(plan::add_target)

@@ -611,7 +611,8 @@ pub struct ChangesPage {
 }
 
 /// The change feed of the people within reach, in commit order: a partner resuming from its
-/// last cursor misses nothing and sees nothing twice.
+/// last cursor misses nothing and sees nothing twice. A purged person's `beneficiary.purged`
+/// tombstone (ids only) is shown to every caller whose reach lies in that deployment.
 #[utoipa::path(
     tag = "sync",
     params(ChangesQuery),
@@ -648,10 +649,12 @@ pub async fn changes(
         policy::Reach::Everything => None,
         _ => caller.deployment_id(),
     };
+    let tombstones = policy::purge_tombstones(reach);
     let rows = with_conn(&state.pool, move |conn| {
         Ok(store::changes::after(
             conn,
             store::reach::beneficiaries(reach),
+            tombstones,
             deployment,
             after,
             limit,

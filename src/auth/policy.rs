@@ -119,6 +119,48 @@ pub fn may_read_access_log(caller: &Caller) -> bool {
     }
 }
 
+/// Who may export all of a person's data (right of access): the same people as for the access
+/// journal. Applied on a beneficiary already within reach.
+pub fn may_export(caller: &Caller) -> bool {
+    may_read_access_log(caller)
+}
+
+/// Who may purge a person (right to erasure): the deployment's managers and the national
+/// administrators, in a session. A personal access token never purges: a leaked one must not
+/// erase people. Applied on a beneficiary already within reach.
+pub fn may_purge(caller: &Caller) -> bool {
+    match &caller.principal {
+        Principal::Account(account) => {
+            account.is_session && matches!(account.role, Role::AdminCdb | Role::Manager)
+        }
+        Principal::Client(_) => false,
+    }
+}
+
+/// Whose purge tombstones a caller sees in the change feed: a tombstone holds only the former
+/// person's id, so every reach within a deployment sees that deployment's; a person sees none.
+pub fn purge_tombstones(reach: Reach) -> TombstoneReach {
+    match reach {
+        Reach::Everything => TombstoneReach::Everything,
+        Reach::Deployment(deployment)
+        | Reach::AdministeredStructures { deployment, .. }
+        | Reach::Structure { deployment, .. }
+        | Reach::ActiveMember { deployment, .. } => TombstoneReach::Deployment(deployment),
+        Reach::Own { .. } | Reach::Nothing => TombstoneReach::Nothing,
+    }
+}
+
+/// Which purge tombstones of the change feed a caller sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TombstoneReach {
+    /// Those of every deployment.
+    Everything,
+    /// Those of one deployment.
+    Deployment(Uuid),
+    /// None.
+    Nothing,
+}
+
 /// Who may manage API clients: national administrators (any deployment) and managers (their
 /// own deployment). Answers the deployment filter to apply, `Some(None)` for every deployment.
 pub fn client_management(caller: &Caller) -> Option<Option<Uuid>> {
@@ -203,6 +245,51 @@ mod tests {
         );
         assert!(!may_read_access_log(&caller));
         assert_eq!(client_management(&caller), None);
+    }
+
+    #[test]
+    fn only_managers_and_admins_purge_and_only_in_a_session() {
+        assert!(may_purge(&account(Role::Manager)));
+        assert!(may_purge(&account(Role::AdminCdb)));
+        for role in [
+            Role::OrientationManager,
+            Role::AdminStructure,
+            Role::Professional,
+            Role::Beneficiary,
+        ] {
+            assert!(!may_purge(&account(role)), "{role}");
+        }
+        let mut token = account(Role::Manager);
+        if let Principal::Account(account) = &mut token.principal {
+            account.is_session = false;
+        }
+        assert!(!may_purge(&token), "a personal access token");
+        assert!(may_export(&token), "exporting is a read");
+    }
+
+    #[test]
+    fn tombstones_follow_the_deployment_of_the_reach() {
+        let deployment = Uuid::from_u128(2);
+        for role in [
+            Role::Manager,
+            Role::OrientationManager,
+            Role::AdminStructure,
+            Role::Professional,
+        ] {
+            assert_eq!(
+                purge_tombstones(beneficiaries(&account(role))),
+                TombstoneReach::Deployment(deployment),
+                "{role}"
+            );
+        }
+        assert_eq!(
+            purge_tombstones(beneficiaries(&account(Role::AdminCdb))),
+            TombstoneReach::Everything
+        );
+        assert_eq!(
+            purge_tombstones(beneficiaries(&account(Role::Beneficiary))),
+            TombstoneReach::Nothing
+        );
     }
 
     #[test]

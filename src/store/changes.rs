@@ -7,7 +7,9 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use super::privacy::PURGED;
 use super::reach::BeneficiaryFilter;
+use crate::auth::policy::TombstoneReach;
 use crate::schema::{beneficiary, change, change_counter};
 
 /// A change to record with the transaction that made it.
@@ -74,10 +76,12 @@ pub fn record(conn: &mut PgConnection, changes: &[PendingChange]) -> QueryResult
         .map(|_| ())
 }
 
-/// Changes after a sequence number, of the people within reach, in sequence order.
+/// Changes after a sequence number, of the people within reach, in sequence order; with the
+/// purge tombstones the caller sees (the purged person is no longer within anyone's reach).
 pub fn after(
     conn: &mut PgConnection,
     reach: BeneficiaryFilter,
+    tombstones: TombstoneReach,
     deployment: Option<Uuid>,
     after: i64,
     limit: i64,
@@ -88,9 +92,22 @@ pub fn after(
         .into_boxed();
     let mut query = change::table
         .filter(change::seq.gt(after))
-        .filter(change::beneficiary_id.eq_any(visible))
         .select(ChangeRow::as_select())
         .into_boxed();
+    query = match tombstones {
+        TombstoneReach::Nothing => query.filter(change::beneficiary_id.eq_any(visible)),
+        TombstoneReach::Everything => query.filter(
+            change::beneficiary_id
+                .eq_any(visible)
+                .or(change::kind.eq(PURGED).nullable()),
+        ),
+        TombstoneReach::Deployment(purged_in) => query.filter(
+            change::beneficiary_id.eq_any(visible).or(change::kind
+                .eq(PURGED)
+                .and(change::deployment_id.eq(purged_in))
+                .nullable()),
+        ),
+    };
     if let Some(deployment) = deployment {
         query = query.filter(change::deployment_id.eq(deployment));
     }

@@ -13,6 +13,7 @@ pub mod orientation;
 pub mod outbox;
 pub mod people;
 pub mod plan;
+pub mod privacy;
 pub mod reach;
 pub mod sync_sessions;
 pub mod timeline;

@@ -21,7 +21,7 @@ const COVERED: &[(&str, &str)] = &[
 ];
 
 /// Endpoints tested elsewhere: public ones, and the caller's own tokens and client management
-/// writes (tests in `oauth.rs` and `login.rs`).
+/// writes (tests in `oauth.rs` and `login.rs`), personal data rights (`privacy.rs`).
 const ELSEWHERE: &[(&str, &str)] = &[
     ("get", "/healthz"),
     ("get", "/readyz"),
@@ -76,6 +76,8 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("get", "/v1/sync-sessions/{id}"),
     ("post", "/v1/sync-sessions/{id}/complete"),
     ("post", "/v1/sync-sessions/{id}/abandon"),
+    ("get", "/v1/beneficiaries/{id}/export"),
+    ("delete", "/v1/beneficiaries/{id}"),
 ];
 
 #[test]

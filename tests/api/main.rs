@@ -13,6 +13,7 @@ mod mail;
 mod migrations;
 mod oauth;
 mod plan;
+mod privacy;
 mod rate_limit;
 mod secrecy;
 mod support;
