@@ -366,7 +366,7 @@ async fn who_may_export_and_who_may_purge() {
     })
     .await;
     assert_eq!(
-        denied, 5,
+        denied, 7,
         "every refused purge that reached the person is journaled"
     );
     // The national administrator purges anyone.
