@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod changes;
 pub mod clients;
 pub mod directory;
+pub mod directory_writes;
 pub mod notebooks;
 pub mod outbox;
 pub mod people;
