@@ -20,8 +20,9 @@ const COVERED: &[(&str, &str)] = &[
     ("get", "/v1/me"),
 ];
 
-/// Endpoints tested elsewhere: public ones, and the caller's own tokens and client management
-/// writes (tests in `oauth.rs` and `login.rs`).
+/// Endpoints tested elsewhere: public ones, the caller's own tokens and client management
+/// writes (tests in `oauth.rs` and `login.rs`), and the directory's writes and reads by id
+/// (`directory_writes.rs`).
 const ELSEWHERE: &[(&str, &str)] = &[
     ("get", "/healthz"),
     ("get", "/readyz"),
@@ -48,6 +49,13 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("patch", "/v1/notebooks/{id}/actions/{action_id}"),
     ("get", "/v1/notebooks/{id}/events"),
     ("post", "/v1/matches/{id}/resolve"),
+    ("get", "/v1/structures/{id}"),
+    ("get", "/v1/professionals/{id}"),
+    ("post", "/v1/structures"),
+    ("patch", "/v1/structures/{id}"),
+    ("post", "/v1/professionals"),
+    ("patch", "/v1/professionals/{id}"),
+    ("delete", "/v1/professionals/{id}"),
 ];
 
 #[test]
