@@ -184,10 +184,7 @@ pub async fn list_professionals(
 ) -> Result<web::Json<ListPage<ProfessionalView>>, ApiError> {
     let (limit, after) = (page.limit()?, page.after()?);
     let reach = policy::directory(&caller);
-    let own = match &caller.principal {
-        Principal::Account(account) if account.role == Role::Beneficiary => account.profile_id,
-        _ => None,
-    };
+    let own = own_group(&caller);
     let page = with_conn(&state.pool, move |conn| {
         Ok(store::directory::professionals(
             conn, reach, own, after, limit,
@@ -198,4 +195,70 @@ pub async fn list_professionals(
         page,
         ProfessionalView::from,
     )))
+}
+
+/// The professionals a beneficiary may see: the active members of their own group.
+fn own_group(caller: &Caller) -> Option<Uuid> {
+    match &caller.principal {
+        Principal::Account(account) if account.role == Role::Beneficiary => account.profile_id,
+        _ => None,
+    }
+}
+
+/// One structure of the caller's deployment.
+#[utoipa::path(
+    tag = "directory",
+    params(("id" = Uuid, Path, description = "Structure id.")),
+    responses(
+        (status = 200, description = "The structure.", body = StructureView),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such structure within your reach.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = []), ("bearer" = []))
+)]
+#[get("/v1/structures/{id}")]
+pub async fn get_structure(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<StructureView>, ApiError> {
+    let reach = policy::directory(&caller);
+    let partner = matches!(caller.principal, Principal::Client(_));
+    let id = id.into_inner();
+    let row = with_conn(&state.pool, move |conn| {
+        Ok(store::directory::structure_within(
+            conn, reach, partner, id,
+        )?)
+    })
+    .await?
+    .ok_or_else(|| ApiError::not_found("structure"))?;
+    Ok(web::Json(StructureView::from(row)))
+}
+
+/// One professional of the caller's deployment (for a beneficiary, a member of their group).
+#[utoipa::path(
+    tag = "directory",
+    params(("id" = Uuid, Path, description = "Professional id.")),
+    responses(
+        (status = 200, description = "The professional.", body = ProfessionalView),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such professional within your reach.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = []), ("bearer" = []))
+)]
+#[get("/v1/professionals/{id}")]
+pub async fn get_professional(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<ProfessionalView>, ApiError> {
+    let reach = policy::directory(&caller);
+    let own = own_group(&caller);
+    let id = id.into_inner();
+    let row = with_conn(&state.pool, move |conn| {
+        Ok(store::directory::professional_within(conn, reach, own, id)?)
+    })
+    .await?
+    .ok_or_else(|| ApiError::not_found("professional"))?;
+    Ok(web::Json(ProfessionalView::from(row)))
 }

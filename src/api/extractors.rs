@@ -34,6 +34,24 @@ pub fn json_config() -> web::JsonConfig {
         })
 }
 
+/// Parses a JSON body read as bytes (POSTs keep the bytes for their Idempotency-Key), with the
+/// answers of [`json_config`]: malformed → 400, well-formed but not the expected shape → 422.
+pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|error| {
+        if error.is_data() {
+            ApiError::new(
+                ErrorCode::ValidationFailed,
+                format!("The request body does not have the expected fields: {error}."),
+            )
+        } else {
+            ApiError::new(
+                ErrorCode::BadRequest,
+                format!("The request body is not valid JSON: {error}."),
+            )
+        }
+    })
+}
+
 /// Query strings: a value of the wrong type → 400 with the reason.
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|error: QueryPayloadError, _| {

@@ -7,6 +7,8 @@ pub mod contract;
 pub mod db;
 pub mod diagnostic;
 pub mod directory;
+pub mod directory_input;
+pub mod directory_writes;
 pub mod extractors;
 pub mod health;
 pub mod idempotency;
@@ -54,6 +56,13 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(directory::list_deployments)
         .service(directory::list_structures)
         .service(directory::list_professionals)
+        .service(directory::get_structure)
+        .service(directory::get_professional)
+        .service(directory_writes::create_structure)
+        .service(directory_writes::update_structure)
+        .service(directory_writes::create_professional)
+        .service(directory_writes::update_professional)
+        .service(directory_writes::deactivate_professional)
         .service(people::list_beneficiaries)
         .service(people::get_beneficiary)
         .service(people::access_log)

@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::db::with_conn;
+use super::extractors::json_body;
 use super::idempotency::Idempotency;
 use super::problem::{ApiError, ErrorCode, Problem};
 use crate::app::AppState;
@@ -61,22 +62,6 @@ fn writable_deployment(caller: &Caller) -> Result<Uuid, ApiError> {
             "Your role does not create or update people through this API.",
         )),
     }
-}
-
-fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|error| {
-        if error.is_data() {
-            ApiError::new(
-                ErrorCode::ValidationFailed,
-                format!("The request body does not have the expected fields: {error}."),
-            )
-        } else {
-            ApiError::new(
-                ErrorCode::BadRequest,
-                format!("The request body is not valid JSON: {error}."),
-            )
-        }
-    })
 }
 
 /// A person's data as a partner sends it (snake_case fields of the original's rdv-insertion
@@ -308,7 +293,7 @@ pub async fn create_notebook(
 ) -> Result<HttpResponse, ApiError> {
     let deployment = writable_deployment(&caller)?;
     let idempotency = Idempotency::from_request(&request, &caller, &body)?;
-    let input: PersonInput = parse_json(&body)?;
+    let input: PersonInput = json_body(&body)?;
     let fields = person_fields(&input).map_err(|errors| {
         ApiError::new(ErrorCode::ValidationFailed, "Some fields are invalid.")
             .with("errors", serde_json::to_value(errors).unwrap_or_default())
@@ -495,7 +480,7 @@ pub async fn batch(
 ) -> Result<HttpResponse, ApiError> {
     let deployment = writable_deployment(&caller)?;
     let idempotency = Idempotency::from_request(&request, &caller, &body)?;
-    let batch: BatchRequest = parse_json(&body)?;
+    let batch: BatchRequest = json_body(&body)?;
     if batch.items.len() > MAX_BATCH {
         return Err(ApiError::new(
             ErrorCode::ValidationFailed,

@@ -176,6 +176,79 @@ pub fn client_management(caller: &Caller) -> Option<Option<Uuid>> {
     }
 }
 
+/// Who may write the directory (structures and professionals), and over what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirectoryWriter {
+    /// Every deployment (national administrator).
+    Everything,
+    /// One whole deployment (its manager).
+    Deployment(Uuid),
+    /// The structures a structure administrator administers, and their professionals.
+    AdministeredStructures {
+        /// The deployment.
+        deployment: Uuid,
+        /// The administrator's profile.
+        admin_structure_id: Uuid,
+    },
+    /// One's own professional profile.
+    OwnProfile {
+        /// The deployment.
+        deployment: Uuid,
+        /// The professional's profile.
+        professional_id: Uuid,
+    },
+}
+
+impl DirectoryWriter {
+    /// The deployment whose directory is within reach; `None` for every deployment.
+    pub fn deployment(self) -> Option<Uuid> {
+        match self {
+            DirectoryWriter::Everything => None,
+            DirectoryWriter::Deployment(deployment)
+            | DirectoryWriter::AdministeredStructures { deployment, .. }
+            | DirectoryWriter::OwnProfile { deployment, .. } => Some(deployment),
+        }
+    }
+
+    /// Whether this writer creates and edits whatever the deployment's directory holds.
+    pub fn is_deployment_wide(self) -> bool {
+        matches!(
+            self,
+            DirectoryWriter::Everything | DirectoryWriter::Deployment(_)
+        )
+    }
+}
+
+/// Who may write the directory, as the 2024 original allowed: national administrators every
+/// deployment, a manager their own, a structure administrator the structures they administer
+/// (and their professionals), a professional their own profile. `None` for everyone else,
+/// API clients included (no scope covers the directory), and for personal access tokens:
+/// creating an account or changing an e-mail hands out a login, which a leaked token must not.
+pub fn directory_writer(caller: &Caller) -> Option<DirectoryWriter> {
+    let Principal::Account(account) = &caller.principal else {
+        return None;
+    };
+    if !account.is_session {
+        return None;
+    }
+    if account.role == Role::AdminCdb {
+        return Some(DirectoryWriter::Everything);
+    }
+    let (deployment, profile) = (account.deployment_id?, account.profile_id?);
+    match account.role {
+        Role::Manager => Some(DirectoryWriter::Deployment(deployment)),
+        Role::AdminStructure => Some(DirectoryWriter::AdministeredStructures {
+            deployment,
+            admin_structure_id: profile,
+        }),
+        Role::Professional => Some(DirectoryWriter::OwnProfile {
+            deployment,
+            professional_id: profile,
+        }),
+        Role::AdminCdb | Role::OrientationManager | Role::Beneficiary => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,5 +371,36 @@ mod tests {
         assert!(may_read_access_log(&account(Role::Beneficiary)));
         assert!(!may_read_access_log(&account(Role::Professional)));
         assert!(!may_read_access_log(&account(Role::OrientationManager)));
+    }
+
+    #[test]
+    fn the_directory_is_written_by_sessions_of_managers_admins_and_professionals() {
+        let deployment = Uuid::from_u128(2);
+        assert_eq!(
+            directory_writer(&account(Role::AdminCdb)),
+            Some(DirectoryWriter::Everything)
+        );
+        assert_eq!(
+            directory_writer(&account(Role::Manager)),
+            Some(DirectoryWriter::Deployment(deployment))
+        );
+        assert!(matches!(
+            directory_writer(&account(Role::AdminStructure)),
+            Some(DirectoryWriter::AdministeredStructures { .. })
+        ));
+        assert_eq!(
+            directory_writer(&account(Role::Professional)),
+            Some(DirectoryWriter::OwnProfile {
+                deployment,
+                professional_id: Uuid::from_u128(3)
+            })
+        );
+        assert_eq!(directory_writer(&account(Role::OrientationManager)), None);
+        assert_eq!(directory_writer(&account(Role::Beneficiary)), None);
+        let mut personal = account(Role::Manager);
+        if let Principal::Account(a) = &mut personal.principal {
+            a.is_session = false;
+        }
+        assert_eq!(directory_writer(&personal), None);
     }
 }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::dsl::sql;
-use diesel::pg::PgConnection;
+use diesel::pg::{Pg, PgConnection};
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Uuid as SqlUuid};
 use uuid::Uuid;
@@ -117,14 +117,11 @@ pub fn create_deployment(
         .get_result(conn)
 }
 
-/// Structures within reach.
-pub fn structures(
-    conn: &mut PgConnection,
-    reach: DirectoryReach,
-    hide_sensitive: bool,
-    after: Option<Uuid>,
-    limit: i64,
-) -> QueryResult<Page<StructureRow>> {
+type StructureQuery<'a> =
+    structure::BoxedQuery<'a, Pg, diesel::dsl::SqlTypeOf<diesel::dsl::AsSelect<StructureRow, Pg>>>;
+
+/// The structures within reach, as a query to narrow further.
+fn structures_within<'a>(reach: DirectoryReach, hide_sensitive: bool) -> StructureQuery<'a> {
     let mut query = structure::table
         .select(StructureRow::as_select())
         .into_boxed();
@@ -137,6 +134,18 @@ pub fn structures(
         DirectoryReach::Deployment(id) => query = query.filter(structure::deployment_id.eq(id)),
         DirectoryReach::Nothing => query = query.filter(sql::<Bool>("FALSE")),
     }
+    query
+}
+
+/// Structures within reach.
+pub fn structures(
+    conn: &mut PgConnection,
+    reach: DirectoryReach,
+    hide_sensitive: bool,
+    after: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Page<StructureRow>> {
+    let mut query = structures_within(reach, hide_sensitive);
     if let Some(after) = after {
         query = query.filter(structure::id.gt(after));
     }
@@ -145,6 +154,19 @@ pub fn structures(
         .limit(limit + 1)
         .load(conn)?;
     Ok(Page::from_rows(rows, limit, |row| row.id))
+}
+
+/// One structure within reach.
+pub fn structure_within(
+    conn: &mut PgConnection,
+    reach: DirectoryReach,
+    hide_sensitive: bool,
+    id: Uuid,
+) -> QueryResult<Option<StructureRow>> {
+    structures_within(reach, hide_sensitive)
+        .filter(structure::id.eq(id))
+        .first(conn)
+        .optional()
 }
 
 /// A structure of a deployment by id or by name (case-insensitive).
@@ -168,14 +190,18 @@ pub fn find_structure(
     query.first(conn).optional()
 }
 
-/// Professionals within reach; a beneficiary sees only the active members of their notebook.
-pub fn professionals(
-    conn: &mut PgConnection,
+type ProfessionalQuery<'a> = professional::BoxedQuery<
+    'a,
+    Pg,
+    diesel::dsl::SqlTypeOf<diesel::dsl::AsSelect<ProfessionalRow, Pg>>,
+>;
+
+/// The professionals within reach, as a query to narrow further; a beneficiary sees only the
+/// active members of their notebook.
+fn professionals_within<'a>(
     reach: DirectoryReach,
     members_of_beneficiary: Option<Uuid>,
-    after: Option<Uuid>,
-    limit: i64,
-) -> QueryResult<Page<ProfessionalRow>> {
+) -> ProfessionalQuery<'a> {
     let mut query = professional::table
         .select(ProfessionalRow::as_select())
         .into_boxed();
@@ -195,6 +221,18 @@ pub fn professionals(
             .sql(")"),
         );
     }
+    query
+}
+
+/// Professionals within reach; a beneficiary sees only the active members of their notebook.
+pub fn professionals(
+    conn: &mut PgConnection,
+    reach: DirectoryReach,
+    members_of_beneficiary: Option<Uuid>,
+    after: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Page<ProfessionalRow>> {
+    let mut query = professionals_within(reach, members_of_beneficiary);
     if let Some(after) = after {
         query = query.filter(professional::id.gt(after));
     }
@@ -203,4 +241,17 @@ pub fn professionals(
         .limit(limit + 1)
         .load(conn)?;
     Ok(Page::from_rows(rows, limit, |row| row.id))
+}
+
+/// One professional within reach.
+pub fn professional_within(
+    conn: &mut PgConnection,
+    reach: DirectoryReach,
+    members_of_beneficiary: Option<Uuid>,
+    id: Uuid,
+) -> QueryResult<Option<ProfessionalRow>> {
+    professionals_within(reach, members_of_beneficiary)
+        .filter(professional::id.eq(id))
+        .first(conn)
+        .optional()
 }

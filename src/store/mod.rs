@@ -7,6 +7,7 @@ pub mod changes;
 pub mod clients;
 pub mod diagnostic;
 pub mod directory;
+pub mod directory_writes;
 pub mod members;
 pub mod notebooks;
 pub mod orientation;

@@ -22,6 +22,9 @@ const COVERED: &[(&str, &str)] = &[
 
 /// Endpoints tested elsewhere: public ones, and the caller's own tokens and client management
 /// writes (tests in `oauth.rs` and `login.rs`), personal data rights (`privacy.rs`).
+/// Endpoints tested elsewhere: public ones, the caller's own tokens and client management
+/// writes (tests in `oauth.rs` and `login.rs`), and the directory's writes and reads by id
+/// (`directory_writes.rs`).
 const ELSEWHERE: &[(&str, &str)] = &[
     ("get", "/healthz"),
     ("get", "/readyz"),
@@ -78,6 +81,13 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("post", "/v1/sync-sessions/{id}/abandon"),
     ("get", "/v1/beneficiaries/{id}/export"),
     ("delete", "/v1/beneficiaries/{id}"),
+    ("get", "/v1/structures/{id}"),
+    ("get", "/v1/professionals/{id}"),
+    ("post", "/v1/structures"),
+    ("patch", "/v1/structures/{id}"),
+    ("post", "/v1/professionals"),
+    ("patch", "/v1/professionals/{id}"),
+    ("delete", "/v1/professionals/{id}"),
 ];
 
 #[test]

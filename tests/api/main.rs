@@ -4,6 +4,7 @@
 mod authorization;
 mod contract;
 mod demo;
+mod directory_writes;
 mod embedded;
 mod fixture;
 mod health;
