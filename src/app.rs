@@ -33,6 +33,8 @@ pub struct AppState {
     pub limits: Arc<RateLimits>,
     /// Recently read API clients.
     pub clients: Arc<crate::auth::client_cache::ClientCache>,
+    /// Client tokens already verified.
+    pub verified_tokens: Arc<crate::auth::token_cache::VerifiedTokens>,
 }
 
 impl AppState {
@@ -50,6 +52,7 @@ impl AppState {
             auth: Arc::new(auth),
             keys: Arc::new(keys),
             clients: Arc::default(),
+            verified_tokens: Arc::default(),
         })
     }
 }

@@ -114,32 +114,48 @@ fn unauthenticated(detail: &str) -> ApiError {
     ApiError::new(ErrorCode::Unauthenticated, detail)
 }
 
+/// Verifies a client token's signature and claims, reloading the keys once when it was signed
+/// by a key this process does not know yet (another hub process rotated them).
+async fn verify_client_token(
+    state: &AppState,
+    token: &str,
+    lifetime: i64,
+) -> Result<tokens::ClientClaims, ApiError> {
+    match tokens::verify(&state.keys, token, lifetime) {
+        Err(TokenError::UnknownKey(kid)) => {
+            let pool = state.pool.clone();
+            let keys = state.keys.clone();
+            web::block(move || -> Result<(), String> {
+                let mut conn = pool.get().map_err(|e| e.to_string())?;
+                keys.reload(&mut conn).map_err(|e| e.to_string())
+            })
+            .await
+            .map_err(|e| ApiError::internal(&e))?
+            .map_err(|e| ApiError::internal(&std::io::Error::other(e)))?;
+            if !state.keys.knows(&kid) {
+                return Err(unauthenticated(
+                    "The access token was signed by an unknown key.",
+                ));
+            }
+            tokens::verify(&state.keys, token, lifetime)
+        }
+        other => other,
+    }
+    .map_err(|_| unauthenticated("The access token is invalid or expired."))
+}
+
 /// Authenticates a bearer token.
 pub async fn authenticate(state: &AppState, token: String) -> Result<Caller, ApiError> {
     if tokens::looks_like_jwt(&token) {
         let lifetime = state.auth.client_token_lifetime_secs;
-        let claims = match tokens::verify(&state.keys, &token, lifetime) {
-            Err(TokenError::UnknownKey(kid)) => {
-                // Another hub process may have rotated the keys: reload once.
-                let pool = state.pool.clone();
-                let keys = state.keys.clone();
-                web::block(move || -> Result<(), String> {
-                    let mut conn = pool.get().map_err(|e| e.to_string())?;
-                    keys.reload(&mut conn).map_err(|e| e.to_string())
-                })
-                .await
-                .map_err(|e| ApiError::internal(&e))?
-                .map_err(|e| ApiError::internal(&std::io::Error::other(e)))?;
-                if !state.keys.knows(&kid) {
-                    return Err(unauthenticated(
-                        "The access token was signed by an unknown key.",
-                    ));
-                }
-                tokens::verify(&state.keys, &token, lifetime)
+        let claims = match state.verified_tokens.get(&token) {
+            Some(claims) => claims,
+            None => {
+                let claims = verify_client_token(state, &token, lifetime).await?;
+                state.verified_tokens.put(&token, &claims);
+                claims
             }
-            other => other,
-        }
-        .map_err(|_| unauthenticated("The access token is invalid or expired."))?;
+        };
         let pool = state.pool.clone();
         let cached = state.clients.get(claims.client);
         let client = match cached {

@@ -10,6 +10,7 @@ pub mod policy;
 pub mod role;
 pub mod scopes;
 pub mod secrets;
+pub mod token_cache;
 pub mod tokens;
 
 /// Settings of authentication and rate limiting.

@@ -132,7 +132,7 @@ impl Database {
     pub async fn open(settings: &Settings) -> Result<Self, DatabaseError> {
         match &settings.database {
             DatabaseSetting::External(external) => {
-                let pool = diesel_pool(&external.url, 16)?;
+                let pool = diesel_pool(&external.url, pool_size())?;
                 let jobs_pool = jobs_pool(external.options.clone()).await?;
                 Ok(Self {
                     pool,
@@ -164,7 +164,7 @@ impl Database {
         tokio::task::spawn_blocking(move || create_database_if_missing(&admin_url, &name))
             .await
             .map_err(|e| DatabaseError::Connect(e.to_string()))??;
-        let pool = diesel_pool(&cluster.url(database), 16)?;
+        let pool = diesel_pool(&cluster.url(database), pool_size())?;
         let jobs_pool = jobs_pool(cluster.connect_options(database)).await?;
         Ok(Self {
             pool,
@@ -258,4 +258,13 @@ pub fn create_database_if_missing(admin_url: &str, name: &str) -> Result<(), Dat
         tracing::info!(database = name, "database created");
     }
     Ok(())
+}
+
+/// Connections of the diesel pool: `CDB_DB_POOL_SIZE`, or 16.
+fn pool_size() -> u32 {
+    std::env::var("CDB_DB_POOL_SIZE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(16)
 }
