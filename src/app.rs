@@ -35,11 +35,17 @@ pub struct AppState {
     pub clients: Arc<crate::auth::client_cache::ClientCache>,
     /// Client tokens already verified.
     pub verified_tokens: Arc<crate::auth::token_cache::VerifiedTokens>,
+    /// The key sealing connector secrets.
+    pub secrets: Arc<crate::connectors::secrets::SecretBox>,
 }
 
 impl AppState {
     /// Builds the state, loading (or creating) the signing keys. Blocking.
-    pub fn build(pool: DbPool, auth: AuthSettings) -> Result<Self, anyhow::Error> {
+    pub fn build(
+        pool: DbPool,
+        auth: AuthSettings,
+        secrets: Arc<crate::connectors::secrets::SecretBox>,
+    ) -> Result<Self, anyhow::Error> {
         let mut conn = pool.get()?;
         let keys = KeyRing::load(&mut conn)?;
         drop(conn);
@@ -53,6 +59,7 @@ impl AppState {
             keys: Arc::new(keys),
             clients: Arc::default(),
             verified_tokens: Arc::default(),
+            secrets,
         })
     }
 }

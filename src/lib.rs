@@ -9,6 +9,7 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod connectors;
 pub mod demo;
 pub mod domain;
 pub mod imports;

@@ -65,6 +65,23 @@ pub fn set_job_count(queue: &str, state: &str, count: i64) {
         .set(count as f64);
 }
 
+/// Name of the counter of finished connector runs.
+pub const CONNECTOR_RUNS: &str = "cdb_connector_runs_total";
+/// Name of the gauge of connector instances without a recent successful run.
+pub const CONNECTOR_STALE: &str = "cdb_connector_stale";
+
+/// Counts a finished connector run by kind and outcome.
+pub fn connector_run_finished(kind: &str, succeeded: bool) {
+    let outcome = if succeeded { "succeeded" } else { "failed" };
+    metrics::counter!(CONNECTOR_RUNS, "kind" => kind.to_owned(), "outcome" => outcome).increment(1);
+}
+
+/// Sets whether one connector instance is stale (1) or not (0).
+pub fn set_connector_stale(instance: &str, kind: &str, stale: bool) {
+    metrics::gauge!(CONNECTOR_STALE, "instance" => instance.to_owned(), "kind" => kind.to_owned())
+        .set(if stale { 1.0 } else { 0.0 });
+}
+
 /// Renders every metric in the Prometheus text format.
 pub fn render() -> String {
     handle().map(PrometheusHandle::render).unwrap_or_default()

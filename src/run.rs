@@ -8,6 +8,7 @@ use anyhow::Context;
 use crate::app::{AppState, http_server, shutdown_signal};
 use crate::cli::{Command, DemoOptions, ServeOptions, WorkerOptions};
 use crate::config::Settings;
+use crate::connectors::secrets::SecretBox;
 use crate::postgres::Database;
 
 /// Runs one sub-command to completion.
@@ -95,12 +96,16 @@ async fn load_demo(database: &Database, options: &DemoOptions) -> anyhow::Result
 
 async fn serve(settings: &Settings, options: ServeOptions) -> anyhow::Result<()> {
     let database = open(settings).await?;
-    let result = serve_on(&database, &options).await;
+    let result = serve_on(&database, &options, &settings.data_dir).await;
     database.close().await;
     result
 }
 
-async fn serve_on(database: &Database, options: &ServeOptions) -> anyhow::Result<()> {
+async fn serve_on(
+    database: &Database,
+    options: &ServeOptions,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<()> {
     if options.demo {
         load_demo(
             database,
@@ -115,12 +120,14 @@ async fn serve_on(database: &Database, options: &ServeOptions) -> anyhow::Result
         .with_context(|| format!("cannot listen on {} (CDB_LISTEN)", options.listen))?;
     let pool = database.pool.clone();
     let auth = options.auth.settings();
-    let state = tokio::task::spawn_blocking(move || AppState::build(pool, auth))
+    let secrets = std::sync::Arc::new(SecretBox::load(data_dir)?);
+    let state_secrets = secrets.clone();
+    let state = tokio::task::spawn_blocking(move || AppState::build(pool, auth, state_secrets))
         .await
         .context("start-up stopped unexpectedly")??;
     let server = http_server(state, listener, grace)?;
     let server_handle = server.handle();
-    let monitor = crate::jobs::monitor(database, &options.worker)?;
+    let monitor = crate::jobs::monitor(database, &options.worker, secrets)?;
     let (stop_workers, workers_stopped) = tokio::sync::oneshot::channel::<()>();
     let workers = tokio::spawn(monitor.run_with_signal(async move {
         let _ = workers_stopped.await;
@@ -139,7 +146,8 @@ async fn serve_on(database: &Database, options: &ServeOptions) -> anyhow::Result
 async fn work(settings: &Settings, options: WorkerOptions) -> anyhow::Result<()> {
     let database = open(settings).await?;
     let result = async {
-        let monitor = crate::jobs::monitor(&database, &options)?;
+        let secrets = std::sync::Arc::new(SecretBox::load(&settings.data_dir)?);
+        let monitor = crate::jobs::monitor(&database, &options, secrets)?;
         let workers = tokio::spawn(monitor.run_with_signal(async {
             shutdown_signal().await;
             Ok(())

@@ -5,7 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, patch, post, web};
 use chrono::NaiveDate;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -15,15 +15,6 @@ use crate::app::AppState;
 use crate::auth::caller::Caller;
 use crate::store::diagnostic::{self, Project};
 
-/// Reads a field that may be absent (unchanged), null (cleared) or set.
-fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
-}
-
 /// Changes to the diagnostic fields: an absent field stays, `null` clears it.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -31,33 +22,33 @@ pub struct SocioProChanges {
     /// Recognised disabled worker (RQTH).
     pub right_rqth: Option<bool>,
     /// Key of the `work_situation` referential.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::extractors::present")]
     #[schema(value_type = Option<String>)]
     pub work_situation: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::extractors::present")]
     #[schema(value_type = Option<NaiveDate>)]
     pub work_situation_date: Option<Option<NaiveDate>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::extractors::present")]
     #[schema(value_type = Option<NaiveDate>)]
     pub work_situation_end_date: Option<Option<NaiveDate>>,
     /// Key of the `education_level` referential.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::extractors::present")]
     #[schema(value_type = Option<String>)]
     pub education_level: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::extractors::present")]
     #[schema(value_type = Option<NaiveDate>)]
     pub last_job_ended_at: Option<Option<NaiveDate>>,
     /// cer, ppae, pacea, cej or no.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::extractors::present")]
     #[schema(value_type = Option<String>)]
     pub contract_type: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::extractors::present")]
     #[schema(value_type = Option<NaiveDate>)]
     pub contract_sign_date: Option<Option<NaiveDate>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::extractors::present")]
     #[schema(value_type = Option<NaiveDate>)]
     pub contract_start_date: Option<Option<NaiveDate>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::extractors::present")]
     #[schema(value_type = Option<NaiveDate>)]
     pub contract_end_date: Option<Option<NaiveDate>>,
 }

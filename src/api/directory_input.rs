@@ -2,7 +2,6 @@
 //! import's value parsers (SIRET with its Luhn key, postal code, e-mail, phone, web site, names),
 //! collecting every invalid field for one `validation_failed` answer.
 
-use serde::{Deserialize, Deserializer};
 use uuid::Uuid;
 
 use super::directory_writes::{NewProfessional, NewStructure, ProfessionalPatch, StructurePatch};
@@ -18,14 +17,7 @@ const MAX_TEXT: usize = 255;
 /// Longest description.
 const MAX_DESCRIPTION: usize = 2000;
 
-/// Deserialises a field that may be absent (`None`), null (`Some(None)`) or set, for updates.
-pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
-}
+pub use super::extractors::present;
 
 /// The invalid fields of a body.
 #[derive(Debug, Default)]

@@ -69,3 +69,13 @@ pub fn path_config() -> web::PathConfig {
         .into()
     })
 }
+
+/// Reads a JSON field that may be absent (unchanged), null (cleared) or set, for PATCH bodies:
+/// use with `#[serde(default, deserialize_with = "present")]` on an `Option<Option<T>>`.
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}

@@ -3,6 +3,7 @@
 pub mod appointments;
 pub mod auth;
 pub mod clients;
+pub mod connectors;
 pub mod contract;
 pub mod db;
 pub mod diagnostic;
@@ -99,6 +100,15 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(sync_sessions::get_session)
         .service(sync_sessions::complete_session)
         .service(sync_sessions::abandon_session)
+        .service(connectors::create_connector)
+        .service(connectors::list_connectors)
+        .service(connectors::get_connector)
+        .service(connectors::update_connector)
+        .service(connectors::delete_connector)
+        .service(connectors::start_run)
+        .service(connectors::list_runs)
+        .service(connectors::get_run)
+        .service(connectors::list_run_items)
         .service(matches::list_matches)
         .service(matches::resolve_match);
 }

@@ -1,6 +1,7 @@
 //! Background jobs (apalis, stored in PostgreSQL): job types, their workers, their schedules,
 //! and the job counts exported as metrics.
 
+pub mod connector_runs;
 pub mod housekeeping;
 pub mod mail;
 
@@ -17,10 +18,12 @@ use crate::postgres::{Database, DbPool};
 pub fn monitor(
     database: &Database,
     options: &WorkerOptions,
+    secrets: std::sync::Arc<crate::connectors::secrets::SecretBox>,
 ) -> Result<Monitor, cron::error::Error> {
     let instance = uuid::Uuid::now_v7().simple().to_string();
     let monitor = Monitor::new().shutdown_timeout(Duration::from_secs(options.shutdown_grace_secs));
-    housekeeping::register(monitor, database, options, &instance)
+    let monitor = housekeeping::register(monitor, database, options, &instance)?;
+    connector_runs::register(monitor, database, secrets, &instance)
 }
 
 #[derive(QueryableByName)]
@@ -54,6 +57,13 @@ pub fn refresh_job_metrics(pool: &DbPool) -> Result<(), crate::postgres::Databas
     }
     for other in counts.iter().filter(|c| c.queue != housekeeping::QUEUE) {
         crate::metrics::set_job_count(&other.queue, &other.state, other.count);
+    }
+    for instance in crate::store::connectors::list(&mut conn, None)? {
+        crate::metrics::set_connector_stale(
+            &instance.id.to_string(),
+            &instance.kind,
+            instance.stale,
+        );
     }
     Ok(())
 }

@@ -5,6 +5,8 @@ pub mod accounts;
 pub mod appointments;
 pub mod changes;
 pub mod clients;
+pub mod connector_runs;
+pub mod connectors;
 pub mod diagnostic;
 pub mod directory;
 pub mod directory_writes;

@@ -2,6 +2,7 @@
 //! One binary (one cluster per test process); each test has its own database.
 
 mod authorization;
+mod connectors;
 mod contract;
 mod demo;
 mod directory_writes;

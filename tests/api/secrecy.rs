@@ -115,6 +115,14 @@ async fn logs_hold_no_secret_token_login_key_nor_nir() {
         ("login key", key.as_str()),
         ("NIR", world.nir.as_str()),
     ] {
-        assert!(!logs.contains(secret), "the logs contain a {what}");
+        // The mock France Travail (wiremock) stands for the remote system: its own logs of
+        // what it received are not the hub's.
+        let leaked: Vec<String> = logs
+            .lines()
+            .filter(|line| !line.contains("\"target\":\"wiremock"))
+            .filter(|line| line.contains(secret))
+            .map(|line| line.replace(secret, "<HERE>"))
+            .collect();
+        assert!(leaked.is_empty(), "the logs contain a {what}: {leaked:#?}");
     }
 }

@@ -311,7 +311,7 @@ pub async fn spawn_app_with(database: TestDatabase, auth: cdb_hub::auth::AuthSet
     let pool = database.pool();
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a random port");
     let port = listener.local_addr().expect("local address").port();
-    let state = tokio::task::spawn_blocking(move || AppState::build(pool, auth))
+    let state = tokio::task::spawn_blocking(move || AppState::build(pool, auth, test_secrets()))
         .await
         .expect("state task")
         .expect("state builds");
@@ -375,5 +375,12 @@ pub async fn send(
         status,
         response.json().await.unwrap_or(serde_json::Value::Null),
         etag,
+    )
+}
+
+/// The connector secrets key of the tests.
+pub fn test_secrets() -> std::sync::Arc<cdb_hub::connectors::secrets::SecretBox> {
+    std::sync::Arc::new(
+        cdb_hub::connectors::secrets::SecretBox::from_key(&[42u8; 32]).expect("key"),
     )
 }

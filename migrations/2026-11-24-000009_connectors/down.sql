@@ -1,0 +1,3 @@
+DROP TABLE connector_run_item;
+DROP TABLE connector_run;
+DROP TABLE connector_instance;

@@ -1,0 +1,534 @@
+//! Connector instances over HTTP: create, read, change, enable/disable, delete; start a run and
+//! read the run history record by record. Secrets go in, sealed, and never come out.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use serde::Deserialize;
+use std::str::FromStr;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::db::with_conn;
+use super::pagination::{ListPage, PageParams};
+use super::problem::{ApiError, ErrorCode, Problem};
+use crate::app::AppState;
+use crate::auth::caller::{Caller, Principal};
+use crate::auth::role::Role;
+use crate::auth::scopes::Scope;
+use crate::connectors::kinds;
+use crate::store::connectors::{self, InstanceChanges, InstanceRow, ItemRow, NewInstance, RunRow};
+
+/// Who administers connectors: the deployment's managers (in a session), national
+/// administrators, and partner systems holding `connectors:admin`. Answers the deployment
+/// filter (`None`: every deployment).
+fn administrators(caller: &Caller) -> Result<Option<Uuid>, ApiError> {
+    caller.require(Scope::ConnectorsAdmin)?;
+    match &caller.principal {
+        Principal::Client(client) => Ok(Some(client.deployment_id)),
+        Principal::Account(account) if !account.is_session => Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "Connectors hold credentials: manage them in a session, not with a personal token.",
+        )),
+        Principal::Account(account) => match account.role {
+            Role::AdminCdb => Ok(None),
+            Role::Manager => account
+                .deployment_id
+                .map(Some)
+                .ok_or_else(|| ApiError::new(ErrorCode::Forbidden, "Managers only.")),
+            _ => Err(ApiError::new(
+                ErrorCode::Forbidden,
+                "Connectors are administered by the deployment's managers.",
+            )),
+        },
+    }
+}
+
+fn setting_error(error: kinds::SettingError) -> ApiError {
+    ApiError::new(ErrorCode::ValidationFailed, "The settings are not valid.").with(
+        "errors",
+        serde_json::json!([{"field": error.field, "code": "invalid_setting", "message": error.message}]),
+    )
+}
+
+fn schedule(text: Option<&str>) -> Result<Option<String>, ApiError> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(text) => cron::Schedule::from_str(text)
+            .map(|_| Some(text.to_owned()))
+            .map_err(|e| {
+                ApiError::new(
+                    ErrorCode::ValidationFailed,
+                    format!(
+                        "schedule {text:?} is not a cron expression with seconds, e.g. \"0 0 2 * * *\" ({e})."
+                    ),
+                )
+            }),
+    }
+}
+
+fn name(text: &str) -> Result<String, ApiError> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > 200 || text.contains('\0') {
+        return Err(ApiError::new(
+            ErrorCode::ValidationFailed,
+            "name must have 1 to 200 characters.",
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+fn seal(
+    state: &AppState,
+    instance: Uuid,
+    secrets: &serde_json::Value,
+) -> Result<Vec<u8>, ApiError> {
+    let plain = serde_json::to_vec(secrets).map_err(|e| ApiError::internal(&e))?;
+    state
+        .secrets
+        .seal(instance, &plain)
+        .map_err(|e| ApiError::internal(&e))
+}
+
+/// A connector instance to create.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewConnector {
+    /// france_travail, caf_msa or departement.
+    pub kind: String,
+    /// A name unique in the deployment.
+    pub name: String,
+    /// The deployment (national administrators only; others use their own).
+    pub deployment_id: Option<Uuid>,
+    /// Settings of the kind (France Travail: `client_id`, `auth_base_url`, `api_base_url`,
+    /// `realm`, `calls_per_second`; files: `inbox_dir`, `profile`, `create_entrants`).
+    #[schema(value_type = Object)]
+    pub config: Option<serde_json::Value>,
+    /// Secrets of the kind (France Travail: `client_secret`), sealed at rest, never returned.
+    #[schema(value_type = Object)]
+    pub secrets: Option<serde_json::Value>,
+    /// Cron expression with seconds, UTC (e.g. `0 0 2 * * *` every night at 2:00).
+    pub schedule: Option<String>,
+    /// Default true.
+    pub enabled: Option<bool>,
+    /// Hours without a successful run before the instance is flagged stale (default 48).
+    pub stale_after_hours: Option<i32>,
+}
+
+fn stale_hours(hours: Option<i32>) -> Result<Option<i32>, ApiError> {
+    match hours {
+        Some(h) if !(1..=8760).contains(&h) => Err(ApiError::new(
+            ErrorCode::ValidationFailed,
+            "stale_after_hours must be between 1 and 8760.",
+        )),
+        other => Ok(other),
+    }
+}
+
+/// Creates a connector instance.
+#[utoipa::path(
+    tag = "connectors",
+    request_body = NewConnector,
+    responses(
+        (status = 201, description = "Created.", body = InstanceRow),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator of connectors.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The name is taken in the deployment.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid settings, secrets or schedule.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = ["connectors:admin"]), ("bearer" = []))
+)]
+#[post("/v1/connectors")]
+pub async fn create_connector(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<NewConnector>,
+) -> Result<HttpResponse, ApiError> {
+    let scope = administrators(&caller)?;
+    let body = body.into_inner();
+    let deployment = match (scope, body.deployment_id) {
+        (Some(own), None) => own,
+        (Some(own), Some(asked)) if asked == own => own,
+        (Some(_), Some(_)) => return Err(ApiError::not_found("deployment")),
+        (None, Some(asked)) => asked,
+        (None, None) => {
+            return Err(ApiError::new(
+                ErrorCode::ValidationFailed,
+                "deployment_id is required for a national administrator.",
+            ));
+        }
+    };
+    let config = body.config.unwrap_or_else(|| serde_json::json!({}));
+    kinds::validate(&body.kind, &config, body.secrets.as_ref()).map_err(setting_error)?;
+    let id = Uuid::new_v4();
+    let sealed = match &body.secrets {
+        Some(secrets) => Some(seal(&state, id, secrets)?),
+        None => None,
+    };
+    let new = NewInstance {
+        id,
+        deployment_id: deployment,
+        kind: body.kind,
+        name: name(&body.name)?,
+        config,
+        secrets: sealed,
+        schedule: schedule(body.schedule.as_deref())?,
+        enabled: body.enabled.unwrap_or(true),
+        stale_after_hours: stale_hours(body.stale_after_hours)?.unwrap_or(48),
+    };
+    let created = with_conn(&state.pool, move |conn| {
+        if connectors::deployment_exists(conn, new.deployment_id)? {
+            Ok(connectors::create(conn, &new)?)
+        } else {
+            Err(ApiError::not_found("deployment"))
+        }
+    })
+    .await?
+    .ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::Conflict,
+            "A connector of this deployment already has this name.",
+        )
+    })?;
+    tracing::info!(instance = %created.id, kind = %created.kind, "connector instance created");
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/v1/connectors/{}", created.id)))
+        .json(created))
+}
+
+/// Lists the connector instances within reach.
+#[utoipa::path(
+    tag = "connectors",
+    responses(
+        (status = 200, description = "The instances.", body = Vec<InstanceRow>),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator of connectors.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = ["connectors:admin"]), ("bearer" = []))
+)]
+#[get("/v1/connectors")]
+pub async fn list_connectors(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<web::Json<Vec<InstanceRow>>, ApiError> {
+    let scope = administrators(&caller)?;
+    let rows = with_conn(&state.pool, move |conn| Ok(connectors::list(conn, scope)?)).await?;
+    Ok(web::Json(rows))
+}
+
+/// Reads one connector instance (secrets are never returned).
+#[utoipa::path(
+    tag = "connectors",
+    params(("id" = Uuid, Path, description = "Instance id.")),
+    responses(
+        (status = 200, description = "The instance.", body = InstanceRow),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator of connectors.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such instance within reach.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = ["connectors:admin"]), ("bearer" = []))
+)]
+#[get("/v1/connectors/{id}")]
+pub async fn get_connector(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<InstanceRow>, ApiError> {
+    let scope = administrators(&caller)?;
+    let id = id.into_inner();
+    let row = with_conn(&state.pool, move |conn| {
+        connectors::get(conn, scope, id)?.ok_or_else(|| ApiError::not_found("connector"))
+    })
+    .await?;
+    Ok(web::Json(row))
+}
+
+/// Changes to an instance: absent fields stay; `schedule: null` removes the schedule.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectorChanges {
+    /// New name.
+    pub name: Option<String>,
+    /// New settings (replace the old ones).
+    #[schema(value_type = Option<Object>)]
+    pub config: Option<serde_json::Value>,
+    /// New secrets (replace the old ones).
+    #[schema(value_type = Option<Object>)]
+    pub secrets: Option<serde_json::Value>,
+    /// New schedule, or null for none.
+    #[serde(default, deserialize_with = "super::extractors::present")]
+    #[schema(value_type = Option<String>)]
+    pub schedule: Option<Option<String>>,
+    /// Enable or disable.
+    pub enabled: Option<bool>,
+    /// New staleness threshold in hours.
+    pub stale_after_hours: Option<i32>,
+}
+
+/// Changes a connector instance: settings, secrets, schedule, enabled.
+#[utoipa::path(
+    tag = "connectors",
+    params(("id" = Uuid, Path, description = "Instance id.")),
+    request_body = ConnectorChanges,
+    responses(
+        (status = 200, description = "Changed.", body = InstanceRow),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator of connectors.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such instance within reach.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The name is taken in the deployment.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid settings, secrets or schedule.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = ["connectors:admin"]), ("bearer" = []))
+)]
+#[patch("/v1/connectors/{id}")]
+pub async fn update_connector(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<ConnectorChanges>,
+) -> Result<web::Json<InstanceRow>, ApiError> {
+    let scope = administrators(&caller)?;
+    let id = id.into_inner();
+    let body = body.into_inner();
+    let current = with_conn(&state.pool, move |conn| {
+        connectors::get(conn, scope, id)?.ok_or_else(|| ApiError::not_found("connector"))
+    })
+    .await?;
+    if body.config.is_some() || body.secrets.is_some() {
+        let config = body.config.clone().unwrap_or(current.config.clone());
+        // Secrets left as they are stay valid; only new ones are checked with the settings.
+        let check_secrets = body.secrets.clone().or_else(|| {
+            current
+                .has_secrets
+                .then(|| placeholder_secrets(&current.kind))
+        });
+        kinds::validate(&current.kind, &config, check_secrets.as_ref()).map_err(setting_error)?;
+    }
+    let changes = InstanceChanges {
+        name: body.name.as_deref().map(name).transpose()?,
+        config: body.config,
+        secrets: match &body.secrets {
+            Some(secrets) => Some(seal(&state, id, secrets)?),
+            None => None,
+        },
+        schedule: match body.schedule {
+            Some(text) => Some(schedule(text.as_deref())?),
+            None => None,
+        },
+        enabled: body.enabled,
+        stale_after_hours: stale_hours(body.stale_after_hours)?,
+    };
+    let row = with_conn(&state.pool, move |conn| {
+        connectors::update(conn, scope, id, &changes)
+            .map_err(|error| match &error {
+                diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                ) => ApiError::new(
+                    ErrorCode::Conflict,
+                    "A connector of this deployment already has this name.",
+                ),
+                _ => ApiError::internal(&error),
+            })?
+            .ok_or_else(|| ApiError::not_found("connector"))
+    })
+    .await?;
+    Ok(web::Json(row))
+}
+
+/// Secrets of the right shape, to check new settings against when the stored secrets stay.
+fn placeholder_secrets(kind: &str) -> serde_json::Value {
+    match kind {
+        "france_travail" => serde_json::json!({"client_secret": "unchanged"}),
+        _ => serde_json::json!({}),
+    }
+}
+
+/// Deletes a connector instance (it stops; its run history is kept).
+#[utoipa::path(
+    tag = "connectors",
+    params(("id" = Uuid, Path, description = "Instance id.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator of connectors.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such instance within reach.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = ["connectors:admin"]), ("bearer" = []))
+)]
+#[delete("/v1/connectors/{id}")]
+pub async fn delete_connector(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let scope = administrators(&caller)?;
+    let id = id.into_inner();
+    let deleted = with_conn(&state.pool, move |conn| {
+        Ok(connectors::delete(conn, scope, id)?)
+    })
+    .await?;
+    if deleted {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(ApiError::not_found("connector"))
+    }
+}
+
+/// Starts a run now (executed by the workers within seconds).
+#[utoipa::path(
+    tag = "connectors",
+    params(("id" = Uuid, Path, description = "Instance id.")),
+    responses(
+        (status = 202, description = "Queued; follow it at its Location.", body = RunRow),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator of connectors.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such instance within reach.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A run is already queued or running (its id is in `run_id`), or the instance is disabled.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = ["connectors:admin"]), ("bearer" = []))
+)]
+#[post("/v1/connectors/{id}/runs")]
+pub async fn start_run(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let scope = administrators(&caller)?;
+    let id = id.into_inner();
+    let run = with_conn(&state.pool, move |conn| {
+        let instance =
+            connectors::get(conn, scope, id)?.ok_or_else(|| ApiError::not_found("connector"))?;
+        if !instance.enabled {
+            return Err(ApiError::new(
+                ErrorCode::Conflict,
+                "The connector is disabled: enable it first.",
+            ));
+        }
+        match connectors::queue_run(conn, id, "manual")? {
+            Some(run) => Ok(run),
+            None => {
+                let active = connectors::active_run(conn, id)?;
+                Err(ApiError::new(
+                    ErrorCode::Conflict,
+                    "A run of this connector is already queued or running.",
+                )
+                .with("run_id", serde_json::json!(active.map(|r| r.id))))
+            }
+        }
+    })
+    .await?;
+    Ok(HttpResponse::Accepted()
+        .insert_header((
+            header::LOCATION,
+            format!("/v1/connectors/{id}/runs/{}", run.id),
+        ))
+        .json(run))
+}
+
+/// The runs of an instance, newest first.
+#[utoipa::path(
+    tag = "connectors",
+    params(("id" = Uuid, Path, description = "Instance id."), PageParams),
+    responses(
+        (status = 200, description = "One page of runs.", body = ListPage<RunRow>),
+        (status = 400, description = "Invalid parameter.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator of connectors.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such instance within reach.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = ["connectors:admin"]), ("bearer" = []))
+)]
+#[get("/v1/connectors/{id}/runs")]
+pub async fn list_runs(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<ListPage<RunRow>>, ApiError> {
+    let scope = administrators(&caller)?;
+    let id = id.into_inner();
+    let (limit, after) = (page.limit()?, page.after()?);
+    let rows = with_conn(&state.pool, move |conn| {
+        connectors::get(conn, scope, id)?.ok_or_else(|| ApiError::not_found("connector"))?;
+        Ok(connectors::runs(conn, id, after, limit + 1)?)
+    })
+    .await?;
+    let page = crate::store::Page::from_rows(rows, limit, |row| row.id);
+    Ok(web::Json(ListPage::from_store(page, |row| row)))
+}
+
+/// One run of an instance.
+#[utoipa::path(
+    tag = "connectors",
+    params(("id" = Uuid, Path, description = "Instance id."), ("run_id" = Uuid, Path, description = "Run id.")),
+    responses(
+        (status = 200, description = "The run.", body = RunRow),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator of connectors.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such run within reach.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = ["connectors:admin"]), ("bearer" = []))
+)]
+#[get("/v1/connectors/{id}/runs/{run_id}")]
+pub async fn get_run(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<web::Json<RunRow>, ApiError> {
+    let scope = administrators(&caller)?;
+    let (id, run) = path.into_inner();
+    let row = with_conn(&state.pool, move |conn| {
+        connectors::get(conn, scope, id)?.ok_or_else(|| ApiError::not_found("connector"))?;
+        connectors::run(conn, id, run)?.ok_or_else(|| ApiError::not_found("run"))
+    })
+    .await?;
+    Ok(web::Json(row))
+}
+
+/// What a run did, record by record.
+#[utoipa::path(
+    tag = "connectors",
+    params(("id" = Uuid, Path, description = "Instance id."), ("run_id" = Uuid, Path, description = "Run id."), PageParams),
+    responses(
+        (status = 200, description = "One page of items.", body = ListPage<ItemRow>),
+        (status = 400, description = "Invalid parameter.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator of connectors.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such run within reach.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = ["connectors:admin"]), ("bearer" = []))
+)]
+#[get("/v1/connectors/{id}/runs/{run_id}/items")]
+pub async fn list_run_items(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<ListPage<ItemRow>>, ApiError> {
+    let scope = administrators(&caller)?;
+    let (id, run) = path.into_inner();
+    let limit = page.limit()?;
+    let after = page
+        .cursor
+        .as_deref()
+        .map(super::pagination::decode_sequence)
+        .transpose()?;
+    let rows = with_conn(&state.pool, move |conn| {
+        connectors::get(conn, scope, id)?.ok_or_else(|| ApiError::not_found("connector"))?;
+        connectors::run(conn, id, run)?.ok_or_else(|| ApiError::not_found("run"))?;
+        Ok(connectors::items(conn, run, after, limit + 1)?)
+    })
+    .await?;
+    let mut rows = rows;
+    let next_cursor = if rows.len() as i64 > limit {
+        rows.truncate(usize::try_from(limit).unwrap_or(0));
+        rows.last()
+            .map(|row| super::pagination::cursor_after_sequence(row.id))
+    } else {
+        None
+    };
+    Ok(web::Json(ListPage {
+        items: rows,
+        next_cursor,
+    }))
+}

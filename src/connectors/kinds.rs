@@ -1,0 +1,174 @@
+//! The kinds of connector instances: what settings and secrets each takes, checked when an
+//! instance is created or changed, and how the France Travail connector is built from them.
+
+use std::num::NonZeroU32;
+
+use cdb_france_travail::{FranceTravailConfig, FranceTravailConnector, Secret};
+use serde::Deserialize;
+
+/// The kinds of instances.
+pub const KINDS: &[&str] = &["france_travail", "caf_msa", "departement"];
+
+/// A setting or secret that is wrong, for the API's error list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingError {
+    /// `config.<name>` or `secrets.<name>`.
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Settings of a France Travail instance (no secrets).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FranceTravailSettings {
+    /// OAuth2 client id of the département's habilitation.
+    pub client_id: String,
+    /// Token server base URL (default: the real one).
+    pub auth_base_url: Option<String>,
+    /// Partner APIs base URL (default: the real one).
+    pub api_base_url: Option<String>,
+    /// OAuth2 realm (default `/agent`).
+    pub realm: Option<String>,
+    /// Quota: calls a second (default 4).
+    pub calls_per_second: Option<u32>,
+}
+
+/// Secrets of a France Travail instance.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FranceTravailSecrets {
+    /// OAuth2 client secret.
+    pub client_secret: String,
+}
+
+/// Settings of a file-fed instance (CAF/MSA flux, departmental exports).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSettings {
+    /// A directory the instance watches for new files.
+    pub inbox_dir: Option<String>,
+    /// Mapping profile of departmental exports.
+    pub profile: Option<String>,
+    /// Create the notebook of unknown entrants subject to droits et devoirs (CAF/MSA).
+    pub create_entrants: Option<bool>,
+}
+
+fn error(field: &str, message: impl Into<String>) -> SettingError {
+    SettingError {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(
+    prefix: &str,
+    value: &serde_json::Value,
+) -> Result<T, SettingError> {
+    serde_json::from_value(value.clone()).map_err(|e| error(prefix, e.to_string()))
+}
+
+/// The France Travail configuration from an instance's settings and secrets.
+pub fn france_travail_config(
+    config: &serde_json::Value,
+    secrets: &serde_json::Value,
+) -> Result<FranceTravailConfig, SettingError> {
+    let settings: FranceTravailSettings = parse("config", config)?;
+    let secrets: FranceTravailSecrets = parse("secrets", secrets)?;
+    let mut ft = FranceTravailConfig::new(settings.client_id, Secret::new(secrets.client_secret));
+    if let Some(url) = settings.auth_base_url {
+        ft.auth_base_url = url;
+    }
+    if let Some(url) = settings.api_base_url {
+        ft.api_base_url = url;
+    }
+    if let Some(realm) = settings.realm {
+        ft.realm = realm;
+    }
+    if let Some(rate) = settings.calls_per_second {
+        ft.calls_per_second = NonZeroU32::new(rate)
+            .filter(|r| r.get() <= 100)
+            .ok_or_else(|| error("config.calls_per_second", "between 1 and 100"))?;
+    }
+    ft.validate()
+        .map_err(|e| error("config", format!("invalid France Travail settings: {e}")))?;
+    Ok(ft)
+}
+
+/// Checks an instance's settings and secrets for its kind.
+pub fn validate(
+    kind: &str,
+    config: &serde_json::Value,
+    secrets: Option<&serde_json::Value>,
+) -> Result<(), SettingError> {
+    match kind {
+        "france_travail" => {
+            let secrets = secrets.ok_or_else(|| {
+                error(
+                    "secrets.client_secret",
+                    "a France Travail instance needs its client secret",
+                )
+            })?;
+            france_travail_config(config, secrets).map(|_| ())
+        }
+        "caf_msa" | "departement" => {
+            parse::<FileSettings>("config", config)?;
+            Ok(())
+        }
+        other => Err(error(
+            "kind",
+            format!("{other:?} is not one of {}", KINDS.join(", ")),
+        )),
+    }
+}
+
+/// Builds the France Travail connector of an instance.
+pub fn france_travail(
+    config: &serde_json::Value,
+    secrets: &serde_json::Value,
+) -> Result<FranceTravailConnector, SettingError> {
+    let config = france_travail_config(config, secrets)?;
+    FranceTravailConnector::new(config).map_err(|e| error("config", e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_france_travail_instance_needs_a_client_and_its_secret() {
+        let config = json!({"client_id": "PAR_cd93", "api_base_url": "http://127.0.0.1:9/"});
+        assert!(validate("france_travail", &config, None).is_err());
+        assert!(
+            validate(
+                "france_travail",
+                &config,
+                Some(&json!({"client_secret": "s"}))
+            )
+            .is_ok()
+        );
+        let unknown = json!({"client_id": "x", "password": "leak"});
+        let refused = validate(
+            "france_travail",
+            &unknown,
+            Some(&json!({"client_secret": "s"})),
+        );
+        assert_eq!(refused.unwrap_err().field, "config");
+        let fast = json!({"client_id": "x", "calls_per_second": 0});
+        assert!(
+            validate(
+                "france_travail",
+                &fast,
+                Some(&json!({"client_secret": "s"}))
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn file_fed_instances_take_an_inbox_and_unknown_kinds_are_refused() {
+        assert!(validate("caf_msa", &json!({"inbox_dir": "/srv/caf"}), None).is_ok());
+        assert!(validate("ftp", &json!({}), None).is_err());
+    }
+}

@@ -1,0 +1,7 @@
+//! Connector instances in the hub: their kinds and settings, their secrets sealed at rest, and
+//! the runner that feeds what a connector reads through the one inbound pipeline. The
+//! connectors themselves live in their own crates (`connectors/`) and never touch the database.
+
+pub mod kinds;
+pub mod runner;
+pub mod secrets;

@@ -1,0 +1,321 @@
+//! Executes a connector run: claims it, builds the instance's connector, and feeds what it reads
+//! through the one inbound pipeline, page by page, each page committed with its items and the
+//! checkpoint where a restarted run resumes. Only one process executes a run at a time (an
+//! advisory lock held for the run).
+
+use std::sync::Arc;
+
+use cdb_connector::identity::{FranceTravailId, IdentityKeys, NameAndBirth, Nir};
+use cdb_connector::{Connector, ConnectorError};
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
+use uuid::Uuid;
+
+use super::kinds;
+use super::secrets::SecretBox;
+use crate::inbound::canonical::person_records;
+use crate::inbound::pipeline::{Options, Outcome};
+use crate::postgres::DbPool;
+use crate::store::connector_runs::{self, ClaimedRun, Lookup, NewItem};
+
+/// People looked up per committed page.
+const PAGE: i64 = 50;
+
+/// Why a run stopped before its end.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The database failed (the run is retried and resumes at its checkpoint).
+    #[error("database: {0}")]
+    Database(String),
+    /// The blocking task failed.
+    #[error("worker: {0}")]
+    Worker(String),
+}
+
+impl From<diesel::result::Error> for RunError {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Database(error.to_string())
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for RunError {
+    fn from(error: diesel::r2d2::PoolError) -> Self {
+        Self::Database(error.to_string())
+    }
+}
+
+/// The counts of a run.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Counts {
+    /// Records read.
+    pub read: u64,
+    /// People created.
+    pub created: u64,
+    /// People updated.
+    pub updated: u64,
+    /// People unchanged.
+    pub unchanged: u64,
+    /// Records refused by the pipeline.
+    pub rejected: u64,
+    /// Records kept for a person to decide.
+    pub possible_matches: u64,
+    /// People the source does not know.
+    pub not_found: u64,
+    /// Records that failed (the source's error).
+    pub errors: u64,
+}
+
+async fn blocking<T, F>(pool: &DbPool, work: F) -> Result<T, RunError>
+where
+    F: FnOnce(&mut diesel::PgConnection) -> Result<T, RunError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get()?;
+        work(&mut conn)
+    })
+    .await
+    .map_err(|e| RunError::Worker(e.to_string()))?
+}
+
+#[derive(QueryableByName)]
+struct Locked {
+    #[diesel(sql_type = Bool)]
+    locked: bool,
+}
+
+/// Runs a run to its end (or to a failure recorded on it). A run already finished, or executed
+/// by another process right now, is left alone.
+pub async fn execute(pool: &DbPool, secrets: &Arc<SecretBox>, run: Uuid) -> Result<(), RunError> {
+    // The lock lives on one connection for the whole run.
+    let lock_pool = pool.clone();
+    let (lock_conn, locked) = tokio::task::spawn_blocking(move || {
+        let mut conn = lock_pool.get()?;
+        let locked: Locked =
+            diesel::sql_query("SELECT pg_try_advisory_lock(hashtextextended($1, 7)) AS locked")
+                .bind::<Text, _>(run.to_string())
+                .get_result(&mut conn)?;
+        Ok::<_, RunError>((conn, locked.locked))
+    })
+    .await
+    .map_err(|e| RunError::Worker(e.to_string()))??;
+    if !locked {
+        tracing::info!(%run, "run executed by another process");
+        return Ok(());
+    }
+    let result = execute_locked(pool, secrets, run).await;
+    tokio::task::spawn_blocking(move || {
+        let mut conn = lock_conn;
+        diesel::sql_query("SELECT pg_advisory_unlock(hashtextextended($1, 7))")
+            .bind::<Text, _>(run.to_string())
+            .execute(&mut conn)
+            .map(|_| ())
+    })
+    .await
+    .map_err(|e| RunError::Worker(e.to_string()))??;
+    result
+}
+
+async fn execute_locked(
+    pool: &DbPool,
+    secrets: &Arc<SecretBox>,
+    run: Uuid,
+) -> Result<(), RunError> {
+    let Some(claimed) = blocking(pool, move |conn| Ok(connector_runs::claim(conn, run)?)).await?
+    else {
+        return Ok(());
+    };
+    tracing::info!(%run, instance = %claimed.instance_id, kind = %claimed.kind, "connector run started");
+    let mut counts: Counts = serde_json::from_value(claimed.counts.clone()).unwrap_or_default();
+    let outcome = match claimed.kind.as_str() {
+        "france_travail" => refresh_from_france_travail(pool, secrets, &claimed, &mut counts).await,
+        _ => Err(Stop(
+            "this instance is fed by files: send them with POST /v1/connectors/{id}/files".into(),
+        )),
+    };
+    let error = match outcome {
+        Ok(()) => None,
+        Err(Stop(reason)) => Some(reason),
+    };
+    let counts_json = serde_json::to_value(&counts).unwrap_or_default();
+    let failed = error.clone();
+    blocking(pool, move |conn| {
+        Ok(connector_runs::finish(
+            conn,
+            run,
+            &counts_json,
+            failed.as_deref(),
+        )?)
+    })
+    .await?;
+    crate::metrics::connector_run_finished(&claimed.kind, error.is_none());
+    match &error {
+        None => tracing::info!(%run, ?counts, "connector run succeeded"),
+        Some(reason) => tracing::warn!(%run, %reason, "connector run failed"),
+    }
+    Ok(())
+}
+
+/// A reason to end the run as failed.
+struct Stop(String);
+
+impl From<RunError> for Stop {
+    fn from(error: RunError) -> Self {
+        Stop(error.to_string())
+    }
+}
+
+fn keys_of(person: &Lookup) -> IdentityKeys {
+    IdentityKeys {
+        nir: person.nir.as_deref().and_then(|nir| Nir::parse(nir).ok()),
+        france_travail_id: person
+            .france_travail_id
+            .as_deref()
+            .and_then(|id| FranceTravailId::parse(id).ok()),
+        name_and_birth: Some(NameAndBirth {
+            first_name: person.firstname.clone(),
+            last_name: person.lastname.clone(),
+            birth_date: person.date_of_birth,
+        }),
+        ..IdentityKeys::default()
+    }
+}
+
+/// Looks every identifiable person of the deployment up at France Travail and applies what it
+/// says.
+async fn refresh_from_france_travail(
+    pool: &DbPool,
+    secrets: &Arc<SecretBox>,
+    claimed: &ClaimedRun,
+    counts: &mut Counts,
+) -> Result<(), Stop> {
+    let opened = match &claimed.secrets {
+        Some(sealed) => secrets
+            .open(claimed.instance_id, sealed)
+            .map_err(|e| Stop(e.to_string()))?,
+        None => return Err(Stop("the instance has no secrets".into())),
+    };
+    let opened: serde_json::Value =
+        serde_json::from_slice(&opened).map_err(|_| Stop("unreadable secrets".into()))?;
+    let connector = kinds::france_travail(&claimed.config, &opened)
+        .map_err(|e| Stop(format!("{}: {}", e.field, e.message)))?;
+    let mut after: Option<Uuid> = claimed.checkpoint.as_deref().and_then(|c| c.parse().ok());
+    let deployment = claimed.deployment_id;
+    loop {
+        let people = blocking(pool, move |conn| {
+            Ok(connector_runs::people_to_look_up(
+                conn, deployment, after, PAGE,
+            )?)
+        })
+        .await?;
+        let Some(last) = people.last().map(|p| p.id) else {
+            return Ok(());
+        };
+        let mut looked_up = Vec::with_capacity(people.len());
+        for person in &people {
+            let result = connector.lookup(&keys_of(person)).await;
+            if let Err(error) = &result
+                && matches!(
+                    error,
+                    ConnectorError::Forbidden(_) | ConnectorError::Fatal { .. }
+                )
+            {
+                return Err(Stop(format!("France Travail refused the run: {error}")));
+            }
+            looked_up.push((person.id, result));
+        }
+        let run = claimed.run_id;
+        let snapshot = counts.clone();
+        let (items, new_counts) = blocking(pool, move |conn| {
+            conn.transaction(|conn| {
+                let mut counts = snapshot;
+                let mut items = Vec::new();
+                for (person, result) in looked_up {
+                    let record_ref = format!("beneficiary:{person}");
+                    match result {
+                        Ok(records) => {
+                            counts.read += records.len() as u64;
+                            for record in person_records(deployment, &records) {
+                                let outcome = crate::inbound::ingest_one(
+                                    conn,
+                                    &record,
+                                    "connector",
+                                    Options::default(),
+                                )?;
+                                items.push(item(&record_ref, person, &outcome, &mut counts));
+                            }
+                        }
+                        Err(ConnectorError::NotFound) => {
+                            counts.not_found += 1;
+                            items.push(NewItem {
+                                record_ref,
+                                outcome: "not_found".into(),
+                                beneficiary_id: Some(person),
+                                message: None,
+                            });
+                        }
+                        Err(error) => {
+                            counts.errors += 1;
+                            items.push(NewItem {
+                                record_ref,
+                                outcome: "error".into(),
+                                beneficiary_id: Some(person),
+                                message: Some(format!("{} ({})", error, error.code())),
+                            });
+                        }
+                    }
+                }
+                let counts_json = serde_json::to_value(&counts).unwrap_or_default();
+                connector_runs::save_page(conn, run, &items, &counts_json, &last.to_string())?;
+                Ok::<_, RunError>((items.len(), counts))
+            })
+        })
+        .await?;
+        *counts = new_counts;
+        tracing::debug!(items, "connector page committed");
+        after = Some(last);
+    }
+}
+
+fn item(record_ref: &str, person: Uuid, outcome: &Outcome, counts: &mut Counts) -> NewItem {
+    let (name, beneficiary, message) = match outcome {
+        Outcome::Created { beneficiary_id, .. } => {
+            counts.created += 1;
+            ("created", Some(*beneficiary_id), None)
+        }
+        Outcome::Updated {
+            beneficiary_id,
+            fields,
+            ..
+        } => {
+            counts.updated += 1;
+            ("updated", Some(*beneficiary_id), Some(fields.join(", ")))
+        }
+        Outcome::Unchanged { beneficiary_id, .. } => {
+            counts.unchanged += 1;
+            ("unchanged", Some(*beneficiary_id), None)
+        }
+        Outcome::PossibleMatch {
+            possible_match_id,
+            reason,
+        } => {
+            counts.possible_matches += 1;
+            (
+                "possible_match",
+                Some(person),
+                Some(format!("{reason}: possible match {possible_match_id}")),
+            )
+        }
+        Outcome::Rejected { code, message } => {
+            counts.rejected += 1;
+            ("rejected", Some(person), Some(format!("{code}: {message}")))
+        }
+    };
+    NewItem {
+        record_ref: record_ref.to_owned(),
+        outcome: name.into(),
+        beneficiary_id: beneficiary,
+        message,
+    }
+}

@@ -1,0 +1,118 @@
+//! Connector runs as jobs: a tick every five seconds queues the runs whose cron time came and
+//! hands queued runs to the job queue; a worker executes them (one at a time per run, resumed
+//! at their checkpoint when a process stopped in the middle).
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use apalis::layers::retry::RetryPolicy;
+use apalis::prelude::*;
+use apalis_cron::{CronScheduler, Tick};
+use apalis_postgres::{Config, PostgresStorage};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::connectors::runner;
+use crate::connectors::secrets::SecretBox;
+use crate::postgres::{Database, DbPool};
+use crate::store::{connector_runs, connectors};
+
+/// Stable name of the connector runs queue.
+pub const QUEUE: &str = "cdb.connector-runs";
+
+/// Executes one connector run.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ExecuteRun {
+    /// The run.
+    pub run_id: Uuid,
+}
+
+/// Storage of the queue.
+pub fn storage(database: &Database) -> PostgresStorage<ExecuteRun> {
+    PostgresStorage::new(&database.jobs_pool).with_config(Config::default().queue(QUEUE))
+}
+
+async fn execute(
+    job: ExecuteRun,
+    pool: Data<DbPool>,
+    secrets: Data<Arc<SecretBox>>,
+) -> Result<(), BoxDynError> {
+    runner::execute(&pool, &secrets, job.run_id).await?;
+    Ok(())
+}
+
+/// Queues the runs whose schedule came since they were last scheduled, then answers the queued
+/// runs to hand to the job queue.
+pub fn due_runs(pool: &DbPool) -> Result<Vec<Uuid>, runner::RunError> {
+    let mut conn = pool.get()?;
+    let now = Utc::now();
+    for instance in connector_runs::scheduled(&mut conn)? {
+        let Ok(schedule) = cron::Schedule::from_str(&instance.schedule) else {
+            tracing::warn!(instance = %instance.id, "unreadable schedule");
+            continue;
+        };
+        let due = schedule
+            .after(&instance.since)
+            .next()
+            .is_some_and(|next| next <= now);
+        if due && connector_runs::mark_scheduled(&mut conn, instance.id, instance.since)? {
+            match connectors::queue_run(&mut conn, instance.id, "schedule")? {
+                Some(run) => {
+                    tracing::info!(instance = %instance.id, run = %run.id, "scheduled run queued")
+                }
+                None => {
+                    tracing::info!(instance = %instance.id, "scheduled run skipped: a run is active")
+                }
+            }
+        }
+    }
+    Ok(connector_runs::to_push(&mut conn)?)
+}
+
+async fn on_tick(
+    _tick: Tick,
+    pool: Data<DbPool>,
+    storage: Data<PostgresStorage<ExecuteRun>>,
+) -> Result<(), BoxDynError> {
+    let pool = (*pool).clone();
+    let runs = tokio::task::spawn_blocking(move || due_runs(&pool)).await??;
+    let mut storage = (*storage).clone();
+    for run_id in runs {
+        storage.push(ExecuteRun { run_id }).await?;
+    }
+    Ok(())
+}
+
+/// Adds the connector tick and worker to a monitor.
+pub fn register(
+    monitor: Monitor,
+    database: &Database,
+    secrets: Arc<SecretBox>,
+    instance: &str,
+) -> Result<Monitor, cron::error::Error> {
+    let every_five_seconds = cron::Schedule::from_str("*/5 * * * * *")?;
+    let pool = database.pool.clone();
+    let queue = storage(database);
+    let tick_queue = queue.clone();
+    let tick_pool = pool.clone();
+    let worker_name = format!("{QUEUE}-{instance}");
+    let tick_name = format!("{QUEUE}-tick-{instance}");
+    Ok(monitor
+        .register(move |_| {
+            WorkerBuilder::new(worker_name.as_str())
+                .backend(queue.clone())
+                // A database failure is retried; the run resumes at its checkpoint.
+                .retry(RetryPolicy::retries(3))
+                .data(pool.clone())
+                .data(secrets.clone())
+                .build(execute)
+        })
+        .register(move |_| {
+            WorkerBuilder::new(tick_name.as_str())
+                .backend(CronScheduler::new(every_five_seconds.clone()))
+                .data(tick_pool.clone())
+                .data(tick_queue.clone())
+                .build(on_tick)
+        }))
+}

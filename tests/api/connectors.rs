@@ -1,0 +1,418 @@
+//! Connector instances against a local France Travail (wiremock, the reference payloads):
+//! secrets sealed and never shown, runs queued by hand or by the schedule, executed through the
+//! inbound pipeline with a history record by record, unchanged on a second run.
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use reqwest::Method;
+use serde_json::{Value, json};
+use uuid::Uuid;
+use wiremock::matchers::{body_json, body_string_contains, header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::fixture::world;
+use crate::support::{TestApp, captured_logs, send, spawn_app, test_secrets};
+
+const SECRET: &str = "sup3r-s3cr3t-client-secret";
+const CLIENT_ID: &str = "PAR_cdbhub_0123456789";
+const JETON: &str = "a_long_token";
+
+fn fixture(name: &str) -> Value {
+    let path = format!(
+        "{}/fixtures/france-travail/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn reference(endpoint_prefix: &str, answer: &str) -> Value {
+    let all = fixture("partenaire_api_responses.json");
+    let (_, endpoint) = all
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(key, _)| key.starts_with(endpoint_prefix))
+        .unwrap();
+    endpoint[answer].clone()
+}
+
+/// A France Travail that knows the reference person (NIR 1041174010081, born 1998-07-11).
+async fn france_travail() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/connexion/oauth2/access_token"))
+        .and(query_param("realm", "/agent"))
+        .and(body_string_contains(format!("client_id={CLIENT_ID}")))
+        .and(body_string_contains(format!("client_secret={SECRET}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "scope": "api_rechercher-usagerv2", "expires_in": 1499,
+            "token_type": "Bearer", "access_token": "token-1"
+        })))
+        .mount(&server)
+        .await;
+    let search = "POST /partenaire/rechercher-usager/v2/usagers/par-datenaissance-et-nir";
+    Mock::given(method("POST"))
+        .and(path(
+            "/partenaire/rechercher-usager/v2/usagers/par-datenaissance-et-nir",
+        ))
+        .and(body_json(reference(search, "request")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(reference(search, "200_certified")))
+        .mount(&server)
+        .await;
+    let reads = [
+        (
+            "/partenaire/informations-administratives/v1/usager",
+            reference("GET /partenaire/informations-administratives", "200"),
+        ),
+        (
+            "/partenaire/orientationusager/v1/lectureOrientation",
+            reference("GET /partenaire/orientationusager", "200"),
+        ),
+    ];
+    for (route, body) in reads {
+        Mock::given(method("GET"))
+            .and(path(route))
+            .and(header("ft-jeton-usager", JETON))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body))
+            .mount(&server)
+            .await;
+    }
+    server
+}
+
+fn exec(app: &TestApp, sql: &str) {
+    let mut conn = app.database.connect();
+    tokio::task::block_in_place(|| conn.batch_execute(sql).unwrap());
+}
+
+async fn run_now(app: &TestApp, token: &str, instance: &str) -> String {
+    let (status, run, _) = send(
+        app,
+        Method::POST,
+        token,
+        &format!("/v1/connectors/{instance}/runs"),
+        Value::Null,
+        None,
+    )
+    .await;
+    assert_eq!(status, 202, "{run}");
+    let id = run["id"].as_str().unwrap().to_owned();
+    cdb_hub::connectors::runner::execute(
+        &app.database.pool(),
+        &test_secrets(),
+        id.parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_france_travail_instance_runs_through_the_pipeline_and_keeps_its_secret() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let ft = france_travail().await;
+    let john = Uuid::new_v4();
+    exec(
+        &app,
+        &format!(
+            "INSERT INTO beneficiary (id, deployment_id, firstname, lastname, date_of_birth, nir) VALUES \
+             ('{john}', '{}', 'John', 'Doe', '1998-07-11', '1041174010081'); \
+             INSERT INTO notebook (deployment_id, beneficiary_id) VALUES ('{}', '{john}')",
+            world.deployment_a, world.deployment_a
+        ),
+    );
+    let manager = world.token("manager_a");
+    let body = json!({
+        "kind": "france_travail", "name": "France Travail 93",
+        "config": {"client_id": CLIENT_ID, "auth_base_url": ft.uri(), "api_base_url": ft.uri(), "calls_per_second": 50},
+        "secrets": {"client_secret": SECRET},
+    });
+    for (caller, expected) in [
+        ("professional_member", 403),
+        ("orientation_manager_a", 403),
+        ("client_a", 403),
+    ] {
+        let (status, _, _) = send(
+            &app,
+            Method::POST,
+            world.token(caller),
+            "/v1/connectors",
+            body.clone(),
+            None,
+        )
+        .await;
+        assert_eq!(status, expected, "{caller}");
+    }
+    let (status, problem, _) = send(
+        &app,
+        Method::POST,
+        manager,
+        "/v1/connectors",
+        json!({"kind": "france_travail", "name": "x", "config": {"client_id": CLIENT_ID}}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 422, "the secret is required: {problem}");
+    let (status, created, _) = send(
+        &app,
+        Method::POST,
+        manager,
+        "/v1/connectors",
+        body.clone(),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["has_secrets"], true);
+    assert!(!created.to_string().contains(SECRET), "never returned");
+    let (status, _, _) = send(
+        &app,
+        Method::POST,
+        manager,
+        "/v1/connectors",
+        body.clone(),
+        None,
+    )
+    .await;
+    assert_eq!(status, 409, "one name per deployment");
+    let instance = created["id"].as_str().unwrap().to_owned();
+    let (status, _, _) = send(
+        &app,
+        Method::GET,
+        world.token("manager_b"),
+        &format!("/v1/connectors/{instance}"),
+        Value::Null,
+        None,
+    )
+    .await;
+    assert_eq!(status, 404, "another deployment's manager");
+
+    // The first run identifies John and writes what France Travail says.
+    let first = run_now(&app, manager, &instance).await;
+    let (_, run, _) = send(
+        &app,
+        Method::GET,
+        manager,
+        &format!("/v1/connectors/{instance}/runs/{first}"),
+        Value::Null,
+        None,
+    )
+    .await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert!(run["counts"]["updated"].as_u64().unwrap() >= 1, "{run}");
+    let (_, items, _) = send(
+        &app,
+        Method::GET,
+        manager,
+        &format!("/v1/connectors/{instance}/runs/{first}/items?limit=200"),
+        Value::Null,
+        None,
+    )
+    .await;
+    let johns: Vec<&Value> = items["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["beneficiary_id"] == john.to_string())
+        .collect();
+    assert_eq!(johns.len(), 1, "{items}");
+    assert_eq!(johns[0]["outcome"], "updated", "{items}");
+    let (_, person, _) = send(
+        &app,
+        Method::GET,
+        manager,
+        &format!("/v1/beneficiaries/{john}?include=provenance"),
+        Value::Null,
+        None,
+    )
+    .await;
+    let sources: Vec<&str> = person["provenance"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|p| p["source_system"].as_str().unwrap())
+        .collect();
+    assert!(sources.contains(&"france_travail"), "{person}");
+
+    // A second run over the same upstream data changes nothing.
+    let second = run_now(&app, manager, &instance).await;
+    let (_, run, _) = send(
+        &app,
+        Method::GET,
+        manager,
+        &format!("/v1/connectors/{instance}/runs/{second}"),
+        Value::Null,
+        None,
+    )
+    .await;
+    assert_eq!(run["status"], "succeeded");
+    assert_eq!(run["counts"]["updated"], 0, "{run}");
+    assert!(run["counts"]["unchanged"].as_u64().unwrap() >= 1, "{run}");
+    let (_, history, _) = send(
+        &app,
+        Method::GET,
+        manager,
+        &format!("/v1/connectors/{instance}/runs"),
+        Value::Null,
+        None,
+    )
+    .await;
+    assert_eq!(history["items"].as_array().unwrap().len(), 2);
+    assert_eq!(history["items"][0]["id"], second.as_str(), "newest first");
+    let (_, shown, _) = send(
+        &app,
+        Method::GET,
+        manager,
+        &format!("/v1/connectors/{instance}"),
+        Value::Null,
+        None,
+    )
+    .await;
+    assert!(!shown["last_success_at"].is_null());
+    assert_eq!(shown["stale"], false);
+
+    // The secret is sealed in the database and never logged.
+    let sealed = {
+        #[derive(QueryableByName)]
+        struct Sealed {
+            #[diesel(sql_type = diesel::sql_types::Bytea)]
+            secrets: Vec<u8>,
+        }
+        let mut conn = app.database.connect();
+        tokio::task::block_in_place(|| {
+            diesel::sql_query(format!(
+                "SELECT secrets FROM connector_instance WHERE id = '{instance}'"
+            ))
+            .get_result::<Sealed>(&mut conn)
+            .unwrap()
+            .secrets
+        })
+    };
+    assert!(!sealed.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()));
+    assert!(!captured_logs().contains(SECRET));
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains("cdb_connector_runs_total"), "{metrics}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_are_one_at_a_time_follow_the_schedule_and_fail_with_a_reason() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let manager = world.token("manager_a");
+    let (status, created, _) = send(
+        &app,
+        Method::POST,
+        manager,
+        "/v1/connectors",
+        json!({
+            "kind": "france_travail", "name": "FT unreachable",
+            "config": {"client_id": CLIENT_ID, "auth_base_url": "http://127.0.0.1:9", "api_base_url": "http://127.0.0.1:9"},
+            "secrets": {"client_secret": SECRET}, "schedule": "not a cron"
+        }),
+        None,
+    )
+    .await;
+    assert_eq!(status, 422, "an unreadable schedule: {created}");
+    let (status, created, _) = send(
+        &app,
+        Method::POST,
+        manager,
+        "/v1/connectors",
+        json!({
+            "kind": "france_travail", "name": "FT unreachable",
+            "config": {"client_id": CLIENT_ID, "auth_base_url": "http://127.0.0.1:9", "api_base_url": "http://127.0.0.1:9"},
+            "secrets": {"client_secret": SECRET}, "schedule": "* * * * * *"
+        }),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let instance = created["id"].as_str().unwrap().to_owned();
+    let pool = app.database.pool();
+    // The first second of the schedule after the creation.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let due =
+        tokio::task::block_in_place(|| cdb_hub::jobs::connector_runs::due_runs(&pool)).unwrap();
+    assert_eq!(
+        due.len(),
+        1,
+        "the schedule queued a run and hands it to the queue"
+    );
+    let (status, problem, _) = send(
+        &app,
+        Method::POST,
+        manager,
+        &format!("/v1/connectors/{instance}/runs"),
+        Value::Null,
+        None,
+    )
+    .await;
+    assert_eq!(status, 409, "one run at a time: {problem}");
+    assert_eq!(problem["run_id"], due[0].to_string());
+    let again =
+        tokio::task::block_in_place(|| cdb_hub::jobs::connector_runs::due_runs(&pool)).unwrap();
+    assert!(again.is_empty(), "handed over once");
+    cdb_hub::connectors::runner::execute(&pool, &test_secrets(), due[0])
+        .await
+        .unwrap();
+    let (_, run, _) = send(
+        &app,
+        Method::GET,
+        manager,
+        &format!("/v1/connectors/{instance}/runs/{}", due[0]),
+        Value::Null,
+        None,
+    )
+    .await;
+    assert_eq!(run["trigger"], "schedule");
+    // The sandbox's Sophie has a NIR: France Travail cannot be reached, so her item is an error
+    // or the run fails with the reason; either way it is recorded, and nothing is left running.
+    assert!(
+        run["status"] == "succeeded" || run["status"] == "failed",
+        "{run}"
+    );
+    assert!(run["finished_at"].is_string());
+
+    // Disabled, it does not run.
+    let (status, _, _) = send(
+        &app,
+        Method::PATCH,
+        manager,
+        &format!("/v1/connectors/{instance}"),
+        json!({"enabled": false, "schedule": null}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _, _) = send(
+        &app,
+        Method::POST,
+        manager,
+        &format!("/v1/connectors/{instance}/runs"),
+        Value::Null,
+        None,
+    )
+    .await;
+    assert_eq!(status, 409);
+    let (status, _, _) = send(
+        &app,
+        Method::DELETE,
+        manager,
+        &format!("/v1/connectors/{instance}"),
+        Value::Null,
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, _, _) = send(
+        &app,
+        Method::GET,
+        manager,
+        &format!("/v1/connectors/{instance}"),
+        Value::Null,
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+}
