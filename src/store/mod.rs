@@ -8,6 +8,7 @@ pub mod clients;
 pub mod diagnostic;
 pub mod directory;
 pub mod directory_writes;
+pub mod imports;
 pub mod members;
 pub mod notebooks;
 pub mod orientation;
