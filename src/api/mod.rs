@@ -13,6 +13,7 @@ pub mod extractors;
 pub mod health;
 pub mod idempotency;
 pub mod identity;
+pub mod imports;
 pub mod journal;
 pub mod matches;
 pub mod members;
@@ -100,5 +101,10 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(sync_sessions::complete_session)
         .service(sync_sessions::abandon_session)
         .service(matches::list_matches)
-        .service(matches::resolve_match);
+        .service(matches::resolve_match)
+        .service(imports::upload)
+        .service(imports::get_import)
+        .service(imports::list_rows)
+        .service(imports::commit)
+        .service(imports::errors_file);
 }

@@ -2,6 +2,7 @@
 //! and the job counts exported as metrics.
 
 pub mod housekeeping;
+pub mod imports;
 pub mod mail;
 
 use std::time::Duration;
@@ -20,7 +21,8 @@ pub fn monitor(
 ) -> Result<Monitor, cron::error::Error> {
     let instance = uuid::Uuid::now_v7().simple().to_string();
     let monitor = Monitor::new().shutdown_timeout(Duration::from_secs(options.shutdown_grace_secs));
-    housekeeping::register(monitor, database, options, &instance)
+    let monitor = housekeeping::register(monitor, database, options, &instance)?;
+    Ok(imports::register(monitor, database, &instance))
 }
 
 #[derive(QueryableByName)]
