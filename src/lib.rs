@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod import_cli;
 pub mod imports;
 pub mod inbound;
 pub mod jobs;

@@ -366,7 +366,7 @@ pub async fn upload(
         if !exists {
             return Err(ApiError::not_found("deployment"));
         }
-        Ok(store::create(conn, &new)?)
+        Ok(store::create(conn, &new, true)?)
     })
     .await?;
     tracing::info!(import_id = %row.id, kind = %row.kind, size = row.file_size, "import received");

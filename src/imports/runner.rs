@@ -93,6 +93,8 @@ pub enum RunState {
     Paused,
     /// No such import.
     Missing,
+    /// Another worker is running it.
+    Busy,
 }
 
 /// Progress reported after each chunk.
@@ -107,8 +109,25 @@ pub struct Progress {
 /// A failure of the database while running (file problems end the import instead).
 pub type RunResult<T> = Result<T, diesel::result::Error>;
 
-/// Runs an import from where it stands to its end (or to the limit).
+/// Runs an import from where it stands to its end (or to the limit), unless another worker is
+/// running it (`Busy`).
 pub fn run(
+    conn: &mut PgConnection,
+    import_id: Uuid,
+    limit: RunLimit,
+    on_progress: &mut dyn FnMut(Progress),
+) -> RunResult<RunState> {
+    if !store::try_lock_run(conn, import_id)? {
+        return Ok(RunState::Busy);
+    }
+    let result = run_locked(conn, import_id, limit, on_progress);
+    let unlocked = store::unlock_run(conn, import_id);
+    let state = result?;
+    unlocked?;
+    Ok(state)
+}
+
+fn run_locked(
     conn: &mut PgConnection,
     import_id: Uuid,
     limit: RunLimit,

@@ -110,8 +110,13 @@ pub struct RunImport {
     pub import_id: Uuid,
 }
 
-/// Keeps an upload and enqueues its job, in one transaction.
-pub fn create(conn: &mut PgConnection, new: &NewImport) -> QueryResult<ImportRow> {
+/// Keeps an upload and, with `enqueue`, its job, in one transaction (the command line runs
+/// its imports itself).
+pub fn create(
+    conn: &mut PgConnection,
+    new: &NewImport,
+    enqueue_job: bool,
+) -> QueryResult<ImportRow> {
     use sha2::Digest;
     let sha: String = sha2::Sha256::digest(&new.file)
         .iter()
@@ -135,7 +140,9 @@ pub fn create(conn: &mut PgConnection, new: &NewImport) -> QueryResult<ImportRow
         .bind::<Nullable<SqlUuid>, _>(new.created_by_account_id)
         .bind::<Nullable<SqlUuid>, _>(new.created_by_client_id)
         .get_result(conn)?;
-        enqueue(conn, row.id, "upload")?;
+        if enqueue_job {
+            enqueue(conn, row.id, "upload")?;
+        }
         Ok(row)
     })
 }
@@ -422,4 +429,31 @@ pub fn lines(
     .bind::<Integer, _>(after_line)
     .bind::<Bigint, _>(limit)
     .load(conn)
+}
+
+#[derive(QueryableByName)]
+struct Locked {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    locked: bool,
+}
+
+/// Takes the import's session lock, so that a single worker runs it at a time; `false` when
+/// another connection holds it.
+pub fn try_lock_run(conn: &mut PgConnection, id: Uuid) -> QueryResult<bool> {
+    diesel::sql_query(
+        "SELECT pg_try_advisory_lock(hashtextextended('import:' || $1::text, 0)) AS locked",
+    )
+    .bind::<SqlUuid, _>(id)
+    .get_result::<Locked>(conn)
+    .map(|row| row.locked)
+}
+
+/// Releases the import's session lock.
+pub fn unlock_run(conn: &mut PgConnection, id: Uuid) -> QueryResult<()> {
+    diesel::sql_query(
+        "SELECT pg_advisory_unlock(hashtextextended('import:' || $1::text, 0)) AS locked",
+    )
+    .bind::<SqlUuid, _>(id)
+    .get_result::<Locked>(conn)
+    .map(|_| ())
 }
