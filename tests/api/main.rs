@@ -8,6 +8,7 @@ mod directory_writes;
 mod embedded;
 mod fixture;
 mod health;
+mod imports;
 mod journey;
 mod login;
 mod mail;
