@@ -21,6 +21,8 @@ CREATE TABLE import (
     delimiter               text,
     header                  jsonb,
     unknown_columns         jsonb,
+    -- columns the kind reads but the hub does not apply yet (their values are not written).
+    not_applied_columns     jsonb,
     counts                  jsonb NOT NULL DEFAULT '{}'::jsonb,
     rows_total              integer CHECK (rows_total >= 0),
     rows_done               integer NOT NULL DEFAULT 0 CHECK (rows_done >= 0),

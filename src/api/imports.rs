@@ -114,6 +114,11 @@ pub struct ImportView {
     /// Columns not recognised (ignored), with their letter.
     #[schema(value_type = Option<Vec<Object>>)]
     pub unknown_columns: Option<serde_json::Value>,
+    /// Columns of the file the hub reads (a wrong value is an error of its line) but does not
+    /// write yet: the notebook's diagnostic (situation, RQTH, mobility, wanted jobs, education
+    /// level), structures and referents.
+    #[schema(value_type = Option<Vec<String>>)]
+    pub not_applied_columns: Option<serde_json::Value>,
     /// How many lines became what (or would, for a preview).
     pub counts: Counts,
     /// How far it is.
@@ -161,6 +166,7 @@ impl From<ImportRow> for ImportView {
             },
             header: row.header,
             unknown_columns: row.unknown_columns,
+            not_applied_columns: row.not_applied_columns,
             counts,
             progress: ImportProgress {
                 rows_total: row.rows_total,

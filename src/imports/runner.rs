@@ -33,6 +33,18 @@ const CREATION_SOURCE: &str = "import";
 /// The import kinds the hub runs so far.
 pub const SUPPORTED_KINDS: [&str; 1] = ["beneficiaries"];
 
+/// Columns of the beneficiaries template the hub reads (a wrong value is still an error) but
+/// does not write yet: the notebook's diagnostic, structures and referents.
+pub const NOT_APPLIED_YET: [&str; 7] = [
+    "work_situation",
+    "right_rqth",
+    "geographical_area",
+    "wanted_jobs",
+    "education_level",
+    "structures",
+    "advisors",
+];
+
 /// Every import kind of the original service.
 pub const KINDS: [&str; 6] = [
     "beneficiaries",
@@ -192,6 +204,17 @@ fn run_locked(
             delimiter: csv.then(|| dialect.delimiter.char().to_string()),
             header: serde_json::json!(header.cells),
             unknown_columns: serde_json::to_value(parser.headers().unknown()).unwrap_or_default(),
+            not_applied_columns: serde_json::json!(
+                NOT_APPLIED_YET
+                    .iter()
+                    .filter_map(|key| kind
+                        .columns()
+                        .iter()
+                        .find(|spec| spec.key == *key)
+                        .and_then(|spec| parser.headers().position(spec))
+                        .map(|column| parser.headers().header(column).to_owned()))
+                    .collect::<Vec<_>>()
+            ),
             rows_total,
         },
     )?;

@@ -6,15 +6,15 @@ use std::time::Duration;
 
 use apalis::layers::retry::RetryPolicy;
 use apalis::prelude::*;
-use apalis_postgres::{Config, PostgresStorage};
+use apalis_postgres::{Config, PgPool, PostgresStorage};
 
 use crate::imports::runner::{self, RunLimit, RunState};
 use crate::postgres::{Database, DbPool};
 use crate::store::imports::{QUEUE, RunImport};
 
 /// Storage of the imports queue.
-pub fn storage(database: &Database) -> PostgresStorage<RunImport> {
-    PostgresStorage::new(&database.jobs_pool).with_config(
+pub fn storage(jobs_pool: &PgPool) -> PostgresStorage<RunImport> {
+    PostgresStorage::new(jobs_pool).with_config(
         Config::default()
             .queue(QUEUE)
             // An import may run for minutes: a worker is declared lost only after it
@@ -43,8 +43,17 @@ async fn run_import(job: RunImport, pool: Data<DbPool>) -> Result<(), BoxDynErro
 
 /// Adds the imports worker to a monitor.
 pub fn register(monitor: Monitor, database: &Database, instance: &str) -> Monitor {
-    let pool = database.pool.clone();
-    let queue = storage(database);
+    register_on(
+        monitor,
+        database.pool.clone(),
+        &database.jobs_pool,
+        instance,
+    )
+}
+
+/// Adds the imports worker to a monitor, from the two pools.
+pub fn register_on(monitor: Monitor, pool: DbPool, jobs_pool: &PgPool, instance: &str) -> Monitor {
+    let queue = storage(jobs_pool);
     let name = format!("{QUEUE}-{instance}");
     monitor.register(move |_| {
         WorkerBuilder::new(name.as_str())

@@ -74,6 +74,8 @@ pub struct ImportRow {
     pub header: Option<serde_json::Value>,
     #[diesel(sql_type = Nullable<Jsonb>)]
     pub unknown_columns: Option<serde_json::Value>,
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    pub not_applied_columns: Option<serde_json::Value>,
     #[diesel(sql_type = Jsonb)]
     pub counts: serde_json::Value,
     #[diesel(sql_type = Nullable<Integer>)]
@@ -99,7 +101,7 @@ pub struct ImportRow {
 }
 
 const COLUMNS: &str = "id, deployment_id, kind, mode, status, profile, sheet, file_name, file_size, \
-     file_sha256, file_format, encoding, delimiter, header, unknown_columns, counts, rows_total, rows_done, \
+     file_sha256, file_format, encoding, delimiter, header, unknown_columns, not_applied_columns, counts, rows_total, rows_done, \
      checkpoint, created_at, started_at, finished_at, failure_code, failure_reason, \
      created_by_account_id, created_by_client_id";
 
@@ -230,6 +232,8 @@ pub struct FileFacts {
     pub header: serde_json::Value,
     /// Columns not recognised.
     pub unknown_columns: serde_json::Value,
+    /// Columns read but not applied yet.
+    pub not_applied_columns: serde_json::Value,
     /// Rows after the header.
     pub rows_total: Option<i32>,
 }
@@ -238,7 +242,7 @@ pub struct FileFacts {
 pub fn record_facts(conn: &mut PgConnection, id: Uuid, facts: &FileFacts) -> QueryResult<()> {
     diesel::sql_query(
         "UPDATE import SET file_format = $2, encoding = $3, delimiter = $4, header = $5, unknown_columns = $6, \
-         rows_total = coalesce($7, rows_total) WHERE id = $1",
+         rows_total = coalesce($7, rows_total), not_applied_columns = $8 WHERE id = $1",
     )
     .bind::<SqlUuid, _>(id)
     .bind::<Text, _>(&facts.format)
@@ -247,6 +251,7 @@ pub fn record_facts(conn: &mut PgConnection, id: Uuid, facts: &FileFacts) -> Que
     .bind::<Jsonb, _>(&facts.header)
     .bind::<Jsonb, _>(&facts.unknown_columns)
     .bind::<Nullable<Integer>, _>(facts.rows_total)
+    .bind::<Jsonb, _>(&facts.not_applied_columns)
     .execute(conn)
     .map(|_| ())
 }

@@ -302,13 +302,16 @@ async fn a_windows_1252_file_keeps_its_accents() {
     let app = spawn_app().await;
     let world = world(&app).await;
     let token = world.token("manager_a");
-    let text = format!("{HEADER}\r\nW-1;Zoé;Hélène-Maëlle;03/04/1981;;;26000;Saint-Étienne;\r\n");
+    let text =
+        format!("{HEADER};RQTH\r\nW-1;Zoé;Hélène-Maëlle;03/04/1981;;;26000;Saint-Étienne;;Oui\r\n");
     let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
     assert!(std::str::from_utf8(&bytes).is_err());
     let done = import(&app, token, "commit", &bytes).await;
     assert_eq!(done["status"], "committed", "{done}");
     assert_eq!(done["file"]["encoding"], "windows-1252");
     assert_eq!(done["counts"]["create"], 1);
+    // Read, but not written yet: said so rather than silently dropped.
+    assert_eq!(done["not_applied_columns"], serde_json::json!(["RQTH"]));
     assert_eq!(
         count(
             &app,
@@ -484,4 +487,51 @@ async fn a_commit_stopped_after_a_checkpoint_resumes_without_losing_or_repeating
         run_job(&app, id, RunLimit::default()).await,
         RunState::Finished("committed".into())
     );
+}
+
+#[tokio::test]
+async fn the_apalis_worker_runs_an_upload_on_its_own() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let token = world.token("manager_a");
+    let jobs_pool = apalis_postgres::PgPool::connect(&app.database.url)
+        .await
+        .unwrap();
+    let monitor = cdb_hub::jobs::imports::register_on(
+        apalis::prelude::Monitor::new(),
+        app.database.pool(),
+        &jobs_pool,
+        "test",
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let workers = tokio::spawn(monitor.run_with_signal(async move {
+        let _ = stopped.await;
+        Ok(())
+    }));
+    let (status, body, location) = upload(
+        &app,
+        token,
+        &[("kind", "beneficiaries"), ("mode", "commit")],
+        file(20, &[3], "Valence").as_bytes(),
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    let location = location.unwrap();
+    let started = std::time::Instant::now();
+    let done = loop {
+        let (_, import) = get(&app, token, &location).await;
+        if import["status"] == "committed" || import["status"] == "failed" {
+            break import;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "not processed: {import}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let _ = stop.send(());
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), workers).await;
+    assert_eq!(done["status"], "committed", "{done}");
+    assert_eq!(done["counts"]["create"], 19);
+    assert_eq!(done["counts"]["error"], 1);
 }
