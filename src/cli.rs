@@ -84,6 +84,32 @@ pub enum Command {
     /// Manage the keys signing API clients' tokens.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Import a file (beneficiaries…) into a deployment, in this process, with a progress bar;
+    /// prints the summary as JSON.
+    Import(ImportOptions),
+}
+
+/// `cdb-hub import …`
+#[derive(Debug, Clone, Args)]
+pub struct ImportOptions {
+    /// Deployment (label or id).
+    #[arg(long)]
+    pub deployment: String,
+    /// Kind of file: beneficiaries (structures, professionals, reorientations,
+    /// orientation_managers and rattachements are not supported yet).
+    #[arg(long, default_value = "beneficiaries")]
+    pub kind: String,
+    /// Only say what each line would become; nothing is written.
+    #[arg(long)]
+    pub preview: bool,
+    /// Mapping profile, naming the file's source system (`departement:<profile>`).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Sheet of a workbook (the first by default).
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// The file: CSV, XLSX, XLS or ODS.
+    pub file: PathBuf,
 }
 
 /// `cdb-hub deployments …`

@@ -12,6 +12,7 @@ pub mod config;
 pub mod connectors;
 pub mod demo;
 pub mod domain;
+pub mod import_cli;
 pub mod imports;
 pub mod inbound;
 pub mod jobs;

@@ -47,6 +47,18 @@ pub async fn run(settings: Settings, command: Command) -> anyhow::Result<()> {
         Command::Keys(command) => {
             administer(&settings, move |conn| crate::admin::keys(conn, command)).await
         }
+        Command::Import(options) => {
+            let database = open(&settings).await?;
+            let pool = database.pool.clone();
+            let result =
+                tokio::task::spawn_blocking(move || crate::import_cli::run(&pool, &options))
+                    .await
+                    .context("the import stopped unexpectedly");
+            database.close().await;
+            let summary = result??;
+            println!("{}", serde_json::to_string_pretty(&summary)?);
+            Ok(())
+        }
     }
 }
 

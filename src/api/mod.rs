@@ -14,6 +14,7 @@ pub mod extractors;
 pub mod health;
 pub mod idempotency;
 pub mod identity;
+pub mod imports;
 pub mod journal;
 pub mod matches;
 pub mod members;
@@ -110,5 +111,10 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(connectors::get_run)
         .service(connectors::list_run_items)
         .service(matches::list_matches)
-        .service(matches::resolve_match);
+        .service(matches::resolve_match)
+        .service(imports::upload)
+        .service(imports::get_import)
+        .service(imports::list_rows)
+        .service(imports::commit)
+        .service(imports::errors_file);
 }

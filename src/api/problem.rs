@@ -47,6 +47,10 @@ pub enum ErrorCode {
     PreconditionRequired,
     /// An unexpected failure; its details are in the server log under the request id.
     InternalError,
+    /// The request body is larger than the endpoint accepts.
+    PayloadTooLarge,
+    /// The hub does not import this kind of file yet.
+    KindNotSupportedYet,
 }
 
 impl ErrorCode {
@@ -62,6 +66,8 @@ impl ErrorCode {
             Self::PurposeRequired | Self::InvalidParameter => StatusCode::BAD_REQUEST,
             Self::ValidationFailed | Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict => StatusCode::CONFLICT,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::KindNotSupportedYet => StatusCode::UNPROCESSABLE_ENTITY,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
@@ -87,6 +93,8 @@ impl ErrorCode {
             Self::IdempotencyKeyReused => "Idempotency key reused",
             Self::PreconditionFailed => "Precondition failed",
             Self::PreconditionRequired => "Precondition required",
+            Self::PayloadTooLarge => "Payload too large",
+            Self::KindNotSupportedYet => "Import kind not supported yet",
         }
     }
 }

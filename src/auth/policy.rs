@@ -249,6 +249,44 @@ pub fn directory_writer(caller: &Caller) -> Option<DirectoryWriter> {
     }
 }
 
+/// Who may upload and follow file imports, and into which deployment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Importer {
+    /// Any deployment, named with the upload (national administrator).
+    AnyDeployment,
+    /// Their own deployment (manager, or a structure administrator for the directory kinds).
+    Deployment(Uuid),
+    /// A partner system: its own deployment, and only the imports it uploaded itself.
+    Client {
+        /// Its deployment.
+        deployment: Uuid,
+        /// The API client.
+        api_client_id: Uuid,
+    },
+}
+
+/// Who may import a kind of file, as in the original: the deployment's managers (and national
+/// administrators) every kind; structure administrators their structures' directory
+/// (`directory_kind`: structures and professionals); API clients of a whole deployment with
+/// `imports:write` (the caller's scopes are checked by the handler). `None` for everyone else.
+pub fn importer(caller: &Caller, directory_kind: bool) -> Option<Importer> {
+    match &caller.principal {
+        Principal::Account(account) => match account.role {
+            Role::AdminCdb => Some(Importer::AnyDeployment),
+            Role::Manager => account.deployment_id.map(Importer::Deployment),
+            Role::AdminStructure if directory_kind => {
+                account.deployment_id.map(Importer::Deployment)
+            }
+            _ => None,
+        },
+        Principal::Client(client) if client.structure_id.is_none() => Some(Importer::Client {
+            deployment: client.deployment_id,
+            api_client_id: client.api_client_id,
+        }),
+        Principal::Client(_) => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

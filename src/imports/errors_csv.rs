@@ -17,12 +17,43 @@ const MESSAGE_SEPARATOR: &str = " | ";
 /// The « Erreurs » column comes after every original column (after the widest row, so that a
 /// line with extra cells keeps them) so the column letters quoted in messages stay right.
 pub fn write_errors<W: Write>(
-    mut out: W,
+    out: W,
     dialect: CsvDialect,
     header: &[String],
     failed: &[FailedRow],
 ) -> io::Result<()> {
-    let width = failed
+    let lines: Vec<ErrorLine> = failed
+        .iter()
+        .map(|row| ErrorLine {
+            cells: row.cells.clone(),
+            messages: row
+                .errors
+                .iter()
+                .map(|error| (error.column.clone(), error.message.clone()))
+                .collect(),
+        })
+        .collect();
+    write_error_lines(out, dialect, header, &lines)
+}
+
+/// A rejected line as kept by an import: its cells, and its errors as (column, message); the
+/// column is empty for an error of the whole line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorLine {
+    /// The cells as read, in the file's column order.
+    pub cells: Vec<String>,
+    /// (column header, French message) of each error.
+    pub messages: Vec<(String, String)>,
+}
+
+/// Writes the header and the rejected lines, each followed by its errors (see [`write_errors`]).
+pub fn write_error_lines<W: Write>(
+    mut out: W,
+    dialect: CsvDialect,
+    header: &[String],
+    lines: &[ErrorLine],
+) -> io::Result<()> {
+    let width = lines
         .iter()
         .map(|row| row.cells.len())
         .chain([header.len()])
@@ -31,11 +62,17 @@ pub fn write_errors<W: Write>(
     out.write_all(dialect.encoding.bom())?;
     let header_record = padded(header, width).chain([ERRORS_HEADER.to_owned()]);
     write_record(&mut out, dialect, header_record)?;
-    for row in failed {
+    for row in lines {
         let messages = row
-            .errors
+            .messages
             .iter()
-            .map(|error| format!("{} : {}", error.column, error.message))
+            .map(|(column, message)| {
+                if column.is_empty() {
+                    message.clone()
+                } else {
+                    format!("{column} : {message}")
+                }
+            })
             .collect::<Vec<_>>()
             .join(MESSAGE_SEPARATOR);
         write_record(

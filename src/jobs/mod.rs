@@ -3,6 +3,7 @@
 
 pub mod connector_runs;
 pub mod housekeeping;
+pub mod imports;
 pub mod mail;
 
 use std::time::Duration;
@@ -23,6 +24,7 @@ pub fn monitor(
     let instance = uuid::Uuid::now_v7().simple().to_string();
     let monitor = Monitor::new().shutdown_timeout(Duration::from_secs(options.shutdown_grace_secs));
     let monitor = housekeeping::register(monitor, database, options, &instance)?;
+    let monitor = imports::register(monitor, database, &instance);
     connector_runs::register(monitor, database, secrets, &instance)
 }
 

@@ -10,6 +10,7 @@ pub mod connectors;
 pub mod diagnostic;
 pub mod directory;
 pub mod directory_writes;
+pub mod imports;
 pub mod members;
 pub mod notebooks;
 pub mod orientation;

@@ -75,6 +75,12 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("get", "/v1/orientation-requests"),
     ("post", "/v1/orientation-requests/{id}/deny"),
     ("post", "/v1/notebooks/{id}/orientation"),
+    // Tests in `imports.rs`.
+    ("post", "/v1/imports"),
+    ("get", "/v1/imports/{id}"),
+    ("get", "/v1/imports/{id}/rows"),
+    ("post", "/v1/imports/{id}/commit"),
+    ("get", "/v1/imports/{id}/errors.csv"),
     ("post", "/v1/sync-sessions"),
     ("get", "/v1/sync-sessions/{id}"),
     ("post", "/v1/sync-sessions/{id}/complete"),

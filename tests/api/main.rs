@@ -9,6 +9,7 @@ mod directory_writes;
 mod embedded;
 mod fixture;
 mod health;
+mod imports;
 mod journey;
 mod login;
 mod mail;

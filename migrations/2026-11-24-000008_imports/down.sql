@@ -1,0 +1,2 @@
+DROP TABLE import_row;
+DROP TABLE import;

@@ -1,0 +1,666 @@
+//! File imports: `POST /v1/imports` keeps the upload and enqueues its job (202), then the
+//! import is followed (`GET /v1/imports/{id}`), its lines read (`/rows`), a preview committed
+//! (`/commit`) and the rejected lines downloaded to fix in Excel (`/errors.csv`).
+
+use std::io::Cursor;
+
+use actix_multipart::Multipart;
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::db::with_conn;
+use super::problem::{ApiError, ErrorCode, Problem};
+use crate::app::AppState;
+use crate::auth::caller::Caller;
+use crate::auth::policy::{self, Importer};
+use crate::auth::scopes::Scope;
+use crate::imports::errors_csv::{self, ErrorLine};
+use crate::imports::records::LineError;
+use crate::imports::runner::{Counts, KINDS, SUPPORTED_KINDS};
+use crate::imports::table::{ReadOptions, SheetChoice, Table};
+use crate::store::imports::{self as store, CommitError, ImportRow, NewImport, SavedLine};
+
+/// Largest file accepted (50 MiB: a 110,000-line export is about 25 MB).
+pub const MAX_FILE_BYTES: usize = 50 * 1024 * 1024;
+
+/// Largest text field of the form.
+const MAX_FIELD_BYTES: usize = 1024;
+
+/// The multipart form of an upload.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct ImportUpload {
+    /// The file: CSV (UTF-8, Windows-1252 or ISO-8859-1; `;`, `,` or tab), XLSX, XLS or ODS.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// beneficiaries, structures, professionals, reorientations, orientation_managers or
+    /// rattachements (only beneficiaries so far).
+    kind: String,
+    /// `preview` (the default: nothing is written until `/commit`) or `commit`.
+    mode: Option<String>,
+    /// Mapping profile, naming the source system of the file (`departement:<profile>`).
+    profile: Option<String>,
+    /// Sheet of a workbook to read (the first one by default).
+    sheet: Option<String>,
+    /// Deployment to import into: required for a national administrator, else the caller's.
+    deployment: Option<Uuid>,
+}
+
+/// The file of an import.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportFile {
+    /// Name as uploaded.
+    pub name: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// SHA-256, hex.
+    pub sha256: String,
+    /// csv, xlsx, xls, xlsb or ods, once read.
+    pub format: Option<String>,
+    /// Encoding of a CSV, once read.
+    pub encoding: Option<String>,
+    /// Separator of a CSV, once read.
+    pub delimiter: Option<String>,
+}
+
+/// How far an import is.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportProgress {
+    /// Lines after the header, once counted.
+    pub rows_total: Option<i32>,
+    /// Lines done.
+    pub rows_done: i32,
+    /// Lines per second since the start.
+    pub rate_per_second: Option<f64>,
+    /// Seconds left at that rate.
+    pub eta_seconds: Option<f64>,
+}
+
+/// Why an import stopped.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportFailure {
+    /// Stable code (`missing_columns`, `unknown_format`, `empty_file`…).
+    pub code: Option<String>,
+    /// Reason in French.
+    pub reason: String,
+}
+
+/// An import as answered.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportView {
+    /// The import.
+    pub id: Uuid,
+    /// Its deployment.
+    pub deployment_id: Uuid,
+    /// The kind of file.
+    pub kind: String,
+    /// preview or commit.
+    pub mode: String,
+    /// received, previewing, previewed, committing, committed or failed.
+    pub status: String,
+    /// The mapping profile.
+    pub profile: Option<String>,
+    /// The file.
+    pub file: ImportFile,
+    /// The header line as read.
+    #[schema(value_type = Option<Vec<String>>)]
+    pub header: Option<serde_json::Value>,
+    /// Columns not recognised (ignored), with their letter.
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub unknown_columns: Option<serde_json::Value>,
+    /// Columns of the file the hub reads (a wrong value is an error of its line) but does not
+    /// write yet: the notebook's diagnostic (situation, RQTH, mobility, wanted jobs, education
+    /// level), structures and referents.
+    #[schema(value_type = Option<Vec<String>>)]
+    pub not_applied_columns: Option<serde_json::Value>,
+    /// How many lines became what (or would, for a preview).
+    pub counts: Counts,
+    /// How far it is.
+    pub progress: ImportProgress,
+    /// Why it failed.
+    pub failure: Option<ImportFailure>,
+    /// When it was uploaded.
+    pub created_at: DateTime<Utc>,
+    /// When its processing started.
+    pub started_at: Option<DateTime<Utc>>,
+    /// When it ended.
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+impl From<ImportRow> for ImportView {
+    fn from(row: ImportRow) -> Self {
+        let counts: Counts = serde_json::from_value(row.counts).unwrap_or_default();
+        let elapsed = row
+            .started_at
+            .map(|start| (row.finished_at.unwrap_or_else(Utc::now) - start).num_milliseconds());
+        let rate = elapsed
+            .filter(|ms| *ms > 0 && row.rows_done > 0)
+            .map(|ms| f64::from(row.rows_done) * 1000.0 / ms as f64);
+        let eta = match (rate, row.rows_total, row.finished_at) {
+            (_, _, Some(_)) => Some(0.0),
+            (Some(rate), Some(total), None) => {
+                Some(f64::from((total - row.rows_done).max(0)) / rate)
+            }
+            _ => None,
+        };
+        ImportView {
+            id: row.id,
+            deployment_id: row.deployment_id,
+            kind: row.kind,
+            mode: row.mode,
+            status: row.status,
+            profile: row.profile,
+            file: ImportFile {
+                name: row.file_name,
+                size: row.file_size,
+                sha256: row.file_sha256,
+                format: row.file_format,
+                encoding: row.encoding,
+                delimiter: row.delimiter,
+            },
+            header: row.header,
+            unknown_columns: row.unknown_columns,
+            not_applied_columns: row.not_applied_columns,
+            counts,
+            progress: ImportProgress {
+                rows_total: row.rows_total,
+                rows_done: row.rows_done,
+                rate_per_second: rate,
+                eta_seconds: eta,
+            },
+            failure: row.failure_reason.map(|reason| ImportFailure {
+                code: row.failure_code,
+                reason,
+            }),
+            created_at: row.created_at,
+            started_at: row.started_at,
+            finished_at: row.finished_at,
+        }
+    }
+}
+
+/// The fields of an upload, read from the multipart stream.
+#[derive(Default)]
+struct Form {
+    file: Option<(String, Vec<u8>)>,
+    kind: Option<String>,
+    mode: Option<String>,
+    profile: Option<String>,
+    sheet: Option<String>,
+    deployment: Option<String>,
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        ErrorCode::PayloadTooLarge,
+        format!(
+            "The file is larger than {} MiB: split it, or export fewer columns.",
+            MAX_FILE_BYTES / (1024 * 1024)
+        ),
+    )
+}
+
+async fn read_form(mut multipart: Multipart) -> Result<Form, ApiError> {
+    let mut form = Form::default();
+    let bad = |error: actix_multipart::MultipartError| {
+        ApiError::new(
+            ErrorCode::BadRequest,
+            format!("The body is not a valid multipart/form-data upload: {error}"),
+        )
+    };
+    while let Some(field) = multipart.next().await {
+        let mut field = field.map_err(bad)?;
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            let file_name = field
+                .content_disposition()
+                .and_then(|disposition| disposition.get_filename())
+                .unwrap_or("import.csv")
+                .to_owned();
+            let bytes = field
+                .bytes(MAX_FILE_BYTES)
+                .await
+                .map_err(|_| too_large())?
+                .map_err(bad)?;
+            form.file = Some((file_name, bytes.to_vec()));
+            continue;
+        }
+        let bytes = field
+            .bytes(MAX_FIELD_BYTES)
+            .await
+            .map_err(|_| {
+                ApiError::new(
+                    ErrorCode::ValidationFailed,
+                    format!("The field {name} is too long."),
+                )
+            })?
+            .map_err(bad)?;
+        let text = String::from_utf8_lossy(&bytes).trim().to_owned();
+        let value = (!text.is_empty()).then_some(text);
+        match name.as_str() {
+            "kind" => form.kind = value,
+            "mode" => form.mode = value,
+            "profile" => form.profile = value,
+            "sheet" => form.sheet = value,
+            "deployment" => form.deployment = value,
+            other => {
+                return Err(ApiError::new(
+                    ErrorCode::ValidationFailed,
+                    format!(
+                        "Unknown field {other:?}: expected file, kind, mode, profile, sheet or deployment."
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(form)
+}
+
+fn invalid(detail: impl Into<String>) -> ApiError {
+    ApiError::new(ErrorCode::ValidationFailed, detail)
+}
+
+fn forbidden() -> ApiError {
+    ApiError::new(
+        ErrorCode::Forbidden,
+        "Your role does not import this kind of file.",
+    )
+}
+
+/// The deployment an upload goes to, per the policy.
+fn target_deployment(importer: Importer, asked: Option<&str>) -> Result<Uuid, ApiError> {
+    let asked = asked
+        .map(|text| {
+            Uuid::parse_str(text).map_err(|_| invalid("deployment must be a deployment id."))
+        })
+        .transpose()?;
+    match (importer, asked) {
+        (Importer::AnyDeployment, Some(deployment)) => Ok(deployment),
+        (Importer::AnyDeployment, None) => Err(invalid(
+            "deployment is required: a national administrator names the deployment to import into.",
+        )),
+        (
+            Importer::Deployment(own)
+            | Importer::Client {
+                deployment: own, ..
+            },
+            asked,
+        ) => match asked {
+            Some(other) if other != own => Err(ApiError::new(
+                ErrorCode::Forbidden,
+                "You may only import into your own deployment.",
+            )),
+            _ => Ok(own),
+        },
+    }
+}
+
+/// Uploads a file to import: it is kept, then read and processed by a background job.
+#[utoipa::path(
+    tag = "imports",
+    request_body(content = ImportUpload, content_type = "multipart/form-data"),
+    responses(
+        (status = 202, description = "Kept; processed in the background. `Location` is the import.", body = ImportView,
+         headers(("Location" = String, description = "The import's URL."))),
+        (status = 400, description = "Not a multipart upload.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller may not import this kind, or into this deployment.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The file is larger than 50 MiB.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is missing or invalid, or the kind is not supported yet.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = ["imports:write"]), ("bearer" = []))
+)]
+#[post("/v1/imports")]
+#[tracing::instrument(skip_all)]
+pub async fn upload(
+    state: web::Data<AppState>,
+    caller: Caller,
+    multipart: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::ImportsWrite)?;
+    // Refuse before reading the file when the caller may import nothing at all.
+    policy::importer(&caller, true).ok_or_else(forbidden)?;
+    let form = read_form(multipart).await?;
+    let kind = form.kind.ok_or_else(|| invalid("kind is required."))?;
+    if !KINDS.contains(&kind.as_str()) {
+        return Err(invalid(format!(
+            "kind must be one of {}.",
+            KINDS.join(", ")
+        )));
+    }
+    let directory_kind = matches!(kind.as_str(), "structures" | "professionals");
+    let importer = policy::importer(&caller, directory_kind).ok_or_else(forbidden)?;
+    if !SUPPORTED_KINDS.contains(&kind.as_str()) {
+        return Err(ApiError::new(
+            ErrorCode::KindNotSupportedYet,
+            format!("The hub does not import {kind} files yet (only beneficiaries)."),
+        ));
+    }
+    let mode = form.mode.unwrap_or_else(|| "preview".into());
+    if !matches!(mode.as_str(), "preview" | "commit") {
+        return Err(invalid("mode must be preview or commit."));
+    }
+    let deployment = target_deployment(importer, form.deployment.as_deref())?;
+    let (file_name, file) = form.file.ok_or_else(|| invalid("file is required."))?;
+    let account = caller.account().map(|account| account.account_id);
+    let client = match importer {
+        Importer::Client { api_client_id, .. } => Some(api_client_id),
+        _ => None,
+    };
+    let new = NewImport {
+        deployment_id: deployment,
+        kind,
+        mode,
+        profile: form.profile,
+        sheet: form.sheet,
+        file_name,
+        file,
+        created_by_account_id: account,
+        created_by_client_id: client,
+    };
+    let row = with_conn(&state.pool, move |conn| {
+        let exists: bool = diesel::select(diesel::dsl::exists(
+            crate::schema::deployment::table.filter(crate::schema::deployment::id.eq(deployment)),
+        ))
+        .get_result(conn)?;
+        if !exists {
+            return Err(ApiError::not_found("deployment"));
+        }
+        Ok(store::create(conn, &new, true)?)
+    })
+    .await?;
+    tracing::info!(import_id = %row.id, kind = %row.kind, size = row.file_size, "import received");
+    Ok(HttpResponse::Accepted()
+        .insert_header((header::LOCATION, format!("/v1/imports/{}", row.id)))
+        .json(ImportView::from(row)))
+}
+
+/// The import if the caller may follow it.
+fn reachable(
+    conn: &mut diesel::PgConnection,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<ImportRow, ApiError> {
+    let not_found = || ApiError::not_found("import");
+    let row = store::get(conn, id, None)?.ok_or_else(not_found)?;
+    let directory_kind = matches!(row.kind.as_str(), "structures" | "professionals");
+    let within = match policy::importer(caller, directory_kind) {
+        Some(Importer::AnyDeployment) => true,
+        Some(Importer::Deployment(deployment)) => deployment == row.deployment_id,
+        Some(Importer::Client {
+            deployment,
+            api_client_id,
+        }) => deployment == row.deployment_id && row.created_by_client_id == Some(api_client_id),
+        None => false,
+    };
+    if within { Ok(row) } else { Err(not_found()) }
+}
+
+/// Reads an import: status, counts, progress.
+#[utoipa::path(
+    tag = "imports",
+    params(("id" = Uuid, Path, description = "Import id.")),
+    responses(
+        (status = 200, description = "The import.", body = ImportView),
+        (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing imports:write.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such import within reach.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = ["imports:write"]), ("bearer" = []))
+)]
+#[get("/v1/imports/{id}")]
+pub async fn get_import(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<ImportView>, ApiError> {
+    caller.require(Scope::ImportsWrite)?;
+    let id = id.into_inner();
+    let row = with_conn(&state.pool, move |conn| reachable(conn, &caller, id)).await?;
+    Ok(web::Json(ImportView::from(row)))
+}
+
+/// Filters of the lines of an import.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RowsParams {
+    /// create, update, unchanged, possible_match or error.
+    pub status: Option<String>,
+    /// Lines after this line number (the `next_after_line` of the previous page).
+    pub after_line: Option<i32>,
+    /// Lines per page (1–1000, 100 by default).
+    pub limit: Option<i64>,
+}
+
+/// One line's result.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportLine {
+    /// Line number in the file (as Excel shows it).
+    pub line: i32,
+    /// create, update, unchanged, possible_match or error.
+    pub status: String,
+    /// The person.
+    pub beneficiary_id: Option<Uuid>,
+    /// The possible match to resolve (committed imports).
+    pub possible_match_id: Option<Uuid>,
+    /// For updates: field → {before, after, source} (`source`: who set the value replaced).
+    #[schema(value_type = Option<Object>)]
+    pub changes: Option<serde_json::Value>,
+    /// Values of the file that do not win: field → {current, proposed, source}.
+    #[schema(value_type = Option<Object>)]
+    pub kept: Option<serde_json::Value>,
+    /// The line's errors.
+    pub errors: Vec<LineError>,
+}
+
+impl From<SavedLine> for ImportLine {
+    fn from(line: SavedLine) -> Self {
+        ImportLine {
+            line: line.line,
+            status: line.status,
+            beneficiary_id: line.beneficiary_id,
+            possible_match_id: line.possible_match_id,
+            changes: line.changes,
+            kept: line.kept,
+            errors: line
+                .errors
+                .and_then(|errors| serde_json::from_value(errors).ok())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// A page of lines.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportLines {
+    /// The lines, by line number.
+    pub items: Vec<ImportLine>,
+    /// Pass it as `after_line` for the next page; absent on the last page.
+    pub next_after_line: Option<i32>,
+}
+
+/// Lists what each line became (or would become), with before → after for updates.
+#[utoipa::path(
+    tag = "imports",
+    params(("id" = Uuid, Path, description = "Import id."), RowsParams),
+    responses(
+        (status = 200, description = "One page of lines.", body = ImportLines),
+        (status = 400, description = "Invalid filter.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing imports:write.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such import within reach.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = ["imports:write"]), ("bearer" = []))
+)]
+#[get("/v1/imports/{id}/rows")]
+pub async fn list_rows(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    params: web::Query<RowsParams>,
+) -> Result<web::Json<ImportLines>, ApiError> {
+    caller.require(Scope::ImportsWrite)?;
+    let id = id.into_inner();
+    let params = params.into_inner();
+    if let Some(status) = &params.status
+        && !["create", "update", "unchanged", "possible_match", "error"].contains(&status.as_str())
+    {
+        return Err(ApiError::invalid_parameter(
+            "status must be create, update, unchanged, possible_match or error.",
+        ));
+    }
+    let limit = params.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::invalid_parameter(
+            "limit must be between 1 and 1000.",
+        ));
+    }
+    let mut lines = with_conn(&state.pool, move |conn| {
+        reachable(conn, &caller, id)?;
+        Ok(store::lines(
+            conn,
+            id,
+            params.status.as_deref(),
+            params.after_line.unwrap_or(0),
+            limit + 1,
+        )?)
+    })
+    .await?;
+    let more = lines.len() > usize::try_from(limit).unwrap_or(0);
+    lines.truncate(usize::try_from(limit).unwrap_or(0));
+    let next_after_line = more.then(|| lines.last().map(|l| l.line)).flatten();
+    Ok(web::Json(ImportLines {
+        items: lines.into_iter().map(ImportLine::from).collect(),
+        next_after_line,
+    }))
+}
+
+/// Commits a previewed import: the same file is processed again, for real.
+#[utoipa::path(
+    tag = "imports",
+    params(("id" = Uuid, Path, description = "Import id.")),
+    responses(
+        (status = 202, description = "Commit started.", body = ImportView),
+        (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing imports:write.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such import within reach.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The import is not a finished preview.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = ["imports:write"]), ("bearer" = []))
+)]
+#[post("/v1/imports/{id}/commit")]
+pub async fn commit(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::ImportsWrite)?;
+    let id = id.into_inner();
+    let row = with_conn(&state.pool, move |conn| {
+        let row = reachable(conn, &caller, id)?;
+        store::request_commit(conn, id, Some(row.deployment_id)).map_err(|error| match error {
+            CommitError::NotPreviewed(status) => ApiError::new(
+                ErrorCode::Conflict,
+                format!("Only a previewed import can be committed; this one is {status}."),
+            )
+            .with("status", serde_json::json!(status)),
+            CommitError::NotFound => ApiError::not_found("import"),
+            CommitError::Database(error) => ApiError::internal(&error),
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Accepted()
+        .insert_header((header::LOCATION, format!("/v1/imports/{id}")))
+        .json(ImportView::from(row)))
+}
+
+/// The rejected lines with their original columns and an « Erreurs » column, in the file's
+/// own encoding and separator, to fix in Excel and upload again.
+#[utoipa::path(
+    tag = "imports",
+    params(("id" = Uuid, Path, description = "Import id.")),
+    responses(
+        (status = 200, description = "The errors file.", content_type = "text/csv", body = String),
+        (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing imports:write.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such import within reach.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The file was never read (failed before its header).", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = ["imports:write"]), ("bearer" = []))
+)]
+#[get("/v1/imports/{id}/errors.csv")]
+pub async fn errors_file(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::ImportsWrite)?;
+    let id = id.into_inner();
+    let (name, bytes, charset) = with_conn(&state.pool, move |conn| {
+        let row = reachable(conn, &caller, id)?;
+        let file = store::file(conn, id)?;
+        let options = ReadOptions {
+            sheet: row
+                .sheet
+                .clone()
+                .map_or(SheetChoice::First, SheetChoice::Named),
+            ..ReadOptions::default()
+        };
+        let table = Table::open(Cursor::new(file.as_slice()), &options).map_err(|error| {
+            ApiError::new(
+                ErrorCode::Conflict,
+                format!("The file cannot be read: {error}"),
+            )
+        })?;
+        let dialect = table.dialect();
+        let header = table.header().cells.clone();
+        let mut lines = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = store::lines(conn, id, Some("error"), after, 1000)?;
+            let Some(last) = page.last() else { break };
+            after = last.line;
+            lines.extend(page.into_iter().map(|line| {
+                let cells: Vec<String> = line
+                    .cells
+                    .and_then(|cells| serde_json::from_value(cells).ok())
+                    .unwrap_or_default();
+                let errors: Vec<LineError> = line
+                    .errors
+                    .and_then(|errors| serde_json::from_value(errors).ok())
+                    .unwrap_or_default();
+                ErrorLine {
+                    cells,
+                    messages: errors.into_iter().map(|e| (e.column, e.message)).collect(),
+                }
+            }));
+        }
+        let mut out = Vec::new();
+        errors_csv::write_error_lines(&mut out, dialect, &header, &lines)
+            .map_err(|error| ApiError::internal(&error))?;
+        let stem = row
+            .file_name
+            .rsplit_once('.')
+            .map_or(row.file_name.as_str(), |(stem, _)| stem)
+            .replace(['"', '\\', '/'], "_");
+        Ok((
+            format!("{stem}-erreurs.csv"),
+            out,
+            dialect.encoding.name().to_owned(),
+        ))
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, format!("text/csv; charset={charset}")))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(bytes))
+}

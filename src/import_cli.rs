@@ -1,0 +1,95 @@
+//! `cdb-hub import`: keeps the file as an upload would (same store code), runs it in this
+//! process with a progress bar on a terminal, and answers the summary.
+
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::api::imports::ImportView;
+use crate::cli::ImportOptions;
+use crate::imports::runner::{self, RunLimit, RunState, SUPPORTED_KINDS};
+use crate::postgres::DbPool;
+use crate::store::{directory, imports};
+
+/// Runs an import from the command line; answers its summary as JSON. Blocking.
+pub fn run(pool: &DbPool, options: &ImportOptions) -> anyhow::Result<serde_json::Value> {
+    if !SUPPORTED_KINDS.contains(&options.kind.as_str()) {
+        bail!(
+            "the hub does not import {} files yet (supported: {})",
+            options.kind,
+            SUPPORTED_KINDS.join(", ")
+        );
+    }
+    let file = std::fs::read(&options.file)
+        .with_context(|| format!("cannot read {}", options.file.display()))?;
+    let mut conn = pool.get()?;
+    let deployment =
+        directory::find_deployment(&mut conn, &options.deployment)?.with_context(|| {
+            format!(
+                "no deployment {:?} (see `cdb-hub deployments list`)",
+                options.deployment
+            )
+        })?;
+    let file_name = options.file.file_name().map_or_else(
+        || "import.csv".into(),
+        |name| name.to_string_lossy().into_owned(),
+    );
+    let import = imports::create(
+        &mut conn,
+        &imports::NewImport {
+            deployment_id: deployment.id,
+            kind: options.kind.clone(),
+            mode: if options.preview { "preview" } else { "commit" }.into(),
+            profile: options.profile.clone(),
+            sheet: options.sheet.clone(),
+            file_name,
+            file,
+            created_by_account_id: None,
+            created_by_client_id: None,
+        },
+        false,
+    )?;
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} lignes ({per_sec}, reste {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let started = Instant::now();
+    let state = runner::run(&mut conn, import.id, RunLimit::default(), &mut |progress| {
+        if let Some(total) = progress.total {
+            bar.set_length(total);
+        }
+        bar.set_position(progress.done);
+    })?;
+    bar.finish_and_clear();
+    let elapsed = started.elapsed();
+    let row = imports::get(&mut conn, import.id, None)?.context("the import vanished")?;
+    let view = ImportView::from(row);
+    let rows = view.progress.rows_done;
+    eprintln!(
+        "{} : {} ligne(s) en {:.1} s — {} à créer, {} à mettre à jour, {} inchangée(s), {} rapprochement(s) possible(s), {} en erreur{}",
+        view.status,
+        rows,
+        elapsed.as_secs_f64(),
+        view.counts.create,
+        view.counts.update,
+        view.counts.unchanged,
+        view.counts.possible_match,
+        view.counts.error,
+        view.failure
+            .as_ref()
+            .map(|failure| format!(" — {}", failure.reason))
+            .unwrap_or_default()
+    );
+    if state == RunState::Busy {
+        bail!("another worker is running this import");
+    }
+    Ok(serde_json::json!({
+        "import": view,
+        "elapsed_ms": elapsed.as_millis() as u64,
+        "rows_per_second": if elapsed.as_secs_f64() > 0.0 { f64::from(rows) / elapsed.as_secs_f64() } else { 0.0 },
+    }))
+}

@@ -1,0 +1,67 @@
+//! The imports worker: runs an import kept in the database (see `imports::runner`). The job
+//! only names the import; everything else is read from its row, so a job run twice, or
+//! resumed after a crash, carries on from the import's checkpoint.
+
+use std::time::Duration;
+
+use apalis::layers::retry::RetryPolicy;
+use apalis::prelude::*;
+use apalis_postgres::{Config, PgPool, PostgresStorage};
+
+use crate::imports::runner::{self, RunLimit, RunState};
+use crate::postgres::{Database, DbPool};
+use crate::store::imports::{QUEUE, RunImport};
+
+/// Storage of the imports queue.
+pub fn storage(jobs_pool: &PgPool) -> PostgresStorage<RunImport> {
+    PostgresStorage::new(jobs_pool).with_config(
+        Config::default()
+            .queue(QUEUE)
+            // An import may run for minutes: a worker is declared lost only after it
+            // stopped beating for a while, and its import then resumes elsewhere.
+            .heartbeat_interval(Duration::from_secs(10)),
+    )
+}
+
+/// Runs one import to its end, on the blocking pool.
+#[tracing::instrument(skip(pool), fields(import_id = %job.import_id))]
+async fn run_import(job: RunImport, pool: Data<DbPool>) -> Result<(), BoxDynError> {
+    let pool = (*pool).clone();
+    let state = tokio::task::spawn_blocking(move || -> Result<RunState, BoxDynError> {
+        let mut conn = pool.get()?;
+        Ok(runner::run(
+            &mut conn,
+            job.import_id,
+            RunLimit::default(),
+            &mut |_| {},
+        )?)
+    })
+    .await??;
+    tracing::info!(?state, "import run");
+    Ok(())
+}
+
+/// Adds the imports worker to a monitor.
+pub fn register(monitor: Monitor, database: &Database, instance: &str) -> Monitor {
+    register_on(
+        monitor,
+        database.pool.clone(),
+        &database.jobs_pool,
+        instance,
+    )
+}
+
+/// Adds the imports worker to a monitor, from the two pools.
+pub fn register_on(monitor: Monitor, pool: DbPool, jobs_pool: &PgPool, instance: &str) -> Monitor {
+    let queue = storage(jobs_pool);
+    let name = format!("{QUEUE}-{instance}");
+    monitor.register(move |_| {
+        WorkerBuilder::new(name.as_str())
+            .backend(queue.clone().with_pubsub())
+            .retry(RetryPolicy::retries(
+                usize::try_from(crate::store::imports::MAX_ATTEMPTS - 1).unwrap_or(0),
+            ))
+            .data(pool.clone())
+            .build(run_import)
+    })
+}

@@ -1,0 +1,464 @@
+//! File imports: the upload kept with its import, the per-line results, the checkpoint a
+//! restarted worker resumes from, and the job that processes it (enqueued in the same
+//! transaction as the upload, so no upload is ever left without its job).
+
+use chrono::{DateTime, Utc};
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{
+    Bigint, Bytea, Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Stable name of the imports queue (never the Rust type path).
+pub const QUEUE: &str = "cdb.imports";
+
+/// Attempts of an import job: a failure of the database is retried twice, file problems are
+/// not failures of the job (they end the import as `failed`).
+pub const MAX_ATTEMPTS: i32 = 3;
+
+/// An upload to keep.
+#[derive(Debug, Clone)]
+pub struct NewImport {
+    /// The deployment imported into.
+    pub deployment_id: Uuid,
+    /// `beneficiaries`, `structures`…
+    pub kind: String,
+    /// `preview` or `commit`.
+    pub mode: String,
+    /// Mapping profile (names the source system), if any.
+    pub profile: Option<String>,
+    /// Sheet of a workbook to read, if not the first.
+    pub sheet: Option<String>,
+    /// The file's name as uploaded.
+    pub file_name: String,
+    /// The file.
+    pub file: Vec<u8>,
+    /// The person who uploaded it.
+    pub created_by_account_id: Option<Uuid>,
+    /// The API client that uploaded it.
+    pub created_by_client_id: Option<Uuid>,
+}
+
+/// An import as read back (without the file).
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ImportRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    pub deployment_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = Text)]
+    pub mode: String,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub profile: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub sheet: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub file_name: String,
+    #[diesel(sql_type = Bigint)]
+    pub file_size: i64,
+    #[diesel(sql_type = Text)]
+    pub file_sha256: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub file_format: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub encoding: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub delimiter: Option<String>,
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    pub header: Option<serde_json::Value>,
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    pub unknown_columns: Option<serde_json::Value>,
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    pub not_applied_columns: Option<serde_json::Value>,
+    #[diesel(sql_type = Jsonb)]
+    pub counts: serde_json::Value,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub rows_total: Option<i32>,
+    #[diesel(sql_type = Integer)]
+    pub rows_done: i32,
+    #[diesel(sql_type = Integer)]
+    pub checkpoint: i32,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub started_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub finished_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub failure_code: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub failure_reason: Option<String>,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub created_by_account_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub created_by_client_id: Option<Uuid>,
+}
+
+const COLUMNS: &str = "id, deployment_id, kind, mode, status, profile, sheet, file_name, file_size, \
+     file_sha256, file_format, encoding, delimiter, header, unknown_columns, not_applied_columns, counts, rows_total, rows_done, \
+     checkpoint, created_at, started_at, finished_at, failure_code, failure_reason, \
+     created_by_account_id, created_by_client_id";
+
+/// The job of an import, as its worker receives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunImport {
+    /// The import to run.
+    pub import_id: Uuid,
+}
+
+/// Keeps an upload and, with `enqueue`, its job, in one transaction (the command line runs
+/// its imports itself).
+pub fn create(
+    conn: &mut PgConnection,
+    new: &NewImport,
+    enqueue_job: bool,
+) -> QueryResult<ImportRow> {
+    use sha2::Digest;
+    let sha: String = sha2::Sha256::digest(&new.file)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    conn.transaction(|conn| {
+        let row: ImportRow = diesel::sql_query(format!(
+            "INSERT INTO import (deployment_id, kind, mode, profile, sheet, file_name, file_size, file_sha256, file, \
+             created_by_account_id, created_by_client_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             RETURNING {COLUMNS}"
+        ))
+        .bind::<SqlUuid, _>(new.deployment_id)
+        .bind::<Text, _>(&new.kind)
+        .bind::<Text, _>(&new.mode)
+        .bind::<Nullable<Text>, _>(new.profile.as_deref())
+        .bind::<Nullable<Text>, _>(new.sheet.as_deref())
+        .bind::<Text, _>(&new.file_name)
+        .bind::<Bigint, _>(i64::try_from(new.file.len()).unwrap_or(i64::MAX))
+        .bind::<Text, _>(&sha)
+        .bind::<Bytea, _>(&new.file)
+        .bind::<Nullable<SqlUuid>, _>(new.created_by_account_id)
+        .bind::<Nullable<SqlUuid>, _>(new.created_by_client_id)
+        .get_result(conn)?;
+        if enqueue_job {
+            enqueue(conn, row.id, "upload")?;
+        }
+        Ok(row)
+    })
+}
+
+/// Enqueues the import's job inside the caller's transaction (apalis's own `push_job()` SQL
+/// function is broken in 1.0, so the row is inserted as its sink does). The idempotency key
+/// makes a second enqueue for the same step a no-op.
+pub fn enqueue(conn: &mut PgConnection, import_id: Uuid, step: &str) -> QueryResult<()> {
+    let job = serde_json::to_string(&RunImport { import_id }).unwrap_or_default();
+    let id = ulid::Ulid::generate().to_string();
+    diesel::sql_query(
+        "INSERT INTO apalis.jobs (id, job_type, job, status, attempts, max_attempts, run_at, priority, idempotency_key) \
+         VALUES ($1, $2, convert_to($3, 'UTF8'), 'Pending', 0, $4, now(), 0, $5) \
+         ON CONFLICT (job_type, idempotency_key) DO NOTHING",
+    )
+    .bind::<Text, _>(id)
+    .bind::<Text, _>(QUEUE)
+    .bind::<Text, _>(job)
+    .bind::<Integer, _>(MAX_ATTEMPTS)
+    .bind::<Text, _>(format!("import:{import_id}:{step}"))
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// An import, if it belongs to the deployment (any deployment when `None`).
+pub fn get(
+    conn: &mut PgConnection,
+    id: Uuid,
+    deployment: Option<Uuid>,
+) -> QueryResult<Option<ImportRow>> {
+    diesel::sql_query(format!(
+        "SELECT {COLUMNS} FROM import WHERE id = $1 AND ($2::uuid IS NULL OR deployment_id = $2)"
+    ))
+    .bind::<SqlUuid, _>(id)
+    .bind::<Nullable<SqlUuid>, _>(deployment)
+    .get_result(conn)
+    .optional()
+}
+
+/// An import locked for its worker.
+pub fn lock(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<ImportRow>> {
+    diesel::sql_query(format!(
+        "SELECT {COLUMNS} FROM import WHERE id = $1 FOR UPDATE"
+    ))
+    .bind::<SqlUuid, _>(id)
+    .get_result(conn)
+    .optional()
+}
+
+#[derive(QueryableByName)]
+struct FileRow {
+    #[diesel(sql_type = Bytea)]
+    file: Vec<u8>,
+}
+
+/// The uploaded file.
+pub fn file(conn: &mut PgConnection, id: Uuid) -> QueryResult<Vec<u8>> {
+    diesel::sql_query("SELECT file FROM import WHERE id = $1")
+        .bind::<SqlUuid, _>(id)
+        .get_result::<FileRow>(conn)
+        .map(|row| row.file)
+}
+
+/// Starts (or restarts) the processing: `previewing` or `committing`.
+pub fn start(conn: &mut PgConnection, id: Uuid, status: &str) -> QueryResult<()> {
+    diesel::sql_query(
+        "UPDATE import SET status = $2, started_at = coalesce(started_at, now()) WHERE id = $1",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<Text, _>(status)
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// What the file turned out to be, once its header is read.
+#[derive(Debug, Clone)]
+pub struct FileFacts {
+    /// csv, xlsx, xls, xlsb, ods.
+    pub format: String,
+    /// Encoding of a CSV.
+    pub encoding: Option<String>,
+    /// Separator of a CSV.
+    pub delimiter: Option<String>,
+    /// The header row.
+    pub header: serde_json::Value,
+    /// Columns not recognised.
+    pub unknown_columns: serde_json::Value,
+    /// Columns read but not applied yet.
+    pub not_applied_columns: serde_json::Value,
+    /// Rows after the header.
+    pub rows_total: Option<i32>,
+}
+
+/// Records what the file is.
+pub fn record_facts(conn: &mut PgConnection, id: Uuid, facts: &FileFacts) -> QueryResult<()> {
+    diesel::sql_query(
+        "UPDATE import SET file_format = $2, encoding = $3, delimiter = $4, header = $5, unknown_columns = $6, \
+         rows_total = coalesce($7, rows_total), not_applied_columns = $8 WHERE id = $1",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<Text, _>(&facts.format)
+    .bind::<Nullable<Text>, _>(facts.encoding.as_deref())
+    .bind::<Nullable<Text>, _>(facts.delimiter.as_deref())
+    .bind::<Jsonb, _>(&facts.header)
+    .bind::<Jsonb, _>(&facts.unknown_columns)
+    .bind::<Nullable<Integer>, _>(facts.rows_total)
+    .bind::<Jsonb, _>(&facts.not_applied_columns)
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// Ends an import that cannot be processed; the file stays attached with the reason.
+pub fn fail(conn: &mut PgConnection, id: Uuid, code: &str, reason: &str) -> QueryResult<()> {
+    diesel::sql_query(
+        "UPDATE import SET status = 'failed', failure_code = $2, failure_reason = $3, finished_at = now() WHERE id = $1",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<Text, _>(code)
+    .bind::<Text, _>(reason)
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// What one line of the file became.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LineResult {
+    /// Line number in the file.
+    pub line: i32,
+    /// create, update, unchanged, possible_match or error.
+    pub status: String,
+    /// The person, once known.
+    pub beneficiary_id: Option<Uuid>,
+    /// The possible match kept for a person to resolve.
+    pub possible_match_id: Option<Uuid>,
+    /// field → {before, after, source}.
+    pub changes: Option<serde_json::Value>,
+    /// field → {current, proposed, source}: values of the file that do not win.
+    pub kept: Option<serde_json::Value>,
+    /// [{column, value, code, message}].
+    pub errors: Option<serde_json::Value>,
+    /// The cells of the line as read (kept for rejected lines, for the errors file).
+    pub cells: Option<serde_json::Value>,
+}
+
+/// Saves the results of a chunk and moves the checkpoint, in the caller's transaction.
+pub fn save_chunk(
+    conn: &mut PgConnection,
+    id: Uuid,
+    results: &[LineResult],
+    checkpoint: i32,
+    counts: &serde_json::Value,
+) -> QueryResult<()> {
+    if !results.is_empty() {
+        let json = serde_json::to_value(results).unwrap_or_default();
+        diesel::sql_query(
+            "INSERT INTO import_row (import_id, line, status, beneficiary_id, possible_match_id, changes, kept, errors, cells) \
+             SELECT $1, r.line, r.status, r.beneficiary_id, r.possible_match_id, r.changes, r.kept, r.errors, r.cells \
+             FROM jsonb_to_recordset($2) AS r(line integer, status text, beneficiary_id uuid, possible_match_id uuid, \
+                  changes jsonb, kept jsonb, errors jsonb, cells jsonb) \
+             ON CONFLICT (import_id, line) DO UPDATE SET status = EXCLUDED.status, beneficiary_id = EXCLUDED.beneficiary_id, \
+             possible_match_id = EXCLUDED.possible_match_id, changes = EXCLUDED.changes, kept = EXCLUDED.kept, \
+             errors = EXCLUDED.errors, cells = EXCLUDED.cells",
+        )
+        .bind::<SqlUuid, _>(id)
+        .bind::<Jsonb, _>(json)
+        .execute(conn)?;
+    }
+    diesel::sql_query(
+        "UPDATE import SET checkpoint = $2, rows_done = $2, counts = $3 WHERE id = $1",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<Integer, _>(checkpoint)
+    .bind::<Jsonb, _>(counts)
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// Ends a processing: `previewed` or `committed`.
+pub fn finish(conn: &mut PgConnection, id: Uuid, status: &str, rows_total: i32) -> QueryResult<()> {
+    diesel::sql_query(
+        "UPDATE import SET status = $2, rows_total = $3, finished_at = now() WHERE id = $1",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<Text, _>(status)
+    .bind::<Integer, _>(rows_total)
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// Why a previewed import cannot be committed.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    /// Not previewed (yet, or any more).
+    #[error("the import is {0}")]
+    NotPreviewed(String),
+    /// No such import.
+    #[error("no such import")]
+    NotFound,
+    /// Database failure.
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
+/// Turns a previewed import into a commit: the preview's results are replaced as the commit
+/// advances, and the job is enqueued in the same transaction.
+pub fn request_commit(
+    conn: &mut PgConnection,
+    id: Uuid,
+    deployment: Option<Uuid>,
+) -> Result<ImportRow, CommitError> {
+    conn.transaction(|conn| {
+        let current = lock(conn, id)?.ok_or(CommitError::NotFound)?;
+        if deployment.is_some_and(|d| d != current.deployment_id) {
+            return Err(CommitError::NotFound);
+        }
+        if current.status != "previewed" {
+            return Err(CommitError::NotPreviewed(current.status));
+        }
+        diesel::sql_query("DELETE FROM import_row WHERE import_id = $1")
+            .bind::<SqlUuid, _>(id)
+            .execute(conn)?;
+        let row: ImportRow = diesel::sql_query(format!(
+            "UPDATE import SET mode = 'commit', status = 'committing', checkpoint = 0, rows_done = 0, \
+             counts = '{{}}'::jsonb, started_at = now(), finished_at = NULL WHERE id = $1 RETURNING {COLUMNS}"
+        ))
+        .bind::<SqlUuid, _>(id)
+        .get_result(conn)?;
+        enqueue(conn, id, "commit")?;
+        Ok(row)
+    })
+}
+
+#[derive(QueryableByName)]
+struct StatusCount {
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = Bigint)]
+    count: i64,
+}
+
+/// Lines saved so far, by status (to resume the counts after a restart).
+pub fn counts_by_status(conn: &mut PgConnection, id: Uuid) -> QueryResult<Vec<(String, i64)>> {
+    let rows: Vec<StatusCount> = diesel::sql_query(
+        "SELECT status, count(*) AS count FROM import_row WHERE import_id = $1 GROUP BY status",
+    )
+    .bind::<SqlUuid, _>(id)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| (r.status, r.count)).collect())
+}
+
+/// A saved line result.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct SavedLine {
+    #[diesel(sql_type = Integer)]
+    pub line: i32,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub beneficiary_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub possible_match_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    pub changes: Option<serde_json::Value>,
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    pub kept: Option<serde_json::Value>,
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    pub errors: Option<serde_json::Value>,
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    pub cells: Option<serde_json::Value>,
+}
+
+/// Line results after a line, optionally of one status, by line; `limit + 1` to tell whether
+/// another page follows.
+pub fn lines(
+    conn: &mut PgConnection,
+    id: Uuid,
+    status: Option<&str>,
+    after_line: i32,
+    limit: i64,
+) -> QueryResult<Vec<SavedLine>> {
+    diesel::sql_query(
+        "SELECT line, status, beneficiary_id, possible_match_id, changes, kept, errors, cells FROM import_row \
+         WHERE import_id = $1 AND ($2::text IS NULL OR status = $2) AND line > $3 ORDER BY line LIMIT $4",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<Nullable<Text>, _>(status)
+    .bind::<Integer, _>(after_line)
+    .bind::<Bigint, _>(limit)
+    .load(conn)
+}
+
+#[derive(QueryableByName)]
+struct Locked {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    locked: bool,
+}
+
+/// Takes the import's session lock, so that a single worker runs it at a time; `false` when
+/// another connection holds it.
+pub fn try_lock_run(conn: &mut PgConnection, id: Uuid) -> QueryResult<bool> {
+    diesel::sql_query(
+        "SELECT pg_try_advisory_lock(hashtextextended('import:' || $1::text, 0)) AS locked",
+    )
+    .bind::<SqlUuid, _>(id)
+    .get_result::<Locked>(conn)
+    .map(|row| row.locked)
+}
+
+/// Releases the import's session lock.
+pub fn unlock_run(conn: &mut PgConnection, id: Uuid) -> QueryResult<()> {
+    diesel::sql_query(
+        "SELECT pg_advisory_unlock(hashtextextended('import:' || $1::text, 0)) AS locked",
+    )
+    .bind::<SqlUuid, _>(id)
+    .get_result::<Locked>(conn)
+    .map(|_| ())
+}

@@ -1,0 +1,537 @@
+//! File imports through the API: upload, preview, commit, errors file round trip, re-upload,
+//! encodings, who may import, and a commit stopped after a checkpoint then resumed.
+
+use diesel::prelude::*;
+use serde_json::Value;
+use uuid::Uuid;
+
+use cdb_hub::imports::runner::{self, RunLimit, RunState};
+
+use crate::fixture::{client_token, world};
+use crate::support::{TestApp, spawn_app};
+
+const HEADER: &str = "Identifiant dans le SI*;Prénom*;Nom*;Date de naissance*;Téléphone;Email;Code postal;Ville;Numéro allocataire CAF/MSA";
+
+/// A name made of letters only, one per number.
+fn letters(n: usize) -> String {
+    format!("{n:05}")
+        .bytes()
+        .map(|d| char::from(b'a' + (d - b'0')))
+        .collect()
+}
+
+/// A beneficiaries file of `count` lines; the lines in `bad` have a date that does not exist.
+fn file(count: usize, bad: &[usize], city: &str) -> String {
+    let mut text = format!("{HEADER}\r\n");
+    for i in 0..count {
+        let date = if bad.contains(&i) {
+            "31/02/1990".to_owned()
+        } else {
+            format!("{:02}/{:02}/19{}", 1 + i % 28, 1 + i % 12, 50 + i % 40)
+        };
+        text.push_str(&format!(
+            "IMP-{i:05};Zoé{};Martin{};{date};06 12 34 {:02} {:02};p{i}@example.org;26000;{city};{:07}\r\n",
+            letters(i),
+            letters(i),
+            i % 100,
+            (i / 100) % 100,
+            1_000_000 + i
+        ));
+    }
+    text
+}
+
+/// A multipart body built by hand (the test client has no multipart feature).
+fn multipart(fields: &[(&str, &str)], file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = format!("----cdb{}", Uuid::new_v4().simple());
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn upload(
+    app: &TestApp,
+    token: &str,
+    fields: &[(&str, &str)],
+    bytes: &[u8],
+) -> (u16, Value, Option<String>) {
+    let (content_type, body) = multipart(fields, "beneficiaires.csv", bytes);
+    let response = app
+        .client
+        .post(format!("{}/v1/imports", app.address))
+        .bearer_auth(token)
+        .header("Content-Type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let location = response
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (
+        status,
+        response.json().await.unwrap_or(Value::Null),
+        location,
+    )
+}
+
+async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
+    let response = app
+        .client
+        .get(format!("{}{path}", app.address))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Runs the import's job in this process (what the worker does), to its end or limit.
+async fn run_job(app: &TestApp, id: Uuid, limit: RunLimit) -> RunState {
+    let url = app.database.url.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = PgConnection::establish(&url).unwrap();
+        runner::run(&mut conn, id, limit, &mut |_| {}).unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+/// Uploads, runs the job to its end, answers the import as read back.
+async fn import(app: &TestApp, token: &str, mode: &str, bytes: &[u8]) -> Value {
+    let (status, body, location) = upload(
+        app,
+        token,
+        &[("kind", "beneficiaries"), ("mode", mode)],
+        bytes,
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    let id: Uuid = body["id"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        location.as_deref(),
+        Some(format!("/v1/imports/{id}").as_str())
+    );
+    run_job(app, id, RunLimit::default()).await;
+    let (status, body) = get(app, token, &format!("/v1/imports/{id}")).await;
+    assert_eq!(status, 200);
+    body
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    count: i64,
+}
+
+fn count(app: &TestApp, sql: &str) -> i64 {
+    let mut conn = PgConnection::establish(&app.database.url).unwrap();
+    diesel::sql_query(sql)
+        .get_result::<Count>(&mut conn)
+        .unwrap()
+        .count
+}
+
+#[tokio::test]
+async fn preview_writes_nothing_then_commit_creates_and_a_change_shows_before_and_after() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let token = world.token("manager_a");
+    let people = count(&app, "SELECT count(*) AS count FROM beneficiary");
+    let preview = import(&app, token, "preview", file(3, &[], "Valence").as_bytes()).await;
+    assert_eq!(preview["status"], "previewed", "{preview}");
+    let (_, lines) = get(
+        &app,
+        token,
+        &format!("/v1/imports/{}/rows", preview["id"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(preview["counts"]["create"], 3, "{lines}");
+    assert_eq!(preview["file"]["encoding"], "utf-8");
+    assert_eq!(preview["file"]["delimiter"], ";");
+    assert_eq!(
+        count(&app, "SELECT count(*) AS count FROM beneficiary"),
+        people
+    );
+    let id = preview["id"].as_str().unwrap();
+    let response = app
+        .client
+        .post(format!("{}/v1/imports/{id}/commit", app.address))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+    run_job(&app, id.parse().unwrap(), RunLimit::default()).await;
+    let (_, committed) = get(&app, token, &format!("/v1/imports/{id}")).await;
+    assert_eq!(committed["status"], "committed", "{committed}");
+    assert_eq!(committed["counts"]["create"], 3);
+    assert_eq!(committed["progress"]["rows_done"], 3);
+    assert_eq!(
+        count(&app, "SELECT count(*) AS count FROM beneficiary"),
+        people + 3
+    );
+    // Committing twice is refused.
+    let again = app
+        .client
+        .post(format!("{}/v1/imports/{id}/commit", app.address))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 409);
+
+    // The same people moved: a preview shows the city before → after and who set it.
+    let moved = import(&app, token, "preview", file(3, &[], "Die").as_bytes()).await;
+    assert_eq!(moved["counts"]["update"], 3, "{moved}");
+    let moved_id = moved["id"].as_str().unwrap();
+    let (status, rows) = get(
+        &app,
+        token,
+        &format!("/v1/imports/{moved_id}/rows?status=update&limit=2"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let first = &rows["items"][0];
+    assert_eq!(first["line"], 2);
+    assert_eq!(first["changes"]["city"]["before"], "Valence", "{first}");
+    assert_eq!(first["changes"]["city"]["after"], "Die");
+    assert_eq!(first["changes"]["city"]["source"], "departement:import");
+    assert_eq!(rows["next_after_line"], 3);
+    let (_, rest) = get(
+        &app,
+        token,
+        &format!("/v1/imports/{moved_id}/rows?status=update&after_line=3"),
+    )
+    .await;
+    assert_eq!(rest["items"].as_array().unwrap().len(), 1);
+    assert!(rest["next_after_line"].is_null());
+}
+
+#[tokio::test]
+async fn three_bad_lines_out_of_a_thousand_the_errors_file_corrected_completes_and_a_reupload_changes_nothing()
+ {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let token = world.token("manager_a");
+    let original = file(1000, &[10, 500, 999], "Valence");
+    let first = import(&app, token, "commit", original.as_bytes()).await;
+    assert_eq!(first["status"], "committed", "{first}");
+    assert_eq!(first["counts"]["read"], 1000);
+    assert_eq!(first["counts"]["create"], 997);
+    assert_eq!(first["counts"]["error"], 3);
+    let id = first["id"].as_str().unwrap();
+
+    let (_, errors) = get(&app, token, &format!("/v1/imports/{id}/rows?status=error")).await;
+    let error = &errors["items"][0];
+    assert_eq!(error["line"], 12);
+    assert_eq!(error["errors"][0]["column"], "Date de naissance*");
+    assert_eq!(error["errors"][0]["value"], "31/02/1990");
+    assert_eq!(error["errors"][0]["code"], "nonexistent_date");
+    assert!(
+        error["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("31/02/1990"),
+        "{error}"
+    );
+
+    let response = app
+        .client
+        .get(format!("{}/v1/imports/{id}/errors.csv", app.address))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let errors_csv = response.text().await.unwrap();
+    let lines: Vec<&str> = errors_csv.lines().collect();
+    assert_eq!(lines.len(), 4, "{errors_csv}");
+    assert!(lines[0].ends_with(";Erreurs"), "{}", lines[0]);
+    assert!(lines[1].starts_with("IMP-00010;"), "{}", lines[1]);
+    assert!(lines[1].contains("Date de naissance*"), "{}", lines[1]);
+
+    // The agent fixes the dates in Excel and uploads the errors file as it is.
+    let corrected = errors_csv.replace("31/02/1990", "28/02/1990");
+    let second = import(&app, token, "commit", corrected.as_bytes()).await;
+    assert_eq!(second["status"], "committed", "{second}");
+    assert_eq!(second["counts"]["create"], 3, "{second}");
+    assert_eq!(second["counts"]["error"], 0);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS count FROM beneficiary WHERE external_id LIKE 'IMP-%'"
+        ),
+        1000
+    );
+
+    // The same file again: nothing changes.
+    let again = import(&app, token, "preview", original.as_bytes()).await;
+    assert_eq!(again["counts"]["unchanged"], 997, "{again}");
+    assert_eq!(again["counts"]["error"], 3);
+    assert_eq!(again["counts"]["create"], 0);
+    assert_eq!(again["counts"]["update"], 0);
+}
+
+#[tokio::test]
+async fn a_windows_1252_file_keeps_its_accents() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let token = world.token("manager_a");
+    let text =
+        format!("{HEADER};RQTH\r\nW-1;Zoé;Hélène-Maëlle;03/04/1981;;;26000;Saint-Étienne;;Oui\r\n");
+    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
+    assert!(std::str::from_utf8(&bytes).is_err());
+    let done = import(&app, token, "commit", &bytes).await;
+    assert_eq!(done["status"], "committed", "{done}");
+    assert_eq!(done["file"]["encoding"], "windows-1252");
+    assert_eq!(done["counts"]["create"], 1);
+    // Read, but not written yet: said so rather than silently dropped.
+    assert_eq!(done["not_applied_columns"], serde_json::json!(["RQTH"]));
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS count FROM beneficiary WHERE firstname = 'Zoé' AND lastname = 'Hélène-Maëlle' AND city = 'Saint-Étienne'"
+        ),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_missing_required_column_fails_the_import_with_its_reason_and_keeps_the_file() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let token = world.token("manager_a");
+    let done = import(&app, token, "commit", "Prénom;Nom\r\nA;B\r\n".as_bytes()).await;
+    assert_eq!(done["status"], "failed", "{done}");
+    assert!(
+        done["failure"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("Date de naissance"),
+        "{done}"
+    );
+    assert_eq!(done["file"]["size"], 18);
+}
+
+#[tokio::test]
+async fn who_may_import() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let csv = file(1, &[], "Valence");
+    let fields = [("kind", "beneficiaries"), ("mode", "preview")];
+    for caller in [
+        "professional_member",
+        "admin_structure_s1",
+        "orientation_manager_a",
+        "beneficiary_self",
+        "client_a",
+    ] {
+        let (status, body, _) = upload(&app, world.token(caller), &fields, csv.as_bytes()).await;
+        assert_eq!(status, 403, "{caller}: {body}");
+    }
+    let (status, _, _) = upload(&app, "nope", &fields, csv.as_bytes()).await;
+    assert_eq!(status, 401);
+    // A national administrator names the deployment.
+    let (status, body, _) = upload(&app, world.token("admin_cdb"), &fields, csv.as_bytes()).await;
+    assert_eq!(status, 422, "{body}");
+    let a = world.deployment_a.to_string();
+    let (status, _, _) = upload(
+        &app,
+        world.token("admin_cdb"),
+        &[("kind", "beneficiaries"), ("deployment", &a)],
+        csv.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, 202);
+    // A partner with imports:write, into its deployment only; it sees its own imports.
+    let partner = client_token(
+        &app,
+        &app.database.url,
+        world.deployment_a,
+        None,
+        "imports:write",
+    )
+    .await;
+    let (status, body, location) = upload(&app, &partner, &fields, csv.as_bytes()).await;
+    assert_eq!(status, 202, "{body}");
+    let location = location.unwrap();
+    assert_eq!(get(&app, &partner, &location).await.0, 200);
+    assert_eq!(get(&app, world.token("manager_a"), &location).await.0, 200);
+    assert_eq!(get(&app, world.token("manager_b"), &location).await.0, 404);
+    assert_eq!(get(&app, world.token("client_b"), &location).await.0, 403);
+    let b = world.deployment_b.to_string();
+    let (status, _, _) = upload(
+        &app,
+        &partner,
+        &[("kind", "beneficiaries"), ("deployment", &b)],
+        csv.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, 403);
+    // Kinds not built yet say so.
+    let (status, body, _) = upload(
+        &app,
+        world.token("manager_a"),
+        &[("kind", "structures")],
+        csv.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["code"], "kind_not_supported_yet");
+    // Over 50 MiB: 413 as a problem document.
+    let huge = vec![b'a'; 50 * 1024 * 1024 + 1];
+    let (status, body, _) = upload(&app, world.token("manager_a"), &fields, &huge).await;
+    assert_eq!(status, 413);
+    assert_eq!(body["code"], "payload_too_large");
+}
+
+#[tokio::test]
+async fn a_commit_stopped_after_a_checkpoint_resumes_without_losing_or_repeating_a_line() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let token = world.token("manager_a");
+    let csv = file(1200, &[], "Valence");
+    let (status, body, _) = upload(
+        &app,
+        token,
+        &[("kind", "beneficiaries"), ("mode", "commit")],
+        csv.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, 202);
+    let id: Uuid = body["id"].as_str().unwrap().parse().unwrap();
+    // The worker stops after its first checkpoint (as if killed during the second chunk,
+    // whose transaction is then rolled back).
+    let state = run_job(
+        &app,
+        id,
+        RunLimit {
+            max_chunks: Some(1),
+        },
+    )
+    .await;
+    assert_eq!(state, RunState::Paused);
+    let (_, paused) = get(&app, token, &format!("/v1/imports/{id}")).await;
+    assert_eq!(paused["status"], "committing");
+    assert_eq!(paused["progress"]["rows_done"], 500);
+    assert_eq!(paused["progress"]["rows_total"], 1200);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS count FROM beneficiary WHERE external_id LIKE 'IMP-%'"
+        ),
+        500
+    );
+    // Restarted: it resumes at the checkpoint.
+    let state = run_job(&app, id, RunLimit::default()).await;
+    assert_eq!(state, RunState::Finished("committed".into()));
+    let (_, done) = get(&app, token, &format!("/v1/imports/{id}")).await;
+    assert_eq!(done["counts"]["create"], 1200, "{done}");
+    assert_eq!(done["counts"]["read"], 1200);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS count FROM beneficiary WHERE external_id LIKE 'IMP-%'"
+        ),
+        1200
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT count(*) AS count FROM import_row WHERE import_id = '{id}'")
+        ),
+        1200
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(DISTINCT external_id) AS count FROM beneficiary WHERE external_id LIKE 'IMP-%'"
+        ),
+        1200
+    );
+    // The change feed has one creation per person.
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS count FROM change WHERE kind = 'beneficiary.created' AND source_system = 'departement:import'"
+        ),
+        1200
+    );
+    // Running a finished import again does nothing.
+    assert_eq!(
+        run_job(&app, id, RunLimit::default()).await,
+        RunState::Finished("committed".into())
+    );
+}
+
+#[tokio::test]
+async fn the_apalis_worker_runs_an_upload_on_its_own() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let token = world.token("manager_a");
+    let jobs_pool = apalis_postgres::PgPool::connect(&app.database.url)
+        .await
+        .unwrap();
+    let monitor = cdb_hub::jobs::imports::register_on(
+        apalis::prelude::Monitor::new(),
+        app.database.pool(),
+        &jobs_pool,
+        "test",
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let workers = tokio::spawn(monitor.run_with_signal(async move {
+        let _ = stopped.await;
+        Ok(())
+    }));
+    let (status, body, location) = upload(
+        &app,
+        token,
+        &[("kind", "beneficiaries"), ("mode", "commit")],
+        file(20, &[3], "Valence").as_bytes(),
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    let location = location.unwrap();
+    let started = std::time::Instant::now();
+    let done = loop {
+        let (_, import) = get(&app, token, &location).await;
+        if import["status"] == "committed" || import["status"] == "failed" {
+            break import;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "not processed: {import}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let _ = stop.send(());
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), workers).await;
+    assert_eq!(done["status"], "committed", "{done}");
+    assert_eq!(done["counts"]["create"], 19);
+    assert_eq!(done["counts"]["error"], 1);
+}
