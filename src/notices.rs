@@ -126,6 +126,37 @@ pub fn request_denied(
     }
 }
 
+/// « Récapitulatif suite à l'import du fichier CAF/MSA du DD/MM/YYYY »: to the deployment's
+/// managers once a flux is applied (or rejected).
+pub fn caf_report(
+    date: &str,
+    file_name: &str,
+    report: &crate::connectors::caf_files::FileReport,
+    error: Option<&str>,
+) -> Notice {
+    let body = match error {
+        Some(reason) => format!(
+            "Bonjour,\n\nLe fichier {file_name} n'a pas été appliqué : il ne respecte pas le format du flux bénéficiaires ({reason}).\nIl est conservé ; un fichier corrigé peut être envoyé.{SIGNATURE}"
+        ),
+        None => format!(
+            "Bonjour,\n\nLe fichier {file_name} a été appliqué.\n\nFoyers reçus : {}\nPersonnes reçues : {}\nPersonnes reconnues : {} (dont {} mises à jour, {} inchangées)\nCarnets créés (entrants soumis aux droits et devoirs) : {}\nPersonnes inconnues : {}\nRapprochements à vérifier : {}\nErreurs : {}{SIGNATURE}",
+            report.households,
+            report.persons,
+            report.matched,
+            report.updated,
+            report.unchanged,
+            report.created,
+            report.unknown,
+            report.possible_matches,
+            report.errors
+        ),
+    };
+    Notice {
+        subject: format!("Récapitulatif suite à l'import du fichier CAF/MSA du {date}"),
+        body,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -532,3 +532,187 @@ pub async fn list_run_items(
         next_cursor,
     }))
 }
+
+/// Largest file a connector instance accepts (a département's whole monthly flux).
+pub const MAX_FILE_BYTES: usize = 512 * 1024 * 1024;
+
+/// Query of a file upload.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FileName {
+    /// The file's name, as the agent knows it (e.g. `RSABEM_20261101.xml`).
+    pub name: Option<String>,
+}
+
+/// Sends a file to a file-fed instance (CAF/MSA flux bénéficiaires): the raw file as the body.
+/// It is kept before anything else and applied by the workers, in the order of the files' own
+/// creation dates; the same file sent again is recognised and not applied twice.
+#[utoipa::path(
+    tag = "connectors",
+    params(("id" = Uuid, Path, description = "Instance id."), FileName),
+    request_body(content = Vec<u8>, content_type = "application/xml", description = "The flux file as received (windows-1252 XML)."),
+    responses(
+        (status = 202, description = "Kept; applied within seconds (see its report).", body = crate::store::connector_files::FileRow),
+        (status = 200, description = "The same file was already received.", body = crate::store::connector_files::FileRow),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator of connectors.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such instance within reach.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "This instance does not take files.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Larger than 512 MiB.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a flux bénéficiaires (kept, rejected, with the reason).", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = ["connectors:admin"]), ("bearer" = []))
+)]
+#[post("/v1/connectors/{id}/files")]
+pub async fn upload_file(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    query: web::Query<FileName>,
+    mut payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    use futures_util::StreamExt;
+    let scope = administrators(&caller)?;
+    let id = id.into_inner();
+    let instance = with_conn(&state.pool, move |conn| {
+        connectors::get(conn, scope, id)?.ok_or_else(|| ApiError::not_found("connector"))
+    })
+    .await?;
+    if instance.kind != "caf_msa" {
+        return Err(ApiError::new(
+            ErrorCode::Conflict,
+            "Only CAF/MSA instances take files here.",
+        ));
+    }
+    let mut content = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::invalid_parameter(format!("unreadable body: {e}")))?;
+        if content.len() + chunk.len() > MAX_FILE_BYTES {
+            return Err(ApiError::new(
+                ErrorCode::PayloadTooLarge,
+                "The file is larger than 512 MiB.",
+            ));
+        }
+        content.extend_from_slice(&chunk);
+    }
+    if content.is_empty() {
+        return Err(ApiError::new(
+            ErrorCode::ValidationFailed,
+            "The file is empty.",
+        ));
+    }
+    let file_name = query
+        .into_inner()
+        .name
+        .map(|n| n.trim().replace(['/', '\\', '\0'], "_"))
+        .filter(|n| !n.is_empty() && n.chars().count() <= 255)
+        .unwrap_or_else(|| "flux.xml".to_owned());
+    let deployment = instance.deployment_id;
+    let (created, error, sha256, content) = web::block(move || {
+        let header = cdb_caf_msa::FluxReader::new(std::io::Cursor::new(&content))
+            .map(|reader| reader.header().created_at_utc());
+        let (created, error) = match header {
+            Ok(created) => (Some(created), None),
+            Err(error) => (None, Some(error.to_string())),
+        };
+        let sha256 = crate::auth::secrets::sha256_hex_bytes(&content);
+        (created, error, sha256, content)
+    })
+    .await?;
+    let (kept, is_new, rejected) = with_conn(&state.pool, move |conn| {
+        let (file, is_new) = crate::store::connector_files::keep(
+            conn,
+            &crate::store::connector_files::NewFile {
+                instance_id: id,
+                deployment_id: deployment,
+                file_name: &file_name,
+                content: &content,
+                sha256: &sha256,
+                flux_created_at: created,
+                error: error.clone(),
+            },
+        )?;
+        if is_new && error.is_none() {
+            // A run applies it now; if one is active, the tick queues the next one.
+            let _ = connectors::queue_run(conn, id, "file")?;
+        }
+        Ok((file, is_new, error))
+    })
+    .await?;
+    if let Some(reason) = rejected {
+        return Err(ApiError::new(
+            ErrorCode::ValidationFailed,
+            format!("This is not a flux bénéficiaires: {reason}. The file is kept, rejected."),
+        )
+        .with("file_id", serde_json::json!(kept.id)));
+    }
+    tracing::info!(instance = %id, file = %kept.id, is_new, "connector file received");
+    let location = format!("/v1/connectors/{id}/files/{}", kept.id);
+    let mut response = if is_new {
+        HttpResponse::Accepted()
+    } else {
+        HttpResponse::Ok()
+    };
+    Ok(response
+        .insert_header((header::LOCATION, location))
+        .json(kept))
+}
+
+/// The files of an instance, newest first (the last 200), with their reports.
+#[utoipa::path(
+    tag = "connectors",
+    params(("id" = Uuid, Path, description = "Instance id.")),
+    responses(
+        (status = 200, description = "The files.", body = Vec<crate::store::connector_files::FileRow>),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator of connectors.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such instance within reach.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = ["connectors:admin"]), ("bearer" = []))
+)]
+#[get("/v1/connectors/{id}/files")]
+pub async fn list_files(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Vec<crate::store::connector_files::FileRow>>, ApiError> {
+    let scope = administrators(&caller)?;
+    let id = id.into_inner();
+    let rows = with_conn(&state.pool, move |conn| {
+        connectors::get(conn, scope, id)?.ok_or_else(|| ApiError::not_found("connector"))?;
+        Ok(crate::store::connector_files::list(conn, id, 200)?)
+    })
+    .await?;
+    Ok(web::Json(rows))
+}
+
+/// One file of an instance, with its report (counts, unknown people, warnings) or the reason it
+/// was rejected.
+#[utoipa::path(
+    tag = "connectors",
+    params(("id" = Uuid, Path, description = "Instance id."), ("file_id" = Uuid, Path, description = "File id.")),
+    responses(
+        (status = 200, description = "The file.", body = crate::store::connector_files::FileRow),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator of connectors.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such file within reach.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = ["connectors:admin"]), ("bearer" = []))
+)]
+#[get("/v1/connectors/{id}/files/{file_id}")]
+pub async fn get_file(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<web::Json<crate::store::connector_files::FileRow>, ApiError> {
+    let scope = administrators(&caller)?;
+    let (id, file) = path.into_inner();
+    let row = with_conn(&state.pool, move |conn| {
+        connectors::get(conn, scope, id)?.ok_or_else(|| ApiError::not_found("connector"))?;
+        crate::store::connector_files::get(conn, id, file)?
+            .ok_or_else(|| ApiError::not_found("file"))
+    })
+    .await?;
+    Ok(web::Json(row))
+}

@@ -203,6 +203,7 @@ pub async fn edit_beneficiary(
                 Options {
                     forced: Some(Forced::SamePerson(id)),
                     human_edit: true,
+                    ..Options::default()
                 },
             )
             .map_err(refused)?;

@@ -26,7 +26,12 @@ pub fn random_alphanumeric(length: usize) -> String {
 
 /// Hex SHA-256 of a token, the form stored for lookups.
 pub fn sha256_hex(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
+    sha256_hex_bytes(token.as_bytes())
+}
+
+/// The SHA-256 of bytes in lower-case hex (file contents).
+pub fn sha256_hex_bytes(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -2,6 +2,7 @@
 //! the runner that feeds what a connector reads through the one inbound pipeline. The
 //! connectors themselves live in their own crates (`connectors/`) and never touch the database.
 
+pub mod caf_files;
 pub mod kinds;
 pub mod runner;
 pub mod secrets;

@@ -130,6 +130,23 @@ async fn execute_locked(
     let mut counts: Counts = serde_json::from_value(claimed.counts.clone()).unwrap_or_default();
     let outcome = match claimed.kind.as_str() {
         "france_travail" => refresh_from_france_travail(pool, secrets, &claimed, &mut counts).await,
+        "caf_msa" => {
+            let files = claimed.clone();
+            let mut file_counts = counts.clone();
+            let result = blocking(pool, move |conn| {
+                crate::connectors::caf_files::apply_pending(conn, &files, &mut file_counts)
+                    .map_err(|e| RunError::Database(e.to_string()))?;
+                Ok(file_counts)
+            })
+            .await;
+            match result {
+                Ok(done) => {
+                    counts = done;
+                    Ok(())
+                }
+                Err(error) => Err(Stop::from(error)),
+            }
+        }
         _ => Err(Stop(
             "this instance is fed by files: send them with POST /v1/connectors/{id}/files".into(),
         )),
@@ -243,7 +260,7 @@ async fn refresh_from_france_travail(
                                     "connector",
                                     Options::default(),
                                 )?;
-                                items.push(item(&record_ref, person, &outcome, &mut counts));
+                                items.push(item(&record_ref, Some(person), &outcome, &mut counts));
                             }
                         }
                         Err(ConnectorError::NotFound) => {
@@ -278,7 +295,14 @@ async fn refresh_from_france_travail(
     }
 }
 
-fn item(record_ref: &str, person: Uuid, outcome: &Outcome, counts: &mut Counts) -> NewItem {
+/// What the pipeline did with one record of a run, counted and kept as a run item. `person` is
+/// who the run asked about, when it asked about someone.
+pub fn item(
+    record_ref: &str,
+    person: Option<Uuid>,
+    outcome: &Outcome,
+    counts: &mut Counts,
+) -> NewItem {
     let (name, beneficiary, message) = match outcome {
         Outcome::Created { beneficiary_id, .. } => {
             counts.created += 1;
@@ -303,13 +327,17 @@ fn item(record_ref: &str, person: Uuid, outcome: &Outcome, counts: &mut Counts) 
             counts.possible_matches += 1;
             (
                 "possible_match",
-                Some(person),
+                person,
                 Some(format!("{reason}: possible match {possible_match_id}")),
             )
         }
+        Outcome::Rejected { code, .. } if code == "unknown_person" => {
+            counts.not_found += 1;
+            ("not_found", person, None)
+        }
         Outcome::Rejected { code, message } => {
             counts.rejected += 1;
-            ("rejected", Some(person), Some(format!("{code}: {message}")))
+            ("rejected", person, Some(format!("{code}: {message}")))
         }
     };
     NewItem {

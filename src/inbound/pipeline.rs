@@ -71,6 +71,9 @@ pub struct Options {
     /// A person edits this person's record on purpose: a pivot they change is applied, not
     /// held as a conflict (they see the current value; a machine does not).
     pub human_edit: bool,
+    /// A person the record does not match is not created: the record is answered
+    /// `unknown_person` (a CAF/MSA flux reports who is unknown rather than creating them).
+    pub refuse_new: bool,
 }
 
 /// A decision taken by a person on a possible match.
@@ -172,6 +175,15 @@ pub fn ingest(
         MatchResult::Ambiguous { candidates, .. } => {
             return Ok((
                 possible_match(conn, record, "ambiguous", &candidates)?,
+                None,
+            ));
+        }
+        MatchResult::New if options.refuse_new => {
+            return Ok((
+                rejected(
+                    "unknown_person",
+                    "Nobody of the deployment matches this record; it was not created.",
+                ),
                 None,
             ));
         }

@@ -1,5 +1,5 @@
-//! Connector runs as jobs: a tick every five seconds queues the runs whose cron time came and
-//! hands queued runs to the job queue; a worker executes them (one at a time per run, resumed
+//! Connector runs as jobs: a tick every five seconds queues the runs whose cron time came (and
+//! those of instances with received files), and hands queued runs to the job queue; a worker executes them (one at a time per run, resumed
 //! at their checkpoint when a process stopped in the middle).
 
 use std::str::FromStr;
@@ -65,6 +65,11 @@ pub fn due_runs(pool: &DbPool) -> Result<Vec<Uuid>, runner::RunError> {
                     tracing::info!(instance = %instance.id, "scheduled run skipped: a run is active")
                 }
             }
+        }
+    }
+    for instance in crate::store::connector_files::instances_with_pending_files(&mut conn)? {
+        if let Some(run) = connectors::queue_run(&mut conn, instance, "file")? {
+            tracing::info!(%instance, run = %run.id, "run queued for received files");
         }
     }
     Ok(connector_runs::to_push(&mut conn)?)

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod appointments;
 pub mod changes;
 pub mod clients;
+pub mod connector_files;
 pub mod connector_runs;
 pub mod connectors;
 pub mod diagnostic;

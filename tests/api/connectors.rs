@@ -416,3 +416,173 @@ async fn runs_are_one_at_a_time_follow_the_schedule_and_fail_with_a_reason() {
     .await;
     assert_eq!(status, 404);
 }
+
+fn flux() -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/fixtures/caf-msa/RSABEM.xml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+async fn upload(app: &TestApp, token: &str, instance: &str, body: Vec<u8>) -> (u16, Value) {
+    let response = app
+        .client
+        .post(format!(
+            "{}/v1/connectors/{instance}/files?name=RSABEM.xml",
+            app.address
+        ))
+        .bearer_auth(token)
+        .header("Content-Type", "application/xml")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caf_msa_flux_is_applied_once_reported_and_its_unknown_people_listed() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let manager = world.token("manager_a");
+    // Sophie Tifour of the sample flux is known to the deployment; the others are not.
+    let sophie = Uuid::new_v4();
+    exec(
+        &app,
+        &format!(
+            "INSERT INTO beneficiary (id, deployment_id, firstname, lastname, date_of_birth, nir) VALUES \
+             ('{sophie}', '{a}', 'Sophie', 'Tifour', '1982-02-01', '2820251108030'); \
+             INSERT INTO notebook (deployment_id, beneficiary_id) VALUES ('{a}', '{sophie}')",
+            a = world.deployment_a
+        ),
+    );
+    let (status, created, _) = send(
+        &app,
+        Method::POST,
+        manager,
+        "/v1/connectors",
+        json!({"kind": "caf_msa", "name": "CAF 93"}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let instance = created["id"].as_str().unwrap().to_owned();
+
+    let (status, problem) = upload(
+        &app,
+        manager,
+        &instance,
+        b"<html>not a flux</html>".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 422, "{problem}");
+    assert!(problem["file_id"].is_string(), "kept, rejected: {problem}");
+
+    let (status, file) = upload(&app, manager, &instance, flux()).await;
+    assert_eq!(status, 202, "{file}");
+    assert_eq!(file["status"], "received");
+    let file_id = file["id"].as_str().unwrap().to_owned();
+    let (status, again) = upload(&app, manager, &instance, flux()).await;
+    assert_eq!(status, 200, "the same file again is the same file: {again}");
+    assert_eq!(again["id"], file_id.as_str());
+
+    let pool = app.database.pool();
+    let runs =
+        tokio::task::block_in_place(|| cdb_hub::jobs::connector_runs::due_runs(&pool)).unwrap();
+    assert_eq!(runs.len(), 1, "the upload queued a run");
+    cdb_hub::connectors::runner::execute(&pool, &test_secrets(), runs[0])
+        .await
+        .unwrap();
+
+    let (_, applied, _) = send(
+        &app,
+        Method::GET,
+        manager,
+        &format!("/v1/connectors/{instance}/files/{file_id}"),
+        Value::Null,
+        None,
+    )
+    .await;
+    assert_eq!(applied["status"], "applied", "{applied}");
+    let report = &applied["report"];
+    assert_eq!(report["households"], 2, "{report}");
+    assert_eq!(report["persons"], 3, "{report}");
+    assert_eq!(report["matched"], 1, "{report}");
+    assert_eq!(report["updated"], 1, "{report}");
+    // The sample's first household gives two people the same role (CJT): Noël Keller then
+    // matches Sophie by organisation + matricule + role but not by NIR — kept for a manager,
+    // never merged. Eta Bullock is unknown and listed.
+    assert_eq!(report["possible_matches"], 1, "{report}");
+    assert_eq!(report["unknown"], 1, "{report}");
+    assert_eq!(report["unknown_people"].as_array().unwrap().len(), 1);
+    assert!(
+        report["warnings"][0].as_str().unwrap().contains("trailer"),
+        "{report}"
+    );
+    assert_eq!(
+        report["created"], 0,
+        "unknown people are listed, not created"
+    );
+
+    // The rights the flux gives are Sophie's now, from the CAF, dated by the flux.
+    let (_, person, _) = send(
+        &app,
+        Method::GET,
+        manager,
+        &format!("/v1/beneficiaries/{sophie}?include=provenance"),
+        Value::Null,
+        None,
+    )
+    .await;
+    assert!(person["rights"]["rsa"].is_string(), "{person}");
+    assert_eq!(person["provenance"]["right_rsa"]["source_system"], "cafmsa");
+    let mail = {
+        #[derive(QueryableByName)]
+        struct Subject {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            subject: String,
+        }
+        let mut conn = app.database.connect();
+        tokio::task::block_in_place(|| {
+            diesel::sql_query(
+                "SELECT subject FROM email_outbox WHERE recipient = 'manager.a@example.org'",
+            )
+            .load::<Subject>(&mut conn)
+            .unwrap()
+        })
+    };
+    assert!(
+        mail.iter().any(|m| m
+            .subject
+            .starts_with("Récapitulatif suite à l'import du fichier CAF/MSA du ")),
+        "the managers get the report"
+    );
+
+    // Nothing left to apply: no new run; the history has the run, record by record.
+    let runs =
+        tokio::task::block_in_place(|| cdb_hub::jobs::connector_runs::due_runs(&pool)).unwrap();
+    assert!(runs.is_empty());
+    let (_, files, _) = send(
+        &app,
+        Method::GET,
+        manager,
+        &format!("/v1/connectors/{instance}/files"),
+        Value::Null,
+        None,
+    )
+    .await;
+    let statuses: Vec<&str> = files
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses.len(), 2);
+    assert!(statuses.contains(&"rejected") && statuses.contains(&"applied"));
+    let (status, problem, _) = send(&app, Method::POST, manager, "/v1/connectors", json!({"kind": "france_travail", "name": "FT", "config": {"client_id": "x"}, "secrets": {"client_secret": "y"}}), None).await;
+    assert_eq!(status, 201, "{problem}");
+    let (status, _) = upload(&app, manager, problem["id"].as_str().unwrap(), flux()).await;
+    assert_eq!(status, 409, "France Travail instances take no files here");
+}

@@ -1,0 +1,304 @@
+//! Applying CAF/MSA *flux bénéficiaires* received by an instance: in the order of the files' own
+//! creation dates; a file that breaks the schema is rejected whole (and kept); the others go
+//! household by household through the one inbound pipeline, committed in chunks with the
+//! number of households done (an interrupted application resumes there). Each file gets its
+//! report, e-mailed to the deployment's managers. People the flux names but the deployment does
+//! not know are listed, not created — unless the instance says to create the entrants subject
+//! to droits et devoirs.
+
+use std::collections::HashSet;
+use std::io::Cursor;
+
+use cdb_caf_msa::{FluxReader, Household};
+use cdb_connector::records::RecordBody;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::runner::Counts;
+use crate::inbound::canonical::person_records;
+use crate::inbound::pipeline::Options;
+use crate::store::connector_files::{self, PendingFile};
+use crate::store::connector_runs::{self, ClaimedRun, NewItem};
+use crate::store::outbox;
+
+/// Households applied per committed chunk.
+const CHUNK: usize = 200;
+/// Unknown people listed in a report at most.
+const MAX_LISTED: usize = 1000;
+
+/// What a file's application found.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct FileReport {
+    /// Households read.
+    pub households: u64,
+    /// Persons read.
+    pub persons: u64,
+    /// Persons matched to someone of the deployment.
+    pub matched: u64,
+    /// Of them, changed by the file.
+    pub updated: u64,
+    /// Of them, unchanged.
+    pub unchanged: u64,
+    /// Entrants whose notebook the file created (instance option).
+    pub created: u64,
+    /// Persons nobody of the deployment matches.
+    pub unknown: u64,
+    /// Persons kept for a manager to decide (ambiguous, identity conflict).
+    pub possible_matches: u64,
+    /// Persons refused (an invalid value).
+    pub errors: u64,
+    /// The unknown persons (at most 1,000): the flux's record id, names and birth date.
+    pub unknown_people: Vec<serde_json::Value>,
+    /// The file's warnings (trailer counts that disagree…).
+    pub warnings: Vec<String>,
+}
+
+/// Why a file application stopped (the run fails with it).
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    /// Database failure: the run is retried and resumes at the last chunk.
+    #[error("database: {0}")]
+    Database(#[from] diesel::result::Error),
+    /// No connection.
+    #[error("database: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+}
+
+/// The record ids of the persons that are entrants subject to droits et devoirs.
+fn entrants(records: &[cdb_connector::records::Record]) -> HashSet<String> {
+    records
+        .iter()
+        .filter(|record| {
+            matches!(&record.body, RecordBody::RsaRights(rights)
+                if rights.entrant == Some(true) && rights.subject_to_rights_and_duties == Some(true))
+        })
+        .map(|record| record.source.record_id.clone())
+        .collect()
+}
+
+/// What a chunk of households adds up to.
+struct Tally {
+    report: FileReport,
+    counts: Counts,
+    items: Vec<NewItem>,
+}
+
+fn apply_household(
+    conn: &mut diesel::PgConnection,
+    claimed: &ClaimedRun,
+    create_entrants: bool,
+    household: &Household,
+    header: &cdb_caf_msa::FluxHeader,
+    tally: &mut Tally,
+) -> QueryResult<()> {
+    let Tally {
+        report,
+        counts,
+        items,
+    } = tally;
+    let run = claimed.run_id.to_string();
+    let records = household.records(header, Some(&run));
+    let entrants = entrants(&records);
+    report.households += 1;
+    report.persons += household.persons.len() as u64;
+    counts.read += records.len() as u64;
+    for record in person_records(claimed.deployment_id, &records) {
+        let record_ref = record
+            .source
+            .record_id
+            .clone()
+            .unwrap_or_else(|| household.file_key.clone());
+        let create = create_entrants && entrants.contains(&record_ref);
+        let outcome = crate::inbound::ingest_one(
+            conn,
+            &record,
+            "connector",
+            Options {
+                refuse_new: !create,
+                ..Options::default()
+            },
+        )?;
+        let item = super::runner::item(&record_ref, None, &outcome, counts);
+        match item.outcome.as_str() {
+            "created" => report.created += 1,
+            "updated" => {
+                report.matched += 1;
+                report.updated += 1;
+            }
+            "unchanged" => {
+                report.matched += 1;
+                report.unchanged += 1;
+            }
+            "possible_match" => report.possible_matches += 1,
+            "not_found" => {
+                report.unknown += 1;
+                if report.unknown_people.len() < MAX_LISTED {
+                    report.unknown_people.push(serde_json::json!({
+                        "record_id": record_ref,
+                        "lastname": record.fields.lastname,
+                        "firstname": record.fields.firstname,
+                        "date_of_birth": record.fields.date_of_birth,
+                    }));
+                }
+            }
+            _ => report.errors += 1,
+        }
+        items.push(item);
+    }
+    Ok(())
+}
+
+/// Applies one file; answers its report, or the reason it is rejected whole.
+fn apply_file(
+    conn: &mut diesel::PgConnection,
+    claimed: &ClaimedRun,
+    create_entrants: bool,
+    file: &PendingFile,
+    counts: &mut Counts,
+) -> Result<Result<FileReport, String>, FileError> {
+    // First the whole file against the schema: a broken file is rejected before anything is
+    // written.
+    let summary = match FluxReader::new(Cursor::new(&file.content)).and_then(FluxReader::check) {
+        Ok(summary) => summary,
+        Err(error) => return Ok(Err(error.to_string())),
+    };
+    let mut reader = match FluxReader::new(Cursor::new(&file.content)) {
+        Ok(reader) => reader,
+        Err(error) => return Ok(Err(error.to_string())),
+    };
+    let header = reader.header().clone();
+    let mut report: FileReport = file
+        .report
+        .clone()
+        .and_then(|r| serde_json::from_value(r).ok())
+        .unwrap_or_default();
+    report.warnings = summary.warnings.iter().map(ToString::to_string).collect();
+    let skip = usize::try_from(file.units_done).unwrap_or(0);
+    let mut done = file.units_done;
+    let mut households = reader.by_ref().skip(skip);
+    loop {
+        let mut chunk = Vec::with_capacity(CHUNK);
+        for household in households.by_ref().take(CHUNK) {
+            match household {
+                Ok(household) => chunk.push(household),
+                Err(error) => return Ok(Err(error.to_string())),
+            }
+        }
+        if chunk.is_empty() {
+            return Ok(Ok(report));
+        }
+        let snapshot = (report.clone(), counts.clone());
+        let result = conn.transaction(|conn| {
+            let (report, counts) = snapshot;
+            let mut tally = Tally {
+                report,
+                counts,
+                items: Vec::new(),
+            };
+            for household in &chunk {
+                apply_household(
+                    conn,
+                    claimed,
+                    create_entrants,
+                    household,
+                    &header,
+                    &mut tally,
+                )?;
+            }
+            let Tally {
+                report,
+                counts,
+                items,
+            } = tally;
+            let units = done + chunk.len() as i64;
+            let report_json = serde_json::to_value(&report).unwrap_or_default();
+            connector_files::progress(conn, file.id, units, &report_json)?;
+            let counts_json = serde_json::to_value(&counts).unwrap_or_default();
+            connector_runs::save_page(
+                conn,
+                claimed.run_id,
+                &items,
+                &counts_json,
+                &file.id.to_string(),
+            )?;
+            QueryResult::Ok((report, counts, units))
+        })?;
+        report = result.0;
+        *counts = result.1;
+        done = result.2;
+    }
+}
+
+/// Applies every received file of the instance, oldest flux first. Answers a reason when the
+/// run must end as failed.
+pub fn apply_pending(
+    conn: &mut diesel::PgConnection,
+    claimed: &ClaimedRun,
+    counts: &mut Counts,
+) -> Result<(), FileError> {
+    let create_entrants = claimed
+        .config
+        .get("create_entrants")
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(false);
+    while let Some(file) = connector_files::next_pending(conn, claimed.instance_id)? {
+        tracing::info!(file = %file.id, name = %file.file_name, "applying a CAF/MSA file");
+        let outcome = apply_file(conn, claimed, create_entrants, &file, counts)?;
+        let (report, error) = match outcome {
+            Ok(report) => (report, None),
+            Err(reason) => (FileReport::default(), Some(reason)),
+        };
+        let report_json = serde_json::to_value(&report).unwrap_or_default();
+        conn.transaction(|conn| {
+            connector_files::end(conn, file.id, &report_json, error.as_deref())?;
+            notify_managers(
+                conn,
+                claimed.deployment_id,
+                file.id,
+                &file.file_name,
+                &report,
+                error.as_deref(),
+            )
+        })?;
+        match &error {
+            None => {
+                tracing::info!(file = %file.id, households = report.households, "CAF/MSA file applied")
+            }
+            Some(reason) => tracing::warn!(file = %file.id, %reason, "CAF/MSA file rejected"),
+        }
+    }
+    Ok(())
+}
+
+fn notify_managers(
+    conn: &mut diesel::PgConnection,
+    deployment: Uuid,
+    file: Uuid,
+    file_name: &str,
+    report: &FileReport,
+    error: Option<&str>,
+) -> QueryResult<()> {
+    let date = connector_files_date(conn, file)?;
+    let notice = crate::notices::caf_report(&date, file_name, report, error);
+    for email in connector_files::manager_emails(conn, deployment)? {
+        outbox::queue(conn, &email, &notice.subject, &notice.body)?;
+    }
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct FluxDate {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    date: String,
+}
+
+/// The file's date as the original wrote it in the subject (DD/MM/YYYY).
+fn connector_files_date(conn: &mut diesel::PgConnection, file: Uuid) -> QueryResult<String> {
+    diesel::sql_query(
+        "SELECT to_char(coalesce(flux_created_at, received_at) AT TIME ZONE 'Europe/Paris', 'DD/MM/YYYY') AS date \
+         FROM connector_file WHERE id = $1",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(file)
+    .get_result::<FluxDate>(conn)
+    .map(|row| row.date)
+}
