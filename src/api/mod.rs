@@ -28,6 +28,7 @@ pub mod plan;
 pub mod privacy;
 pub mod problem;
 pub mod rate_limit;
+pub mod refresh;
 pub mod request_id;
 pub mod sync;
 pub mod sync_sessions;
@@ -113,6 +114,7 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(connectors::upload_file)
         .service(connectors::list_files)
         .service(connectors::get_file)
+        .service(refresh::refresh_notebook)
         .service(matches::list_matches)
         .service(matches::resolve_match)
         .service(imports::upload)

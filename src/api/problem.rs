@@ -51,6 +51,8 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// The hub does not import this kind of file yet.
     KindNotSupportedYet,
+    /// A partner system the hub calls (France Travail…) failed or refused.
+    UpstreamUnavailable,
 }
 
 impl ErrorCode {
@@ -68,6 +70,7 @@ impl ErrorCode {
             Self::Conflict => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::KindNotSupportedYet => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::UpstreamUnavailable => StatusCode::BAD_GATEWAY,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
@@ -95,6 +98,7 @@ impl ErrorCode {
             Self::PreconditionRequired => "Precondition required",
             Self::PayloadTooLarge => "Payload too large",
             Self::KindNotSupportedYet => "Import kind not supported yet",
+            Self::UpstreamUnavailable => "Partner system unavailable",
         }
     }
 }

@@ -183,7 +183,8 @@ impl From<RunError> for Stop {
     }
 }
 
-fn keys_of(person: &Lookup) -> IdentityKeys {
+/// The identity keys of a person as France Travail is asked.
+pub fn keys_of(person: &Lookup) -> IdentityKeys {
     IdentityKeys {
         nir: person.nir.as_deref().and_then(|nir| Nir::parse(nir).ok()),
         france_travail_id: person

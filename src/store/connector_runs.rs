@@ -226,3 +226,31 @@ pub fn to_push(conn: &mut PgConnection) -> QueryResult<Vec<Uuid>> {
     .load(conn)?;
     Ok(rows.into_iter().map(|row| row.id).collect())
 }
+
+/// The enabled instance of a kind in a deployment (the oldest when there are several), with
+/// its sealed secrets.
+pub fn enabled_instance(
+    conn: &mut PgConnection,
+    deployment: Uuid,
+    kind: &str,
+) -> QueryResult<Option<ClaimedRun>> {
+    diesel::sql_query(
+        "SELECT id AS run_id, id AS instance_id, deployment_id, kind, config, secrets, NULL::text AS checkpoint, \
+           '{}'::jsonb AS counts FROM connector_instance \
+         WHERE deployment_id = $1 AND kind = $2 AND enabled AND deleted_at IS NULL ORDER BY created_at LIMIT 1",
+    )
+    .bind::<SqlUuid, _>(deployment)
+    .bind::<Text, _>(kind)
+    .get_result(conn)
+    .optional()
+}
+
+/// The identity of one person, for a lookup.
+pub fn person_to_look_up(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<Lookup>> {
+    diesel::sql_query(
+        "SELECT id, nir, date_of_birth, firstname, lastname, france_travail_id FROM beneficiary WHERE id = $1",
+    )
+    .bind::<SqlUuid, _>(id)
+    .get_result(conn)
+    .optional()
+}

@@ -98,6 +98,7 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("post", "/v1/connectors/{id}/files"),
     ("get", "/v1/connectors/{id}/files"),
     ("get", "/v1/connectors/{id}/files/{file_id}"),
+    ("post", "/v1/notebooks/{id}/refresh"),
     ("get", "/v1/beneficiaries/{id}/export"),
     ("delete", "/v1/beneficiaries/{id}"),
     ("get", "/v1/structures/{id}"),

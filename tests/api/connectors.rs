@@ -272,6 +272,59 @@ async fn a_france_travail_instance_runs_through_the_pipeline_and_keeps_its_secre
     assert!(!shown["last_success_at"].is_null());
     assert_eq!(shown["stale"], false);
 
+    // A professional's refresh before an appointment: the same lookup, for one person, now.
+    let notebook = {
+        #[derive(QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = diesel::sql_types::Uuid)]
+            id: Uuid,
+        }
+        let mut conn = app.database.connect();
+        tokio::task::block_in_place(|| {
+            diesel::sql_query(format!(
+                "SELECT id FROM notebook WHERE beneficiary_id = '{john}'"
+            ))
+            .get_result::<Id>(&mut conn)
+            .unwrap()
+            .id
+        })
+    };
+    let (status, refreshed, _) = send(
+        &app,
+        Method::POST,
+        manager,
+        &format!("/v1/notebooks/{notebook}/refresh"),
+        Value::Null,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{refreshed}");
+    assert_eq!(refreshed["status"], "unchanged", "{refreshed}");
+    let (status, _, _) = send(
+        &app,
+        Method::POST,
+        world.token("manager_b"),
+        &format!("/v1/notebooks/{notebook}/refresh"),
+        Value::Null,
+        None,
+    )
+    .await;
+    assert_eq!(status, 404, "another deployment");
+    let (status, problem, _) = send(
+        &app,
+        Method::POST,
+        manager,
+        &format!("/v1/notebooks/{}/refresh", world.notebook),
+        Value::Null,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{problem}");
+    assert_eq!(
+        problem["status"], "not_found",
+        "France Travail does not know Sophie's NIR"
+    );
+
     // The secret is sealed in the database and never logged.
     let sealed = {
         #[derive(QueryableByName)]
