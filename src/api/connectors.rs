@@ -544,7 +544,8 @@ pub struct FileName {
     pub name: Option<String>,
 }
 
-/// Sends a file to a file-fed instance (CAF/MSA flux bénéficiaires): the raw file as the body.
+/// Sends a file to an instance (CAF/MSA flux bénéficiaires, France Travail weekly principal
+/// extract): the raw file as the body.
 /// It is kept before anything else and applied by the workers, in the order of the files' own
 /// creation dates; the same file sent again is recognised and not applied twice.
 #[utoipa::path(
@@ -559,7 +560,7 @@ pub struct FileName {
         (status = 404, description = "No such instance within reach.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "This instance does not take files.", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Larger than 512 MiB.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Not a flux bénéficiaires (kept, rejected, with the reason).", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a file of the instance's kind (kept, rejected, with the reason).", body = Problem, content_type = "application/problem+json"),
     ),
     security(("oauth2" = ["connectors:admin"]), ("bearer" = []))
 )]
@@ -578,12 +579,13 @@ pub async fn upload_file(
         connectors::get(conn, scope, id)?.ok_or_else(|| ApiError::not_found("connector"))
     })
     .await?;
-    if instance.kind != "caf_msa" {
+    if !matches!(instance.kind.as_str(), "caf_msa" | "france_travail") {
         return Err(ApiError::new(
             ErrorCode::Conflict,
-            "Only CAF/MSA instances take files here.",
+            "Only CAF/MSA (flux bénéficiaires) and France Travail (principal extracts) instances take files here.",
         ));
     }
+    let kind = instance.kind.clone();
     let mut content = Vec::new();
     while let Some(chunk) = payload.next().await {
         let chunk =
@@ -610,11 +612,18 @@ pub async fn upload_file(
         .unwrap_or_else(|| "flux.xml".to_owned());
     let deployment = instance.deployment_id;
     let (created, error, sha256, content) = web::block(move || {
-        let header = cdb_caf_msa::FluxReader::new(std::io::Cursor::new(&content))
-            .map(|reader| reader.header().created_at_utc());
-        let (created, error) = match header {
-            Ok(created) => (Some(created), None),
-            Err(error) => (None, Some(error.to_string())),
+        let (created, error) = if kind == "caf_msa" {
+            match cdb_caf_msa::FluxReader::new(std::io::Cursor::new(&content))
+                .map(|reader| reader.header().created_at_utc())
+            {
+                Ok(created) => (Some(created), None),
+                Err(error) => (None, Some(format!("not a flux bénéficiaires: {error}"))),
+            }
+        } else {
+            match cdb_france_travail::extract::parse_principal(&content) {
+                Ok(_) => (None, None),
+                Err(error) => (None, Some(format!("not a principal extract: {error}"))),
+            }
         };
         let sha256 = crate::auth::secrets::sha256_hex_bytes(&content);
         (created, error, sha256, content)
@@ -643,7 +652,7 @@ pub async fn upload_file(
     if let Some(reason) = rejected {
         return Err(ApiError::new(
             ErrorCode::ValidationFailed,
-            format!("This is not a flux bénéficiaires: {reason}. The file is kept, rejected."),
+            format!("The file is kept, rejected: {reason}."),
         )
         .with("file_id", serde_json::json!(kept.id)));
     }

@@ -129,7 +129,29 @@ async fn execute_locked(
     tracing::info!(%run, instance = %claimed.instance_id, kind = %claimed.kind, "connector run started");
     let mut counts: Counts = serde_json::from_value(claimed.counts.clone()).unwrap_or_default();
     let outcome = match claimed.kind.as_str() {
-        "france_travail" => refresh_from_france_travail(pool, secrets, &claimed, &mut counts).await,
+        "france_travail" => {
+            let files = claimed.clone();
+            let mut file_counts = counts.clone();
+            let applied = blocking(pool, move |conn| {
+                crate::connectors::extract_files::apply_pending(conn, &files, &mut file_counts)
+                    .map_err(|e| RunError::Database(e.to_string()))?;
+                Ok(file_counts)
+            })
+            .await;
+            match applied {
+                Ok(done) => {
+                    counts = done;
+                    // A run for received files applies them only; the others also ask the
+                    // partner APIs.
+                    if claimed.trigger == "file" {
+                        Ok(())
+                    } else {
+                        refresh_from_france_travail(pool, secrets, &claimed, &mut counts).await
+                    }
+                }
+                Err(error) => Err(Stop::from(error)),
+            }
+        }
         "caf_msa" => {
             let files = claimed.clone();
             let mut file_counts = counts.clone();

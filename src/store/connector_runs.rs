@@ -37,6 +37,9 @@ pub struct ClaimedRun {
     /// Counts so far.
     #[diesel(sql_type = Jsonb)]
     pub counts: serde_json::Value,
+    /// schedule, manual or file.
+    #[diesel(sql_type = Text)]
+    pub trigger: String,
 }
 
 /// Marks a queued (or interrupted) run as running; `None` when it is finished or unknown.
@@ -44,7 +47,7 @@ pub fn claim(conn: &mut PgConnection, run: Uuid) -> QueryResult<Option<ClaimedRu
     diesel::sql_query(
         "WITH r AS (UPDATE connector_run SET status = 'running', started_at = coalesce(started_at, now()), \
            attempts = attempts + 1 WHERE id = $1 AND status IN ('queued', 'running') RETURNING *) \
-         SELECT r.id AS run_id, r.instance_id, r.deployment_id, i.kind, i.config, i.secrets, r.checkpoint, r.counts \
+         SELECT r.id AS run_id, r.instance_id, r.deployment_id, i.kind, i.config, i.secrets, r.checkpoint, r.counts, r.trigger \
          FROM r JOIN connector_instance i ON i.id = r.instance_id",
     )
     .bind::<SqlUuid, _>(run)
@@ -236,7 +239,7 @@ pub fn enabled_instance(
 ) -> QueryResult<Option<ClaimedRun>> {
     diesel::sql_query(
         "SELECT id AS run_id, id AS instance_id, deployment_id, kind, config, secrets, NULL::text AS checkpoint, \
-           '{}'::jsonb AS counts FROM connector_instance \
+           '{}'::jsonb AS counts, 'manual' AS trigger FROM connector_instance \
          WHERE deployment_id = $1 AND kind = $2 AND enabled AND deleted_at IS NULL ORDER BY created_at LIMIT 1",
     )
     .bind::<SqlUuid, _>(deployment)

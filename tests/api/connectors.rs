@@ -637,5 +637,81 @@ async fn a_caf_msa_flux_is_applied_once_reported_and_its_unknown_people_listed()
     let (status, problem, _) = send(&app, Method::POST, manager, "/v1/connectors", json!({"kind": "france_travail", "name": "FT", "config": {"client_id": "x"}, "secrets": {"client_secret": "y"}}), None).await;
     assert_eq!(status, 201, "{problem}");
     let (status, _) = upload(&app, manager, problem["id"].as_str().unwrap(), flux()).await;
-    assert_eq!(status, 409, "France Travail instances take no files here");
+    assert_eq!(status, 422, "a CAF flux is not a France Travail extract");
+}
+
+fn extract(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/fixtures/france-travail/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn france_travail_extracts_apply_only_new_or_changed_rows() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let manager = world.token("manager_a");
+    let (status, created, _) = send(
+        &app,
+        Method::POST,
+        manager,
+        "/v1/connectors",
+        json!({"kind": "france_travail", "name": "FT 08", "config": {"client_id": CLIENT_ID},
+               "secrets": {"client_secret": SECRET}}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let instance = created["id"].as_str().unwrap().to_owned();
+    let pool = app.database.pool();
+    let mut reports = Vec::new();
+    for name in ["principal.csv", "principal_next_week.csv"] {
+        let (status, file) = upload(&app, manager, &instance, extract(name)).await;
+        assert_eq!(status, 202, "{file}");
+        let runs =
+            tokio::task::block_in_place(|| cdb_hub::jobs::connector_runs::due_runs(&pool)).unwrap();
+        assert_eq!(runs.len(), 1);
+        cdb_hub::connectors::runner::execute(&pool, &test_secrets(), runs[0])
+            .await
+            .unwrap();
+        let (_, run, _) = send(
+            &app,
+            Method::GET,
+            manager,
+            &format!("/v1/connectors/{instance}/runs/{}", runs[0]),
+            Value::Null,
+            None,
+        )
+        .await;
+        assert_eq!(
+            run["status"], "succeeded",
+            "a file run does not call the APIs: {run}"
+        );
+        let (_, applied, _) = send(
+            &app,
+            Method::GET,
+            manager,
+            &format!(
+                "/v1/connectors/{instance}/files/{}",
+                file["id"].as_str().unwrap()
+            ),
+            Value::Null,
+            None,
+        )
+        .await;
+        assert_eq!(applied["status"], "applied", "{applied}");
+        reports.push(applied["report"].clone());
+    }
+    assert_eq!(reports[0]["rows"], 4, "{}", reports[0]);
+    assert_eq!(reports[0]["applied"], 4, "{}", reports[0]);
+    assert_eq!(
+        reports[1]["applied"], 2,
+        "only the changed and the new row: {}",
+        reports[1]
+    );
+    assert_eq!(reports[1]["already_seen"], 3, "{}", reports[1]);
+    let (status, problem) = upload(&app, manager, &instance, b"not;an;extract".to_vec()).await;
+    assert_eq!(status, 422, "{problem}");
 }

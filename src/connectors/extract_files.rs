@@ -1,0 +1,172 @@
+//! Applying France Travail weekly *principal* extracts received by an instance: every row is
+//! kept raw with its hash; a row already seen (same hash) changes nothing and is skipped; a new
+//! or changed row becomes canonical records that go through the one inbound pipeline. Rows that
+//! cannot be read are reported by line (never by value: they are personal data).
+
+use std::collections::HashSet;
+
+use cdb_france_travail::extract::{self, RowHash};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Bytea, Nullable, Text, Uuid as SqlUuid};
+use uuid::Uuid;
+
+use super::caf_files::FileError;
+use super::runner::Counts;
+use crate::inbound::canonical::person_records;
+use crate::inbound::pipeline::Options;
+use crate::store::connector_files::{self, PendingFile};
+use crate::store::connector_runs::{self, ClaimedRun};
+
+/// Rows applied per committed chunk.
+const CHUNK: usize = 500;
+
+/// What an extract's application found.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ExtractReport {
+    /// Rows read.
+    pub rows: u64,
+    /// Rows already seen in an earlier file (skipped).
+    pub already_seen: u64,
+    /// New or changed rows applied.
+    pub applied: u64,
+    /// People updated.
+    pub updated: u64,
+    /// People unchanged.
+    pub unchanged: u64,
+    /// People created.
+    pub created: u64,
+    /// Kept for a manager to decide.
+    pub possible_matches: u64,
+    /// Refused by the pipeline.
+    pub rejected: u64,
+    /// Rows that could not be read: line and problem.
+    pub unreadable: Vec<String>,
+}
+
+#[derive(QueryableByName)]
+struct Hash {
+    #[diesel(sql_type = Bytea)]
+    hash: Vec<u8>,
+}
+
+fn known_hashes(conn: &mut diesel::PgConnection, instance: Uuid) -> QueryResult<HashSet<Vec<u8>>> {
+    let rows: Vec<Hash> =
+        diesel::sql_query("SELECT hash FROM connector_row WHERE instance_id = $1")
+            .bind::<SqlUuid, _>(instance)
+            .load(conn)?;
+    Ok(rows.into_iter().map(|row| row.hash).collect())
+}
+
+/// Applies one principal extract; answers its report or why it is rejected whole.
+pub fn apply_file(
+    conn: &mut diesel::PgConnection,
+    claimed: &ClaimedRun,
+    file: &PendingFile,
+    counts: &mut Counts,
+) -> Result<Result<ExtractReport, String>, FileError> {
+    let parsed = match extract::parse_principal(&file.content) {
+        Ok(parsed) => parsed,
+        Err(error) => return Ok(Err(error.to_string())),
+    };
+    let known = known_hashes(conn, claimed.instance_id)?;
+    let known: HashSet<RowHash> = parsed
+        .rows
+        .iter()
+        .map(|row| row.hash)
+        .filter(|hash| known.contains(hash.as_bytes().as_slice()))
+        .collect();
+    let mut report = ExtractReport {
+        rows: parsed.rows.len() as u64,
+        unreadable: parsed
+            .rejected
+            .iter()
+            .map(|row| format!("ligne {} : {}", row.line, row.problem))
+            .collect(),
+        ..ExtractReport::default()
+    };
+    let changed = parsed.changed_since(&known);
+    report.already_seen = report.rows - changed.len() as u64;
+    let as_of = chrono::Utc::now();
+    let run = claimed.run_id.to_string();
+    for chunk in changed.chunks(CHUNK) {
+        let snapshot = (report.clone(), counts.clone());
+        let (new_report, new_counts) = conn.transaction(|conn| {
+            let (mut report, mut counts) = snapshot;
+            let mut items = Vec::new();
+            let mut hashes = Vec::new();
+            let mut lines = Vec::new();
+            let mut raws = Vec::new();
+            let mut people: Vec<Option<Uuid>> = Vec::new();
+            for row in chunk {
+                let records = row.row.records(as_of, Some(&run));
+                counts.read += records.len() as u64;
+                let mut person = None;
+                for record in person_records(claimed.deployment_id, &records) {
+                    let outcome = crate::inbound::ingest_one(
+                        conn,
+                        &record,
+                        "connector",
+                        Options::default(),
+                    )?;
+                    let item = super::runner::item(
+                        &format!("line {}", row.line),
+                        None,
+                        &outcome,
+                        &mut counts,
+                    );
+                    match item.outcome.as_str() {
+                        "created" => report.created += 1,
+                        "updated" => report.updated += 1,
+                        "unchanged" => report.unchanged += 1,
+                        "possible_match" => report.possible_matches += 1,
+                        _ => report.rejected += 1,
+                    }
+                    person = person.or(item.beneficiary_id);
+                    items.push(item);
+                }
+                report.applied += 1;
+                hashes.push(row.hash.as_bytes().to_vec());
+                lines.push(i64::try_from(row.line).unwrap_or(i64::MAX));
+                raws.push(row.raw.clone());
+                people.push(person);
+            }
+            diesel::sql_query(
+                "INSERT INTO connector_row (instance_id, hash, file_id, line, raw, beneficiary_id) \
+                 SELECT $1, h, $2, l, r, b FROM unnest($3::bytea[], $4::bigint[], $5::text[], $6::uuid[]) AS t(h, l, r, b) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind::<SqlUuid, _>(claimed.instance_id)
+            .bind::<SqlUuid, _>(file.id)
+            .bind::<Array<Bytea>, _>(&hashes)
+            .bind::<Array<BigInt>, _>(&lines)
+            .bind::<Array<Text>, _>(&raws)
+            .bind::<Array<Nullable<SqlUuid>>, _>(&people)
+            .execute(conn)?;
+            let counts_json = serde_json::to_value(&counts).unwrap_or_default();
+            connector_runs::save_page(conn, claimed.run_id, &items, &counts_json, &file.id.to_string())?;
+            let report_json = serde_json::to_value(&report).unwrap_or_default();
+            connector_files::progress(conn, file.id, report.applied as i64, &report_json)?;
+            QueryResult::Ok((report, counts))
+        })?;
+        report = new_report;
+        *counts = new_counts;
+    }
+    Ok(Ok(report))
+}
+
+/// Applies every received extract of the instance, oldest first.
+pub fn apply_pending(
+    conn: &mut diesel::PgConnection,
+    claimed: &ClaimedRun,
+    counts: &mut Counts,
+) -> Result<(), FileError> {
+    while let Some(file) = connector_files::next_pending(conn, claimed.instance_id)? {
+        tracing::info!(file = %file.id, "applying a France Travail extract");
+        let (report, error) = match apply_file(conn, claimed, &file, counts)? {
+            Ok(report) => (serde_json::to_value(&report).unwrap_or_default(), None),
+            Err(reason) => (serde_json::json!({}), Some(reason)),
+        };
+        connector_files::end(conn, file.id, &report, error.as_deref())?;
+    }
+    Ok(())
+}
