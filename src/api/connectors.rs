@@ -612,19 +612,7 @@ pub async fn upload_file(
         .unwrap_or_else(|| "flux.xml".to_owned());
     let deployment = instance.deployment_id;
     let (created, error, sha256, content) = web::block(move || {
-        let (created, error) = if kind == "caf_msa" {
-            match cdb_caf_msa::FluxReader::new(std::io::Cursor::new(&content))
-                .map(|reader| reader.header().created_at_utc())
-            {
-                Ok(created) => (Some(created), None),
-                Err(error) => (None, Some(format!("not a flux bénéficiaires: {error}"))),
-            }
-        } else {
-            match cdb_france_travail::extract::parse_principal(&content) {
-                Ok(_) => (None, None),
-                Err(error) => (None, Some(format!("not a principal extract: {error}"))),
-            }
-        };
+        let (created, error) = crate::connectors::inbox::inspect(&kind, &content);
         let sha256 = crate::auth::secrets::sha256_hex_bytes(&content);
         (created, error, sha256, content)
     })

@@ -32,6 +32,8 @@ pub struct FranceTravailSettings {
     pub realm: Option<String>,
     /// Quota: calls a second (default 4).
     pub calls_per_second: Option<u32>,
+    /// A directory the instance watches for weekly extract files.
+    pub inbox_dir: Option<String>,
 }
 
 /// Secrets of a France Travail instance.
@@ -109,16 +111,28 @@ pub fn validate(
                     "a France Travail instance needs its client secret",
                 )
             })?;
-            france_travail_config(config, secrets).map(|_| ())
+            france_travail_config(config, secrets)?;
+            inbox(config.get("inbox_dir").and_then(|d| d.as_str()))
         }
         "caf_msa" | "departement" => {
-            parse::<FileSettings>("config", config)?;
-            Ok(())
+            let settings = parse::<FileSettings>("config", config)?;
+            inbox(settings.inbox_dir.as_deref())
         }
         other => Err(error(
             "kind",
             format!("{other:?} is not one of {}", KINDS.join(", ")),
         )),
+    }
+}
+
+/// An inbox directory must be an absolute path.
+fn inbox(dir: Option<&str>) -> Result<(), SettingError> {
+    match dir {
+        Some(dir) if !std::path::Path::new(dir).is_absolute() => Err(error(
+            "config.inbox_dir",
+            "an absolute path on the workers' machine",
+        )),
+        _ => Ok(()),
     }
 }
 

@@ -67,6 +67,10 @@ pub fn due_runs(pool: &DbPool) -> Result<Vec<Uuid>, runner::RunError> {
             }
         }
     }
+    let taken = crate::connectors::inbox::collect(&mut conn)?;
+    if taken > 0 {
+        tracing::info!(taken, "inbox files taken");
+    }
     for instance in crate::store::connector_files::instances_with_pending_files(&mut conn)? {
         if let Some(run) = connectors::queue_run(&mut conn, instance, "file")? {
             tracing::info!(%instance, run = %run.id, "run queued for received files");

@@ -715,3 +715,71 @@ async fn france_travail_extracts_apply_only_new_or_changed_rows() {
     let (status, problem) = upload(&app, manager, &instance, b"not;an;extract".to_vec()).await;
     assert_eq!(status, 422, "{problem}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inbox_directory_is_taken_once_its_files_are_complete() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let manager = world.token("manager_a");
+    let inbox = tempfile::tempdir().unwrap();
+    let (status, problem, _) = send(
+        &app,
+        Method::POST,
+        manager,
+        "/v1/connectors",
+        json!({"kind": "caf_msa", "name": "CAF inbox", "config": {"inbox_dir": "relative/dir"}}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 422, "{problem}");
+    let (status, created, _) = send(
+        &app,
+        Method::POST,
+        manager,
+        "/v1/connectors",
+        json!({"kind": "caf_msa", "name": "CAF inbox", "config": {"inbox_dir": inbox.path()}}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let instance = created["id"].as_str().unwrap().to_owned();
+    let dropped = inbox.path().join("RSABEM_20261101.xml");
+    std::fs::write(&dropped, flux()).unwrap();
+    let pool = app.database.pool();
+    // Just written: it may still be growing, so it waits.
+    let runs =
+        tokio::task::block_in_place(|| cdb_hub::jobs::connector_runs::due_runs(&pool)).unwrap();
+    assert!(runs.is_empty());
+    assert!(dropped.exists());
+    let settled = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    std::fs::File::options()
+        .write(true)
+        .open(&dropped)
+        .unwrap()
+        .set_modified(settled)
+        .unwrap();
+    let runs =
+        tokio::task::block_in_place(|| cdb_hub::jobs::connector_runs::due_runs(&pool)).unwrap();
+    assert_eq!(runs.len(), 1, "taken and a run queued");
+    assert!(!dropped.exists(), "moved aside once taken");
+    assert_eq!(
+        std::fs::read_dir(inbox.path().join(".cdb-received"))
+            .unwrap()
+            .count(),
+        1
+    );
+    cdb_hub::connectors::runner::execute(&pool, &test_secrets(), runs[0])
+        .await
+        .unwrap();
+    let (_, files, _) = send(
+        &app,
+        Method::GET,
+        manager,
+        &format!("/v1/connectors/{instance}/files"),
+        Value::Null,
+        None,
+    )
+    .await;
+    assert_eq!(files[0]["status"], "applied", "{files}");
+    assert_eq!(files[0]["file_name"], "RSABEM_20261101.xml");
+}

@@ -1,0 +1,131 @@
+//! Inbox directories: a file-fed instance may watch a directory (`config.inbox_dir`) where the
+//! département's transfer drops files; each complete file is kept like an upload, then moved to
+//! `.cdb-received/` in the same directory so it is taken once.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{Jsonb, Text, Uuid as SqlUuid};
+use uuid::Uuid;
+
+use crate::store::{connector_files, connectors};
+
+/// A file younger than this may still be being written: it waits for the next tick.
+const SETTLE: Duration = Duration::from_secs(10);
+/// Where taken files go, inside the inbox.
+const RECEIVED: &str = ".cdb-received";
+
+/// The file's own creation date, or why it is not a file of the instance's kind.
+pub fn inspect(
+    kind: &str,
+    content: &[u8],
+) -> (Option<chrono::DateTime<chrono::Utc>>, Option<String>) {
+    if kind == "caf_msa" {
+        match cdb_caf_msa::FluxReader::new(std::io::Cursor::new(content))
+            .map(|reader| reader.header().created_at_utc())
+        {
+            Ok(created) => (Some(created), None),
+            Err(error) => (None, Some(format!("not a flux bénéficiaires: {error}"))),
+        }
+    } else {
+        match cdb_france_travail::extract::parse_principal(content) {
+            Ok(_) => (None, None),
+            Err(error) => (None, Some(format!("not a principal extract: {error}"))),
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct Watched {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    deployment_id: Uuid,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = Jsonb)]
+    config: serde_json::Value,
+}
+
+fn settled(path: &Path) -> bool {
+    std::fs::metadata(path)
+        .ok()
+        .filter(std::fs::Metadata::is_file)
+        .and_then(|meta| meta.modified().ok())
+        .and_then(|modified| SystemTime::now().duration_since(modified).ok())
+        .is_some_and(|age| age >= SETTLE)
+}
+
+/// Takes the settled files of every watched inbox; answers how many were kept.
+pub fn collect(conn: &mut PgConnection) -> QueryResult<usize> {
+    let watched: Vec<Watched> = diesel::sql_query(
+        "SELECT id, deployment_id, kind, config FROM connector_instance \
+         WHERE enabled AND deleted_at IS NULL AND kind IN ('caf_msa', 'france_travail') \
+           AND coalesce(config->>'inbox_dir', '') <> ''",
+    )
+    .load(conn)?;
+    let mut kept = 0;
+    for instance in watched {
+        let Some(dir) = instance.config.get("inbox_dir").and_then(|d| d.as_str()) else {
+            continue;
+        };
+        let dir = PathBuf::from(dir);
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(error) => {
+                tracing::warn!(instance = %instance.id, dir = %dir.display(), %error, "inbox unreadable");
+                continue;
+            }
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') || !settled(&path) {
+                continue;
+            }
+            match take(conn, &instance, &dir, &path, &name) {
+                Ok(()) => kept += 1,
+                Err(error) => {
+                    tracing::warn!(instance = %instance.id, file = %name, %error, "inbox file not taken")
+                }
+            }
+        }
+    }
+    Ok(kept)
+}
+
+fn take(
+    conn: &mut PgConnection,
+    instance: &Watched,
+    dir: &Path,
+    path: &Path,
+    name: &str,
+) -> Result<(), String> {
+    let content = std::fs::read(path).map_err(|e| e.to_string())?;
+    let (created, error) = inspect(&instance.kind, &content);
+    let sha256 = crate::auth::secrets::sha256_hex_bytes(&content);
+    let (file, is_new) = connector_files::keep(
+        conn,
+        &connector_files::NewFile {
+            instance_id: instance.id,
+            deployment_id: instance.deployment_id,
+            file_name: name,
+            content: &content,
+            sha256: &sha256,
+            flux_created_at: created,
+            error: error.clone(),
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    if is_new && error.is_none() {
+        connectors::queue_run(conn, instance.id, "file").map_err(|e| e.to_string())?;
+    }
+    let received = dir.join(RECEIVED);
+    std::fs::create_dir_all(&received).map_err(|e| e.to_string())?;
+    std::fs::rename(path, received.join(format!("{}-{name}", file.id)))
+        .map_err(|e| e.to_string())?;
+    tracing::info!(instance = %instance.id, file = %file.id, is_new, rejected = error.is_some(), "inbox file taken");
+    Ok(())
+}
