@@ -57,8 +57,3 @@ CREATE TABLE import_row (
     PRIMARY KEY (import_id, line)
 );
 CREATE INDEX import_row_status_idx ON import_row (import_id, status, line);
-
--- Matching by CAF/MSA number looked the number up among all the deployment's people (the index
--- on (deployment_id, caf_organisation, caf_number) cannot skip the organisation, often
--- unknown): quadratic over a file of 110,000 lines. An index seek instead:
-CREATE INDEX beneficiary_caf_number_idx ON beneficiary (deployment_id, caf_number) WHERE caf_number IS NOT NULL;
