@@ -40,11 +40,13 @@ def main():
     with open(path, "w", encoding="cp1252", newline="") as out:
         out.write(";".join(HEADER) + "\r\n")
         for i in range(count):
-            year = 1960 + rng.randrange(45)
+            year = 1955 + rng.randrange(50)
             month = 1 + rng.randrange(12)
             day = 1 + rng.randrange(28)
-            first = rng.choice(FIRST)
-            last = rng.choice(LAST)
+            # Compound names, as many people have: few namesakes born the same day (the
+            # pipeline matches those by names and birth date, as it should).
+            first = rng.choice(FIRST) if i % 2 else f"{rng.choice(FIRST)}-{rng.choice(FIRST)}"
+            last = f"{rng.choice(LAST)}-{rng.choice(LAST)}" if i % 3 else rng.choice(LAST)
             postal, city = rng.choice(CITIES)
             yes_no = lambda: rng.choice(["Oui", "Non", ""])
             row = [

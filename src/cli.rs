@@ -108,8 +108,13 @@ pub struct ImportOptions {
     /// Sheet of a workbook (the first by default).
     #[arg(long)]
     pub sheet: Option<String>,
+    /// Carry on an import left unfinished (a stopped command or worker), from its checkpoint,
+    /// instead of uploading a file.
+    #[arg(long, conflicts_with = "file")]
+    pub resume: Option<uuid::Uuid>,
     /// The file: CSV, XLSX, XLS or ODS.
-    pub file: PathBuf,
+    #[arg(required_unless_present = "resume")]
+    pub file: Option<PathBuf>,
 }
 
 /// `cdb-hub deployments …`

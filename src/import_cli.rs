@@ -21,8 +21,6 @@ pub fn run(pool: &DbPool, options: &ImportOptions) -> anyhow::Result<serde_json:
             SUPPORTED_KINDS.join(", ")
         );
     }
-    let file = std::fs::read(&options.file)
-        .with_context(|| format!("cannot read {}", options.file.display()))?;
     let mut conn = pool.get()?;
     let deployment =
         directory::find_deployment(&mut conn, &options.deployment)?.with_context(|| {
@@ -31,25 +29,39 @@ pub fn run(pool: &DbPool, options: &ImportOptions) -> anyhow::Result<serde_json:
                 options.deployment
             )
         })?;
-    let file_name = options.file.file_name().map_or_else(
-        || "import.csv".into(),
-        |name| name.to_string_lossy().into_owned(),
-    );
-    let import = imports::create(
-        &mut conn,
-        &imports::NewImport {
-            deployment_id: deployment.id,
-            kind: options.kind.clone(),
-            mode: if options.preview { "preview" } else { "commit" }.into(),
-            profile: options.profile.clone(),
-            sheet: options.sheet.clone(),
-            file_name,
-            file,
-            created_by_account_id: None,
-            created_by_client_id: None,
-        },
-        false,
-    )?;
+    let import_id = match (&options.resume, &options.file) {
+        (Some(id), _) => {
+            let found = imports::get(&mut conn, *id, Some(deployment.id))?
+                .with_context(|| format!("no import {id} in this deployment"))?;
+            found.id
+        }
+        (None, Some(path)) => {
+            let file =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let file_name = path.file_name().map_or_else(
+                || "import.csv".into(),
+                |name| name.to_string_lossy().into_owned(),
+            );
+            imports::create(
+                &mut conn,
+                &imports::NewImport {
+                    deployment_id: deployment.id,
+                    kind: options.kind.clone(),
+                    mode: if options.preview { "preview" } else { "commit" }.into(),
+                    profile: options.profile.clone(),
+                    sheet: options.sheet.clone(),
+                    file_name,
+                    file,
+                    created_by_account_id: None,
+                    created_by_client_id: None,
+                },
+                false,
+            )?
+            .id
+        }
+        (None, None) => bail!("give a FILE to import, or --resume <import id>"),
+    };
+    eprintln!("import {import_id}");
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template(
@@ -58,7 +70,7 @@ pub fn run(pool: &DbPool, options: &ImportOptions) -> anyhow::Result<serde_json:
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let started = Instant::now();
-    let state = runner::run(&mut conn, import.id, RunLimit::default(), &mut |progress| {
+    let state = runner::run(&mut conn, import_id, RunLimit::default(), &mut |progress| {
         if let Some(total) = progress.total {
             bar.set_length(total);
         }
@@ -66,7 +78,7 @@ pub fn run(pool: &DbPool, options: &ImportOptions) -> anyhow::Result<serde_json:
     })?;
     bar.finish_and_clear();
     let elapsed = started.elapsed();
-    let row = imports::get(&mut conn, import.id, None)?.context("the import vanished")?;
+    let row = imports::get(&mut conn, import_id, None)?.context("the import vanished")?;
     let view = ImportView::from(row);
     let rows = view.progress.rows_done;
     eprintln!(

@@ -11,7 +11,7 @@ use std::io::Cursor;
 use chrono::Utc;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{Jsonb, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Jsonb, Text, Uuid as SqlUuid};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -607,9 +607,6 @@ struct OwnerRow {
     field: String,
     #[diesel(sql_type = Text)]
     source_system: String,
-    #[diesel(sql_type = Timestamptz)]
-    #[allow(dead_code)]
-    as_of: chrono::DateTime<Utc>,
 }
 
 /// A person's values and who set each, before a line changes them.
@@ -625,7 +622,7 @@ impl Snapshot {
                 .bind::<SqlUuid, _>(beneficiary)
                 .get_result(conn)?;
         let owners: Vec<OwnerRow> = diesel::sql_query(
-            "SELECT field, source_system, as_of FROM field_provenance WHERE beneficiary_id = $1",
+            "SELECT field, source_system FROM field_provenance WHERE beneficiary_id = $1",
         )
         .bind::<SqlUuid, _>(beneficiary)
         .load(conn)?;

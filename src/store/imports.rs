@@ -44,58 +44,85 @@ pub struct NewImport {
 /// An import as read back (without the file).
 #[derive(Debug, Clone, QueryableByName)]
 pub struct ImportRow {
+    /// The import.
     #[diesel(sql_type = SqlUuid)]
     pub id: Uuid,
+    /// Its deployment.
     #[diesel(sql_type = SqlUuid)]
     pub deployment_id: Uuid,
+    /// The kind of file.
     #[diesel(sql_type = Text)]
     pub kind: String,
+    /// preview or commit.
     #[diesel(sql_type = Text)]
     pub mode: String,
+    /// received, previewing, previewed, committing, committed or failed.
     #[diesel(sql_type = Text)]
     pub status: String,
+    /// The mapping profile.
     #[diesel(sql_type = Nullable<Text>)]
     pub profile: Option<String>,
+    /// The sheet read in a workbook.
     #[diesel(sql_type = Nullable<Text>)]
     pub sheet: Option<String>,
+    /// The file name as uploaded.
     #[diesel(sql_type = Text)]
     pub file_name: String,
+    /// Size of the file in bytes.
     #[diesel(sql_type = Bigint)]
     pub file_size: i64,
+    /// SHA-256 of the file, hex.
     #[diesel(sql_type = Text)]
     pub file_sha256: String,
+    /// csv, xlsx, xls, xlsb or ods, once read.
     #[diesel(sql_type = Nullable<Text>)]
     pub file_format: Option<String>,
+    /// Encoding of a CSV, once read.
     #[diesel(sql_type = Nullable<Text>)]
     pub encoding: Option<String>,
+    /// Separator of a CSV, once read.
     #[diesel(sql_type = Nullable<Text>)]
     pub delimiter: Option<String>,
+    /// The header line.
     #[diesel(sql_type = Nullable<Jsonb>)]
     pub header: Option<serde_json::Value>,
+    /// Columns not recognised.
     #[diesel(sql_type = Nullable<Jsonb>)]
     pub unknown_columns: Option<serde_json::Value>,
+    /// Columns read but not written yet.
     #[diesel(sql_type = Nullable<Jsonb>)]
     pub not_applied_columns: Option<serde_json::Value>,
+    /// Lines by outcome so far.
     #[diesel(sql_type = Jsonb)]
     pub counts: serde_json::Value,
+    /// Lines after the header, once counted.
     #[diesel(sql_type = Nullable<Integer>)]
     pub rows_total: Option<i32>,
+    /// Lines done.
     #[diesel(sql_type = Integer)]
     pub rows_done: i32,
+    /// Lines of the file already handled: a restart resumes after them.
     #[diesel(sql_type = Integer)]
     pub checkpoint: i32,
+    /// When it was uploaded.
     #[diesel(sql_type = Timestamptz)]
     pub created_at: DateTime<Utc>,
+    /// When its processing started.
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub started_at: Option<DateTime<Utc>>,
+    /// When it ended.
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub finished_at: Option<DateTime<Utc>>,
+    /// Why it failed (code).
     #[diesel(sql_type = Nullable<Text>)]
     pub failure_code: Option<String>,
+    /// Why it failed, in French.
     #[diesel(sql_type = Nullable<Text>)]
     pub failure_reason: Option<String>,
+    /// The person who uploaded it.
     #[diesel(sql_type = Nullable<SqlUuid>)]
     pub created_by_account_id: Option<Uuid>,
+    /// The API client that uploaded it.
     #[diesel(sql_type = Nullable<SqlUuid>)]
     pub created_by_client_id: Option<Uuid>,
 }
@@ -398,20 +425,28 @@ pub fn counts_by_status(conn: &mut PgConnection, id: Uuid) -> QueryResult<Vec<(S
 /// A saved line result.
 #[derive(Debug, Clone, QueryableByName)]
 pub struct SavedLine {
+    /// Line number in the file.
     #[diesel(sql_type = Integer)]
     pub line: i32,
+    /// received, previewing, previewed, committing, committed or failed.
     #[diesel(sql_type = Text)]
     pub status: String,
+    /// The person.
     #[diesel(sql_type = Nullable<SqlUuid>)]
     pub beneficiary_id: Option<Uuid>,
+    /// The possible match kept.
     #[diesel(sql_type = Nullable<SqlUuid>)]
     pub possible_match_id: Option<Uuid>,
+    /// field → {before, after, source}.
     #[diesel(sql_type = Nullable<Jsonb>)]
     pub changes: Option<serde_json::Value>,
+    /// field → {current, proposed, source}.
     #[diesel(sql_type = Nullable<Jsonb>)]
     pub kept: Option<serde_json::Value>,
+    /// [{column, value, code, message}].
     #[diesel(sql_type = Nullable<Jsonb>)]
     pub errors: Option<serde_json::Value>,
+    /// The cells as read (rejected lines).
     #[diesel(sql_type = Nullable<Jsonb>)]
     pub cells: Option<serde_json::Value>,
 }

@@ -535,3 +535,90 @@ async fn the_apalis_worker_runs_an_upload_on_its_own() {
     assert_eq!(done["counts"]["create"], 19);
     assert_eq!(done["counts"]["error"], 1);
 }
+
+#[tokio::test]
+async fn an_excel_workbook_imports_from_its_first_sheet() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let token = world.token("manager_a");
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    // Any column order, 2022 header names.
+    for (column, header) in [
+        "Nom*",
+        "Prénom*",
+        "Date de naissance*",
+        "Identifiant SI",
+        "Courriel",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(0, column as u16, *header).unwrap();
+    }
+    sheet.write_string(1, 0, "Nguyễn").unwrap();
+    sheet.write_string(1, 1, "Élodie").unwrap();
+    // A date Excel keeps as a serial number (14/03/1985).
+    sheet.write_number(1, 2, 31_120.0).unwrap();
+    sheet.write_string(1, 3, "X-1").unwrap();
+    sheet.write_string(1, 4, "elodie@example.org").unwrap();
+    let bytes = workbook.save_to_buffer().unwrap();
+    let done = import(&app, token, "commit", &bytes).await;
+    assert_eq!(done["status"], "committed", "{done}");
+    assert_eq!(done["file"]["format"], "xlsx");
+    assert_eq!(done["counts"]["create"], 1);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS count FROM beneficiary WHERE lastname = 'Nguyễn' AND date_of_birth = '1985-03-14' AND external_id = 'X-1'"
+        ),
+        1
+    );
+}
+
+#[tokio::test]
+async fn the_command_line_imports_a_file_and_prints_its_summary() {
+    let app = spawn_app().await;
+    // The deployment "CD A" of the fixture.
+    world(&app).await;
+    let path = std::env::temp_dir().join(format!("cdb-import-{}.csv", Uuid::new_v4().simple()));
+    std::fs::write(&path, file(30, &[7], "Valence")).unwrap();
+    let (url, file_path) = (app.database.url.clone(), path.clone());
+    let (preview, said) =
+        tokio::task::spawn_blocking(move || cli_import(&url, &file_path, &["--preview"]))
+            .await
+            .unwrap();
+    assert_eq!(preview["import"]["status"], "previewed", "{preview}");
+    assert_eq!(preview["import"]["counts"]["create"], 29);
+    assert!(said.contains("29 à créer"), "{said}");
+    let (url, file_path) = (app.database.url.clone(), path.clone());
+    let (commit, _) = tokio::task::spawn_blocking(move || cli_import(&url, &file_path, &[]))
+        .await
+        .unwrap();
+    assert_eq!(commit["import"]["status"], "committed", "{commit}");
+    assert_eq!(commit["import"]["counts"]["create"], 29);
+    assert_eq!(commit["import"]["counts"]["error"], 1);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS count FROM beneficiary WHERE external_id LIKE 'IMP-%'"
+        ),
+        29
+    );
+    let _ = std::fs::remove_file(path);
+}
+
+/// Runs `cdb-hub import` on a file, as an operator would; answers the summary and what it said.
+fn cli_import(url: &str, path: &std::path::Path, extra: &[&str]) -> (Value, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_cdb-hub"))
+        .env("DATABASE_URL", url)
+        .env("CDB_LOG_LEVEL", "warn")
+        .args(["import", "--deployment", "CD A"])
+        .args(extra)
+        .arg(path)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{said}");
+    (serde_json::from_slice(&output.stdout).unwrap(), said)
+}

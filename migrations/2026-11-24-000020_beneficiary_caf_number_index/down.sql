@@ -1,0 +1,1 @@
+DROP INDEX beneficiary_caf_number_idx;
