@@ -15,6 +15,7 @@ pub mod health;
 pub mod idempotency;
 pub mod identity;
 pub mod imports;
+pub mod inbound_events;
 pub mod journal;
 pub mod matches;
 pub mod members;
@@ -115,6 +116,7 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(connectors::list_files)
         .service(connectors::get_file)
         .service(refresh::refresh_notebook)
+        .service(inbound_events::receive_event)
         .service(matches::list_matches)
         .service(matches::resolve_match)
         .service(imports::upload)

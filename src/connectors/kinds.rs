@@ -44,6 +44,14 @@ pub struct FranceTravailSecrets {
     pub client_secret: String,
 }
 
+/// Secrets of a departmental instance receiving events.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventSecrets {
+    /// The HMAC key the system signs its events with (`X-RDVI-SIGNATURE`).
+    pub webhook_secret: String,
+}
+
 /// Settings of a file-fed instance (CAF/MSA flux, departmental exports).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -116,6 +124,11 @@ pub fn validate(
         }
         "caf_msa" | "departement" => {
             let settings = parse::<FileSettings>("config", config)?;
+            if kind == "departement"
+                && let Some(secrets) = secrets
+            {
+                parse::<EventSecrets>("secrets", secrets)?;
+            }
             inbox(settings.inbox_dir.as_deref())
         }
         other => Err(error(

@@ -257,3 +257,18 @@ pub fn person_to_look_up(conn: &mut PgConnection, id: Uuid) -> QueryResult<Optio
     .get_result(conn)
     .optional()
 }
+
+/// An enabled instance by id, with its sealed secrets.
+pub fn enabled_instance_by_id(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> QueryResult<Option<ClaimedRun>> {
+    diesel::sql_query(
+        "SELECT id AS run_id, id AS instance_id, deployment_id, kind, config, secrets, NULL::text AS checkpoint, \
+           '{}'::jsonb AS counts, 'manual' AS trigger FROM connector_instance \
+         WHERE id = $1 AND enabled AND deleted_at IS NULL",
+    )
+    .bind::<SqlUuid, _>(id)
+    .get_result(conn)
+    .optional()
+}

@@ -99,6 +99,7 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("get", "/v1/connectors/{id}/files"),
     ("get", "/v1/connectors/{id}/files/{file_id}"),
     ("post", "/v1/notebooks/{id}/refresh"),
+    ("post", "/v1/connectors/{id}/events"),
     ("get", "/v1/beneficiaries/{id}/export"),
     ("delete", "/v1/beneficiaries/{id}"),
     ("get", "/v1/structures/{id}"),

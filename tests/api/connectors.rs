@@ -783,3 +783,112 @@ async fn an_inbox_directory_is_taken_once_its_files_are_complete() {
     assert_eq!(files[0]["status"], "applied", "{files}");
     assert_eq!(files[0]["file_name"], "RSABEM_20261101.xml");
 }
+
+fn signed(secret: &str, body: &[u8]) -> String {
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes());
+    ring::hmac::sign(&key, body)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+async fn push_event(
+    app: &TestApp,
+    instance: &str,
+    body: &Value,
+    signature: Option<String>,
+) -> (u16, Value) {
+    let raw = serde_json::to_vec(body).unwrap();
+    let mut request = app
+        .client
+        .post(format!("{}/v1/connectors/{instance}/events", app.address))
+        .header("Content-Type", "application/json")
+        .body(raw);
+    if let Some(signature) = signature {
+        request = request.header("X-RDVI-SIGNATURE", signature);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_events_of_a_departmental_system_go_through_the_pipeline_in_order() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let manager = world.token("manager_a");
+    let secret = "rdvi-webhook-secret";
+    let (status, created, _) = send(
+        &app,
+        Method::POST,
+        manager,
+        "/v1/connectors",
+        json!({"kind": "departement", "name": "rdv-insertion", "secrets": {"webhook_secret": secret}}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let instance = created["id"].as_str().unwrap().to_owned();
+    let event = |timestamp: &str, email: &str| {
+        json!({
+            "data": {"id": 4242, "first_name": "Amina", "last_name": "Benali", "birth_date": "1990-05-17",
+                     "email": email, "phone_number": "0612345678", "affiliation_number": "7654321",
+                     "role": "demandeur", "department_internal_id": "IODAS-77"},
+            "meta": {"model": "User", "event": "updated", "timestamp": timestamp}
+        })
+    };
+    let first = event("2026-11-20 10:00:00 +0100", "amina@example.org");
+    let raw = serde_json::to_vec(&first).unwrap();
+    let (status, _) = push_event(&app, &instance, &first, None).await;
+    assert_eq!(status, 401, "unsigned");
+    let (status, _) = push_event(&app, &instance, &first, Some(signed("wrong", &raw))).await;
+    assert_eq!(status, 401, "signed with another secret");
+    let (status, outcome) = push_event(&app, &instance, &first, Some(signed(secret, &raw))).await;
+    assert_eq!(status, 200, "{outcome}");
+    assert_eq!(outcome, json!({"status": "applied", "result": "created"}));
+
+    let newer = event("2026-11-21 10:00:00 +0100", "amina.b@example.org");
+    let raw = serde_json::to_vec(&newer).unwrap();
+    let (_, outcome) = push_event(&app, &instance, &newer, Some(signed(secret, &raw))).await;
+    assert_eq!(outcome["result"], "updated", "{outcome}");
+    // The first event arrives again, late: it is older than the last one seen.
+    let raw = serde_json::to_vec(&first).unwrap();
+    let (_, outcome) = push_event(&app, &instance, &first, Some(signed(secret, &raw))).await;
+    assert_eq!(outcome["status"], "dropped_older", "{outcome}");
+    let rdv = json!({"data": {"id": 1}, "meta": {"model": "Rdv", "event": "created", "timestamp": "2026-11-21 11:00:00 +0100"}});
+    let raw = serde_json::to_vec(&rdv).unwrap();
+    let (_, outcome) = push_event(&app, &instance, &rdv, Some(signed(secret, &raw))).await;
+    assert_eq!(outcome["status"], "ignored");
+
+    let (_, people, _) = send(
+        &app,
+        Method::GET,
+        manager,
+        "/v1/beneficiaries?limit=200",
+        Value::Null,
+        None,
+    )
+    .await;
+    let amina = people["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["lastname"] == "Benali")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        amina["email"], "amina.b@example.org",
+        "the newest event wins"
+    );
+    assert_eq!(amina["caf_number"], "7654321");
+    assert_eq!(amina["external_id"], "IODAS-77");
+    let (status, _) = push_event(
+        &app,
+        &Uuid::new_v4().to_string(),
+        &first,
+        Some(signed(secret, &raw)),
+    )
+    .await;
+    assert_eq!(status, 404);
+}
