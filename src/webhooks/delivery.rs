@@ -171,9 +171,8 @@ pub async fn deliver(
             Outcome::Retry(next) => {
                 store::mark_failed(&mut conn, delivery, code, &error, Some(next))?
             }
-            Outcome::Dead | Outcome::Skipped => {
-                store::mark_failed(&mut conn, delivery, code, &error, None)?
-            }
+            Outcome::Dead => store::mark_failed(&mut conn, delivery, code, &error, None)?,
+            Outcome::Skipped => {}
         }
         Ok(())
     })

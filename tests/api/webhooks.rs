@@ -376,7 +376,7 @@ async fn a_change_becomes_a_signed_delivery_with_its_feed_cursor() {
     assert_eq!(bodies.len(), 2);
     let feed = get(&app, world.token("client_a"), "/v1/changes").await.1;
     let items = feed["items"].as_array().unwrap();
-    for (n, body) in bodies.iter().enumerate() {
+    for body in &bodies {
         let item = items
             .iter()
             .find(|item| item["seq"] == body["change"]["seq"])
@@ -400,7 +400,6 @@ async fn a_change_becomes_a_signed_delivery_with_its_feed_cursor() {
                 .iter()
                 .all(|i| i["seq"].as_i64().unwrap() > seq)
         );
-        let _ = n;
     }
     let mut counters: Vec<i64> = bodies
         .iter()
