@@ -37,9 +37,20 @@ pub struct AppState {
     pub verified_tokens: Arc<crate::auth::token_cache::VerifiedTokens>,
     /// The key sealing connector secrets.
     pub secrets: Arc<crate::connectors::secrets::SecretBox>,
+    /// Outbound webhook settings and HTTP client.
+    pub webhooks: Arc<crate::webhooks::Webhooks>,
 }
 
 impl AppState {
+    /// The same state with other webhook settings.
+    pub fn with_webhooks(
+        mut self,
+        settings: crate::webhooks::WebhookSettings,
+    ) -> Result<Self, reqwest::Error> {
+        self.webhooks = Arc::new(crate::webhooks::Webhooks::new(settings)?);
+        Ok(self)
+    }
+
     /// Builds the state, loading (or creating) the signing keys. Blocking.
     pub fn build(
         pool: DbPool,
@@ -60,6 +71,9 @@ impl AppState {
             clients: Arc::default(),
             verified_tokens: Arc::default(),
             secrets,
+            webhooks: Arc::new(crate::webhooks::Webhooks::new(
+                crate::webhooks::WebhookSettings::default(),
+            )?),
         })
     }
 }

@@ -296,6 +296,25 @@ pub struct WorkerOptions {
         default_value = "Carnet de bord <contact@carnetdebord.inclusion.beta.gouv.fr>"
     )]
     pub mail_from: String,
+
+    /// Let webhook deliveries go to loopback, private and link-local addresses (tests, local
+    /// development); refused otherwise, at creation and at each delivery.
+    #[arg(long, env = "CDB_WEBHOOKS_ALLOW_PRIVATE")]
+    pub webhooks_allow_private: bool,
+
+    /// Accept http webhook endpoints (not only https).
+    #[arg(long, env = "CDB_WEBHOOKS_ALLOW_HTTP")]
+    pub webhooks_allow_http: bool,
+}
+
+impl WorkerOptions {
+    /// The webhook settings these options give.
+    pub fn webhook_settings(&self) -> crate::webhooks::WebhookSettings {
+        crate::webhooks::WebhookSettings {
+            allow_private: self.webhooks_allow_private,
+            allow_http: self.webhooks_allow_http,
+        }
+    }
 }
 
 impl Default for WorkerOptions {
@@ -305,6 +324,8 @@ impl Default for WorkerOptions {
             job_retention_days: 14,
             smtp_url: None,
             mail_from: "Carnet de bord <contact@carnetdebord.inclusion.beta.gouv.fr>".into(),
+            webhooks_allow_private: false,
+            webhooks_allow_http: false,
         }
     }
 }

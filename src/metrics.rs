@@ -43,6 +43,10 @@ pub fn handle() -> Option<&'static PrometheusHandle> {
                 JOBS,
                 "Background jobs by queue and state, read from the job storage at scrape time."
             );
+            metrics::describe_counter!(
+                WEBHOOK_DELIVERIES,
+                "Webhook delivery attempts, by outcome (delivered or failed)."
+            );
             Some(handle)
         })
         .as_ref()
@@ -85,4 +89,13 @@ pub fn set_connector_stale(instance: &str, kind: &str, stale: bool) {
 /// Renders every metric in the Prometheus text format.
 pub fn render() -> String {
     handle().map(PrometheusHandle::render).unwrap_or_default()
+}
+
+/// Name of the counter of webhook delivery attempts, by outcome.
+pub const WEBHOOK_DELIVERIES: &str = "cdb_webhook_deliveries_total";
+
+/// Counts one webhook delivery attempt: delivered (2xx) or failed.
+pub fn webhook_delivery(delivered: bool) {
+    let outcome = if delivered { "delivered" } else { "failed" };
+    metrics::counter!(WEBHOOK_DELIVERIES, "outcome" => outcome).increment(1);
 }

@@ -136,7 +136,8 @@ async fn serve_on(
     let state_secrets = secrets.clone();
     let state = tokio::task::spawn_blocking(move || AppState::build(pool, auth, state_secrets))
         .await
-        .context("start-up stopped unexpectedly")??;
+        .context("start-up stopped unexpectedly")??
+        .with_webhooks(options.worker.webhook_settings())?;
     let server = http_server(state, listener, grace)?;
     let server_handle = server.handle();
     let monitor = crate::jobs::monitor(database, &options.worker, secrets)?;

@@ -33,6 +33,7 @@ every error is an RFC 9457 `application/problem+json` document with a stable `co
         (name = "people", description = "Beneficiaries and the journal of accesses to their data."),
         (name = "notebooks", description = "The notebook (carnet) of a person."),
         (name = "sync", description = "Partner sync: notebook creation, record batches, the change feed and possible matches."),
+        (name = "webhooks", description = "Outbound webhooks: the change feed pushed to an API client's endpoint, signed (`X-Cdb-Timestamp`, `X-Cdb-Signature: sha256=<hex HMAC-SHA256 of \"{timestamp}.{body}\">`), at least once, in order per person, retried 72 hours, then dead letters to replay."),
     ),
     components(schemas(Problem, ErrorCode)),
     modifiers(&SecuritySchemes)

@@ -33,6 +33,7 @@ pub mod refresh;
 pub mod request_id;
 pub mod sync;
 pub mod sync_sessions;
+pub mod webhooks;
 pub mod writes;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -123,5 +124,13 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(imports::get_import)
         .service(imports::list_rows)
         .service(imports::commit)
-        .service(imports::errors_file);
+        .service(imports::errors_file)
+        .service(webhooks::create_webhook)
+        .service(webhooks::list_webhooks)
+        .service(webhooks::get_webhook)
+        .service(webhooks::update_webhook)
+        .service(webhooks::delete_webhook)
+        .service(webhooks::ping_webhook)
+        .service(webhooks::dead_letters)
+        .service(webhooks::replay_webhook);
 }

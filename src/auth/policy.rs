@@ -49,13 +49,9 @@ pub enum Reach {
 /// The beneficiaries within a caller's reach.
 pub fn beneficiaries(caller: &Caller) -> Reach {
     match &caller.principal {
-        Principal::Client(client) => match client.structure_id {
-            Some(structure_id) => Reach::Structure {
-                deployment: client.deployment_id,
-                structure_id,
-            },
-            None => Reach::Deployment(client.deployment_id),
-        },
+        Principal::Client(client) => {
+            client_beneficiaries(client.deployment_id, client.structure_id)
+        }
         Principal::Account(account) => {
             let (Some(deployment), Some(profile)) = (account.deployment_id, account.profile_id)
             else {
@@ -81,6 +77,18 @@ pub fn beneficiaries(caller: &Caller) -> Reach {
                 },
             }
         }
+    }
+}
+
+/// The beneficiaries within an API client's reach (also what its webhook subscriptions
+/// receive): its deployment, or the structure it is narrowed to.
+pub fn client_beneficiaries(deployment: Uuid, structure_id: Option<Uuid>) -> Reach {
+    match structure_id {
+        Some(structure_id) => Reach::Structure {
+            deployment,
+            structure_id,
+        },
+        None => Reach::Deployment(deployment),
     }
 }
 

@@ -5,6 +5,7 @@ pub mod connector_runs;
 pub mod housekeeping;
 pub mod imports;
 pub mod mail;
+pub mod webhooks;
 
 use std::time::Duration;
 
@@ -20,12 +21,16 @@ pub fn monitor(
     database: &Database,
     options: &WorkerOptions,
     secrets: std::sync::Arc<crate::connectors::secrets::SecretBox>,
-) -> Result<Monitor, cron::error::Error> {
+) -> Result<Monitor, anyhow::Error> {
     let instance = uuid::Uuid::now_v7().simple().to_string();
     let monitor = Monitor::new().shutdown_timeout(Duration::from_secs(options.shutdown_grace_secs));
     let monitor = housekeeping::register(monitor, database, options, &instance)?;
     let monitor = imports::register(monitor, database, &instance);
-    connector_runs::register(monitor, database, secrets, &instance)
+    let monitor = connector_runs::register(monitor, database, secrets.clone(), &instance)?;
+    let webhooks = std::sync::Arc::new(crate::webhooks::Webhooks::new(options.webhook_settings())?);
+    Ok(webhooks::register(
+        monitor, database, webhooks, secrets, &instance,
+    )?)
 }
 
 #[derive(QueryableByName)]

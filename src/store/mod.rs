@@ -22,6 +22,7 @@ pub mod privacy;
 pub mod reach;
 pub mod sync_sessions;
 pub mod timeline;
+pub mod webhooks;
 
 /// A keyset page: the rows and the id to continue after, if more rows exist.
 #[derive(Debug, Clone)]

@@ -21,3 +21,4 @@ mod rate_limit;
 mod secrecy;
 mod support;
 mod sync;
+mod webhooks;

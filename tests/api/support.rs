@@ -307,6 +307,24 @@ pub fn tls_provider() {
 
 /// Starts the app with given authentication settings.
 pub async fn spawn_app_with(database: TestDatabase, auth: cdb_hub::auth::AuthSettings) -> TestApp {
+    spawn_app_configured(database, auth, Default::default()).await
+}
+
+/// Starts the app on its own fresh database with given webhook settings (the wiremock
+/// endpoints of the tests are on 127.0.0.1, over http).
+pub async fn spawn_app_with_webhooks(settings: cdb_hub::webhooks::WebhookSettings) -> TestApp {
+    let database = tokio::task::spawn_blocking(TestDatabase::new)
+        .await
+        .expect("database");
+    spawn_app_configured(database, test_auth_settings(), settings).await
+}
+
+/// Starts the app with given authentication and webhook settings.
+pub async fn spawn_app_configured(
+    database: TestDatabase,
+    auth: cdb_hub::auth::AuthSettings,
+    webhooks: cdb_hub::webhooks::WebhookSettings,
+) -> TestApp {
     tls_provider();
     let pool = database.pool();
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a random port");
@@ -314,7 +332,9 @@ pub async fn spawn_app_with(database: TestDatabase, auth: cdb_hub::auth::AuthSet
     let state = tokio::task::spawn_blocking(move || AppState::build(pool, auth, test_secrets()))
         .await
         .expect("state task")
-        .expect("state builds");
+        .expect("state builds")
+        .with_webhooks(webhooks)
+        .expect("webhook client builds");
     let server = http_server(state, listener, Duration::from_secs(1)).expect("server starts");
     tokio::spawn(server);
     TestApp {
