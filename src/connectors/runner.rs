@@ -11,8 +11,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 use uuid::Uuid;
 
-use super::kinds;
+use super::caf_files::{self, FileError};
 use super::secrets::SecretBox;
+use super::{extract_files, kinds};
 use crate::inbound::canonical::person_records;
 use crate::inbound::pipeline::{Options, Outcome};
 use crate::postgres::DbPool;
@@ -130,45 +131,16 @@ async fn execute_locked(
     let mut counts: Counts = serde_json::from_value(claimed.counts.clone()).unwrap_or_default();
     let outcome = match claimed.kind.as_str() {
         "france_travail" => {
-            let files = claimed.clone();
-            let mut file_counts = counts.clone();
-            let applied = blocking(pool, move |conn| {
-                crate::connectors::extract_files::apply_pending(conn, &files, &mut file_counts)
-                    .map_err(|e| RunError::Database(e.to_string()))?;
-                Ok(file_counts)
-            })
-            .await;
-            match applied {
-                Ok(done) => {
-                    counts = done;
-                    // A run for received files applies them only; the others also ask the
-                    // partner APIs.
-                    if claimed.trigger == "file" {
-                        Ok(())
-                    } else {
-                        refresh_from_france_travail(pool, secrets, &claimed, &mut counts).await
-                    }
+            match apply_files(pool, &claimed, &mut counts, extract_files::apply_pending).await {
+                // A run for received files applies them only; the others also ask the partner
+                // APIs.
+                Ok(()) if claimed.trigger != "file" => {
+                    refresh_from_france_travail(pool, secrets, &claimed, &mut counts).await
                 }
-                Err(error) => Err(Stop::from(error)),
+                other => other,
             }
         }
-        "caf_msa" => {
-            let files = claimed.clone();
-            let mut file_counts = counts.clone();
-            let result = blocking(pool, move |conn| {
-                crate::connectors::caf_files::apply_pending(conn, &files, &mut file_counts)
-                    .map_err(|e| RunError::Database(e.to_string()))?;
-                Ok(file_counts)
-            })
-            .await;
-            match result {
-                Ok(done) => {
-                    counts = done;
-                    Ok(())
-                }
-                Err(error) => Err(Stop::from(error)),
-            }
-        }
+        "caf_msa" => apply_files(pool, &claimed, &mut counts, caf_files::apply_pending).await,
         _ => Err(Stop(
             "this instance is fed by files: send them with POST /v1/connectors/{id}/files".into(),
         )),
@@ -193,6 +165,23 @@ async fn execute_locked(
         None => tracing::info!(%run, ?counts, "connector run succeeded"),
         Some(reason) => tracing::warn!(%run, %reason, "connector run failed"),
     }
+    Ok(())
+}
+
+/// Applies an instance's received files on the blocking pool with `apply`, adding to `counts`.
+async fn apply_files(
+    pool: &DbPool,
+    claimed: &ClaimedRun,
+    counts: &mut Counts,
+    apply: fn(&mut diesel::PgConnection, &ClaimedRun, &mut Counts) -> Result<(), FileError>,
+) -> Result<(), Stop> {
+    let files = claimed.clone();
+    let mut file_counts = counts.clone();
+    *counts = blocking(pool, move |conn| {
+        apply(conn, &files, &mut file_counts).map_err(|e| RunError::Database(e.to_string()))?;
+        Ok(file_counts)
+    })
+    .await?;
     Ok(())
 }
 

@@ -230,6 +230,10 @@ pub fn to_push(conn: &mut PgConnection) -> QueryResult<Vec<Uuid>> {
     Ok(rows.into_iter().map(|row| row.id).collect())
 }
 
+/// An instance read as a run of its own (no run yet): what on-demand calls need.
+const ENABLED_INSTANCE: &str = "SELECT id AS run_id, id AS instance_id, deployment_id, kind, config, secrets, \
+     NULL::text AS checkpoint, '{}'::jsonb AS counts, 'manual' AS trigger FROM connector_instance";
+
 /// The enabled instance of a kind in a deployment (the oldest when there are several), with
 /// its sealed secrets.
 pub fn enabled_instance(
@@ -237,11 +241,10 @@ pub fn enabled_instance(
     deployment: Uuid,
     kind: &str,
 ) -> QueryResult<Option<ClaimedRun>> {
-    diesel::sql_query(
-        "SELECT id AS run_id, id AS instance_id, deployment_id, kind, config, secrets, NULL::text AS checkpoint, \
-           '{}'::jsonb AS counts, 'manual' AS trigger FROM connector_instance \
-         WHERE deployment_id = $1 AND kind = $2 AND enabled AND deleted_at IS NULL ORDER BY created_at LIMIT 1",
-    )
+    diesel::sql_query(format!(
+        "{ENABLED_INSTANCE} WHERE deployment_id = $1 AND kind = $2 AND enabled AND deleted_at IS NULL \
+         ORDER BY created_at LIMIT 1"
+    ))
     .bind::<SqlUuid, _>(deployment)
     .bind::<Text, _>(kind)
     .get_result(conn)
@@ -263,11 +266,9 @@ pub fn enabled_instance_by_id(
     conn: &mut PgConnection,
     id: Uuid,
 ) -> QueryResult<Option<ClaimedRun>> {
-    diesel::sql_query(
-        "SELECT id AS run_id, id AS instance_id, deployment_id, kind, config, secrets, NULL::text AS checkpoint, \
-           '{}'::jsonb AS counts, 'manual' AS trigger FROM connector_instance \
-         WHERE id = $1 AND enabled AND deleted_at IS NULL",
-    )
+    diesel::sql_query(format!(
+        "{ENABLED_INSTANCE} WHERE id = $1 AND enabled AND deleted_at IS NULL"
+    ))
     .bind::<SqlUuid, _>(id)
     .get_result(conn)
     .optional()

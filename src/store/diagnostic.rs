@@ -9,6 +9,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{Jsonb, Nullable, Text, Uuid as SqlUuid};
 use uuid::Uuid;
 
+use super::Count;
+
 use super::timeline::{Author, WriteError, check, commit, invalid_or};
 
 /// The notebook columns of the diagnostic that a write may set (our own names, never input).
@@ -139,12 +141,6 @@ pub fn add_situation(
         let version = commit(conn, notebook, None, author, "situation", Utc::now(), payload)?;
         Ok((added.id, version))
     })
-}
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
 }
 
 /// Ends a current situation of the notebook (kept with who ended it and when).

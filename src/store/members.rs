@@ -9,6 +9,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Text, Uuid as SqlUuid};
 use uuid::Uuid;
 
+use super::Count;
+
 use super::outbox;
 use super::timeline::{Author, WriteError, commit};
 use crate::notices::{self, Notice};
@@ -259,12 +261,6 @@ pub fn invite(
         });
         commit(conn, notebook, None, author, "member", Utc::now(), payload)
     })
-}
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
 }
 
 #[derive(QueryableByName)]

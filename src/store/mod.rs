@@ -24,6 +24,14 @@ pub mod sync_sessions;
 pub mod timeline;
 pub mod webhooks;
 
+/// A `count(*) AS n` row of a raw query.
+#[derive(diesel::QueryableByName)]
+pub struct Count {
+    /// The count.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub n: i64,
+}
+
 /// A keyset page: the rows and the id to continue after, if more rows exist.
 #[derive(Debug, Clone)]
 pub struct Page<T> {

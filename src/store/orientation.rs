@@ -9,6 +9,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use uuid::Uuid;
 
+use super::Count;
+
 use super::members::{self, notebook_person, notify};
 use super::timeline::{Author, WriteError, commit, invalid_or};
 use crate::notices::{self, OrientationSummary};
@@ -94,12 +96,6 @@ pub fn request(
         let version = commit(conn, notebook, None, Author { account_id: Some(requestor) }, "orientation", Utc::now(), payload)?;
         Ok((created.id, version))
     })
-}
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
 }
 
 #[derive(QueryableByName)]
