@@ -95,10 +95,22 @@ pub struct ImportOptions {
     /// Deployment (label or id).
     #[arg(long)]
     pub deployment: String,
-    /// Kind of file: beneficiaries (structures, professionals, reorientations,
-    /// orientation_managers and rattachements are not supported yet).
+    /// Kind of file: beneficiaries, structures, professionals, reorientations,
+    /// orientation_managers or rattachements.
     #[arg(long, default_value = "beneficiaries")]
     pub kind: String,
+    /// The structure (id or exact name) a professionals or rattachements file is for.
+    #[arg(long)]
+    pub structure: Option<String>,
+    /// Structures: overwrite the details of structures that already exist.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Structures: e-mail new structure administrators their account.
+    #[arg(long)]
+    pub send_account_email: bool,
+    /// Base URL of the Carnet de bord application, for the e-mails of created accounts.
+    #[arg(long, env = "CDB_APP_URL", default_value = "http://127.0.0.1:8080")]
+    pub app_url: String,
     /// Only say what each line would become; nothing is written.
     #[arg(long)]
     pub preview: bool,
@@ -305,6 +317,11 @@ pub struct WorkerOptions {
     /// Accept http webhook endpoints (not only https).
     #[arg(long, env = "CDB_WEBHOOKS_ALLOW_HTTP")]
     pub webhooks_allow_http: bool,
+
+    /// Base URL of the Carnet de bord application in the e-mails background jobs queue (the
+    /// accounts an import creates); the same variable as `--app-url`.
+    #[arg(long, env = "CDB_APP_URL", default_value = "http://127.0.0.1:8080")]
+    pub links_url: String,
 }
 
 impl WorkerOptions {
@@ -326,6 +343,7 @@ impl Default for WorkerOptions {
             mail_from: "Carnet de bord <contact@carnetdebord.inclusion.beta.gouv.fr>".into(),
             webhooks_allow_private: false,
             webhooks_allow_http: false,
+            links_url: crate::auth::AuthSettings::default().app_url,
         }
     }
 }

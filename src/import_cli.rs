@@ -8,17 +8,17 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::api::imports::ImportView;
 use crate::cli::ImportOptions;
-use crate::imports::runner::{self, RunLimit, RunState, SUPPORTED_KINDS};
+use crate::imports::runner::{self, KINDS, RunLimit, RunState};
 use crate::postgres::DbPool;
 use crate::store::{directory, imports};
 
 /// Runs an import from the command line; answers its summary as JSON. Blocking.
 pub fn run(pool: &DbPool, options: &ImportOptions) -> anyhow::Result<serde_json::Value> {
-    if !SUPPORTED_KINDS.contains(&options.kind.as_str()) {
+    if !KINDS.contains(&options.kind.as_str()) {
         bail!(
-            "the hub does not import {} files yet (supported: {})",
+            "unknown kind {} (expected one of {})",
             options.kind,
-            SUPPORTED_KINDS.join(", ")
+            KINDS.join(", ")
         );
     }
     let mut conn = pool.get()?;
@@ -29,6 +29,17 @@ pub fn run(pool: &DbPool, options: &ImportOptions) -> anyhow::Result<serde_json:
                 options.deployment
             )
         })?;
+    let structure_id = match &options.structure {
+        Some(structure) => Some(
+            directory::find_structure(&mut conn, deployment.id, structure)?
+                .map(|found| found.id)
+                .with_context(|| format!("no structure {structure:?} in this deployment"))?,
+        ),
+        None if runner::NEEDS_STRUCTURE.contains(&options.kind.as_str()) => {
+            bail!("--structure is required for a {} file", options.kind)
+        }
+        None => None,
+    };
     let import_id = match (&options.resume, &options.file) {
         (Some(id), _) => {
             let found = imports::get(&mut conn, *id, Some(deployment.id))?
@@ -54,6 +65,9 @@ pub fn run(pool: &DbPool, options: &ImportOptions) -> anyhow::Result<serde_json:
                     file,
                     created_by_account_id: None,
                     created_by_client_id: None,
+                    structure_id,
+                    overwrite: options.overwrite,
+                    send_account_email: options.send_account_email,
                 },
                 false,
             )?
@@ -70,12 +84,18 @@ pub fn run(pool: &DbPool, options: &ImportOptions) -> anyhow::Result<serde_json:
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let started = Instant::now();
-    let state = runner::run(&mut conn, import_id, RunLimit::default(), &mut |progress| {
-        if let Some(total) = progress.total {
-            bar.set_length(total);
-        }
-        bar.set_position(progress.done);
-    })?;
+    let state = runner::run(
+        &mut conn,
+        import_id,
+        RunLimit::default(),
+        &options.app_url,
+        &mut |progress| {
+            if let Some(total) = progress.total {
+                bar.set_length(total);
+            }
+            bar.set_position(progress.done);
+        },
+    )?;
     bar.finish_and_clear();
     let elapsed = started.elapsed();
     let row = imports::get(&mut conn, import_id, None)?.context("the import vanished")?;

@@ -16,6 +16,36 @@ fn notebook_link(app_url: &str, notebook: uuid::Uuid) -> String {
     format!("{}/carnet/{notebook}", app_url.trim_end_matches('/'))
 }
 
+/// Subject of the e-mail telling someone their account exists (as in the original).
+pub const ACCOUNT_CREATED_SUBJECT: &str = "Création de compte sur Carnet de bord";
+
+/// "Création de compte sur Carnet de bord": an account was made for someone (`kind`: "professionnel",
+/// "gestionnaire de structure"…; `detail`: ", pour la structure « X »" or empty), with how to log in.
+pub fn account_created(app_url: &str, name: &str, email: &str, kind: &str, detail: &str) -> Notice {
+    let login = format!("{}/auth/login", app_url.trim_end_matches('/'));
+    Notice {
+        subject: ACCOUNT_CREATED_SUBJECT.into(),
+        body: format!(
+            "Bonjour {name},\n\n\
+             Un compte {kind} vient d'être créé pour vous sur Carnet de bord{detail}.\n\n\
+             Pour vous connecter, rendez-vous sur {login} et saisissez votre adresse {email} : vous recevrez un lien de connexion, valable {minutes} minutes et utilisable une seule fois.\n\n\
+             Si vous ne vous attendiez pas à ce message, ignorez-le.{SIGNATURE}",
+            minutes = crate::auth::login::LOGIN_KEY_VALIDITY_MINUTES,
+        ),
+    }
+}
+
+/// To a structure administrator given one more structure to administer.
+pub fn structure_added(app_url: &str, name: &str, structure: &str) -> Notice {
+    let login = format!("{}/auth/login", app_url.trim_end_matches('/'));
+    Notice {
+        subject: format!("Vous pouvez désormais administrer la structure {structure}"),
+        body: format!(
+            "Bonjour {name},\n\nVous pouvez désormais administrer la structure « {structure} » sur Carnet de bord.\n\nConnectez-vous : {login}{SIGNATURE}"
+        ),
+    }
+}
+
 /// "Invitation à rejoindre un carnet de bord": a professional was added to a follow-up group.
 pub fn notebook_invitation(
     app_url: &str,

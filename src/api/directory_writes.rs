@@ -19,12 +19,11 @@ use super::idempotency::Idempotency;
 use super::problem::{ApiError, ErrorCode, Problem};
 use crate::app::AppState;
 use crate::auth::caller::Caller;
-use crate::auth::login::LOGIN_KEY_VALIDITY_MINUTES;
 use crate::auth::policy::{self, DirectoryWriter};
 use crate::store::{self, directory_writes::Written};
 
 /// Subject of the e-mail telling a professional their account exists (as in the original).
-pub const ACCOUNT_CREATED_SUBJECT: &str = "Création de compte sur Carnet de bord";
+pub use crate::notices::ACCOUNT_CREATED_SUBJECT;
 
 /// A structure to create.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -355,17 +354,14 @@ pub async fn update_structure(
 
 /// The e-mail telling a professional that their account exists and how to log in.
 fn account_created_body(app_url: &str, professional: &ProfessionalView, structure: &str) -> String {
-    let login = format!("{}/auth/login", app_url.trim_end_matches('/'));
-    format!(
-        "Bonjour {firstname} {lastname},\n\n\
-         Un compte professionnel vient d'être créé pour vous sur Carnet de bord, pour la structure « {structure} ».\n\n\
-         Pour vous connecter, rendez-vous sur {login} et saisissez votre adresse {email} : vous recevrez un lien de connexion, valable {LOGIN_KEY_VALIDITY_MINUTES} minutes et utilisable une seule fois.\n\n\
-         Si vous ne vous attendiez pas à ce message, ignorez-le.\n\n\
-         L'équipe Carnet de bord\n",
-        firstname = professional.firstname,
-        lastname = professional.lastname,
-        email = professional.email,
+    crate::notices::account_created(
+        app_url,
+        &format!("{} {}", professional.firstname, professional.lastname),
+        &professional.email,
+        "professionnel",
+        &format!(", pour la structure « {structure} »"),
     )
+    .body
 }
 
 /// Creates a professional of a structure with their account, and e-mails them.

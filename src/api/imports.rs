@@ -22,7 +22,7 @@ use crate::auth::policy::{self, Importer};
 use crate::auth::scopes::Scope;
 use crate::imports::errors_csv::{self, ErrorLine};
 use crate::imports::records::LineError;
-use crate::imports::runner::{Counts, KINDS, SUPPORTED_KINDS};
+use crate::imports::runner::{Counts, KINDS, NEEDS_STRUCTURE};
 use crate::imports::table::{ReadOptions, SheetChoice, Table};
 use crate::store::imports::{self as store, CommitError, ImportRow, NewImport, SavedLine};
 
@@ -40,7 +40,7 @@ pub struct ImportUpload {
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
     /// beneficiaries, structures, professionals, reorientations, orientation_managers or
-    /// rattachements (only beneficiaries so far).
+    /// rattachements.
     kind: String,
     /// `preview` (the default: nothing is written until `/commit`) or `commit`.
     mode: Option<String>,
@@ -50,6 +50,14 @@ pub struct ImportUpload {
     sheet: Option<String>,
     /// Deployment to import into: required for a national administrator, else the caller's.
     deployment: Option<Uuid>,
+    /// The structure a professionals or rattachements file is for (required for them).
+    structure: Option<Uuid>,
+    /// Structures: `true` overwrites the details of the structures that already exist
+    /// ("Écraser les informations des structures existantes"); otherwise a line that would
+    /// change one is in error.
+    overwrite: Option<bool>,
+    /// Structures: `true` e-mails the new structure administrators their account.
+    send_account_email: Option<bool>,
 }
 
 /// The file of an import.
@@ -114,11 +122,12 @@ pub struct ImportView {
     /// Columns not recognised (ignored), with their letter.
     #[schema(value_type = Option<Vec<Object>>)]
     pub unknown_columns: Option<serde_json::Value>,
-    /// Columns of the file the hub reads (a wrong value is an error of its line) but does not
-    /// write yet: the notebook's diagnostic (situation, RQTH, mobility, wanted jobs, education
-    /// level), structures and referents.
-    #[schema(value_type = Option<Vec<String>>)]
-    pub not_applied_columns: Option<serde_json::Value>,
+    /// The structure of a professionals or rattachements file.
+    pub structure_id: Option<Uuid>,
+    /// Structures: whether existing structures are overwritten.
+    pub overwrite: bool,
+    /// Structures: whether new administrators are e-mailed their account.
+    pub send_account_email: bool,
     /// How many lines became what (or would, for a preview).
     pub counts: Counts,
     /// How far it is.
@@ -166,7 +175,9 @@ impl From<ImportRow> for ImportView {
             },
             header: row.header,
             unknown_columns: row.unknown_columns,
-            not_applied_columns: row.not_applied_columns,
+            structure_id: row.structure_id,
+            overwrite: row.overwrite,
+            send_account_email: row.send_account_email,
             counts,
             progress: ImportProgress {
                 rows_total: row.rows_total,
@@ -194,6 +205,9 @@ struct Form {
     profile: Option<String>,
     sheet: Option<String>,
     deployment: Option<String>,
+    structure: Option<String>,
+    overwrite: Option<String>,
+    send_account_email: Option<String>,
 }
 
 fn too_large() -> ApiError {
@@ -249,17 +263,30 @@ async fn read_form(mut multipart: Multipart) -> Result<Form, ApiError> {
             "profile" => form.profile = value,
             "sheet" => form.sheet = value,
             "deployment" => form.deployment = value,
+            "structure" => form.structure = value,
+            "overwrite" => form.overwrite = value,
+            "send_account_email" => form.send_account_email = value,
             other => {
                 return Err(ApiError::new(
                     ErrorCode::ValidationFailed,
                     format!(
-                        "Unknown field {other:?}: expected file, kind, mode, profile, sheet or deployment."
+                        "Unknown field {other:?}: expected file, kind, mode, profile, sheet, deployment, \
+                         structure, overwrite or send_account_email."
                     ),
                 ));
             }
         }
     }
     Ok(form)
+}
+
+/// A yes/no form field (`true`/`false`, `1`/`0`, `oui`/`non`); absent is no.
+fn flag(value: Option<&str>, name: &str) -> Result<bool, ApiError> {
+    match value.map(str::to_lowercase).as_deref() {
+        None | Some("false" | "0" | "non" | "no") => Ok(false),
+        Some("true" | "1" | "oui" | "yes" | "on") => Ok(true),
+        Some(_) => Err(invalid(format!("{name} must be true or false."))),
+    }
 }
 
 fn invalid(detail: impl Into<String>) -> ApiError {
@@ -334,13 +361,19 @@ pub async fn upload(
             KINDS.join(", ")
         )));
     }
-    let directory_kind = matches!(kind.as_str(), "structures" | "professionals");
-    let importer = policy::importer(&caller, directory_kind).ok_or_else(forbidden)?;
-    if !SUPPORTED_KINDS.contains(&kind.as_str()) {
-        return Err(ApiError::new(
-            ErrorCode::KindNotSupportedYet,
-            format!("The hub does not import {kind} files yet (only beneficiaries)."),
-        ));
+    let structure_kind = NEEDS_STRUCTURE.contains(&kind.as_str());
+    let importer = policy::importer(&caller, structure_kind).ok_or_else(forbidden)?;
+    let overwrite = flag(form.overwrite.as_deref(), "overwrite")?;
+    let send_account_email = flag(form.send_account_email.as_deref(), "send_account_email")?;
+    let structure = form
+        .structure
+        .as_deref()
+        .map(|text| Uuid::parse_str(text).map_err(|_| invalid("structure must be a structure id.")))
+        .transpose()?;
+    if structure_kind && structure.is_none() {
+        return Err(invalid(format!(
+            "structure is required: a {kind} file is for one structure."
+        )));
     }
     let mode = form.mode.unwrap_or_else(|| "preview".into());
     if !matches!(mode.as_str(), "preview" | "commit") {
@@ -363,7 +396,15 @@ pub async fn upload(
         file,
         created_by_account_id: account,
         created_by_client_id: client,
+        structure_id: structure.filter(|_| structure_kind),
+        overwrite,
+        send_account_email,
     };
+    let admin_structure = caller.account().and_then(|account| {
+        (account.role == crate::auth::role::Role::AdminStructure)
+            .then_some(account.profile_id)
+            .flatten()
+    });
     let row = with_conn(&state.pool, move |conn| {
         let exists: bool = diesel::select(diesel::dsl::exists(
             crate::schema::deployment::table.filter(crate::schema::deployment::id.eq(deployment)),
@@ -371,6 +412,21 @@ pub async fn upload(
         .get_result(conn)?;
         if !exists {
             return Err(ApiError::not_found("deployment"));
+        }
+        if let Some(structure) = new.structure_id {
+            if crate::store::directory_writes::structure(conn, structure, Some(deployment))?
+                .is_none()
+            {
+                return Err(invalid("structure is not a structure of the deployment."));
+            }
+            if let Some(admin) = admin_structure
+                && !crate::store::directory_writes::administers(conn, admin, structure)?
+            {
+                return Err(ApiError::new(
+                    ErrorCode::Forbidden,
+                    "You do not administer this structure.",
+                ));
+            }
         }
         Ok(store::create(conn, &new, true)?)
     })
@@ -389,8 +445,8 @@ fn reachable(
 ) -> Result<ImportRow, ApiError> {
     let not_found = || ApiError::not_found("import");
     let row = store::get(conn, id, None)?.ok_or_else(not_found)?;
-    let directory_kind = matches!(row.kind.as_str(), "structures" | "professionals");
-    let within = match policy::importer(caller, directory_kind) {
+    let structure_kind = NEEDS_STRUCTURE.contains(&row.kind.as_str());
+    let within = match policy::importer(caller, structure_kind) {
         Some(Importer::AnyDeployment) => true,
         Some(Importer::Deployment(deployment)) => deployment == row.deployment_id,
         Some(Importer::Client {
@@ -449,6 +505,8 @@ pub struct ImportLine {
     pub beneficiary_id: Option<Uuid>,
     /// The possible match to resolve (committed imports).
     pub possible_match_id: Option<Uuid>,
+    /// The structure, professional, orientation manager or notebook the line wrote.
+    pub record_id: Option<Uuid>,
     /// For updates: field → {before, after, source} (`source`: who set the value replaced).
     #[schema(value_type = Option<Object>)]
     pub changes: Option<serde_json::Value>,
@@ -466,6 +524,7 @@ impl From<SavedLine> for ImportLine {
             status: line.status,
             beneficiary_id: line.beneficiary_id,
             possible_match_id: line.possible_match_id,
+            record_id: line.record_id,
             changes: line.changes,
             kept: line.kept,
             errors: line

@@ -49,8 +49,6 @@ pub enum ErrorCode {
     InternalError,
     /// The request body is larger than the endpoint accepts.
     PayloadTooLarge,
-    /// The hub does not import this kind of file yet.
-    KindNotSupportedYet,
     /// A partner system the hub calls (France Travail…) failed or refused.
     UpstreamUnavailable,
 }
@@ -69,7 +67,6 @@ impl ErrorCode {
             Self::ValidationFailed | Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::KindNotSupportedYet => StatusCode::UNPROCESSABLE_ENTITY,
             Self::UpstreamUnavailable => StatusCode::BAD_GATEWAY,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
@@ -97,7 +94,6 @@ impl ErrorCode {
             Self::PreconditionFailed => "Precondition failed",
             Self::PreconditionRequired => "Precondition required",
             Self::PayloadTooLarge => "Payload too large",
-            Self::KindNotSupportedYet => "Import kind not supported yet",
             Self::UpstreamUnavailable => "Partner system unavailable",
         }
     }

@@ -274,15 +274,16 @@ pub enum Importer {
 }
 
 /// Who may import a kind of file, as in the original: the deployment's managers (and national
-/// administrators) every kind; structure administrators their structures' directory
-/// (`directory_kind`: structures and professionals); API clients of a whole deployment with
-/// `imports:write` (the caller's scopes are checked by the handler). `None` for everyone else.
-pub fn importer(caller: &Caller, directory_kind: bool) -> Option<Importer> {
+/// administrators) every kind; structure administrators the files of one of their structures
+/// (`structure_kind`: professionals and rattachements; the handler checks they administer it);
+/// API clients of a whole deployment with `imports:write` (the caller's scopes are checked by
+/// the handler). `None` for everyone else.
+pub fn importer(caller: &Caller, structure_kind: bool) -> Option<Importer> {
     match &caller.principal {
         Principal::Account(account) => match account.role {
             Role::AdminCdb => Some(Importer::AnyDeployment),
             Role::Manager => account.deployment_id.map(Importer::Deployment),
-            Role::AdminStructure if directory_kind => {
+            Role::AdminStructure if structure_kind => {
                 account.deployment_id.map(Importer::Deployment)
             }
             _ => None,

@@ -3,6 +3,7 @@
 //! the rejected lines back for the agent; then `records` turns a typed line into a person
 //! record and `runner` runs an import kept in the database through the inbound pipeline.
 
+pub mod apply;
 pub mod encoding;
 pub mod errors_csv;
 pub mod fold;

@@ -8,42 +8,23 @@
 
 use std::io::Cursor;
 
-use chrono::Utc;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{Jsonb, Text, Uuid as SqlUuid};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::kinds::{Beneficiaries, BeneficiaryRow, FailedRow, ImportKind, KindRows, ParsedRow};
-use super::records::{self, LineError};
+use super::apply::{
+    self, BeneficiaryLines, ColumnNames, LineApplier, LineFailure, OrientationManagerLines,
+    ProfessionalLines, RattachementLines, ReorientationLines, RunContext, StructureLines,
+};
+use super::kinds::{FailedRow, ImportKind, KindRows, ParsedRow};
+use super::records::LineError;
 use super::table::{ReadOptions, Row, SheetChoice, Table, TableError};
-use crate::inbound::merge;
-use crate::inbound::pipeline::{self, Options, Outcome};
-use crate::inbound::record::PersonRecord;
 use crate::store::changes::{self, PendingChange};
 use crate::store::imports::{self as store, FileFacts, ImportRow, LineResult};
 
 /// Lines per transaction of a commit.
 pub const CHUNK_ROWS: usize = 500;
-
-/// The `notebook_creation` source of people created by a file.
-const CREATION_SOURCE: &str = "import";
-
-/// The import kinds the hub runs so far.
-pub const SUPPORTED_KINDS: [&str; 1] = ["beneficiaries"];
-
-/// Columns of the beneficiaries template the hub reads (a wrong value is still an error) but
-/// does not write yet: the notebook's diagnostic, structures and referents.
-pub const NOT_APPLIED_YET: [&str; 7] = [
-    "work_situation",
-    "right_rqth",
-    "geographical_area",
-    "wanted_jobs",
-    "education_level",
-    "structures",
-    "advisors",
-];
 
 /// Every import kind of the original service.
 pub const KINDS: [&str; 6] = [
@@ -55,16 +36,19 @@ pub const KINDS: [&str; 6] = [
     "rattachements",
 ];
 
+/// The kinds whose file is for one structure (named with the upload).
+pub const NEEDS_STRUCTURE: [&str; 2] = ["professionals", "rattachements"];
+
 /// How many lines became what.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Counts {
     /// Lines read.
     pub read: i64,
-    /// People to create (created, once committed).
+    /// Records to create (created, once committed).
     pub create: i64,
-    /// People to update.
+    /// Records to update.
     pub update: i64,
-    /// People already up to date.
+    /// Records already up to date.
     pub unchanged: i64,
     /// Lines kept aside for a person to decide who they are about.
     pub possible_match: i64,
@@ -82,6 +66,13 @@ impl Counts {
             "possible_match" => self.possible_match += count,
             _ => self.error += count,
         }
+    }
+
+    fn with(mut self, results: &[LineResult]) -> Self {
+        for result in results {
+            self.add(&result.status, 1);
+        }
+        self
     }
 
     fn to_json(self) -> serde_json::Value {
@@ -122,17 +113,18 @@ pub struct Progress {
 pub type RunResult<T> = Result<T, diesel::result::Error>;
 
 /// Runs an import from where it stands to its end (or to the limit), unless another worker is
-/// running it (`Busy`).
+/// running it (`Busy`). `app_url` is the application's address, for the e-mails lines queue.
 pub fn run(
     conn: &mut PgConnection,
     import_id: Uuid,
     limit: RunLimit,
+    app_url: &str,
     on_progress: &mut dyn FnMut(Progress),
 ) -> RunResult<RunState> {
     if !store::try_lock_run(conn, import_id)? {
         return Ok(RunState::Busy);
     }
-    let result = run_locked(conn, import_id, limit, on_progress);
+    let result = run_locked(conn, import_id, limit, app_url, on_progress);
     let unlocked = store::unlock_run(conn, import_id);
     let state = result?;
     unlocked?;
@@ -143,6 +135,7 @@ fn run_locked(
     conn: &mut PgConnection,
     import_id: Uuid,
     limit: RunLimit,
+    app_url: &str,
     on_progress: &mut dyn FnMut(Progress),
 ) -> RunResult<RunState> {
     let Some(import) = store::get(conn, import_id, None)? else {
@@ -154,18 +147,44 @@ fn run_locked(
         _ => "committing",
     };
     store::start(conn, import_id, working)?;
-    if !SUPPORTED_KINDS.contains(&import.kind.as_str()) {
-        store::fail(
+    let run = Run {
+        import: &import,
+        preview: working == "previewing",
+        app_url,
+        limit,
+    };
+    match import.kind.as_str() {
+        "beneficiaries" => drive::<BeneficiaryLines>(conn, &run, on_progress),
+        "structures" => drive::<StructureLines>(conn, &run, on_progress),
+        "professionals" => drive::<ProfessionalLines>(conn, &run, on_progress),
+        "orientation_managers" => drive::<OrientationManagerLines>(conn, &run, on_progress),
+        "reorientations" => drive::<ReorientationLines>(conn, &run, on_progress),
+        "rattachements" => drive::<RattachementLines>(conn, &run, on_progress),
+        other => failed(
             conn,
             import_id,
-            "kind_not_supported_yet",
-            &format!(
-                "Le hub ne sait pas encore importer ce type de fichier ({})",
-                import.kind
-            ),
-        )?;
-        return Ok(RunState::Finished("failed".into()));
+            "unknown_kind",
+            &format!("Type d'import inconnu : {other}"),
+        ),
     }
+}
+
+/// One run of an import.
+struct Run<'a> {
+    import: &'a ImportRow,
+    preview: bool,
+    app_url: &'a str,
+    limit: RunLimit,
+}
+
+/// Reads the file and applies its lines chunk by chunk, from the checkpoint on.
+fn drive<A: LineApplier>(
+    conn: &mut PgConnection,
+    run: &Run<'_>,
+    on_progress: &mut dyn FnMut(Progress),
+) -> RunResult<RunState> {
+    let import = run.import;
+    let import_id = import.id;
     let bytes = store::file(conn, import_id)?;
     let options = ReadOptions {
         sheet: import
@@ -179,13 +198,11 @@ fn run_locked(
         Err(error) => return failed(conn, import_id, error.code(), &error.to_string()),
     };
     let header = table.header().clone();
-    let kind = Beneficiaries::detect(&header.cells);
+    let kind = A::kind_for(&header.cells);
+    let columns = kind.columns();
     let parser = match KindRows::new(kind, &header, std::iter::empty::<Result<Row, TableError>>()) {
         Ok(parser) => parser,
-        Err(error) => {
-            let reason = header_reason(&error);
-            return failed(conn, import_id, error.code(), &reason);
-        }
+        Err(error) => return failed(conn, import_id, error.code(), &error.to_string()),
     };
     let rows_total = match import.rows_total {
         Some(total) => Some(total),
@@ -204,27 +221,17 @@ fn run_locked(
             delimiter: csv.then(|| dialect.delimiter.char().to_string()),
             header: serde_json::json!(header.cells),
             unknown_columns: serde_json::to_value(parser.headers().unknown()).unwrap_or_default(),
-            not_applied_columns: serde_json::json!(
-                NOT_APPLIED_YET
-                    .iter()
-                    .filter_map(|key| kind
-                        .columns()
-                        .iter()
-                        .find(|spec| spec.key == *key)
-                        .and_then(|spec| parser.headers().position(spec))
-                        .map(|column| parser.headers().header(column).to_owned()))
-                    .collect::<Vec<_>>()
-            ),
             rows_total,
         },
     )?;
-    let context = Context {
-        import: &import,
-        pe_column: column_header(&parser, kind, "pe_number"),
-        source: records::source_system(import.profile.as_deref()),
+    let context = RunContext {
+        import,
+        preview: run.preview,
+        app_url: run.app_url,
         as_of: import.created_at,
-        preview: working == "previewing",
+        columns: ColumnNames::new(parser.headers(), columns),
     };
+    let applier = A::new(&context);
     let mut counts = Counts::default();
     for (status, count) in store::counts_by_status(conn, import_id)? {
         counts.add(&status, count);
@@ -232,9 +239,15 @@ fn run_locked(
     let skip = usize::try_from(import.checkpoint).unwrap_or(0);
     let mut position = skip;
     let mut chunks = 0;
-    let mut chunk: Vec<(Vec<String>, ParsedRow<BeneficiaryRow>)> = Vec::with_capacity(CHUNK_ROWS);
+    let mut chunk: Vec<(Vec<String>, ParsedRow<<A::Kind as ImportKind>::Row>)> =
+        Vec::with_capacity(CHUNK_ROWS);
     let total = rows_total.and_then(|t| u64::try_from(t).ok());
     let mut table = table.skip(skip);
+    let mut chunk_run = ChunkRun {
+        applier: &applier,
+        context: &context,
+        counts: &mut counts,
+    };
     loop {
         let next = table.next();
         let end = next.is_none();
@@ -247,13 +260,7 @@ fn run_locked(
                 // A broken record (a quote left open): the lines before it are kept.
                 if !chunk.is_empty() {
                     position += chunk.len();
-                    run_chunk(
-                        conn,
-                        &context,
-                        std::mem::take(&mut chunk),
-                        position,
-                        &mut counts,
-                    )?;
+                    chunk_run.run(conn, std::mem::take(&mut chunk), position)?;
                 }
                 return failed(conn, import_id, error.code(), &error.to_string());
             }
@@ -261,19 +268,13 @@ fn run_locked(
         }
         if chunk.len() == CHUNK_ROWS || (end && !chunk.is_empty()) {
             position += chunk.len();
-            run_chunk(
-                conn,
-                &context,
-                std::mem::take(&mut chunk),
-                position,
-                &mut counts,
-            )?;
+            chunk_run.run(conn, std::mem::take(&mut chunk), position)?;
             chunks += 1;
             on_progress(Progress {
                 done: position as u64,
                 total,
             });
-            if !end && limit.max_chunks.is_some_and(|max| chunks >= max) {
+            if !end && run.limit.max_chunks.is_some_and(|max| chunks >= max) {
                 return Ok(RunState::Paused);
             }
         }
@@ -281,7 +282,7 @@ fn run_locked(
             break;
         }
     }
-    let status = if context.preview {
+    let status = if run.preview {
         "previewed"
     } else {
         "committed"
@@ -307,35 +308,6 @@ fn format_name(format: super::table::FileFormat) -> String {
         .unwrap_or_default()
 }
 
-/// The header line's problem in French, with every missing column named.
-fn header_reason(error: &super::headers::HeaderError) -> String {
-    error.to_string()
-}
-
-/// The header the file gives a column of the kind, or its key when the column is absent.
-fn column_header<I>(parser: &KindRows<Beneficiaries, I>, kind: Beneficiaries, key: &str) -> String
-where
-    I: Iterator<Item = Result<Row, TableError>>,
-{
-    kind.columns()
-        .iter()
-        .find(|spec| spec.key == key)
-        .and_then(|spec| parser.headers().position(spec))
-        .map_or_else(
-            || key.to_owned(),
-            |column| parser.headers().header(column).to_owned(),
-        )
-}
-
-/// What every chunk of a run shares.
-struct Context<'a> {
-    import: &'a ImportRow,
-    pe_column: String,
-    source: String,
-    as_of: chrono::DateTime<Utc>,
-    preview: bool,
-}
-
 /// Why a chunk's transaction ended without committing.
 enum ChunkEnd {
     /// The preview is done: roll back, keep the results.
@@ -350,352 +322,85 @@ impl From<diesel::result::Error> for ChunkEnd {
     }
 }
 
-/// Runs one chunk and saves its results with the new checkpoint.
-fn run_chunk(
-    conn: &mut PgConnection,
-    context: &Context<'_>,
-    chunk: Vec<(Vec<String>, ParsedRow<BeneficiaryRow>)>,
-    checkpoint: usize,
-    counts: &mut Counts,
-) -> RunResult<()> {
-    let id = context.import.id;
-    let checkpoint = i32::try_from(checkpoint).unwrap_or(i32::MAX);
-    let outcome = conn.transaction::<_, ChunkEnd, _>(|conn| {
-        let mut results = Vec::with_capacity(chunk.len());
-        let mut pending: Vec<PendingChange> = Vec::new();
-        for (cells, parsed) in chunk {
-            let (result, change) = run_line(conn, context, cells, parsed)?;
-            pending.extend(change);
-            results.push(result);
-        }
-        if context.preview {
-            return Err(ChunkEnd::Preview(results));
-        }
-        let mut after = *counts;
-        for result in &results {
-            after.add(&result.status, 1);
-        }
-        store::save_chunk(conn, id, &results, checkpoint, &after.to_json())?;
-        // The change feed's counter stays locked until commit: last statement.
-        changes::record(conn, &pending)?;
-        *counts = after;
-        Ok(())
-    });
-    match outcome {
-        Ok(()) => Ok(()),
-        Err(ChunkEnd::Database(error)) => Err(error),
-        Err(ChunkEnd::Preview(results)) => conn.transaction(|conn| {
-            let mut after = *counts;
-            for result in &results {
-                after.add(&result.status, 1);
-            }
-            store::save_chunk(conn, id, &results, checkpoint, &after.to_json())?;
-            *counts = after;
-            Ok(())
-        }),
-    }
+/// Runs the chunks of one import.
+struct ChunkRun<'a, A> {
+    applier: &'a A,
+    context: &'a RunContext<'a>,
+    counts: &'a mut Counts,
 }
 
-fn error_line(line: u64, cells: Vec<String>, errors: Vec<LineError>) -> LineResult {
-    LineResult {
-        line: i32::try_from(line).unwrap_or(i32::MAX),
-        status: "error".into(),
-        beneficiary_id: None,
-        possible_match_id: None,
-        changes: None,
-        kept: None,
-        errors: Some(serde_json::to_value(errors).unwrap_or_default()),
-        cells: Some(serde_json::json!(cells)),
+impl<A: LineApplier> ChunkRun<'_, A> {
+    /// Runs one chunk and saves its results with the new checkpoint.
+    fn run(
+        &mut self,
+        conn: &mut PgConnection,
+        chunk: Vec<(Vec<String>, ParsedRow<<A::Kind as ImportKind>::Row>)>,
+        checkpoint: usize,
+    ) -> RunResult<()> {
+        let id = self.context.import.id;
+        let checkpoint = i32::try_from(checkpoint).unwrap_or(i32::MAX);
+        let counts = *self.counts;
+        let outcome = conn.transaction::<_, ChunkEnd, _>(|conn| {
+            let mut results = Vec::with_capacity(chunk.len());
+            let mut pending: Vec<PendingChange> = Vec::new();
+            for (cells, parsed) in chunk {
+                let (result, changes) = self.line(conn, cells, parsed)?;
+                pending.extend(changes);
+                results.push(result);
+            }
+            if self.context.preview {
+                return Err(ChunkEnd::Preview(results));
+            }
+            let after = counts.with(&results);
+            store::save_chunk(conn, id, &results, checkpoint, &after.to_json())?;
+            // The change feed's counter stays locked until commit: last statement.
+            changes::record(conn, &pending)?;
+            Ok(after)
+        });
+        let after = match outcome {
+            Ok(after) => after,
+            Err(ChunkEnd::Database(error)) => return Err(error),
+            Err(ChunkEnd::Preview(results)) => conn.transaction(|conn| {
+                let after = counts.with(&results);
+                store::save_chunk(conn, id, &results, checkpoint, &after.to_json())?;
+                Ok::<_, diesel::result::Error>(after)
+            })?,
+        };
+        *self.counts = after;
+        Ok(())
+    }
+
+    /// One line, in a savepoint: a rejected line leaves nothing behind.
+    fn line(
+        &self,
+        conn: &mut PgConnection,
+        cells: Vec<String>,
+        parsed: ParsedRow<<A::Kind as ImportKind>::Row>,
+    ) -> RunResult<(LineResult, Vec<PendingChange>)> {
+        let numbered = match parsed {
+            Ok(numbered) => numbered,
+            Err(failed) => return Ok((failed_line(failed), Vec::new())),
+        };
+        let outcome = conn.transaction::<_, LineFailure, _>(|conn| {
+            self.applier.apply(conn, self.context, &numbered.value)
+        });
+        match outcome {
+            Ok(applied) => Ok(applied.into_result(numbered.line)),
+            Err(LineFailure::Rejected(errors)) => {
+                Ok((apply::error_line(numbered.line, cells, errors), Vec::new()))
+            }
+            Err(LineFailure::Database(error)) => match apply::refused_by_database(&error) {
+                Some(reason) => Ok((
+                    apply::error_line(numbered.line, cells, vec![apply::refused_line(&reason)]),
+                    Vec::new(),
+                )),
+                None => Err(error),
+            },
+        }
     }
 }
 
 fn failed_line(failed: FailedRow) -> LineResult {
     let errors = failed.errors.iter().map(LineError::from).collect();
-    error_line(failed.line, failed.cells, errors)
-}
-
-/// One line through the pipeline.
-fn run_line(
-    conn: &mut PgConnection,
-    context: &Context<'_>,
-    cells: Vec<String>,
-    parsed: ParsedRow<BeneficiaryRow>,
-) -> RunResult<(LineResult, Option<PendingChange>)> {
-    let numbered = match parsed {
-        Ok(numbered) => numbered,
-        Err(failed) => return Ok((failed_line(failed), None)),
-    };
-    let record = match records::beneficiary_record(
-        &numbered.value,
-        &context.pe_column,
-        context.import.deployment_id,
-        &context.source,
-        context.as_of,
-    ) {
-        Ok(record) => record,
-        Err(errors) => return Ok((error_line(numbered.line, cells, errors), None)),
-    };
-    let line = i32::try_from(numbered.line).unwrap_or(i32::MAX);
-    let reject = |code: &str, message: &str, cells: Vec<String>| {
-        error_line(
-            numbered.line,
-            cells,
-            vec![LineError {
-                column: String::new(),
-                value: String::new(),
-                code: code.to_owned(),
-                message: records::rejection_message(code, message),
-            }],
-        )
-    };
-    let (outcome, change, before) = match ingest(conn, &record, false)? {
-        Ingested::Done(outcome, change) => (outcome, change, None),
-        Ingested::Refused(error) => {
-            return Ok((reject("not_applicable", &error, cells), None));
-        }
-        Ingested::Updates(beneficiary) => {
-            let before = Snapshot::read(conn, beneficiary)?;
-            match ingest(conn, &record, true)? {
-                Ingested::Done(outcome, change) | Ingested::Kept(outcome, change) => {
-                    (outcome, change, Some(before))
-                }
-                Ingested::Refused(error) => {
-                    return Ok((reject("not_applicable", &error, cells), None));
-                }
-                Ingested::Updates(_) => unreachable_updates(),
-            }
-        }
-        Ingested::Kept(outcome, change) => {
-            let current = match &outcome {
-                Outcome::Unchanged { beneficiary_id, .. } => {
-                    Some(Snapshot::read(conn, *beneficiary_id)?)
-                }
-                _ => None,
-            };
-            (outcome, change, current)
-        }
-    };
-    let mut result = LineResult {
-        line,
-        status: String::new(),
-        beneficiary_id: None,
-        possible_match_id: None,
-        changes: None,
-        kept: None,
-        errors: None,
-        cells: None,
-    };
-    match outcome {
-        Outcome::Created { beneficiary_id, .. } => {
-            result.status = "create".into();
-            result.beneficiary_id = Some(beneficiary_id);
-        }
-        Outcome::Updated {
-            beneficiary_id,
-            fields,
-            kept,
-            ..
-        } => {
-            result.status = "update".into();
-            result.beneficiary_id = Some(beneficiary_id);
-            if let Some(before) = &before {
-                result.changes = Some(before.changes(&record, &fields));
-                result.kept = before.kept(&record, &kept);
-            }
-        }
-        Outcome::Unchanged {
-            beneficiary_id,
-            kept,
-            ..
-        } => {
-            result.status = "unchanged".into();
-            result.beneficiary_id = Some(beneficiary_id);
-            if let Some(current) = &before {
-                result.kept = current.kept(&record, &kept);
-            }
-        }
-        Outcome::PossibleMatch {
-            possible_match_id, ..
-        } => {
-            result.status = "possible_match".into();
-            // A preview rolls the possible match back: its id would point nowhere.
-            result.possible_match_id = (!context.preview).then_some(possible_match_id);
-        }
-        Outcome::Rejected { code, message } => {
-            return Ok((reject(&code, &message, cells), None));
-        }
-    }
-    Ok((result, change))
-}
-
-fn unreachable_updates() -> (Outcome, Option<PendingChange>, Option<Snapshot>) {
-    // The second run writes what the first one rolled back: it cannot roll back again.
-    (
-        Outcome::Rejected {
-            code: "not_applicable".into(),
-            message: "the line changed while it was imported".into(),
-        },
-        None,
-        None,
-    )
-}
-
-/// What one pipeline attempt gave.
-enum Ingested {
-    /// Done (created, unchanged without kept fields, possible match, rejected).
-    Done(Outcome, Option<PendingChange>),
-    /// Unchanged, or updated on the second run; kept fields to show.
-    Kept(Outcome, Option<PendingChange>),
-    /// It would update this person: rolled back so that their values before can be read.
-    Updates(Uuid),
-    /// The database refused the line (a constraint); the reason.
-    Refused(String),
-}
-
-enum Attempt {
-    Updates(Uuid),
-    Database(diesel::result::Error),
-}
-
-impl From<diesel::result::Error> for Attempt {
-    fn from(error: diesel::result::Error) -> Self {
-        Attempt::Database(error)
-    }
-}
-
-/// One attempt in a savepoint; a first update is rolled back and reported, so that the
-/// caller reads the values it replaces, then runs it again.
-fn ingest(conn: &mut PgConnection, record: &PersonRecord, second: bool) -> RunResult<Ingested> {
-    let attempt = conn.transaction::<_, Attempt, _>(|conn| {
-        let (outcome, change) =
-            pipeline::ingest(conn, record, CREATION_SOURCE, Options::default())?;
-        if let Outcome::Updated { beneficiary_id, .. } = &outcome
-            && !second
-        {
-            return Err(Attempt::Updates(*beneficiary_id));
-        }
-        Ok((outcome, change))
-    });
-    match attempt {
-        Ok((outcome, change)) => match &outcome {
-            Outcome::Unchanged { kept, .. } if !kept.is_empty() => {
-                Ok(Ingested::Kept(outcome, change))
-            }
-            Outcome::Updated { .. } => Ok(Ingested::Kept(outcome, change)),
-            _ => Ok(Ingested::Done(outcome, change)),
-        },
-        Err(Attempt::Updates(id)) => Ok(Ingested::Updates(id)),
-        Err(Attempt::Database(diesel::result::Error::DatabaseError(_, info))) => {
-            Ok(Ingested::Refused(match info.constraint_name() {
-                Some(constraint) => format!("{} ({constraint})", info.message()),
-                None => info.message().to_owned(),
-            }))
-        }
-        Err(Attempt::Database(error)) => Err(error),
-    }
-}
-
-#[derive(QueryableByName)]
-struct CurrentRow {
-    #[diesel(sql_type = Jsonb)]
-    row: serde_json::Value,
-}
-
-#[derive(QueryableByName)]
-struct OwnerRow {
-    #[diesel(sql_type = Text)]
-    field: String,
-    #[diesel(sql_type = Text)]
-    source_system: String,
-}
-
-/// A person's values and who set each, before a line changes them.
-struct Snapshot {
-    row: serde_json::Value,
-    owners: Vec<OwnerRow>,
-}
-
-impl Snapshot {
-    fn read(conn: &mut PgConnection, beneficiary: Uuid) -> RunResult<Self> {
-        let row: CurrentRow =
-            diesel::sql_query("SELECT to_jsonb(b) AS row FROM beneficiary b WHERE id = $1")
-                .bind::<SqlUuid, _>(beneficiary)
-                .get_result(conn)?;
-        let owners: Vec<OwnerRow> = diesel::sql_query(
-            "SELECT field, source_system FROM field_provenance WHERE beneficiary_id = $1",
-        )
-        .bind::<SqlUuid, _>(beneficiary)
-        .load(conn)?;
-        Ok(Snapshot {
-            row: row.row,
-            owners,
-        })
-    }
-
-    fn owner(&self, field: &str) -> serde_json::Value {
-        self.owners
-            .iter()
-            .find(|owner| owner.field == field)
-            .map_or(serde_json::Value::Null, |owner| {
-                serde_json::Value::String(owner.source_system.clone())
-            })
-    }
-
-    fn current(&self, field: &str) -> serde_json::Value {
-        mask(field, self.row.get(field).cloned().unwrap_or_default())
-    }
-
-    /// field → {before, after, source}: `source` is who set the value being replaced.
-    fn changes(&self, record: &PersonRecord, fields: &[String]) -> serde_json::Value {
-        let incoming = merge::present_fields(&record.fields);
-        let mut map = serde_json::Map::new();
-        for field in fields {
-            let after = incoming
-                .iter()
-                .find(|(name, _)| name == field)
-                .map_or(serde_json::Value::Null, |(_, value)| value.clone());
-            map.insert(
-                field.clone(),
-                serde_json::json!({
-                    "before": self.current(field),
-                    "after": mask(field, after),
-                    "source": self.owner(field),
-                }),
-            );
-        }
-        serde_json::Value::Object(map)
-    }
-
-    /// field → {current, proposed, source} for the values of the file that do not win.
-    fn kept(&self, record: &PersonRecord, fields: &[String]) -> Option<serde_json::Value> {
-        if fields.is_empty() {
-            return None;
-        }
-        let incoming = merge::present_fields(&record.fields);
-        let mut map = serde_json::Map::new();
-        for field in fields {
-            let proposed = incoming
-                .iter()
-                .find(|(name, _)| name == field)
-                .map_or(serde_json::Value::Null, |(_, value)| value.clone());
-            map.insert(
-                field.clone(),
-                serde_json::json!({
-                    "current": self.current(field),
-                    "proposed": mask(field, proposed),
-                    "source": self.owner(field),
-                }),
-            );
-        }
-        Some(serde_json::Value::Object(map))
-    }
-}
-
-/// The NIR is never shown in results (a partner may import without `nir:read`).
-fn mask(field: &str, value: serde_json::Value) -> serde_json::Value {
-    if field == "nir" && !value.is_null() {
-        serde_json::Value::String("•••••••••••••".into())
-    } else {
-        value
-    }
+    apply::error_line(failed.line, failed.cells, errors)
 }

@@ -25,14 +25,20 @@ pub fn storage(jobs_pool: &PgPool) -> PostgresStorage<RunImport> {
 
 /// Runs one import to its end, on the blocking pool.
 #[tracing::instrument(skip(pool), fields(import_id = %job.import_id))]
-async fn run_import(job: RunImport, pool: Data<DbPool>) -> Result<(), BoxDynError> {
+async fn run_import(
+    job: RunImport,
+    pool: Data<DbPool>,
+    links: Data<LinksUrl>,
+) -> Result<(), BoxDynError> {
     let pool = (*pool).clone();
+    let app_url = (*links).0.clone();
     let state = tokio::task::spawn_blocking(move || -> Result<RunState, BoxDynError> {
         let mut conn = pool.get()?;
         Ok(runner::run(
             &mut conn,
             job.import_id,
             RunLimit::default(),
+            &app_url,
             &mut |_| {},
         )?)
     })
@@ -41,18 +47,30 @@ async fn run_import(job: RunImport, pool: Data<DbPool>) -> Result<(), BoxDynErro
     Ok(())
 }
 
+/// The application's base URL, for the e-mails of the accounts an import creates.
+#[derive(Debug, Clone)]
+pub struct LinksUrl(pub String);
+
 /// Adds the imports worker to a monitor.
-pub fn register(monitor: Monitor, database: &Database, instance: &str) -> Monitor {
+pub fn register(monitor: Monitor, database: &Database, instance: &str, links_url: &str) -> Monitor {
     register_on(
         monitor,
         database.pool.clone(),
         &database.jobs_pool,
         instance,
+        links_url,
     )
 }
 
 /// Adds the imports worker to a monitor, from the two pools.
-pub fn register_on(monitor: Monitor, pool: DbPool, jobs_pool: &PgPool, instance: &str) -> Monitor {
+pub fn register_on(
+    monitor: Monitor,
+    pool: DbPool,
+    jobs_pool: &PgPool,
+    instance: &str,
+    links_url: &str,
+) -> Monitor {
+    let links = LinksUrl(links_url.to_owned());
     let queue = storage(jobs_pool);
     let name = format!("{QUEUE}-{instance}");
     monitor.register(move |_| {
@@ -62,6 +80,7 @@ pub fn register_on(monitor: Monitor, pool: DbPool, jobs_pool: &PgPool, instance:
                 usize::try_from(crate::store::imports::MAX_ATTEMPTS - 1).unwrap_or(0),
             ))
             .data(pool.clone())
+            .data(links.clone())
             .build(run_import)
     })
 }

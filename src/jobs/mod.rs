@@ -25,7 +25,7 @@ pub fn monitor(
     let instance = uuid::Uuid::now_v7().simple().to_string();
     let monitor = Monitor::new().shutdown_timeout(Duration::from_secs(options.shutdown_grace_secs));
     let monitor = housekeeping::register(monitor, database, options, &instance)?;
-    let monitor = imports::register(monitor, database, &instance);
+    let monitor = imports::register(monitor, database, &instance, &options.links_url);
     let monitor = connector_runs::register(monitor, database, secrets.clone(), &instance)?;
     let webhooks = std::sync::Arc::new(crate::webhooks::Webhooks::new(options.webhook_settings())?);
     Ok(webhooks::register(

@@ -396,3 +396,165 @@ pub fn deactivate_professional(
         })
     })
 }
+
+/// A structure administrator (gestionnaire de structure) or an orientation manager (chargé
+/// d'orientation) to create with their account.
+#[derive(Debug, Clone)]
+pub struct NewStaff<'a> {
+    /// Their deployment.
+    pub deployment_id: Uuid,
+    /// E-mail, the account key.
+    pub email: &'a str,
+    /// First name.
+    pub firstname: Option<&'a str>,
+    /// Last name.
+    pub lastname: Option<&'a str>,
+    /// Phone numbers, comma-separated.
+    pub phone_numbers: Option<&'a str>,
+    /// Job title (administrators only).
+    pub position: Option<&'a str>,
+}
+
+/// Which staff profile: the profile table and the account role and column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Staff {
+    /// `admin_structure`.
+    AdminStructure,
+    /// `orientation_manager`.
+    OrientationManager,
+}
+
+impl Staff {
+    fn table(self) -> &'static str {
+        match self {
+            Staff::AdminStructure => "admin_structure",
+            Staff::OrientationManager => "orientation_manager",
+        }
+    }
+
+    fn role(self) -> Role {
+        match self {
+            Staff::AdminStructure => Role::AdminStructure,
+            Staff::OrientationManager => Role::OrientationManager,
+        }
+    }
+}
+
+/// A staff profile as read back.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName, serde::Serialize)]
+pub struct StaffRow {
+    /// The profile.
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    /// E-mail.
+    #[diesel(sql_type = Text)]
+    pub email: String,
+    /// First name.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub firstname: Option<String>,
+    /// Last name.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub lastname: Option<String>,
+    /// Phone numbers.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub phone_numbers: Option<String>,
+}
+
+/// The staff profile of a deployment with this e-mail (case-insensitive).
+pub fn staff_with_email(
+    conn: &mut PgConnection,
+    staff: Staff,
+    deployment: Uuid,
+    email: &str,
+) -> QueryResult<Option<StaffRow>> {
+    diesel::sql_query(format!(
+        "SELECT id, email, firstname, lastname, phone_numbers FROM {} \
+         WHERE deployment_id = $1 AND lower(email) = lower($2)",
+        staff.table()
+    ))
+    .bind::<SqlUuid, _>(deployment)
+    .bind::<Text, _>(email)
+    .get_result(conn)
+    .optional()
+}
+
+/// Creates a staff profile and its confirmed account (as the original's imports did):
+/// answers the profile and the account.
+pub fn create_staff(
+    conn: &mut PgConnection,
+    staff: Staff,
+    new: &NewStaff<'_>,
+) -> QueryResult<(Uuid, Uuid)> {
+    lock_deployment(conn, new.deployment_id)?;
+    let position = match staff {
+        Staff::AdminStructure => ", position",
+        Staff::OrientationManager => "",
+    };
+    let value = match staff {
+        Staff::AdminStructure => ", $6",
+        Staff::OrientationManager => "",
+    };
+    let profile: Id = diesel::sql_query(format!(
+        "INSERT INTO {} (deployment_id, email, firstname, lastname, phone_numbers{position}) \
+         VALUES ($1, $2, $3, $4, $5{value}) RETURNING id",
+        staff.table()
+    ))
+    .bind::<SqlUuid, _>(new.deployment_id)
+    .bind::<Text, _>(new.email)
+    .bind::<Nullable<Text>, _>(new.firstname)
+    .bind::<Nullable<Text>, _>(new.lastname)
+    .bind::<Nullable<Text>, _>(new.phone_numbers)
+    .bind::<Nullable<Text>, _>(new.position)
+    .get_result(conn)?;
+    let account: Id = diesel::sql_query(format!(
+        "INSERT INTO account (role, deployment_id, {}_id, confirmed) VALUES ($1, $2, $3, true) RETURNING id",
+        staff.table()
+    ))
+    .bind::<Text, _>(staff.role().as_str())
+    .bind::<SqlUuid, _>(new.deployment_id)
+    .bind::<SqlUuid, _>(profile.id)
+    .get_result(conn)?;
+    Ok((profile.id, account.id))
+}
+
+/// Makes a structure administrator administer a structure, unless they already do: whether
+/// it was done.
+pub fn attach_admin(
+    conn: &mut PgConnection,
+    deployment: Uuid,
+    admin_structure_id: Uuid,
+    structure_id: Uuid,
+) -> QueryResult<bool> {
+    if administers(conn, admin_structure_id, structure_id)? {
+        return Ok(false);
+    }
+    diesel::insert_into(admin_structure_structure::table)
+        .values((
+            admin_structure_structure::deployment_id.eq(deployment),
+            admin_structure_structure::admin_structure_id.eq(admin_structure_id),
+            admin_structure_structure::structure_id.eq(structure_id),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// Sets a staff profile's names and phone numbers.
+pub fn update_staff(
+    conn: &mut PgConnection,
+    staff: Staff,
+    id: Uuid,
+    firstname: Option<&str>,
+    lastname: Option<&str>,
+    phone_numbers: Option<&str>,
+) -> QueryResult<()> {
+    diesel::sql_query(format!(
+        "UPDATE {} SET firstname = $2, lastname = $3, phone_numbers = $4 WHERE id = $1",
+        staff.table()
+    ))
+    .bind::<SqlUuid, _>(id)
+    .bind::<Nullable<Text>, _>(firstname)
+    .bind::<Nullable<Text>, _>(lastname)
+    .bind::<Nullable<Text>, _>(phone_numbers)
+    .execute(conn)
+    .map(|_| ())
+}

@@ -39,6 +39,12 @@ pub struct NewImport {
     pub created_by_account_id: Option<Uuid>,
     /// The API client that uploaded it.
     pub created_by_client_id: Option<Uuid>,
+    /// The structure a professionals or rattachement file is for.
+    pub structure_id: Option<Uuid>,
+    /// Structures: overwrite the existing structures' details.
+    pub overwrite: bool,
+    /// Structures: e-mail the new structure administrators their account.
+    pub send_account_email: bool,
 }
 
 /// An import as read back (without the file).
@@ -89,9 +95,6 @@ pub struct ImportRow {
     /// Columns not recognised.
     #[diesel(sql_type = Nullable<Jsonb>)]
     pub unknown_columns: Option<serde_json::Value>,
-    /// Columns read but not written yet.
-    #[diesel(sql_type = Nullable<Jsonb>)]
-    pub not_applied_columns: Option<serde_json::Value>,
     /// Lines by outcome so far.
     #[diesel(sql_type = Jsonb)]
     pub counts: serde_json::Value,
@@ -125,12 +128,21 @@ pub struct ImportRow {
     /// The API client that uploaded it.
     #[diesel(sql_type = Nullable<SqlUuid>)]
     pub created_by_client_id: Option<Uuid>,
+    /// The structure a professionals or rattachement file is for.
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub structure_id: Option<Uuid>,
+    /// Structures: overwrite the existing structures' details.
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub overwrite: bool,
+    /// Structures: e-mail the new structure administrators their account.
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub send_account_email: bool,
 }
 
 const COLUMNS: &str = "id, deployment_id, kind, mode, status, profile, sheet, file_name, file_size, \
-     file_sha256, file_format, encoding, delimiter, header, unknown_columns, not_applied_columns, counts, rows_total, rows_done, \
+     file_sha256, file_format, encoding, delimiter, header, unknown_columns, counts, rows_total, rows_done, \
      checkpoint, created_at, started_at, finished_at, failure_code, failure_reason, \
-     created_by_account_id, created_by_client_id";
+     created_by_account_id, created_by_client_id, structure_id, overwrite, send_account_email";
 
 /// The job of an import, as its worker receives it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,7 +166,8 @@ pub fn create(
     conn.transaction(|conn| {
         let row: ImportRow = diesel::sql_query(format!(
             "INSERT INTO import (deployment_id, kind, mode, profile, sheet, file_name, file_size, file_sha256, file, \
-             created_by_account_id, created_by_client_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             created_by_account_id, created_by_client_id, structure_id, overwrite, send_account_email) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
              RETURNING {COLUMNS}"
         ))
         .bind::<SqlUuid, _>(new.deployment_id)
@@ -168,6 +181,9 @@ pub fn create(
         .bind::<Bytea, _>(&new.file)
         .bind::<Nullable<SqlUuid>, _>(new.created_by_account_id)
         .bind::<Nullable<SqlUuid>, _>(new.created_by_client_id)
+        .bind::<Nullable<SqlUuid>, _>(new.structure_id)
+        .bind::<diesel::sql_types::Bool, _>(new.overwrite)
+        .bind::<diesel::sql_types::Bool, _>(new.send_account_email)
         .get_result(conn)?;
         if enqueue_job {
             enqueue(conn, row.id, "upload")?;
@@ -259,8 +275,6 @@ pub struct FileFacts {
     pub header: serde_json::Value,
     /// Columns not recognised.
     pub unknown_columns: serde_json::Value,
-    /// Columns read but not applied yet.
-    pub not_applied_columns: serde_json::Value,
     /// Rows after the header.
     pub rows_total: Option<i32>,
 }
@@ -269,7 +283,7 @@ pub struct FileFacts {
 pub fn record_facts(conn: &mut PgConnection, id: Uuid, facts: &FileFacts) -> QueryResult<()> {
     diesel::sql_query(
         "UPDATE import SET file_format = $2, encoding = $3, delimiter = $4, header = $5, unknown_columns = $6, \
-         rows_total = coalesce($7, rows_total), not_applied_columns = $8 WHERE id = $1",
+         rows_total = coalesce($7, rows_total) WHERE id = $1",
     )
     .bind::<SqlUuid, _>(id)
     .bind::<Text, _>(&facts.format)
@@ -278,7 +292,6 @@ pub fn record_facts(conn: &mut PgConnection, id: Uuid, facts: &FileFacts) -> Que
     .bind::<Jsonb, _>(&facts.header)
     .bind::<Jsonb, _>(&facts.unknown_columns)
     .bind::<Nullable<Integer>, _>(facts.rows_total)
-    .bind::<Jsonb, _>(&facts.not_applied_columns)
     .execute(conn)
     .map(|_| ())
 }
@@ -306,6 +319,8 @@ pub struct LineResult {
     pub beneficiary_id: Option<Uuid>,
     /// The possible match kept for a person to resolve.
     pub possible_match_id: Option<Uuid>,
+    /// The structure, professional, orientation manager or notebook the line wrote.
+    pub record_id: Option<Uuid>,
     /// field → {before, after, source}.
     pub changes: Option<serde_json::Value>,
     /// field → {current, proposed, source}: values of the file that do not win.
@@ -327,12 +342,12 @@ pub fn save_chunk(
     if !results.is_empty() {
         let json = serde_json::to_value(results).unwrap_or_default();
         diesel::sql_query(
-            "INSERT INTO import_row (import_id, line, status, beneficiary_id, possible_match_id, changes, kept, errors, cells) \
-             SELECT $1, r.line, r.status, r.beneficiary_id, r.possible_match_id, r.changes, r.kept, r.errors, r.cells \
+            "INSERT INTO import_row (import_id, line, status, beneficiary_id, possible_match_id, record_id, changes, kept, errors, cells) \
+             SELECT $1, r.line, r.status, r.beneficiary_id, r.possible_match_id, r.record_id, r.changes, r.kept, r.errors, r.cells \
              FROM jsonb_to_recordset($2) AS r(line integer, status text, beneficiary_id uuid, possible_match_id uuid, \
-                  changes jsonb, kept jsonb, errors jsonb, cells jsonb) \
+                  record_id uuid, changes jsonb, kept jsonb, errors jsonb, cells jsonb) \
              ON CONFLICT (import_id, line) DO UPDATE SET status = EXCLUDED.status, beneficiary_id = EXCLUDED.beneficiary_id, \
-             possible_match_id = EXCLUDED.possible_match_id, changes = EXCLUDED.changes, kept = EXCLUDED.kept, \
+             possible_match_id = EXCLUDED.possible_match_id, record_id = EXCLUDED.record_id, changes = EXCLUDED.changes, kept = EXCLUDED.kept, \
              errors = EXCLUDED.errors, cells = EXCLUDED.cells",
         )
         .bind::<SqlUuid, _>(id)
@@ -437,6 +452,9 @@ pub struct SavedLine {
     /// The possible match kept.
     #[diesel(sql_type = Nullable<SqlUuid>)]
     pub possible_match_id: Option<Uuid>,
+    /// The structure, professional, orientation manager or notebook written.
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub record_id: Option<Uuid>,
     /// field → {before, after, source}.
     #[diesel(sql_type = Nullable<Jsonb>)]
     pub changes: Option<serde_json::Value>,
@@ -461,7 +479,7 @@ pub fn lines(
     limit: i64,
 ) -> QueryResult<Vec<SavedLine>> {
     diesel::sql_query(
-        "SELECT line, status, beneficiary_id, possible_match_id, changes, kept, errors, cells FROM import_row \
+        "SELECT line, status, beneficiary_id, possible_match_id, record_id, changes, kept, errors, cells FROM import_row \
          WHERE import_id = $1 AND ($2::text IS NULL OR status = $2) AND line > $3 ORDER BY line LIMIT $4",
     )
     .bind::<SqlUuid, _>(id)

@@ -314,3 +314,88 @@ pub fn administered_by(
     .get_result(conn)?;
     Ok(n.n > 0)
 }
+
+#[derive(QueryableByName)]
+struct Membership {
+    #[diesel(sql_type = Text)]
+    member_type: String,
+}
+
+/// The member type of an account's active membership of a group, if any.
+pub fn active_membership(
+    conn: &mut PgConnection,
+    notebook: Uuid,
+    account: Uuid,
+) -> QueryResult<Option<String>> {
+    let found: Option<Membership> = diesel::sql_query(
+        "SELECT member_type FROM notebook_member WHERE notebook_id = $1 AND account_id = $2 AND active",
+    )
+    .bind::<SqlUuid, _>(notebook)
+    .bind::<SqlUuid, _>(account)
+    .get_result(conn)
+    .optional()?;
+    Ok(found.map(|row| row.member_type))
+}
+
+/// The account of the group's active referent, if any.
+pub fn referent(conn: &mut PgConnection, notebook: Uuid) -> QueryResult<Option<Uuid>> {
+    let found: Option<AccountRow> = diesel::sql_query(
+        "SELECT account_id FROM notebook_member WHERE notebook_id = $1 AND active AND member_type = 'referent'",
+    )
+    .bind::<SqlUuid, _>(notebook)
+    .get_result(conn)
+    .optional()?;
+    Ok(found.map(|row| row.account_id))
+}
+
+/// Puts an account in the group, as referent (the former referent stays as a member) or as a
+/// member, without e-mail and without committing the version (file imports stage their
+/// events): the timeline payload, or `None` when the account already is so.
+pub fn join(
+    conn: &mut PgConnection,
+    notebook: Uuid,
+    account: Uuid,
+    as_referent: bool,
+    author: Author,
+) -> Result<Option<serde_json::Value>, WriteError> {
+    let person = notebook_person(conn, notebook)?;
+    let joining = eligible(conn, &person, account)?;
+    let current = active_membership(conn, notebook, account)?;
+    let member_type = if as_referent {
+        "referent"
+    } else {
+        "no_referent"
+    };
+    let mut former = None;
+    match (as_referent, current.as_deref()) {
+        (true, Some("referent")) | (false, Some(_)) => return Ok(None),
+        (true, _) => former = set_referent(conn, notebook, Some(account), author)?.former,
+        (false, None) => {
+            add(conn, notebook, account, "no_referent", author)?;
+        }
+    }
+    Ok(Some(serde_json::json!({
+        "event_label": "Ajout au groupe de suivi",
+        "before": former.map(|f| serde_json::json!({"referent": f.name, "account_id": f.id})),
+        "after": {"account_id": joining.id, "name": joining.name, "member_type": member_type},
+    })))
+}
+
+/// Ends an account's active membership without committing the version: the timeline
+/// payload, or `None` when the account was not a member.
+pub fn leave(
+    conn: &mut PgConnection,
+    notebook: Uuid,
+    account: Uuid,
+) -> Result<Option<serde_json::Value>, WriteError> {
+    let Some(member_type) = active_membership(conn, notebook, account)? else {
+        return Ok(None);
+    };
+    end(conn, notebook, account)?;
+    let name = account_person(conn, account)?.map(|person| person.name);
+    Ok(Some(serde_json::json!({
+        "event_label": "Retrait du groupe de suivi",
+        "before": {"account_id": account, "name": name, "member_type": member_type},
+        "after": null,
+    })))
+}

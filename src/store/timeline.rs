@@ -97,6 +97,21 @@ pub fn commit(
     payload: serde_json::Value,
 ) -> Result<i64, WriteError> {
     let current = check(conn, notebook, expected)?;
+    let change = stage(conn, notebook, author, event_type, event_date, &payload)?;
+    changes::record(conn, &[change])?;
+    Ok(current + 1)
+}
+
+/// Records a timeline event and bumps the notebook's version, answering the change-feed
+/// entry for the caller to record with others (file imports record a chunk's at its end).
+pub fn stage(
+    conn: &mut PgConnection,
+    notebook: Uuid,
+    author: Author,
+    event_type: &str,
+    event_date: DateTime<Utc>,
+    payload: &serde_json::Value,
+) -> QueryResult<PendingChange> {
     let (deployment_id, beneficiary_id) = record_event(
         conn,
         notebook,
@@ -104,21 +119,17 @@ pub fn commit(
             author,
             event_type,
             event_date,
-            payload: &payload,
+            payload,
         },
     )?;
-    changes::record(
-        conn,
-        &[PendingChange {
-            deployment_id,
-            beneficiary_id,
-            notebook_id: Some(notebook),
-            kind: "notebook.updated",
-            fields: vec![changed_part(event_type).to_owned()],
-            source_system: None,
-        }],
-    )?;
-    Ok(current + 1)
+    Ok(PendingChange {
+        deployment_id,
+        beneficiary_id,
+        notebook_id: Some(notebook),
+        kind: "notebook.updated",
+        fields: vec![changed_part(event_type).to_owned()],
+        source_system: None,
+    })
 }
 
 /// One timeline event.

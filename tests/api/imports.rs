@@ -109,7 +109,7 @@ async fn run_job(app: &TestApp, id: Uuid, limit: RunLimit) -> RunState {
     let url = app.database.url.clone();
     tokio::task::spawn_blocking(move || {
         let mut conn = PgConnection::establish(&url).unwrap();
-        runner::run(&mut conn, id, limit, &mut |_| {}).unwrap()
+        runner::run(&mut conn, id, limit, "http://app.test", &mut |_| {}).unwrap()
     })
     .await
     .unwrap()
@@ -502,6 +502,7 @@ async fn the_apalis_worker_runs_an_upload_on_its_own() {
         app.database.pool(),
         &jobs_pool,
         "test",
+        "http://app.test",
     );
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let workers = tokio::spawn(monitor.run_with_signal(async move {

@@ -1,0 +1,332 @@
+//! Beneficiaries files: each line through the inbound pipeline (matching, merge under the
+//! sources' ranks, provenance, change feed), then its notebook columns.
+
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{Jsonb, Text, Uuid as SqlUuid};
+use uuid::Uuid;
+
+use super::{Applied, LineApplier, LineFailure, RunContext, notebook};
+use crate::imports::kinds::{Beneficiaries, BeneficiaryRow};
+use crate::imports::records::{self, LineError};
+use crate::inbound::merge;
+use crate::inbound::pipeline::{self, Options, Outcome};
+use crate::inbound::record::PersonRecord;
+use crate::store::changes::PendingChange;
+
+/// The `notebook_creation` source of people created by a file.
+const CREATION_SOURCE: &str = "import";
+
+/// Applies the lines of a beneficiaries file.
+pub struct BeneficiaryLines {
+    /// The header of the France Travail id column, for its errors.
+    pe_column: String,
+    /// The source system the file's values are recorded under.
+    source: String,
+}
+
+impl LineApplier for BeneficiaryLines {
+    type Kind = Beneficiaries;
+
+    fn kind_for(header: &[String]) -> Beneficiaries {
+        Beneficiaries::detect(header)
+    }
+
+    fn new(context: &RunContext<'_>) -> Self {
+        Self {
+            pe_column: context.columns.get("pe_number"),
+            source: records::source_system(context.import.profile.as_deref()),
+        }
+    }
+
+    fn apply(
+        &self,
+        conn: &mut PgConnection,
+        context: &RunContext<'_>,
+        row: &BeneficiaryRow,
+    ) -> Result<Applied, LineFailure> {
+        apply_line(conn, self, context, row)
+    }
+}
+
+/// One line through the pipeline, then its notebook columns.
+fn apply_line(
+    conn: &mut PgConnection,
+    lines: &BeneficiaryLines,
+    context: &RunContext<'_>,
+    row: &BeneficiaryRow,
+) -> Result<Applied, LineFailure> {
+    let record = records::beneficiary_record(
+        row,
+        &lines.pe_column,
+        context.import.deployment_id,
+        &lines.source,
+        context.as_of,
+    )
+    .map_err(LineFailure::Rejected)?;
+    let reject = |code: &str, message: &str| {
+        LineFailure::Rejected(vec![LineError {
+            column: String::new(),
+            value: String::new(),
+            code: code.to_owned(),
+            message: records::rejection_message(code, message),
+        }])
+    };
+    let (outcome, change, before) = match ingest(conn, &record, false)? {
+        Ingested::Done(outcome, change) => (outcome, change, None),
+        Ingested::Refused(error) => {
+            return Err(reject("not_applicable", &error));
+        }
+        Ingested::Updates(beneficiary) => {
+            let before = Snapshot::read(conn, beneficiary)?;
+            match ingest(conn, &record, true)? {
+                Ingested::Done(outcome, change) | Ingested::Kept(outcome, change) => {
+                    (outcome, change, Some(before))
+                }
+                Ingested::Refused(error) => {
+                    return Err(reject("not_applicable", &error));
+                }
+                Ingested::Updates(_) => unreachable_updates(),
+            }
+        }
+        Ingested::Kept(outcome, change) => {
+            let current = match &outcome {
+                Outcome::Unchanged { beneficiary_id, .. } => {
+                    Some(Snapshot::read(conn, *beneficiary_id)?)
+                }
+                _ => None,
+            };
+            (outcome, change, current)
+        }
+    };
+    let mut result = Applied::new("unchanged");
+    match outcome {
+        Outcome::Created { beneficiary_id, .. } => {
+            result.status = "create";
+            result.beneficiary_id = Some(beneficiary_id);
+        }
+        Outcome::Updated {
+            beneficiary_id,
+            fields,
+            kept,
+            ..
+        } => {
+            result.status = "update";
+            result.beneficiary_id = Some(beneficiary_id);
+            if let Some(before) = &before {
+                result.changes = Some(before.changes(&record, &fields));
+                result.kept = before.kept(&record, &kept);
+            }
+        }
+        Outcome::Unchanged {
+            beneficiary_id,
+            kept,
+            ..
+        } => {
+            result.status = "unchanged";
+            result.beneficiary_id = Some(beneficiary_id);
+            if let Some(current) = &before {
+                result.kept = current.kept(&record, &kept);
+            }
+        }
+        Outcome::PossibleMatch {
+            possible_match_id, ..
+        } => {
+            result.status = "possible_match";
+            // A preview rolls the possible match back: its id would point nowhere.
+            result.possible_match_id = (!context.preview).then_some(possible_match_id);
+        }
+        Outcome::Rejected { code, message } => {
+            return Err(reject(&code, &message));
+        }
+    }
+    result.pending.extend(change);
+    if let Some(beneficiary) = result.beneficiary_id {
+        let notebook = notebook::apply(conn, context, beneficiary, row)?;
+        if !notebook.changes.is_empty() {
+            if result.status == "unchanged" {
+                result.status = "update";
+            }
+            let mut all = match result.changes.take() {
+                Some(serde_json::Value::Object(map)) => map,
+                _ => serde_json::Map::new(),
+            };
+            all.extend(notebook.changes);
+            result.changes = Some(serde_json::Value::Object(all));
+        }
+        result.pending.extend(notebook.pending);
+    }
+    Ok(result)
+}
+
+fn unreachable_updates() -> (Outcome, Option<PendingChange>, Option<Snapshot>) {
+    // The second run writes what the first one rolled back: it cannot roll back again.
+    (
+        Outcome::Rejected {
+            code: "not_applicable".into(),
+            message: "the line changed while it was imported".into(),
+        },
+        None,
+        None,
+    )
+}
+
+/// What one pipeline attempt gave.
+enum Ingested {
+    /// Done (created, unchanged without kept fields, possible match, rejected).
+    Done(Outcome, Option<PendingChange>),
+    /// Unchanged, or updated on the second run; kept fields to show.
+    Kept(Outcome, Option<PendingChange>),
+    /// It would update this person: rolled back so that their values before can be read.
+    Updates(Uuid),
+    /// The database refused the line (a constraint); the reason.
+    Refused(String),
+}
+
+enum Attempt {
+    Updates(Uuid),
+    Database(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for Attempt {
+    fn from(error: diesel::result::Error) -> Self {
+        Attempt::Database(error)
+    }
+}
+
+/// One attempt in a savepoint; a first update is rolled back and reported, so that the
+/// caller reads the values it replaces, then runs it again.
+fn ingest(conn: &mut PgConnection, record: &PersonRecord, second: bool) -> QueryResult<Ingested> {
+    let attempt = conn.transaction::<_, Attempt, _>(|conn| {
+        let (outcome, change) =
+            pipeline::ingest(conn, record, CREATION_SOURCE, Options::default())?;
+        if let Outcome::Updated { beneficiary_id, .. } = &outcome
+            && !second
+        {
+            return Err(Attempt::Updates(*beneficiary_id));
+        }
+        Ok((outcome, change))
+    });
+    match attempt {
+        Ok((outcome, change)) => match &outcome {
+            Outcome::Unchanged { kept, .. } if !kept.is_empty() => {
+                Ok(Ingested::Kept(outcome, change))
+            }
+            Outcome::Updated { .. } => Ok(Ingested::Kept(outcome, change)),
+            _ => Ok(Ingested::Done(outcome, change)),
+        },
+        Err(Attempt::Updates(id)) => Ok(Ingested::Updates(id)),
+        Err(Attempt::Database(diesel::result::Error::DatabaseError(_, info))) => {
+            Ok(Ingested::Refused(match info.constraint_name() {
+                Some(constraint) => format!("{} ({constraint})", info.message()),
+                None => info.message().to_owned(),
+            }))
+        }
+        Err(Attempt::Database(error)) => Err(error),
+    }
+}
+
+#[derive(QueryableByName)]
+struct CurrentRow {
+    #[diesel(sql_type = Jsonb)]
+    row: serde_json::Value,
+}
+
+#[derive(QueryableByName)]
+struct OwnerRow {
+    #[diesel(sql_type = Text)]
+    field: String,
+    #[diesel(sql_type = Text)]
+    source_system: String,
+}
+
+/// A person's values and who set each, before a line changes them.
+struct Snapshot {
+    row: serde_json::Value,
+    owners: Vec<OwnerRow>,
+}
+
+impl Snapshot {
+    fn read(conn: &mut PgConnection, beneficiary: Uuid) -> QueryResult<Self> {
+        let row: CurrentRow =
+            diesel::sql_query("SELECT to_jsonb(b) AS row FROM beneficiary b WHERE id = $1")
+                .bind::<SqlUuid, _>(beneficiary)
+                .get_result(conn)?;
+        let owners: Vec<OwnerRow> = diesel::sql_query(
+            "SELECT field, source_system FROM field_provenance WHERE beneficiary_id = $1",
+        )
+        .bind::<SqlUuid, _>(beneficiary)
+        .load(conn)?;
+        Ok(Snapshot {
+            row: row.row,
+            owners,
+        })
+    }
+
+    fn owner(&self, field: &str) -> serde_json::Value {
+        self.owners
+            .iter()
+            .find(|owner| owner.field == field)
+            .map_or(serde_json::Value::Null, |owner| {
+                serde_json::Value::String(owner.source_system.clone())
+            })
+    }
+
+    fn current(&self, field: &str) -> serde_json::Value {
+        mask(field, self.row.get(field).cloned().unwrap_or_default())
+    }
+
+    /// field → {before, after, source}: `source` is who set the value being replaced.
+    fn changes(&self, record: &PersonRecord, fields: &[String]) -> serde_json::Value {
+        let incoming = merge::present_fields(&record.fields);
+        let mut map = serde_json::Map::new();
+        for field in fields {
+            let after = incoming
+                .iter()
+                .find(|(name, _)| name == field)
+                .map_or(serde_json::Value::Null, |(_, value)| value.clone());
+            map.insert(
+                field.clone(),
+                serde_json::json!({
+                    "before": self.current(field),
+                    "after": mask(field, after),
+                    "source": self.owner(field),
+                }),
+            );
+        }
+        serde_json::Value::Object(map)
+    }
+
+    /// field → {current, proposed, source} for the values of the file that do not win.
+    fn kept(&self, record: &PersonRecord, fields: &[String]) -> Option<serde_json::Value> {
+        if fields.is_empty() {
+            return None;
+        }
+        let incoming = merge::present_fields(&record.fields);
+        let mut map = serde_json::Map::new();
+        for field in fields {
+            let proposed = incoming
+                .iter()
+                .find(|(name, _)| name == field)
+                .map_or(serde_json::Value::Null, |(_, value)| value.clone());
+            map.insert(
+                field.clone(),
+                serde_json::json!({
+                    "current": self.current(field),
+                    "proposed": mask(field, proposed),
+                    "source": self.owner(field),
+                }),
+            );
+        }
+        Some(serde_json::Value::Object(map))
+    }
+}
+
+/// The NIR is never shown in results (a partner may import without `nir:read`).
+fn mask(field: &str, value: serde_json::Value) -> serde_json::Value {
+    if field == "nir" && !value.is_null() {
+        serde_json::Value::String("•••••••••••••".into())
+    } else {
+        value
+    }
+}
