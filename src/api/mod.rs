@@ -29,6 +29,7 @@ pub mod plan;
 pub mod privacy;
 pub mod problem;
 pub mod rate_limit;
+pub mod rattachement;
 pub mod refresh;
 pub mod request_id;
 pub mod sync;
@@ -125,6 +126,7 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(imports::list_rows)
         .service(imports::commit)
         .service(imports::errors_file)
+        .service(rattachement::pending_beneficiaries)
         .service(webhooks::create_webhook)
         .service(webhooks::list_webhooks)
         .service(webhooks::get_webhook)

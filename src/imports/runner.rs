@@ -36,6 +36,9 @@ pub const KINDS: [&str; 6] = [
     "rattachements",
 ];
 
+/// Lines read but not applied yet: each with its cells as read.
+type Chunk<R> = Vec<(Vec<String>, ParsedRow<R>)>;
+
 /// The kinds whose file is for one structure (named with the upload).
 pub const NEEDS_STRUCTURE: [&str; 2] = ["professionals", "rattachements"];
 
@@ -239,8 +242,7 @@ fn drive<A: LineApplier>(
     let skip = usize::try_from(import.checkpoint).unwrap_or(0);
     let mut position = skip;
     let mut chunks = 0;
-    let mut chunk: Vec<(Vec<String>, ParsedRow<<A::Kind as ImportKind>::Row>)> =
-        Vec::with_capacity(CHUNK_ROWS);
+    let mut chunk: Chunk<<A::Kind as ImportKind>::Row> = Vec::with_capacity(CHUNK_ROWS);
     let total = rows_total.and_then(|t| u64::try_from(t).ok());
     let mut table = table.skip(skip);
     let mut chunk_run = ChunkRun {
@@ -334,7 +336,7 @@ impl<A: LineApplier> ChunkRun<'_, A> {
     fn run(
         &mut self,
         conn: &mut PgConnection,
-        chunk: Vec<(Vec<String>, ParsedRow<<A::Kind as ImportKind>::Row>)>,
+        chunk: Chunk<<A::Kind as ImportKind>::Row>,
         checkpoint: usize,
     ) -> RunResult<()> {
         let id = self.context.import.id;

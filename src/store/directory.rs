@@ -255,3 +255,42 @@ pub fn professional_within(
         .first(conn)
         .optional()
 }
+
+/// A person attached to a structure and followed by none of its professionals.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct PendingBeneficiary {
+    /// Their notebook.
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub notebook_id: Uuid,
+    /// Last name.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub lastname: String,
+    /// First name.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub firstname: String,
+    /// Birth date.
+    #[diesel(sql_type = diesel::sql_types::Date)]
+    pub date_of_birth: chrono::NaiveDate,
+}
+
+/// The people a structure must give a referent (rattachement): attached to it, and whose
+/// group has no active member among its professionals; by last name.
+pub fn pending_beneficiaries(
+    conn: &mut PgConnection,
+    structure: Uuid,
+) -> QueryResult<Vec<PendingBeneficiary>> {
+    diesel::sql_query(
+        "SELECT n.id AS notebook_id, b.lastname, b.firstname, b.date_of_birth \
+         FROM beneficiary_structure bs \
+         JOIN beneficiary b ON b.id = bs.beneficiary_id \
+         JOIN notebook n ON n.beneficiary_id = b.id \
+         WHERE bs.structure_id = $1 AND bs.status = 'current' \
+         AND NOT EXISTS (SELECT 1 FROM notebook_member m \
+                         JOIN account a ON a.id = m.account_id \
+                         JOIN professional p ON p.id = a.professional_id \
+                         WHERE m.notebook_id = n.id AND m.active AND p.structure_id = $1) \
+         ORDER BY lower(b.lastname), lower(b.firstname), n.id",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(structure)
+    .load(conn)
+}

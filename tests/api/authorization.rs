@@ -81,6 +81,8 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("get", "/v1/imports/{id}/rows"),
     ("post", "/v1/imports/{id}/commit"),
     ("get", "/v1/imports/{id}/errors.csv"),
+    // Tests in `import_kinds.rs`.
+    ("get", "/v1/structures/{id}/pending-beneficiaries.csv"),
     ("post", "/v1/sync-sessions"),
     ("get", "/v1/sync-sessions/{id}"),
     ("post", "/v1/sync-sessions/{id}/complete"),

@@ -42,7 +42,11 @@ fn file(count: usize, bad: &[usize], city: &str) -> String {
 }
 
 /// A multipart body built by hand (the test client has no multipart feature).
-fn multipart(fields: &[(&str, &str)], file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+pub(crate) fn multipart(
+    fields: &[(&str, &str)],
+    file_name: &str,
+    bytes: &[u8],
+) -> (String, Vec<u8>) {
     let boundary = format!("----cdb{}", Uuid::new_v4().simple());
     let mut body = Vec::new();
     for (name, value) in fields {
@@ -64,7 +68,7 @@ fn multipart(fields: &[(&str, &str)], file_name: &str, bytes: &[u8]) -> (String,
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-async fn upload(
+pub(crate) async fn upload(
     app: &TestApp,
     token: &str,
     fields: &[(&str, &str)],
@@ -92,7 +96,7 @@ async fn upload(
     )
 }
 
-async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
+pub(crate) async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
     let response = app
         .client
         .get(format!("{}{path}", app.address))
@@ -105,7 +109,7 @@ async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
 }
 
 /// Runs the import's job in this process (what the worker does), to its end or limit.
-async fn run_job(app: &TestApp, id: Uuid, limit: RunLimit) -> RunState {
+pub(crate) async fn run_job(app: &TestApp, id: Uuid, limit: RunLimit) -> RunState {
     let url = app.database.url.clone();
     tokio::task::spawn_blocking(move || {
         let mut conn = PgConnection::establish(&url).unwrap();
@@ -142,7 +146,7 @@ struct Count {
     count: i64,
 }
 
-fn count(app: &TestApp, sql: &str) -> i64 {
+pub(crate) fn count(app: &TestApp, sql: &str) -> i64 {
     let mut conn = PgConnection::establish(&app.database.url).unwrap();
     diesel::sql_query(sql)
         .get_result::<Count>(&mut conn)
@@ -310,8 +314,14 @@ async fn a_windows_1252_file_keeps_its_accents() {
     assert_eq!(done["status"], "committed", "{done}");
     assert_eq!(done["file"]["encoding"], "windows-1252");
     assert_eq!(done["counts"]["create"], 1);
-    // Read, but not written yet: said so rather than silently dropped.
-    assert_eq!(done["not_applied_columns"], serde_json::json!(["RQTH"]));
+    // The notebook column is written too.
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS count FROM notebook n JOIN beneficiary b ON b.id = n.beneficiary_id WHERE b.firstname = 'Zoé' AND n.right_rqth"
+        ),
+        1
+    );
     assert_eq!(
         count(
             &app,
@@ -393,16 +403,16 @@ async fn who_may_import() {
     )
     .await;
     assert_eq!(status, 403);
-    // Kinds not built yet say so.
+    // An unknown kind is refused before anything is kept.
     let (status, body, _) = upload(
         &app,
         world.token("manager_a"),
-        &[("kind", "structures")],
+        &[("kind", "contracts")],
         csv.as_bytes(),
     )
     .await;
     assert_eq!(status, 422);
-    assert_eq!(body["code"], "kind_not_supported_yet");
+    assert_eq!(body["code"], "validation_failed");
     // Over 50 MiB: 413 as a problem document.
     let huge = vec![b'a'; 50 * 1024 * 1024 + 1];
     let (status, body, _) = upload(&app, world.token("manager_a"), &fields, &huge).await;

@@ -9,6 +9,7 @@ mod directory_writes;
 mod embedded;
 mod fixture;
 mod health;
+mod import_kinds;
 mod imports;
 mod journey;
 mod login;

@@ -1,0 +1,542 @@
+//! Every import kind through the API with the original's template files: structures with
+//! their administrators, professionals of a structure, orientation managers, re-orientations,
+//! the rattachement round trip, and the notebook columns of a beneficiaries file. Each is
+//! committed, then re-sent to check that nothing changes.
+
+use serde_json::Value;
+use uuid::Uuid;
+
+use cdb_hub::imports::runner::RunLimit;
+
+use crate::fixture::world;
+use crate::imports::{count, get, run_job, upload};
+use crate::support::TestApp;
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/fixtures/imports/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
+}
+
+/// Uploads with these fields, runs the job, answers the import and its lines.
+async fn import(
+    app: &TestApp,
+    token: &str,
+    fields: &[(&str, &str)],
+    bytes: &[u8],
+) -> (Value, Vec<Value>) {
+    let (status, body, _) = upload(app, token, fields, bytes).await;
+    assert_eq!(status, 202, "{body}");
+    let id: Uuid = body["id"].as_str().unwrap().parse().unwrap();
+    run_job(app, id, RunLimit::default()).await;
+    let (status, body) = get(app, token, &format!("/v1/imports/{id}")).await;
+    assert_eq!(status, 200);
+    let (_, rows) = get(app, token, &format!("/v1/imports/{id}/rows?limit=100")).await;
+    let lines = rows["items"].as_array().cloned().unwrap_or_default();
+    (body, lines)
+}
+
+fn statuses(lines: &[Value]) -> Vec<String> {
+    lines
+        .iter()
+        .map(|line| line["status"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+fn codes(line: &Value) -> Vec<String> {
+    line["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|error| error["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn structures_template_creates_structures_with_their_administrators_and_a_resend_changes_nothing()
+ {
+    let app = crate::support::spawn_app().await;
+    let world = world(&app).await;
+    let token = world.token("manager_a");
+    let fields = [
+        ("kind", "structures"),
+        ("mode", "commit"),
+        ("send_account_email", "true"),
+    ];
+    let (done, lines) = import(&app, token, &fields, &fixture("import_structures.csv")).await;
+    assert_eq!(done["status"], "committed", "{done}");
+    assert_eq!(statuses(&lines), ["create", "error"], "{lines:?}");
+    // Mission locale: a 4-digit postal code, Excel's « 1,2E+13 » SIRET, no administrator.
+    let errors = codes(&lines[1]);
+    assert!(errors.contains(&"required".to_owned()), "{errors:?}");
+    let structure = lines[0]["record_id"].as_str().unwrap();
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT count(*) AS count FROM structure WHERE id = '{structure}' AND name = 'CCAS de Livry' AND postal_code = '93190' AND phone = '+33123456789'"
+            )
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT count(*) AS count FROM admin_structure a JOIN admin_structure_structure s ON s.admin_structure_id = a.id \
+             JOIN account c ON c.admin_structure_id = a.id AND c.role = 'admin_structure' AND c.confirmed \
+             WHERE a.email = 'admin@livry-gargan.fr' AND s.structure_id = '{structure}' AND a.firstname = 'Paul'"
+            )
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS count FROM email_outbox WHERE recipient = 'admin@livry-gargan.fr' AND subject = 'Création de compte sur Carnet de bord'"
+        ),
+        1
+    );
+
+    // The same file again: nothing changes, no second e-mail.
+    let (_, again) = import(&app, token, &fields, &fixture("import_structures.csv")).await;
+    assert_eq!(statuses(&again), ["unchanged", "error"], "{again:?}");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS count FROM email_outbox WHERE recipient = 'admin@livry-gargan.fr'"
+        ),
+        1
+    );
+
+    // Other details: refused unless the import overwrites, then applied with before → after.
+    let changed = "Nom;Code postal;Ville;Courriel responsable;Description\r\nCCAS de Livry;93190;Livry-Gargan;admin@livry-gargan.fr;Nouvelle description\r\n";
+    let (_, refused) = import(
+        &app,
+        token,
+        &[("kind", "structures"), ("mode", "commit")],
+        changed.as_bytes(),
+    )
+    .await;
+    assert_eq!(codes(&refused[0]), ["structure_exists"], "{refused:?}");
+    let (_, overwritten) = import(
+        &app,
+        token,
+        &[
+            ("kind", "structures"),
+            ("mode", "commit"),
+            ("overwrite", "true"),
+        ],
+        changed.as_bytes(),
+    )
+    .await;
+    assert_eq!(statuses(&overwritten), ["update"]);
+    assert_eq!(
+        overwritten[0]["changes"]["short_desc"]["before"],
+        "Centre communal d'action sociale"
+    );
+    assert_eq!(
+        overwritten[0]["changes"]["short_desc"]["after"],
+        "Nouvelle description"
+    );
+
+    // A structure administrator does not import structures.
+    let (status, _, _) = upload(
+        &app,
+        world.token("admin_structure_s1"),
+        &fields,
+        &fixture("import_structures.csv"),
+    )
+    .await;
+    assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn professionals_are_imported_into_one_structure_with_their_accounts_by_its_administrator() {
+    let app = crate::support::spawn_app().await;
+    let world = world(&app).await;
+    let s1 = world.structure_s1.to_string();
+    let fields = [
+        ("kind", "professionals"),
+        ("mode", "commit"),
+        ("structure", s1.as_str()),
+    ];
+    // The structure is required; another structure's administrator is refused.
+    let (status, body, _) = upload(
+        &app,
+        world.token("manager_a"),
+        &[("kind", "professionals")],
+        &fixture("import_professionnels.csv"),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let (status, _, _) = upload(
+        &app,
+        world.token("admin_structure_s2"),
+        &fields,
+        &fixture("import_professionnels.csv"),
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    let token = world.token("admin_structure_s1");
+    let (done, lines) = import(&app, token, &fields, &fixture("import_professionnels.csv")).await;
+    assert_eq!(done["status"], "committed", "{done}");
+    assert_eq!(statuses(&lines), ["create", "create"], "{lines:?}");
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT count(*) AS count FROM professional p JOIN account a ON a.professional_id = p.id \
+             WHERE p.structure_id = '{s1}' AND p.email IN ('pierre.chevalier@livry-gargan.fr', 'sanka@groupe-ns.fr') \
+             AND a.role = 'professional' AND a.confirmed"
+            )
+        ),
+        2
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS count FROM email_outbox WHERE recipient = 'pierre.chevalier@livry-gargan.fr' AND body LIKE '%pour la structure « S1 »%'"
+        ),
+        1
+    );
+    let (_, again) = import(&app, token, &fields, &fixture("import_professionnels.csv")).await;
+    assert_eq!(statuses(&again), ["unchanged", "unchanged"]);
+
+    // The e2e file writes its headers in lowercase; a bad e-mail and a bad name are cell errors.
+    let (_, e2e) = import(
+        &app,
+        token,
+        &fields,
+        &fixture("import_professionnels_e2e.csv"),
+    )
+    .await;
+    assert_eq!(statuses(&e2e)[0], "create", "{e2e:?}");
+    assert!(
+        codes(&e2e[1]).contains(&"invalid_email".to_owned()),
+        "{e2e:?}"
+    );
+
+    // A professional of another structure keeps their structure.
+    let s2 = world.structure_s2.to_string();
+    let other = "Courriel*;Prénom*;Nom*\r\noutsider@example.org;Otto;Sider\r\n";
+    let (_, moved) = import(
+        &app,
+        world.token("manager_a"),
+        &[
+            ("kind", "professionals"),
+            ("mode", "commit"),
+            ("structure", s1.as_str()),
+        ],
+        other.as_bytes(),
+    )
+    .await;
+    assert_eq!(
+        codes(&moved[0]),
+        ["professional_of_another_structure"],
+        "{moved:?}"
+    );
+    let (_, same) = import(
+        &app,
+        world.token("manager_a"),
+        &[
+            ("kind", "professionals"),
+            ("mode", "commit"),
+            ("structure", s2.as_str()),
+        ],
+        other.as_bytes(),
+    )
+    .await;
+    assert_eq!(statuses(&same), ["update"], "{same:?}");
+}
+
+#[tokio::test]
+async fn orientation_managers_get_their_accounts_and_the_bad_lines_their_errors() {
+    let app = crate::support::spawn_app().await;
+    let world = world(&app).await;
+    let token = world.token("manager_a");
+    let fields = [("kind", "orientation_managers"), ("mode", "commit")];
+    let (done, lines) = import(
+        &app,
+        token,
+        &fields,
+        &fixture("import_charges_orientation.csv"),
+    )
+    .await;
+    assert_eq!(done["status"], "committed", "{done}");
+    assert_eq!(
+        statuses(&lines),
+        ["create", "create", "error", "error"],
+        "{lines:?}"
+    );
+    assert_eq!(codes(&lines[2]), ["required"]);
+    assert_eq!(codes(&lines[3]), ["invalid_email"]);
+    // First and last names where their headers say (the original swapped them).
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS count FROM orientation_manager o JOIN account a ON a.orientation_manager_id = o.id \
+                     WHERE o.email = 'om1@cd93.fr' AND o.firstname = 'Olivia' AND o.lastname = 'Martin' \
+                     AND o.phone_numbers = '+33601020304, +33102030405' AND a.role = 'orientation_manager'"
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS count FROM email_outbox WHERE recipient IN ('om1@cd93.fr', 'om2@cd93.fr')"
+        ),
+        2
+    );
+    let (_, again) = import(
+        &app,
+        token,
+        &fields,
+        &fixture("import_charges_orientation.csv"),
+    )
+    .await;
+    assert_eq!(
+        statuses(&again),
+        ["unchanged", "unchanged", "error", "error"]
+    );
+    // The .xls template of the original reads the same.
+    let (_, xls) = import(
+        &app,
+        token,
+        &fields,
+        &fixture("import_charges_orientation.xls"),
+    )
+    .await;
+    assert!(statuses(&xls).iter().all(|s| s != "create"), "{xls:?}");
+}
+
+#[tokio::test]
+async fn reorientations_change_the_referent_remove_members_and_attach_structures() {
+    let app = crate::support::spawn_app().await;
+    let world = world(&app).await;
+    let token = world.token("manager_a");
+    let s1 = world.structure_s1.to_string();
+    let (_, pros) = import(
+        &app,
+        token,
+        &[
+            ("kind", "professionals"),
+            ("mode", "commit"),
+            ("structure", s1.as_str()),
+        ],
+        &fixture("import_professionnels.csv"),
+    )
+    .await;
+    assert_eq!(statuses(&pros), ["create", "create"]);
+    let file = "Prénom*;Nom*;Date de naissance*;Accompagnateurs à ajouter;Accompagnateurs à supprimer;Structures à rattacher\r\n\
+                sophie;TIFOUR;14/03/1985;pierre.chevalier@livry-gargan.fr, sanka@groupe-ns.fr;member@example.org;S2\r\n\
+                Charlie;Fondue;22/04/1997;;;S1\r\n\
+                Sophie;Tifour;14/03/1985;nobody@example.org;;\r\n";
+    let fields = [("kind", "reorientations"), ("mode", "commit")];
+    let (done, lines) = import(&app, token, &fields, file.as_bytes()).await;
+    assert_eq!(done["status"], "committed", "{done}");
+    assert_eq!(statuses(&lines), ["update", "error", "error"], "{lines:?}");
+    assert_eq!(codes(&lines[1]), ["beneficiary_not_found"]);
+    assert_eq!(codes(&lines[2]), ["unknown_professional"]);
+    assert_eq!(lines[2]["errors"][0]["column"], "Accompagnateurs à ajouter");
+    let notebook = world.notebook;
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT count(*) AS count FROM notebook_member m JOIN account a ON a.id = m.account_id JOIN professional p ON p.id = a.professional_id \
+             WHERE m.notebook_id = '{notebook}' AND m.active AND ((p.email = 'pierre.chevalier@livry-gargan.fr' AND m.member_type = 'referent') \
+             OR (p.email = 'sanka@groupe-ns.fr' AND m.member_type = 'no_referent'))"
+            )
+        ),
+        2
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT count(*) AS count FROM notebook_member m JOIN account a ON a.id = m.account_id JOIN professional p ON p.id = a.professional_id WHERE m.notebook_id = '{notebook}' AND m.active AND p.email = 'member@example.org'"
+            )
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT count(*) AS count FROM beneficiary_structure WHERE beneficiary_id = '{}' AND structure_id = '{}' AND status = 'current'",
+                world.beneficiary, world.structure_s2
+            )
+        ),
+        1
+    );
+    assert!(
+        count(
+            &app,
+            &format!(
+                "SELECT count(*) AS count FROM notebook_event WHERE notebook_id = '{notebook}' AND event_type IN ('member', 'orientation')"
+            )
+        ) >= 4
+    );
+    // Sent again: the wishes already hold.
+    let (_, again) = import(&app, token, &fields, file.as_bytes()).await;
+    assert_eq!(
+        statuses(&again),
+        ["unchanged", "error", "error"],
+        "{again:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_rattachement_round_trip_exports_the_pending_people_and_takes_the_file_back_filled_in()
+{
+    let app = crate::support::spawn_app().await;
+    let world = world(&app).await;
+    let s2 = world.structure_s2;
+    // Jean Autre is attached to S2 and followed by none of its professionals.
+    let mut conn = app.database.connect();
+    use diesel::RunQueryDsl;
+    diesel::sql_query(format!(
+        "INSERT INTO beneficiary_structure (deployment_id, beneficiary_id, structure_id) VALUES ('{}', '{}', '{s2}')",
+        world.deployment_a, world.other_beneficiary
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    let token = world.token("admin_structure_s2");
+    let path = format!("/v1/structures/{s2}/pending-beneficiaries.csv");
+    let response = app
+        .client
+        .get(format!("{}{path}", app.address))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let exported = response.text().await.unwrap();
+    let lines: Vec<&str> = exported.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(
+        lines[0],
+        "id;nom;prénom;date de naissance;emails des professionnels"
+    );
+    assert_eq!(lines.len(), 2, "{exported}");
+    assert!(lines[1].ends_with(";Autre;Jean;1985-03-14;"), "{exported}");
+    let other_admin = app
+        .client
+        .get(format!("{}{path}", app.address))
+        .bearer_auth(world.token("admin_structure_s1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other_admin.status(), 403);
+
+    // Filled in in Excel and sent back: one of S2's professionals, then one of S1's (refused).
+    let filled = format!("{}\r\n{}outsider@example.org\r\n", lines[0], lines[1]);
+    let s2_text = s2.to_string();
+    let fields = [
+        ("kind", "rattachements"),
+        ("mode", "commit"),
+        ("structure", s2_text.as_str()),
+    ];
+    let (done, result) = import(&app, token, &fields, filled.as_bytes()).await;
+    assert_eq!(done["status"], "committed", "{done}");
+    assert_eq!(statuses(&result), ["update"], "{result:?}");
+    let after = app
+        .client
+        .get(format!("{}{path}", app.address))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        after.trim_start_matches('\u{feff}').lines().count(),
+        1,
+        "{after}"
+    );
+    let (_, again) = import(&app, token, &fields, filled.as_bytes()).await;
+    assert_eq!(statuses(&again), ["unchanged"]);
+    let wrong = format!("{}\r\n{}member@example.org\r\n", lines[0], lines[1]);
+    let (_, refused) = import(&app, token, &fields, wrong.as_bytes()).await;
+    assert_eq!(codes(&refused[0]), ["unknown_professional"], "{refused:?}");
+    // The original's own UI file (an id of another territory).
+    let (_, ui) = import(&app, token, &fields, &fixture("import_rattachement_ui.csv")).await;
+    assert_eq!(codes(&ui[0]), ["unknown_notebook"], "{ui:?}");
+}
+
+#[tokio::test]
+async fn a_beneficiaries_file_writes_the_notebook_columns_and_a_resend_changes_nothing() {
+    let app = crate::support::spawn_app().await;
+    let world = world(&app).await;
+    let token = world.token("manager_a");
+    let file = "Identifiant dans le SI*;Prénom*;Nom*;Date de naissance*;Situation;RQTH;Zone de mobilité;Emploi recherché (code ROME);Niveau de formation;Structure;Accompagnateurs\r\n\
+                NB-1;Léa;Notebook;02/02/1990;En recherche d'emploi;Oui;Entre 10 et 20 km;Styliste lingerie, corseterie (B1805), A1101;Bac ou équivalent;S1;member@example.org, outsider@example.org\r\n\
+                NB-2;Léo;Notebook;03/03/1991;;;;;;Structure inconnue;\r\n";
+    let fields = [("kind", "beneficiaries"), ("mode", "commit")];
+    let (done, lines) = import(&app, token, &fields, file.as_bytes()).await;
+    assert_eq!(done["status"], "committed", "{done}");
+    assert_eq!(statuses(&lines), ["create", "error"], "{lines:?}");
+    assert_eq!(codes(&lines[1]), ["unknown_structure"]);
+    assert_eq!(lines[1]["errors"][0]["column"], "Structure");
+    // The rejected line left nothing behind.
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS count FROM beneficiary WHERE firstname = 'Léo'"
+        ),
+        0
+    );
+    let person = lines[0]["beneficiary_id"].as_str().unwrap();
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT count(*) AS count FROM notebook WHERE beneficiary_id = '{person}' AND work_situation = 'recherche_emploi' \
+             AND right_rqth AND education_level = 'NV4'"
+            )
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT count(*) AS count FROM professional_project pp JOIN notebook n ON n.id = pp.notebook_id JOIN rome_code r ON r.id = pp.rome_code_id \
+             WHERE n.beneficiary_id = '{person}' AND r.code IN ('B1805', 'A1101') AND pp.mobility_radius = 20"
+            )
+        ),
+        2
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT count(*) AS count FROM beneficiary_structure WHERE beneficiary_id = '{person}' AND structure_id = '{}'",
+                world.structure_s1
+            )
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT count(*) AS count FROM notebook_member m JOIN notebook n ON n.id = m.notebook_id JOIN account a ON a.id = m.account_id \
+             JOIN professional p ON p.id = a.professional_id WHERE n.beneficiary_id = '{person}' AND m.active \
+             AND ((p.email = 'member@example.org' AND m.member_type = 'referent') OR (p.email = 'outsider@example.org' AND m.member_type = 'no_referent'))"
+            )
+        ),
+        2
+    );
+    let (_, again) = import(&app, token, &fields, file.as_bytes()).await;
+    assert_eq!(statuses(&again), ["unchanged", "error"], "{again:?}");
+    // A changed situation is an update with before → after.
+    let changed = file.replace("En recherche d'emploi", "En formation");
+    let (_, updated) = import(&app, token, &fields, changed.as_bytes()).await;
+    assert_eq!(statuses(&updated)[0], "update", "{updated:?}");
+    assert_eq!(
+        updated[0]["changes"]["work_situation"]["before"],
+        "recherche_emploi"
+    );
+}
