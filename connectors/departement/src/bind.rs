@@ -152,11 +152,11 @@ mod tests {
     fn every_missing_column_is_listed_in_french() {
         let error = iodas().bind(&["Civilité", "Nom", "Rôle"]).unwrap_err();
         assert_eq!(error.code(), "missing_columns");
-        assert_eq!(error.missing, ["Prénom bénéficiaire", "ID Iodas"]);
+        assert_eq!(error.missing, ["ID Iodas", "Prénom bénéficiaire"]);
         assert_eq!(
             error.to_string(),
             "Colonnes obligatoires absentes de la première ligne du fichier pour le profil \
-             « iodas » : « Prénom bénéficiaire », « ID Iodas »."
+             « iodas » : « ID Iodas », « Prénom bénéficiaire »."
         );
     }
 
