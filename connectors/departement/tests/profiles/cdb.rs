@@ -108,6 +108,25 @@ fn iso_dates_slugs_missing_zeros_serials_and_quoted_cells() {
     assert!(read.records(4).is_empty());
     let role_free = subject(lea).departement.as_ref().unwrap().role;
     assert_eq!(role_free, None::<HouseholdRole>);
+    let theo = read.records(7);
+    assert_eq!(
+        subject(theo).name_and_birth.as_ref().unwrap().birth_date,
+        NaiveDate::from_ymd_opt(1981, 2, 14).unwrap(),
+        "an Excel serial"
+    );
+    let RecordBody::Address(address) = body(theo, "address") else {
+        unreachable!()
+    };
+    assert_eq!(address.lines, ["4 place de l'Église; 2e étage"]);
+    assert_eq!(address.postal_code.as_ref().unwrap().as_str(), "01000");
+    let RecordBody::RsaRights(rights) = body(theo, "rsa_rights") else {
+        unreachable!()
+    };
+    assert_eq!(
+        rights.state,
+        Some(RsaState::OpenPayable),
+        "an ETATDOSRSA code"
+    );
 }
 
 #[test]

@@ -11,10 +11,13 @@ use cdb_connector::records::{Record, RecordBody};
 use cdb_departement::{CellError, Profile, RowContext, UnknownColumn};
 use chrono::{DateTime, TimeZone, Utc};
 
+/// What one row gave: its records, or the errors of its cells.
+pub type Outcome = Result<Vec<Record>, Vec<CellError>>;
+
 /// What reading a fixture gave: per line, the records or the errors.
 pub struct Read {
     pub unknown: Vec<UnknownColumn>,
-    pub lines: Vec<(u64, Result<Vec<Record>, Vec<CellError>>)>,
+    pub lines: Vec<(u64, Outcome)>,
 }
 
 impl Read {
