@@ -165,4 +165,14 @@ mod tests {
             "postal_code_city"
         );
     }
+
+    #[test]
+    fn the_profile_authors_guide_lists_every_field() {
+        let guide = include_str!("../profiles/README.md");
+        for field in Field::ALL {
+            let name = serde_json::to_value(field).unwrap();
+            let row = format!("| `{}` |", name.as_str().unwrap());
+            assert!(guide.contains(&row), "profiles/README.md lacks {row}");
+        }
+    }
 }
