@@ -36,11 +36,10 @@ impl Profile {
         let mut unknown = Vec::new();
         for (position, cell) in headers.iter().enumerate() {
             let key = fold(cell);
-            if key.is_empty() || self.ignores(&key) {
-                continue;
-            }
+            // A column of the profile wins over an ignored prefix that happens to match it.
             match lookup.get(&key).and_then(|&index| found.get_mut(index)) {
                 Some(positions) => positions.push(position),
+                None if key.is_empty() || self.ignores(&key) => {}
                 None => unknown.push(UnknownColumn {
                     position,
                     header: cell.clone(),
@@ -158,6 +157,24 @@ mod tests {
             "Colonnes obligatoires absentes de la première ligne du fichier pour le profil \
              « iodas » : « ID Iodas », « Prénom bénéficiaire »."
         );
+    }
+
+    #[test]
+    fn an_ignored_prefix_never_hides_a_column() {
+        let text = Profile::named("webrsa_frsa")
+            .unwrap()
+            .bind(&["i_identifiant", "i_nom_usage", "cer_derniers"])
+            .map(|bound| bound.unknown_columns().len());
+        assert_eq!(text, Ok(0));
+        let profile = Profile::from_toml(
+            "name = \"t\"\nlabel = \"T\"\ndescription = \"T\"\nrecord_id = \"departement_id\"\n\
+             default_mode = \"delta\"\nignored_prefixes = [\"id\"]\n\
+             [[column]]\nfield = \"departement_id\"\nheaders = [\"Identifiant\"]\nrequired = true\n",
+        )
+        .unwrap();
+        let bound = profile.bind(&["Identifiant", "Id annexe"]).unwrap();
+        assert_eq!(bound.found_columns().count(), 1);
+        assert!(bound.unknown_columns().is_empty());
     }
 
     #[test]
