@@ -44,7 +44,9 @@ pub struct ImportUpload {
     kind: String,
     /// `preview` (the default: nothing is written until `/commit`) or `commit`.
     mode: Option<String>,
-    /// Mapping profile, naming the source system of the file (`departement:<profile>`).
+    /// Mapping profile of a beneficiaries file exported by a département's software: `iodas`,
+    /// `webrsa_frsa` or `cnaf_contacts` (`cdb`, the default, is the Carnet de bord templates);
+    /// it names the source system of the values (`departement:<profile>`).
     profile: Option<String>,
     /// Sheet of a workbook to read (the first one by default).
     sheet: Option<String>,
@@ -360,6 +362,20 @@ pub async fn upload(
             "kind must be one of {}.",
             KINDS.join(", ")
         )));
+    }
+    if let Some(profile) = form.profile.as_deref() {
+        let names = crate::imports::apply::profile_names();
+        if profile != "cdb" && !names.contains(&profile) {
+            return Err(invalid(format!(
+                "profile must be cdb (the Carnet de bord templates) or one of {}.",
+                names.join(", ")
+            )));
+        }
+        if profile != "cdb" && kind != "beneficiaries" {
+            return Err(invalid(
+                "A mapping profile reads beneficiaries files only: use kind=beneficiaries.",
+            ));
+        }
     }
     let structure_kind = NEEDS_STRUCTURE.contains(&kind.as_str());
     let importer = policy::importer(&caller, structure_kind).ok_or_else(forbidden)?;

@@ -14,10 +14,11 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::apply::{
-    self, BeneficiaryLines, ColumnNames, LineApplier, LineFailure, OrientationManagerLines,
-    ProfessionalLines, RattachementLines, ReorientationLines, RunContext, StructureLines,
+    self, BeneficiaryLines, ColumnNames, KindLines, LineApplier, LineFailure,
+    OrientationManagerLines, ProfessionalLines, ProfileLines, ProfileRows, RattachementLines,
+    ReorientationLines, RunContext, StructureLines,
 };
-use super::kinds::{FailedRow, ImportKind, KindRows, ParsedRow};
+use super::kinds::{FailedRow, ImportKind, KindRows, Numbered};
 use super::records::LineError;
 use super::table::{ReadOptions, Row, SheetChoice, Table, TableError};
 use crate::store::changes::{self, PendingChange};
@@ -36,8 +37,11 @@ pub const KINDS: [&str; 6] = [
     "rattachements",
 ];
 
+/// A line read: typed, or already in error.
+type Parsed<R> = Result<Numbered<R>, LineResult>;
+
 /// Lines read but not applied yet: each with its cells as read.
-type Chunk<R> = Vec<(Vec<String>, ParsedRow<R>)>;
+type Chunk<R> = Vec<(Vec<String>, Parsed<R>)>;
 
 /// The kinds whose file is for one structure (named with the upload).
 pub const NEEDS_STRUCTURE: [&str; 2] = ["professionals", "rattachements"];
@@ -156,20 +160,74 @@ fn run_locked(
         app_url,
         limit,
     };
-    match import.kind.as_str() {
-        "beneficiaries" => drive::<BeneficiaryLines>(conn, &run, on_progress),
-        "structures" => drive::<StructureLines>(conn, &run, on_progress),
-        "professionals" => drive::<ProfessionalLines>(conn, &run, on_progress),
-        "orientation_managers" => drive::<OrientationManagerLines>(conn, &run, on_progress),
-        "reorientations" => drive::<ReorientationLines>(conn, &run, on_progress),
-        "rattachements" => drive::<RattachementLines>(conn, &run, on_progress),
-        other => failed(
+    let profile = import.profile.as_deref().filter(|name| *name != "cdb");
+    match (import.kind.as_str(), profile) {
+        ("beneficiaries", Some(name)) => {
+            let Some(profile) = cdb_departement::Profile::named(name) else {
+                return failed(
+                    conn,
+                    import_id,
+                    "unknown_profile",
+                    &format!("Profil de correspondance inconnu : {name}"),
+                );
+            };
+            let mut context = cdb_departement::RowContext::new(import.created_at);
+            context.file_name = Some(import.file_name.clone());
+            context.run_id = Some(format!("import:{import_id}"));
+            drive::<ProfileLines, _>(conn, &run, on_progress, |header| {
+                let rows = ProfileRows::bind(profile, &header.cells, context)?;
+                Ok(Prepared {
+                    unknown: rows.unknown_columns(),
+                    columns: ColumnNames::default(),
+                    parse: move |row| {
+                        rows.parse(row)
+                            .map_err(|(line, cells, errors)| apply::error_line(line, cells, errors))
+                    },
+                })
+            })
+        }
+        ("beneficiaries", None) => by_kind::<BeneficiaryLines>(conn, &run, on_progress),
+        ("structures", _) => by_kind::<StructureLines>(conn, &run, on_progress),
+        ("professionals", _) => by_kind::<ProfessionalLines>(conn, &run, on_progress),
+        ("orientation_managers", _) => by_kind::<OrientationManagerLines>(conn, &run, on_progress),
+        ("reorientations", _) => by_kind::<ReorientationLines>(conn, &run, on_progress),
+        ("rattachements", _) => by_kind::<RattachementLines>(conn, &run, on_progress),
+        (other, _) => failed(
             conn,
             import_id,
             "unknown_kind",
             &format!("Type d'import inconnu : {other}"),
         ),
     }
+}
+
+/// A file's header read for one way of reading its lines.
+struct Prepared<F> {
+    /// Reads one line.
+    parse: F,
+    /// Columns of the file not read, with their letter.
+    unknown: serde_json::Value,
+    /// The header of each column, for errors.
+    columns: ColumnNames,
+}
+
+/// Runs a file of one of the original's kinds (its template's columns).
+fn by_kind<A: KindLines>(
+    conn: &mut PgConnection,
+    run: &Run<'_>,
+    on_progress: &mut dyn FnMut(Progress),
+) -> RunResult<RunState> {
+    drive::<A, _>(conn, run, on_progress, |header| {
+        let kind = A::kind_for(&header.cells);
+        let specs = kind.columns();
+        let parser = KindRows::new(kind, header, std::iter::empty::<Result<Row, TableError>>())
+            .map_err(|error| (error.code().to_owned(), error.to_string()))?;
+        Ok(Prepared {
+            unknown: serde_json::to_value(parser.headers().unknown()).unwrap_or_default(),
+            columns: ColumnNames::new(parser.headers(), specs),
+            parse: move |row| parser.parse_row(row).map_err(failed_line),
+        })
+    })
 }
 
 /// One run of an import.
@@ -181,11 +239,16 @@ struct Run<'a> {
 }
 
 /// Reads the file and applies its lines chunk by chunk, from the checkpoint on.
-fn drive<A: LineApplier>(
+fn drive<A, F>(
     conn: &mut PgConnection,
     run: &Run<'_>,
     on_progress: &mut dyn FnMut(Progress),
-) -> RunResult<RunState> {
+    prepare: impl FnOnce(&Row) -> Result<Prepared<F>, (String, String)>,
+) -> RunResult<RunState>
+where
+    A: LineApplier,
+    F: Fn(Row) -> Parsed<A::Row>,
+{
     let import = run.import;
     let import_id = import.id;
     let bytes = store::file(conn, import_id)?;
@@ -201,11 +264,9 @@ fn drive<A: LineApplier>(
         Err(error) => return failed(conn, import_id, error.code(), &error.to_string()),
     };
     let header = table.header().clone();
-    let kind = A::kind_for(&header.cells);
-    let columns = kind.columns();
-    let parser = match KindRows::new(kind, &header, std::iter::empty::<Result<Row, TableError>>()) {
-        Ok(parser) => parser,
-        Err(error) => return failed(conn, import_id, error.code(), &error.to_string()),
+    let prepared = match prepare(&header) {
+        Ok(prepared) => prepared,
+        Err((code, reason)) => return failed(conn, import_id, &code, &reason),
     };
     let rows_total = match import.rows_total {
         Some(total) => Some(total),
@@ -223,7 +284,7 @@ fn drive<A: LineApplier>(
             encoding: csv.then(|| dialect.encoding.name().to_owned()),
             delimiter: csv.then(|| dialect.delimiter.char().to_string()),
             header: serde_json::json!(header.cells),
-            unknown_columns: serde_json::to_value(parser.headers().unknown()).unwrap_or_default(),
+            unknown_columns: prepared.unknown.clone(),
             rows_total,
         },
     )?;
@@ -232,7 +293,7 @@ fn drive<A: LineApplier>(
         preview: run.preview,
         app_url: run.app_url,
         as_of: import.created_at,
-        columns: ColumnNames::new(parser.headers(), columns),
+        columns: prepared.columns.clone(),
     };
     let applier = A::new(&context);
     let mut counts = Counts::default();
@@ -242,7 +303,7 @@ fn drive<A: LineApplier>(
     let skip = usize::try_from(import.checkpoint).unwrap_or(0);
     let mut position = skip;
     let mut chunks = 0;
-    let mut chunk: Chunk<<A::Kind as ImportKind>::Row> = Vec::with_capacity(CHUNK_ROWS);
+    let mut chunk: Chunk<A::Row> = Vec::with_capacity(CHUNK_ROWS);
     let total = rows_total.and_then(|t| u64::try_from(t).ok());
     let mut table = table.skip(skip);
     let mut chunk_run = ChunkRun {
@@ -256,7 +317,7 @@ fn drive<A: LineApplier>(
         match next {
             Some(Ok(row)) => {
                 let cells = row.cells.clone();
-                chunk.push((cells, parser.parse_row(row)));
+                chunk.push((cells, (prepared.parse)(row)));
             }
             Some(Err(error)) => {
                 // A broken record (a quote left open): the lines before it are kept.
@@ -336,7 +397,7 @@ impl<A: LineApplier> ChunkRun<'_, A> {
     fn run(
         &mut self,
         conn: &mut PgConnection,
-        chunk: Chunk<<A::Kind as ImportKind>::Row>,
+        chunk: Chunk<A::Row>,
         checkpoint: usize,
     ) -> RunResult<()> {
         let id = self.context.import.id;
@@ -377,11 +438,11 @@ impl<A: LineApplier> ChunkRun<'_, A> {
         &self,
         conn: &mut PgConnection,
         cells: Vec<String>,
-        parsed: ParsedRow<<A::Kind as ImportKind>::Row>,
+        parsed: Parsed<A::Row>,
     ) -> RunResult<(LineResult, Vec<PendingChange>)> {
         let numbered = match parsed {
             Ok(numbered) => numbered,
-            Err(failed) => return Ok((failed_line(failed), Vec::new())),
+            Err(failed) => return Ok((failed, Vec::new())),
         };
         let outcome = conn.transaction::<_, LineFailure, _>(|conn| {
             self.applier.apply(conn, self.context, &numbered.value)

@@ -40,7 +40,8 @@ use crate::imports::values;
 /// (system, record id) — an IODAS couple under one SI row — each gets the record id suffixed
 /// with its household role (`…-DEM`, `…-CJT`) so that the pipeline's source link never
 /// sends one person's data to the other; a subject whose role does not tell it apart gets no
-/// record id (it is then matched on its identity keys only).
+/// record id (it is then matched on its identity keys only). A departmental row with a role
+/// always carries it in its record id, whether or not the other member is in the batch.
 pub fn person_records(deployment_id: Uuid, records: &[Record]) -> Vec<PersonRecord> {
     let groups: Vec<Vec<&Record>> = group(records)
         .into_iter()
@@ -64,7 +65,7 @@ pub fn person_records(deployment_id: Uuid, records: &[Record]) -> Vec<PersonReco
                 Some(indexes) if indexes.len() > 1 => {
                     shared_record_id(first, indexes.iter().filter_map(|&i| groups.get(i)))
                 }
-                _ => Some(first.source.record_id.clone()),
+                _ => Some(own_record_id(first)),
             };
             fold(deployment_id, group, record_id)
         })
@@ -153,6 +154,18 @@ fn shared_record_id<'a>(
         .filter(|other| role_code(&other.subject) == Some(role))
         .count();
     (holders == 1).then(|| format!("{}-{role}", first.source.record_id))
+}
+
+/// The record id of a group alone under its id in this batch. A departmental system's row
+/// with a household role is always suffixed with it: the couple sharing one SI id may come in
+/// separate files or lines, and must never share one source link.
+fn own_record_id(first: &Record) -> String {
+    match (&first.source.system, role_code(&first.subject)) {
+        (SourceSystem::Departement { .. }, Some(role)) => {
+            format!("{}-{role}", first.source.record_id)
+        }
+        _ => first.source.record_id.clone(),
+    }
 }
 
 /// One group as one person record (none for an empty group, which `group` never makes).
@@ -1059,7 +1072,8 @@ mod tests {
         assert_eq!(lea.source.record_id.as_deref(), Some("row-7-CJT"));
         assert_eq!(paul.source.kind, SourceKind::Departement);
         assert_eq!(paul.source.system, "departement:iodas");
-        // Rows of their own keep their ids.
+        // Rows of their own carry their role too: the other member of the couple may come
+        // in another file.
         let own_rows = person_records(
             deployment(),
             &[
@@ -1083,7 +1097,7 @@ mod tests {
             .iter()
             .map(|p| p.source.record_id.as_deref())
             .collect();
-        assert_eq!(ids, [Some("row-7"), Some("row-8")]);
+        assert_eq!(ids, [Some("row-7-DEM"), Some("row-8-CJT")]);
         // Subjects the role does not tell apart get no record id rather than a shared one.
         let twins = person_records(
             deployment(),

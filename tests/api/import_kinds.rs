@@ -540,3 +540,76 @@ async fn a_beneficiaries_file_writes_the_notebook_columns_and_a_resend_changes_n
         "recherche_emploi"
     );
 }
+
+#[tokio::test]
+async fn an_iodas_list_imports_through_its_profile_and_a_couple_sharing_one_id_stays_two_people() {
+    let app = crate::support::spawn_app().await;
+    let world = world(&app).await;
+    let token = world.token("manager_a");
+    let path = format!(
+        "{}/connectors/departement/tests/fixtures/iodas.csv",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let file = std::fs::read(&path).unwrap();
+    let fields = [
+        ("kind", "beneficiaries"),
+        ("mode", "commit"),
+        ("profile", "iodas"),
+    ];
+    let (done, lines) = import(&app, token, &fields, &file).await;
+    assert_eq!(done["status"], "committed", "{done}");
+    let status = statuses(&lines);
+    // Karim and Sophie Benali share IODAS822920: two people, each with their role.
+    assert_eq!(&status[..2], ["create", "create"], "{lines:?}");
+    assert_ne!(lines[0]["beneficiary_id"], lines[1]["beneficiary_id"]);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS count FROM beneficiary WHERE lastname = 'Benali' AND external_id = 'IODAS822920'"
+        ),
+        2
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS count FROM field_provenance f JOIN beneficiary b ON b.id = f.beneficiary_id \
+                     WHERE b.firstname = 'Karim' AND f.source_system = 'departement:iodas'"
+        ) > 0,
+        true
+    );
+    // 29/02/1991 does not exist: an error on its cell, in French, with the file's header.
+    let nadia = &lines[2];
+    assert_eq!(nadia["status"], "error", "{lines:?}");
+    assert_eq!(nadia["errors"][0]["column"], "Date de Naissance");
+    assert!(
+        nadia["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("29/02/1991"),
+        "{nadia}"
+    );
+    let (_, again) = import(&app, token, &fields, &file).await;
+    assert_eq!(
+        statuses(&again)[..2],
+        ["unchanged", "unchanged"],
+        "{again:?}"
+    );
+
+    // An unknown profile, or a profile for another kind, is refused at the upload.
+    let (status, body, _) = upload(
+        &app,
+        token,
+        &[("kind", "beneficiaries"), ("profile", "solis")],
+        &file,
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let (status, _, _) = upload(
+        &app,
+        token,
+        &[("kind", "structures"), ("profile", "iodas")],
+        &file,
+    )
+    .await;
+    assert_eq!(status, 422);
+}

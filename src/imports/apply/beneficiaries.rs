@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Jsonb, Text, Uuid as SqlUuid};
 use uuid::Uuid;
 
-use super::{Applied, LineApplier, LineFailure, RunContext, notebook};
+use super::{Applied, KindLines, LineApplier, LineFailure, RunContext, notebook};
 use crate::imports::kinds::{Beneficiaries, BeneficiaryRow};
 use crate::imports::records::{self, LineError};
 use crate::inbound::merge;
@@ -25,12 +25,16 @@ pub struct BeneficiaryLines {
     source: String,
 }
 
-impl LineApplier for BeneficiaryLines {
+impl KindLines for BeneficiaryLines {
     type Kind = Beneficiaries;
 
     fn kind_for(header: &[String]) -> Beneficiaries {
         Beneficiaries::detect(header)
     }
+}
+
+impl LineApplier for BeneficiaryLines {
+    type Row = BeneficiaryRow;
 
     fn new(context: &RunContext<'_>) -> Self {
         Self {
@@ -64,6 +68,32 @@ fn apply_line(
         context.as_of,
     )
     .map_err(LineFailure::Rejected)?;
+    let mut result = ingest_person(conn, context, &record)?;
+    if let Some(beneficiary) = result.beneficiary_id {
+        let notebook = notebook::apply(conn, context, beneficiary, row)?;
+        if !notebook.changes.is_empty() {
+            if result.status == "unchanged" {
+                result.status = "update";
+            }
+            let mut all = match result.changes.take() {
+                Some(serde_json::Value::Object(map)) => map,
+                _ => serde_json::Map::new(),
+            };
+            all.extend(notebook.changes);
+            result.changes = Some(serde_json::Value::Object(all));
+        }
+        result.pending.extend(notebook.pending);
+    }
+    Ok(result)
+}
+
+/// One person record through the pipeline: what it became, with the values it changes
+/// (before → after, and who set them) and the values of the file that do not win.
+pub fn ingest_person(
+    conn: &mut PgConnection,
+    context: &RunContext<'_>,
+    record: &PersonRecord,
+) -> Result<Applied, LineFailure> {
     let reject = |code: &str, message: &str| {
         LineFailure::Rejected(vec![LineError {
             column: String::new(),
@@ -72,14 +102,14 @@ fn apply_line(
             message: records::rejection_message(code, message),
         }])
     };
-    let (outcome, change, before) = match ingest(conn, &record, false)? {
+    let (outcome, change, before) = match ingest(conn, record, false)? {
         Ingested::Done(outcome, change) => (outcome, change, None),
         Ingested::Refused(error) => {
             return Err(reject("not_applicable", &error));
         }
         Ingested::Updates(beneficiary) => {
             let before = Snapshot::read(conn, beneficiary)?;
-            match ingest(conn, &record, true)? {
+            match ingest(conn, record, true)? {
                 Ingested::Done(outcome, change) | Ingested::Kept(outcome, change) => {
                     (outcome, change, Some(before))
                 }
@@ -114,8 +144,8 @@ fn apply_line(
             result.status = "update";
             result.beneficiary_id = Some(beneficiary_id);
             if let Some(before) = &before {
-                result.changes = Some(before.changes(&record, &fields));
-                result.kept = before.kept(&record, &kept);
+                result.changes = Some(before.changes(record, &fields));
+                result.kept = before.kept(record, &kept);
             }
         }
         Outcome::Unchanged {
@@ -126,7 +156,7 @@ fn apply_line(
             result.status = "unchanged";
             result.beneficiary_id = Some(beneficiary_id);
             if let Some(current) = &before {
-                result.kept = current.kept(&record, &kept);
+                result.kept = current.kept(record, &kept);
             }
         }
         Outcome::PossibleMatch {
@@ -141,21 +171,6 @@ fn apply_line(
         }
     }
     result.pending.extend(change);
-    if let Some(beneficiary) = result.beneficiary_id {
-        let notebook = notebook::apply(conn, context, beneficiary, row)?;
-        if !notebook.changes.is_empty() {
-            if result.status == "unchanged" {
-                result.status = "update";
-            }
-            let mut all = match result.changes.take() {
-                Some(serde_json::Value::Object(map)) => map,
-                _ => serde_json::Map::new(),
-            };
-            all.extend(notebook.changes);
-            result.changes = Some(serde_json::Value::Object(all));
-        }
-        result.pending.extend(notebook.pending);
-    }
     Ok(result)
 }
 

@@ -5,7 +5,7 @@
 use diesel::pg::PgConnection;
 use serde_json::{Map, Value, json};
 
-use super::{Applied, LineApplier, LineFailure, RunContext};
+use super::{Applied, KindLines, LineApplier, LineFailure, RunContext};
 use crate::imports::kinds::{
     OrientationManagerRow, OrientationManagers, ProfessionalRow, Professionals, StructureRow,
     Structures,
@@ -62,12 +62,16 @@ fn duplicate(column: String, value: &str, what: &str) -> LineFailure {
 /// Applies the lines of a structures file.
 pub struct StructureLines;
 
-impl LineApplier for StructureLines {
+impl KindLines for StructureLines {
     type Kind = Structures;
 
     fn kind_for(_header: &[String]) -> Structures {
         Structures
     }
+}
+
+impl LineApplier for StructureLines {
+    type Row = StructureRow;
 
     fn new(_context: &RunContext<'_>) -> Self {
         Self
@@ -284,12 +288,16 @@ fn admin(
 /// Applies the lines of a professionals file, for the import's structure.
 pub struct ProfessionalLines;
 
-impl LineApplier for ProfessionalLines {
+impl KindLines for ProfessionalLines {
     type Kind = Professionals;
 
     fn kind_for(_header: &[String]) -> Professionals {
         Professionals
     }
+}
+
+impl LineApplier for ProfessionalLines {
+    type Row = ProfessionalRow;
 
     fn new(_context: &RunContext<'_>) -> Self {
         Self
@@ -402,12 +410,16 @@ impl LineApplier for ProfessionalLines {
 /// Applies the lines of an orientation managers file.
 pub struct OrientationManagerLines;
 
-impl LineApplier for OrientationManagerLines {
+impl KindLines for OrientationManagerLines {
     type Kind = OrientationManagers;
 
     fn kind_for(_header: &[String]) -> OrientationManagers {
         OrientationManagers
     }
+}
+
+impl LineApplier for OrientationManagerLines {
+    type Row = OrientationManagerRow;
 
     fn new(_context: &RunContext<'_>) -> Self {
         Self

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::notebook::{self, NotebookApplied};
-use super::{Applied, LineApplier, LineFailure, RunContext, references};
+use super::{Applied, KindLines, LineApplier, LineFailure, RunContext, references};
 use crate::imports::kinds::{RattachementRow, Rattachements, ReorientationRow, Reorientations};
 use crate::store::timeline::Author;
 
@@ -50,12 +50,16 @@ fn author(context: &RunContext<'_>) -> Author {
 /// Applies the lines of a re-orientations file.
 pub struct ReorientationLines;
 
-impl LineApplier for ReorientationLines {
+impl KindLines for ReorientationLines {
     type Kind = Reorientations;
 
     fn kind_for(_header: &[String]) -> Reorientations {
         Reorientations
     }
+}
+
+impl LineApplier for ReorientationLines {
+    type Row = ReorientationRow;
 
     fn new(_context: &RunContext<'_>) -> Self {
         Self
@@ -178,12 +182,16 @@ impl LineApplier for ReorientationLines {
 /// Applies the lines of a rattachement file, for the import's structure.
 pub struct RattachementLines;
 
-impl LineApplier for RattachementLines {
+impl KindLines for RattachementLines {
     type Kind = Rattachements;
 
     fn kind_for(_header: &[String]) -> Rattachements {
         Rattachements
     }
+}
+
+impl LineApplier for RattachementLines {
+    type Row = RattachementRow;
 
     fn new(_context: &RunContext<'_>) -> Self {
         Self

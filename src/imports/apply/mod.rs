@@ -11,6 +11,7 @@ mod beneficiaries;
 mod directory;
 mod follow_up;
 mod notebook;
+mod profile;
 mod references;
 
 use chrono::{DateTime, Utc};
@@ -27,6 +28,7 @@ use crate::store::imports::{ImportRow, LineResult};
 pub use beneficiaries::BeneficiaryLines;
 pub use directory::{OrientationManagerLines, ProfessionalLines, StructureLines};
 pub use follow_up::{RattachementLines, ReorientationLines};
+pub use profile::{ProfileLines, ProfileRows, profile_names};
 
 /// What every line of a run shares.
 pub struct RunContext<'a> {
@@ -152,13 +154,10 @@ impl LineFailure {
     }
 }
 
-/// How the lines of one import kind are applied.
+/// How the typed lines of a file are applied.
 pub trait LineApplier: Sized {
-    /// The kind whose typed rows this applies.
-    type Kind: ImportKind;
-
-    /// The kind, as the file's header tells (the beneficiaries template of 2022 or 2024).
-    fn kind_for(header: &[String]) -> Self::Kind;
+    /// The typed line.
+    type Row;
 
     /// The applier of one run.
     fn new(context: &RunContext<'_>) -> Self;
@@ -168,8 +167,17 @@ pub trait LineApplier: Sized {
         &self,
         conn: &mut PgConnection,
         context: &RunContext<'_>,
-        row: &<Self::Kind as ImportKind>::Row,
+        row: &Self::Row,
     ) -> Result<Applied, LineFailure>;
+}
+
+/// An applier of the lines of one of the original's import kinds (templates).
+pub trait KindLines: LineApplier {
+    /// The kind whose typed rows this applies.
+    type Kind: ImportKind<Row = Self::Row>;
+
+    /// The kind, as the file's header tells (the beneficiaries template of 2022 or 2024).
+    fn kind_for(header: &[String]) -> Self::Kind;
 }
 
 /// The line's cells and errors as a rejected result.
