@@ -38,7 +38,7 @@ pub const KINDS: [&str; 6] = [
 ];
 
 /// A line read: typed, or already in error.
-type Parsed<R> = Result<Numbered<R>, LineResult>;
+type Parsed<R> = Result<Numbered<R>, Box<LineResult>>;
 
 /// Lines read but not applied yet: each with its cells as read.
 type Chunk<R> = Vec<(Vec<String>, Parsed<R>)>;
@@ -179,10 +179,7 @@ fn run_locked(
                 Ok(Prepared {
                     unknown: rows.unknown_columns(),
                     columns: ColumnNames::default(),
-                    parse: move |row| {
-                        rows.parse(row)
-                            .map_err(|(line, cells, errors)| apply::error_line(line, cells, errors))
-                    },
+                    parse: move |row| rows.parse(row),
                 })
             })
         }
@@ -225,7 +222,11 @@ fn by_kind<A: KindLines>(
         Ok(Prepared {
             unknown: serde_json::to_value(parser.headers().unknown()).unwrap_or_default(),
             columns: ColumnNames::new(parser.headers(), specs),
-            parse: move |row| parser.parse_row(row).map_err(failed_line),
+            parse: move |row| {
+                parser
+                    .parse_row(row)
+                    .map_err(|failed| Box::new(failed_line(failed)))
+            },
         })
     })
 }
@@ -442,7 +443,7 @@ impl<A: LineApplier> ChunkRun<'_, A> {
     ) -> RunResult<(LineResult, Vec<PendingChange>)> {
         let numbered = match parsed {
             Ok(numbered) => numbered,
-            Err(failed) => return Ok((failed, Vec::new())),
+            Err(failed) => return Ok((*failed, Vec::new())),
         };
         let outcome = conn.transaction::<_, LineFailure, _>(|conn| {
             self.applier.apply(conn, self.context, &numbered.value)

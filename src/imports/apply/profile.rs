@@ -2,6 +2,7 @@
 //! IODAS lists, the WebRSA FRSA export, the CNAF contact file): each line becomes canonical
 //! records, then person records, through the same pipeline as every other source.
 
+use cdb_connector::records::Record;
 use cdb_departement::{BoundProfile, Profile, RowContext};
 use diesel::pg::PgConnection;
 
@@ -11,6 +12,7 @@ use crate::imports::kinds::Numbered;
 use crate::imports::records::LineError;
 use crate::imports::table::Row;
 use crate::inbound::canonical::person_records;
+use crate::store::imports::LineResult;
 
 /// The mapping profiles a beneficiaries upload may name (`cdb` is the hub's own template
 /// reader, which also writes the notebook columns).
@@ -57,18 +59,14 @@ impl ProfileRows {
         )
     }
 
-    /// Reads one line into records, or its located errors.
-    pub fn parse(
-        &self,
-        row: Row,
-    ) -> Result<Numbered<Vec<cdb_connector::records::Record>>, (u64, Vec<String>, Vec<LineError>)>
-    {
+    /// Reads one line into records, or the line in error with its located errors.
+    pub fn parse(&self, row: Row) -> Result<Numbered<Vec<Record>>, Box<LineResult>> {
         match self.bound.read_row(row.line, &row.cells, &self.context) {
             Ok(records) => Ok(Numbered {
                 line: row.line,
                 value: records,
             }),
-            Err(errors) => Err((
+            Err(errors) => Err(Box::new(super::error_line(
                 row.line,
                 row.cells,
                 errors
@@ -80,7 +78,7 @@ impl ProfileRows {
                         message: error.message,
                     })
                     .collect(),
-            )),
+            ))),
         }
     }
 }
@@ -89,7 +87,7 @@ impl ProfileRows {
 pub struct ProfileLines;
 
 impl LineApplier for ProfileLines {
-    type Row = Vec<cdb_connector::records::Record>;
+    type Row = Vec<Record>;
 
     fn new(_context: &RunContext<'_>) -> Self {
         Self
