@@ -579,10 +579,13 @@ pub async fn upload_file(
         connectors::get(conn, scope, id)?.ok_or_else(|| ApiError::not_found("connector"))
     })
     .await?;
-    if !matches!(instance.kind.as_str(), "caf_msa" | "france_travail") {
+    if !matches!(
+        instance.kind.as_str(),
+        "caf_msa" | "france_travail" | "departement"
+    ) {
         return Err(ApiError::new(
             ErrorCode::Conflict,
-            "Only CAF/MSA (flux bénéficiaires) and France Travail (principal extracts) instances take files here.",
+            "Only CAF/MSA (flux bénéficiaires), France Travail (principal extracts) and departmental (exports) instances take files here.",
         ));
     }
     let kind = instance.kind.clone();

@@ -29,6 +29,12 @@ pub fn inspect(
             Ok(created) => (Some(created), None),
             Err(error) => (None, Some(format!("not a flux bénéficiaires: {error}"))),
         }
+    } else if kind == "departement" {
+        let options = crate::imports::table::ReadOptions::default();
+        match crate::imports::table::Table::open(std::io::Cursor::new(content), &options) {
+            Ok(_) => (None, None),
+            Err(error) => (None, Some(format!("not a readable export: {error}"))),
+        }
     } else {
         match cdb_france_travail::extract::parse_principal(content) {
             Ok(_) => (None, None),
@@ -62,7 +68,7 @@ fn settled(path: &Path) -> bool {
 pub fn collect(conn: &mut PgConnection) -> QueryResult<usize> {
     let watched: Vec<Watched> = diesel::sql_query(
         "SELECT id, deployment_id, kind, config FROM connector_instance \
-         WHERE enabled AND deleted_at IS NULL AND kind IN ('caf_msa', 'france_travail') \
+         WHERE enabled AND deleted_at IS NULL AND kind IN ('caf_msa', 'france_travail', 'departement') \
            AND coalesce(config->>'inbox_dir', '') <> ''",
     )
     .load(conn)?;

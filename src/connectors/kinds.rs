@@ -58,7 +58,8 @@ pub struct EventSecrets {
 pub struct FileSettings {
     /// A directory the instance watches for new files.
     pub inbox_dir: Option<String>,
-    /// Mapping profile of departmental exports.
+    /// Mapping profile of departmental exports (`cdb`, the default, `iodas`, `webrsa_frsa`,
+    /// `cnaf_contacts`).
     pub profile: Option<String>,
     /// Create the notebook of unknown entrants subject to droits et devoirs (CAF/MSA).
     pub create_entrants: Option<bool>,
@@ -124,6 +125,21 @@ pub fn validate(
         }
         "caf_msa" | "departement" => {
             let settings = parse::<FileSettings>("config", config)?;
+            if let Some(profile) = settings.profile.as_deref()
+                && (kind != "departement" || cdb_departement::Profile::named(profile).is_none())
+            {
+                let names: Vec<&str> = cdb_departement::Profile::all()
+                    .iter()
+                    .map(cdb_departement::Profile::name)
+                    .collect();
+                return Err(error(
+                    "config.profile",
+                    format!(
+                        "{profile:?} is not a mapping profile of departmental exports ({})",
+                        names.join(", ")
+                    ),
+                ));
+            }
             if kind == "departement"
                 && let Some(secrets) = secrets
             {
@@ -197,5 +213,9 @@ mod tests {
     fn file_fed_instances_take_an_inbox_and_unknown_kinds_are_refused() {
         assert!(validate("caf_msa", &json!({"inbox_dir": "/srv/caf"}), None).is_ok());
         assert!(validate("ftp", &json!({}), None).is_err());
+        assert!(validate("departement", &json!({"profile": "iodas"}), None).is_ok());
+        let unknown = validate("departement", &json!({"profile": "solis"}), None);
+        assert_eq!(unknown.unwrap_err().field, "config.profile");
+        assert!(validate("caf_msa", &json!({"profile": "iodas"}), None).is_err());
     }
 }

@@ -141,6 +141,15 @@ async fn execute_locked(
             }
         }
         "caf_msa" => apply_files(pool, &claimed, &mut counts, caf_files::apply_pending).await,
+        "departement" => {
+            apply_files(
+                pool,
+                &claimed,
+                &mut counts,
+                super::departement_files::apply_pending,
+            )
+            .await
+        }
         _ => Err(Stop(
             "this instance is fed by files: send them with POST /v1/connectors/{id}/files".into(),
         )),

@@ -612,3 +612,97 @@ async fn an_iodas_list_imports_through_its_profile_and_a_couple_sharing_one_id_s
     .await;
     assert_eq!(status, 422);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_departmental_instance_applies_the_webrsa_exports_of_its_inbox_as_imports() {
+    use reqwest::Method;
+    let app = crate::support::spawn_app().await;
+    let world = world(&app).await;
+    let manager = world.token("manager_a");
+    let inbox = tempfile::tempdir().unwrap();
+    let (status, refused, _) = crate::support::send(
+        &app,
+        Method::POST,
+        manager,
+        "/v1/connectors",
+        serde_json::json!({"kind": "departement", "name": "WebRSA", "config": {"profile": "solis"}}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 422, "{refused}");
+    let (status, created, _) = crate::support::send(
+        &app,
+        Method::POST,
+        manager,
+        "/v1/connectors",
+        serde_json::json!({"kind": "departement", "name": "WebRSA", "config": {"profile": "webrsa_frsa", "inbox_dir": inbox.path()}}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let instance = created["id"].as_str().unwrap().to_owned();
+    let export = format!(
+        "{}/connectors/departement/tests/fixtures/webrsa_frsa.csv",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let dropped = inbox.path().join("BENEF_W_2024_03_05__06_12-ALL.csv");
+    std::fs::copy(&export, &dropped).unwrap();
+    let settled = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    std::fs::File::options()
+        .write(true)
+        .open(&dropped)
+        .unwrap()
+        .set_modified(settled)
+        .unwrap();
+    let pool = app.database.pool();
+    let runs =
+        tokio::task::block_in_place(|| cdb_hub::jobs::connector_runs::due_runs(&pool)).unwrap();
+    assert_eq!(runs.len(), 1, "taken and a run queued");
+    cdb_hub::connectors::runner::execute(&pool, &crate::support::test_secrets(), runs[0])
+        .await
+        .unwrap();
+    let (_, files, _) = crate::support::send(
+        &app,
+        Method::GET,
+        manager,
+        &format!("/v1/connectors/{instance}/files"),
+        Value::Null,
+        None,
+    )
+    .await;
+    assert_eq!(files[0]["status"], "applied", "{files}");
+    let import_id = files[0]["report"]["import_id"].as_str().unwrap().to_owned();
+    assert!(
+        files[0]["report"]["counts"]["create"].as_i64().unwrap() >= 2,
+        "{files}"
+    );
+    // The import is readable like any other, line by line.
+    let (status, import) = get(&app, manager, &format!("/v1/imports/{import_id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(import["profile"], "webrsa_frsa");
+    assert_eq!(import["status"], "committed", "{import}");
+    assert!(
+        count(
+            &app,
+            "SELECT count(*) AS count FROM field_provenance WHERE source_system = 'departement:webrsa_frsa' AND field = 'right_rsa'"
+        ) >= 1
+    );
+    let people = count(&app, "SELECT count(*) AS count FROM beneficiary");
+    // The same export uploaded again is the same file: nothing more.
+    let response = app
+        .client
+        .post(format!(
+            "{}/v1/connectors/{instance}/files?name=again.csv",
+            app.address
+        ))
+        .bearer_auth(manager)
+        .body(std::fs::read(&export).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        count(&app, "SELECT count(*) AS count FROM beneficiary"),
+        people
+    );
+}
