@@ -405,10 +405,25 @@ impl<A: LineApplier> ChunkRun<'_, A> {
         let checkpoint = i32::try_from(checkpoint).unwrap_or(i32::MAX);
         let counts = *self.counts;
         let outcome = conn.transaction::<_, ChunkEnd, _>(|conn| {
+            let valid: Vec<&A::Row> = chunk
+                .iter()
+                .filter_map(|(_, parsed)| parsed.as_ref().ok().map(|n| &n.value))
+                .collect();
+            let mut together = self
+                .applier
+                .create_new(conn, self.context, &valid)?
+                .into_iter();
             let mut results = Vec::with_capacity(chunk.len());
             let mut pending: Vec<PendingChange> = Vec::new();
             for (cells, parsed) in chunk {
-                let (result, changes) = self.line(conn, cells, parsed)?;
+                let created = match &parsed {
+                    Ok(numbered) => together.next().flatten().map(|a| (numbered.line, a)),
+                    Err(_) => None,
+                };
+                let (result, changes) = match created {
+                    Some((line, applied)) => applied.into_result(line),
+                    None => self.line(conn, cells, parsed)?,
+                };
                 pending.extend(changes);
                 results.push(result);
             }

@@ -3,6 +3,7 @@
 //! [`record::PersonRecord`] and goes through matching, merge with per-field provenance, and a
 //! write recorded in the change feed, in one transaction.
 
+pub mod batch;
 pub mod canonical;
 pub mod matching;
 pub mod merge;

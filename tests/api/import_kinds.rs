@@ -706,3 +706,66 @@ async fn a_departmental_instance_applies_the_webrsa_exports_of_its_inbox_as_impo
         people
     );
 }
+
+#[tokio::test]
+async fn lines_created_together_are_never_a_person_twice_nor_someone_already_known() {
+    let app = crate::support::spawn_app().await;
+    let world = world(&app).await;
+    let token = world.token("manager_a");
+    // Lines 2 and 3 share a NIR, 4 and 5 are namesakes born the same day, 6 is Sophie Tifour
+    // (known by NIR), 7 and 8 are new people of their own.
+    let file = format!(
+        "Identifiant dans le SI*;Prénom*;Nom*;Date de naissance*;NIR\r\n\
+         D-1;Anne;Double;01/01/1980;2800175123456\r\n\
+         D-2;Anne;Double;01/01/1980;2800175123456\r\n\
+         N-1;Jean;Homonyme;02/02/1970;\r\n\
+         N-2;JEAN;Homonyme;02/02/1970;\r\n\
+         S-1;Sophie;Tifour;14/03/1985;{}\r\n\
+         U-1;Une;Personne;03/03/1990;\r\n\
+         U-2;Autre;Personne;04/04/1991;\r\n",
+        world.nir
+    );
+    let fields = [("kind", "beneficiaries"), ("mode", "commit")];
+    let (done, lines) = import(&app, token, &fields, file.as_bytes()).await;
+    assert_eq!(done["status"], "committed", "{done}");
+    let status = statuses(&lines);
+    assert_eq!(status[0], "create");
+    assert_ne!(status[1], "create", "{lines:?}");
+    assert_eq!(status[2], "create");
+    assert_ne!(status[3], "create", "{lines:?}");
+    assert_ne!(status[4], "create", "{lines:?}");
+    assert_eq!(lines[4]["beneficiary_id"], world.beneficiary.to_string());
+    assert_eq!(&status[5..], ["create", "create"]);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS count FROM beneficiary WHERE lastname = 'Double'"
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS count FROM beneficiary WHERE lastname = 'Homonyme'"
+        ),
+        1
+    );
+    // Every created person has a notebook, its creation, provenance and a source link.
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS count FROM beneficiary b JOIN notebook n ON n.beneficiary_id = b.id \
+                     JOIN notebook_creation c ON c.notebook_id = n.id \
+                     JOIN beneficiary_source s ON s.beneficiary_id = b.id AND s.source_record_id = 'si:U-1' \
+                     JOIN field_provenance f ON f.beneficiary_id = b.id AND f.field = 'firstname' \
+                     WHERE b.firstname = 'Une'"
+        ),
+        1
+    );
+    assert!(
+        count(
+            &app,
+            "SELECT count(*) AS count FROM change WHERE kind = 'beneficiary.created'"
+        ) >= 4
+    );
+}

@@ -9,9 +9,9 @@ use uuid::Uuid;
 use super::{Applied, KindLines, LineApplier, LineFailure, RunContext, notebook};
 use crate::imports::kinds::{Beneficiaries, BeneficiaryRow};
 use crate::imports::records::{self, LineError};
-use crate::inbound::merge;
 use crate::inbound::pipeline::{self, Options, Outcome};
 use crate::inbound::record::PersonRecord;
+use crate::inbound::{batch, merge};
 use crate::store::changes::PendingChange;
 
 /// The `notebook_creation` source of people created by a file.
@@ -50,6 +50,40 @@ impl LineApplier for BeneficiaryLines {
         row: &BeneficiaryRow,
     ) -> Result<Applied, LineFailure> {
         apply_line(conn, self, context, row)
+    }
+
+    fn create_new(
+        &self,
+        conn: &mut PgConnection,
+        context: &RunContext<'_>,
+        rows: &[&BeneficiaryRow],
+    ) -> QueryResult<Vec<Option<Applied>>> {
+        // Lines with notebook columns, or that the records refuse, go the usual way.
+        let records: Vec<Option<PersonRecord>> = rows
+            .iter()
+            .map(|row| {
+                (!notebook::has_columns(row))
+                    .then(|| {
+                        records::beneficiary_record(
+                            row,
+                            &self.pe_column,
+                            context.import.deployment_id,
+                            &self.source,
+                            context.as_of,
+                        )
+                        .ok()
+                    })
+                    .flatten()
+            })
+            .collect();
+        let eligible: Vec<&PersonRecord> = records.iter().flatten().collect();
+        let mut created =
+            super::created_together(batch::create_new(conn, &eligible, CREATION_SOURCE)?)
+                .into_iter();
+        Ok(records
+            .iter()
+            .map(|record| record.as_ref().and_then(|_| created.next().flatten()))
+            .collect())
     }
 }
 

@@ -169,6 +169,35 @@ pub trait LineApplier: Sized {
         context: &RunContext<'_>,
         row: &Self::Row,
     ) -> Result<Applied, LineFailure>;
+
+    /// Creates together, before a chunk's lines are applied one at a time, the lines that can
+    /// only be new people: their results by position (`None`: applied the usual way).
+    fn create_new(
+        &self,
+        _conn: &mut PgConnection,
+        _context: &RunContext<'_>,
+        rows: &[&Self::Row],
+    ) -> diesel::QueryResult<Vec<Option<Applied>>> {
+        Ok(vec![None; rows.len()])
+    }
+}
+
+/// The results of people created together, as lines' results.
+pub fn created_together(created: Vec<crate::inbound::batch::Created>) -> Vec<Option<Applied>> {
+    created
+        .into_iter()
+        .map(|created| {
+            created.and_then(|(outcome, change)| match outcome {
+                crate::inbound::pipeline::Outcome::Created { beneficiary_id, .. } => {
+                    let mut applied = Applied::new("create");
+                    applied.beneficiary_id = Some(beneficiary_id);
+                    applied.pending.extend(change);
+                    Some(applied)
+                }
+                _ => None,
+            })
+        })
+        .collect()
 }
 
 /// An applier of the lines of one of the original's import kinds (templates).

@@ -49,6 +49,17 @@ pub fn mobility_radius(area: GeographicalArea) -> i32 {
     }
 }
 
+/// Whether the line says anything of the notebook (beyond the person).
+pub fn has_columns(row: &BeneficiaryRow) -> bool {
+    row.work_situation.is_some()
+        || row.right_rqth.is_some()
+        || row.education_level.is_some()
+        || row.geographical_area.is_some()
+        || !row.wanted_jobs.is_empty()
+        || !row.structures.is_empty()
+        || !row.advisors.is_empty()
+}
+
 /// Writes what the line says of the person's notebook.
 pub fn apply(
     conn: &mut PgConnection,
@@ -57,6 +68,9 @@ pub fn apply(
     row: &BeneficiaryRow,
 ) -> Result<NotebookApplied, LineFailure> {
     let mut applied = NotebookApplied::default();
+    if !has_columns(row) {
+        return Ok(applied);
+    }
     let Some(notebook) = diesel::sql_query("SELECT id FROM notebook WHERE beneficiary_id = $1")
         .bind::<SqlUuid, _>(beneficiary)
         .get_result::<Found>(conn)

@@ -12,6 +12,7 @@ use crate::imports::kinds::Numbered;
 use crate::imports::records::LineError;
 use crate::imports::table::Row;
 use crate::inbound::canonical::person_records;
+use crate::inbound::record::PersonRecord;
 use crate::store::imports::LineResult;
 
 /// The mapping profiles a beneficiaries upload may name (`cdb` is the hub's own template
@@ -110,5 +111,30 @@ impl LineApplier for ProfileLines {
             result.pending = pending;
         }
         Ok(result)
+    }
+
+    fn create_new(
+        &self,
+        conn: &mut PgConnection,
+        context: &RunContext<'_>,
+        rows: &[&Self::Row],
+    ) -> diesel::QueryResult<Vec<Option<Applied>>> {
+        // A line that is one person goes together with the others; the rest the usual way.
+        let people: Vec<Option<PersonRecord>> = rows
+            .iter()
+            .map(|records| {
+                let mut people = person_records(context.import.deployment_id, records);
+                (people.len() == 1).then(|| people.pop()).flatten()
+            })
+            .collect();
+        let eligible: Vec<&PersonRecord> = people.iter().flatten().collect();
+        let mut created = super::created_together(crate::inbound::batch::create_new(
+            conn, &eligible, "import",
+        )?)
+        .into_iter();
+        Ok(people
+            .iter()
+            .map(|person| person.as_ref().and_then(|_| created.next().flatten()))
+            .collect())
     }
 }

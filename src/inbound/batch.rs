@@ -1,0 +1,322 @@
+//! A chunk of records at once, for files: one query tells which records can match nobody,
+//! and those that then can only be new people are created together in a few statements.
+//! The outcome is the one [`pipeline::ingest`] gives one record at a time; every other record
+//! (a key known in the database, a key shared with another record of the chunk, an identity
+//! to reject) is left to it.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::result::Error as DieselError;
+use diesel::sql_types::{
+    Array, Date, Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid,
+};
+use uuid::Uuid;
+
+use super::merge;
+use super::pipeline::Outcome;
+use super::record::PersonRecord;
+use crate::imports::fold::fold;
+use crate::store::changes::PendingChange;
+
+/// A record's result from the batch: created, or `None` for [`pipeline::ingest`] to handle.
+pub type Created = Option<(Outcome, Option<PendingChange>)>;
+
+/// The identity keys of a record, as strings comparable between records of a chunk; coarser
+/// than the database's comparisons (names are folded harder), never finer.
+fn keys(record: &PersonRecord) -> Vec<String> {
+    let deployment = record.deployment_id;
+    let fields = &record.fields;
+    let mut keys = Vec::new();
+    if let Some(id) = &record.source.record_id {
+        keys.push(format!("source:{deployment}:{}:{id}", record.source.system));
+    }
+    if let Some(nir) = record.nir() {
+        keys.push(format!("nir:{}", nir.as_str()));
+    }
+    if let Some(caf) = &fields.caf_number {
+        keys.push(format!("caf:{deployment}:{caf}"));
+    }
+    if let Some(ft) = &fields.france_travail_id {
+        keys.push(format!("ft:{deployment}:{ft}"));
+    }
+    if let Some(external) = &fields.external_id {
+        keys.push(format!("si:{deployment}:{external}"));
+    }
+    if let (Some(first), Some(last), Some(birth)) =
+        (&fields.firstname, &fields.lastname, fields.date_of_birth)
+    {
+        let name = |text: &str| fold(text).replace('ß', "ss");
+        keys.push(format!(
+            "names:{deployment}:{birth}:{}:{}",
+            name(first),
+            name(last)
+        ));
+    }
+    keys
+}
+
+/// Whether the pipeline would create this record if nobody matched it (identity complete,
+/// NIR valid when given).
+fn creatable(record: &PersonRecord) -> bool {
+    let fields = &record.fields;
+    fields.firstname.is_some()
+        && fields.lastname.is_some()
+        && fields.date_of_birth.is_some()
+        && (fields.nir.is_none() || record.nir().is_some())
+}
+
+#[derive(QueryableByName)]
+struct Index {
+    #[diesel(sql_type = Integer)]
+    i: i32,
+}
+
+/// For each record, whether no person of the database can match it on any of its keys (one
+/// query for the whole chunk, as inclusive as the matching: a `false` only means "ask it").
+pub fn unknown(conn: &mut PgConnection, records: &[&PersonRecord]) -> QueryResult<Vec<bool>> {
+    if records.is_empty() {
+        return Ok(Vec::new());
+    }
+    let text = |f: &dyn Fn(&PersonRecord) -> Option<String>| -> Vec<Option<String>> {
+        records.iter().map(|record| f(record)).collect()
+    };
+    let index: Vec<i32> = (0..records.len())
+        .map(|i| i32::try_from(i).unwrap_or(i32::MAX))
+        .collect();
+    let deployments: Vec<Uuid> = records.iter().map(|r| r.deployment_id).collect();
+    let births: Vec<Option<NaiveDate>> = records.iter().map(|r| r.fields.date_of_birth).collect();
+    let hits: Vec<Index> = diesel::sql_query(
+        "SELECT t.i FROM unnest($1::int4[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], \
+           $7::text[], $8::text[], $9::date[], $10::text[], $11::text[]) \
+           AS t(i, dep, sys, rid, nir, caf, ft, ext, dob, fn, ln) \
+         WHERE (t.rid IS NOT NULL AND EXISTS (SELECT 1 FROM beneficiary_source s WHERE s.deployment_id = t.dep \
+                AND s.source_system = t.sys AND s.source_record_id = t.rid)) \
+            OR (t.nir IS NOT NULL AND EXISTS (SELECT 1 FROM beneficiary b WHERE b.nir = t.nir)) \
+            OR (t.caf IS NOT NULL AND EXISTS (SELECT 1 FROM beneficiary b WHERE b.deployment_id = t.dep AND b.caf_number = t.caf)) \
+            OR (t.ft IS NOT NULL AND EXISTS (SELECT 1 FROM beneficiary b WHERE b.deployment_id = t.dep AND b.france_travail_id = t.ft)) \
+            OR (t.ext IS NOT NULL AND EXISTS (SELECT 1 FROM beneficiary b WHERE b.deployment_id = t.dep AND b.external_id = t.ext)) \
+            OR (t.dob IS NOT NULL AND t.fn IS NOT NULL AND t.ln IS NOT NULL AND EXISTS (SELECT 1 FROM beneficiary b \
+                WHERE b.deployment_id = t.dep AND b.date_of_birth = t.dob \
+                AND lower(unaccent(btrim(b.firstname))) = lower(unaccent(btrim(t.fn))) \
+                AND lower(unaccent(btrim(b.lastname))) = lower(unaccent(btrim(t.ln)))))",
+    )
+    .bind::<Array<Integer>, _>(&index)
+    .bind::<Array<SqlUuid>, _>(&deployments)
+    .bind::<Array<Nullable<Text>>, _>(text(&|r| Some(r.source.system.clone())))
+    .bind::<Array<Nullable<Text>>, _>(text(&|r| r.source.record_id.clone()))
+    .bind::<Array<Nullable<Text>>, _>(text(&|r| r.nir().map(|nir| nir.as_str().to_owned())))
+    .bind::<Array<Nullable<Text>>, _>(text(&|r| r.fields.caf_number.clone()))
+    .bind::<Array<Nullable<Text>>, _>(text(&|r| r.fields.france_travail_id.clone()))
+    .bind::<Array<Nullable<Text>>, _>(text(&|r| r.fields.external_id.clone()))
+    .bind::<Array<Nullable<Date>>, _>(&births)
+    .bind::<Array<Nullable<Text>>, _>(text(&|r| r.fields.firstname.clone()))
+    .bind::<Array<Nullable<Text>>, _>(text(&|r| r.fields.lastname.clone()))
+    .load(conn)?;
+    let mut unknown = vec![true; records.len()];
+    for hit in hits {
+        if let Some(slot) = usize::try_from(hit.i).ok().and_then(|i| unknown.get_mut(i)) {
+            *slot = false;
+        }
+    }
+    Ok(unknown)
+}
+
+/// One person to create together with others.
+struct NewPerson<'a> {
+    record: &'a PersonRecord,
+    beneficiary: Uuid,
+    notebook: Uuid,
+    present: Vec<(String, serde_json::Value)>,
+}
+
+/// Creates together the records that can only be new people (see the module); answers each
+/// record's outcome, `None` for those left to [`pipeline::ingest`]. Runs in the caller's
+/// transaction (in a savepoint: if the database refuses one of them, none is created here and
+/// all are left to the per-record path, which tells which one).
+pub fn create_new(
+    conn: &mut PgConnection,
+    records: &[&PersonRecord],
+    creation_source: &str,
+) -> QueryResult<Vec<Created>> {
+    let mut shared: HashMap<String, usize> = HashMap::new();
+    let record_keys: Vec<Vec<String>> = records.iter().map(|record| keys(record)).collect();
+    for key in record_keys.iter().flatten() {
+        *shared.entry(key.clone()).or_default() += 1;
+    }
+    let candidates: Vec<usize> = (0..records.len())
+        .filter(|&i| {
+            creatable(records[i])
+                && record_keys[i]
+                    .iter()
+                    .all(|key| shared.get(key).copied() == Some(1))
+        })
+        .collect();
+    let mut results: Vec<Created> = vec![None; records.len()];
+    if candidates.is_empty() {
+        return Ok(results);
+    }
+    let asked: Vec<&PersonRecord> = candidates.iter().map(|&i| records[i]).collect();
+    let unknown = unknown(conn, &asked)?;
+    let people: Vec<(usize, NewPerson<'_>)> = candidates
+        .iter()
+        .zip(unknown)
+        .filter(|(_, unknown)| *unknown)
+        .map(|(&i, _)| {
+            let record = records[i];
+            let mut present = merge::present_fields(&record.fields);
+            if let Some(nir) = record.nir() {
+                for (name, value) in &mut present {
+                    if name == "nir" {
+                        *value = serde_json::Value::String(nir.as_str().to_owned());
+                    }
+                }
+            }
+            let person = NewPerson {
+                record,
+                beneficiary: Uuid::new_v4(),
+                notebook: Uuid::new_v4(),
+                present,
+            };
+            (i, person)
+        })
+        .collect();
+    if people.is_empty() {
+        return Ok(results);
+    }
+    let written = conn.transaction(|conn| insert(conn, &people, creation_source));
+    match written {
+        Ok(()) => {}
+        Err(DieselError::DatabaseError(..)) => return Ok(results),
+        Err(error) => return Err(error),
+    }
+    for (i, person) in people {
+        let fields: Vec<String> = person.present.into_iter().map(|(name, _)| name).collect();
+        results[i] = Some((
+            Outcome::Created {
+                beneficiary_id: person.beneficiary,
+                notebook_id: person.notebook,
+            },
+            Some(PendingChange {
+                deployment_id: person.record.deployment_id,
+                beneficiary_id: person.beneficiary,
+                notebook_id: Some(person.notebook),
+                kind: "beneficiary.created",
+                fields,
+                source_system: Some(person.record.source.system.clone()),
+            }),
+        ));
+    }
+    Ok(results)
+}
+
+/// The people, their notebooks and creations, the provenance of their fields and their
+/// source links: a statement each (one per set of columns for the people).
+fn insert(
+    conn: &mut PgConnection,
+    people: &[(usize, NewPerson<'_>)],
+    creation_source: &str,
+) -> QueryResult<()> {
+    let mut by_columns: HashMap<String, Vec<serde_json::Value>> = HashMap::new();
+    for (_, person) in people {
+        let names = person
+            .present
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut object: serde_json::Map<String, serde_json::Value> =
+            person.present.iter().cloned().collect();
+        object.insert("id".into(), person.beneficiary.to_string().into());
+        object.insert(
+            "deployment_id".into(),
+            person.record.deployment_id.to_string().into(),
+        );
+        by_columns
+            .entry(names)
+            .or_default()
+            .push(serde_json::Value::Object(object));
+    }
+    for (names, rows) in by_columns {
+        diesel::sql_query(format!(
+            "INSERT INTO beneficiary (id, deployment_id, {names}) \
+             SELECT id, deployment_id, {names} FROM jsonb_populate_recordset(NULL::beneficiary, $1)"
+        ))
+        .bind::<Jsonb, _>(serde_json::Value::Array(rows))
+        .execute(conn)?;
+    }
+    let column = |f: &dyn Fn(&NewPerson<'_>) -> Uuid| -> Vec<Uuid> {
+        people.iter().map(|(_, person)| f(person)).collect()
+    };
+    let notebooks = column(&|p| p.notebook);
+    let beneficiaries = column(&|p| p.beneficiary);
+    let deployments = column(&|p| p.record.deployment_id);
+    diesel::sql_query(
+        "INSERT INTO notebook (id, deployment_id, beneficiary_id) SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[])",
+    )
+    .bind::<Array<SqlUuid>, _>(&notebooks)
+    .bind::<Array<SqlUuid>, _>(&deployments)
+    .bind::<Array<SqlUuid>, _>(&beneficiaries)
+    .execute(conn)?;
+    diesel::sql_query(
+        "INSERT INTO notebook_creation (deployment_id, notebook_id, source) \
+         SELECT d, n, $3 FROM unnest($1::uuid[], $2::uuid[]) AS t(d, n)",
+    )
+    .bind::<Array<SqlUuid>, _>(&deployments)
+    .bind::<Array<SqlUuid>, _>(&notebooks)
+    .bind::<Text, _>(creation_source)
+    .execute(conn)?;
+    let mut owner = Vec::new();
+    let mut field = Vec::new();
+    let mut system = Vec::new();
+    let mut record_id: Vec<Option<String>> = Vec::new();
+    let mut as_of: Vec<DateTime<Utc>> = Vec::new();
+    for (_, person) in people {
+        for (name, _) in &person.present {
+            owner.push(person.beneficiary);
+            field.push(name.clone());
+            system.push(person.record.source.system.clone());
+            record_id.push(person.record.source.record_id.clone());
+            as_of.push(person.record.source.as_of);
+        }
+    }
+    diesel::sql_query(
+        "INSERT INTO field_provenance (beneficiary_id, field, source_system, source_record_id, as_of) \
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])",
+    )
+    .bind::<Array<SqlUuid>, _>(&owner)
+    .bind::<Array<Text>, _>(&field)
+    .bind::<Array<Text>, _>(&system)
+    .bind::<Array<Nullable<Text>>, _>(&record_id)
+    .bind::<Array<Timestamptz>, _>(&as_of)
+    .execute(conn)?;
+    let linked: Vec<&NewPerson<'_>> = people
+        .iter()
+        .map(|(_, person)| person)
+        .filter(|person| person.record.source.record_id.is_some())
+        .collect();
+    if !linked.is_empty() {
+        let pick = |f: &dyn Fn(&NewPerson<'_>) -> String| -> Vec<String> {
+            linked.iter().map(|person| f(person)).collect()
+        };
+        let deployments: Vec<Uuid> = linked.iter().map(|p| p.record.deployment_id).collect();
+        let beneficiaries: Vec<Uuid> = linked.iter().map(|p| p.beneficiary).collect();
+        let as_of: Vec<DateTime<Utc>> = linked.iter().map(|p| p.record.source.as_of).collect();
+        diesel::sql_query(
+            "INSERT INTO beneficiary_source (deployment_id, beneficiary_id, source_system, source_record_id, last_as_of) \
+             SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[]) \
+             ON CONFLICT (deployment_id, source_system, source_record_id) DO UPDATE \
+             SET beneficiary_id = EXCLUDED.beneficiary_id, last_as_of = greatest(beneficiary_source.last_as_of, EXCLUDED.last_as_of), \
+             last_seen_at = now(), no_longer_reported_at = NULL",
+        )
+        .bind::<Array<SqlUuid>, _>(&deployments)
+        .bind::<Array<SqlUuid>, _>(&beneficiaries)
+        .bind::<Array<Text>, _>(pick(&|p| p.record.source.system.clone()))
+        .bind::<Array<Text>, _>(pick(&|p| p.record.source.record_id.clone().unwrap_or_default()))
+        .bind::<Array<Timestamptz>, _>(&as_of)
+        .execute(conn)?;
+    }
+    Ok(())
+}
