@@ -103,7 +103,8 @@ pub struct NewConnector {
     /// `realm`, `calls_per_second`; files: `inbox_dir`, `profile`, `create_entrants`).
     #[schema(value_type = Object)]
     pub config: Option<serde_json::Value>,
-    /// Secrets of the kind (France Travail: `client_secret`), sealed at rest, never returned.
+    /// Secrets of the kind (France Travail: `client_secret`, and `extract_private_key`, the PEM
+    /// RSA key opening S/MIME extract files), sealed at rest, never returned.
     #[schema(value_type = Object)]
     pub secrets: Option<serde_json::Value>,
     /// Cron expression with seconds, UTC (e.g. `0 0 2 * * *` every night at 2:00).

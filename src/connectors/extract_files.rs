@@ -1,11 +1,14 @@
-//! Applying France Travail weekly *principal* extracts received by an instance: every row is
+//! Applying France Travail weekly *principal* extracts received by an instance, opened first
+//! when France Travail sent them S/MIME-encrypted (the instance's key): every row is
 //! kept raw with its hash; a row already seen (same hash) changes nothing and is skipped; a new
 //! or changed row becomes canonical records that go through the one inbound pipeline. Rows that
 //! cannot be read are reported by line (never by value: they are personal data).
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use cdb_france_travail::extract::{self, RowHash};
+use cdb_france_travail::smime::{self, DecryptError, DecryptionKey};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bytea, Nullable, Text, Uuid as SqlUuid};
 use uuid::Uuid;
@@ -57,14 +60,52 @@ fn known_hashes(conn: &mut diesel::PgConnection, instance: Uuid) -> QueryResult<
     Ok(rows.into_iter().map(|row| row.hash).collect())
 }
 
+/// The clear content of a received extract: an S/MIME (CMS) envelope is opened with the
+/// instance's key; a clear file is read as it is. The reason, in French for the agents who
+/// read the file's report, when it cannot be opened.
+pub fn clear_content<'a>(
+    content: &'a [u8],
+    key: Option<&DecryptionKey>,
+) -> Result<Cow<'a, [u8]>, String> {
+    if !smime::is_enveloped(content) {
+        return Ok(Cow::Borrowed(content));
+    }
+    let Some(key) = key else {
+        return Err(
+            "fichier chiffré (S/MIME) : aucune clé privée n'est configurée pour cette \
+                    instance (secrets.extract_private_key)"
+                .into(),
+        );
+    };
+    key.decrypt(content)
+        .map(Cow::Owned)
+        .map_err(|error| match error {
+            DecryptError::NoRecipient => "fichier chiffré (S/MIME) pour un autre destinataire : \
+                 la clé privée de l'instance ne l'ouvre pas"
+                .to_owned(),
+            DecryptError::UnsupportedAlgorithm { what, oid } => format!(
+                "fichier chiffré (S/MIME) avec un algorithme non pris en charge ({what}, OID {oid})"
+            ),
+            DecryptError::BadPadding => "déchiffrement impossible : remplissage invalide \
+                 (mauvaise clé ou fichier altéré)"
+                .to_owned(),
+            other => format!("déchiffrement impossible : {other}"),
+        })
+}
+
 /// Applies one principal extract; answers its report or why it is rejected whole.
 pub fn apply_file(
     conn: &mut diesel::PgConnection,
     claimed: &ClaimedRun,
     file: &PendingFile,
+    key: Option<&DecryptionKey>,
     counts: &mut Counts,
 ) -> Result<Result<ExtractReport, String>, FileError> {
-    let parsed = match extract::parse_principal(&file.content) {
+    let content = match clear_content(&file.content, key) {
+        Ok(content) => content,
+        Err(reason) => return Ok(Err(reason)),
+    };
+    let parsed = match extract::parse_principal(&content) {
         Ok(parsed) => parsed,
         Err(error) => return Ok(Err(error.to_string())),
     };
@@ -159,12 +200,13 @@ pub fn apply_pending(
     conn: &mut diesel::PgConnection,
     claimed: &ClaimedRun,
     counts: &mut Counts,
+    key: Option<&DecryptionKey>,
 ) -> Result<(), FileError> {
     while let Some(file) = connector_files::next_pending(conn, claimed.instance_id)? {
         tracing::info!(file = %file.id, "applying a France Travail extract");
-        let (report, error) = match apply_file(conn, claimed, &file, counts)? {
+        let (report, error) = match apply_file(conn, claimed, &file, key, counts)? {
             Ok(report) => (serde_json::to_value(&report).unwrap_or_default(), None),
-            Err(reason) => (serde_json::json!({}), Some(reason)),
+            Err(reason) => (serde_json::json!({ "rejected": reason }), Some(reason)),
         };
         connector_files::end(conn, file.id, &report, error.as_deref())?;
     }

@@ -29,6 +29,9 @@ pub fn inspect(
             Ok(created) => (Some(created), None),
             Err(error) => (None, Some(format!("not a flux bénéficiaires: {error}"))),
         }
+    } else if cdb_france_travail::smime::is_enveloped(content) {
+        // Opened by the run with the instance's key; a file it cannot open is rejected then.
+        (None, None)
     } else {
         match cdb_france_travail::extract::parse_principal(content) {
             Ok(_) => (None, None),

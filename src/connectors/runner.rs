@@ -131,7 +131,16 @@ async fn execute_locked(
     let mut counts: Counts = serde_json::from_value(claimed.counts.clone()).unwrap_or_default();
     let outcome = match claimed.kind.as_str() {
         "france_travail" => {
-            match apply_files(pool, &claimed, &mut counts, extract_files::apply_pending).await {
+            let key = match extract_key(secrets, &claimed) {
+                Ok(key) => key,
+                Err(stop) => return finish(pool, &claimed, &counts, Some(stop.0)).await,
+            };
+            let apply = move |conn: &mut diesel::PgConnection,
+                              claimed: &ClaimedRun,
+                              counts: &mut Counts| {
+                extract_files::apply_pending(conn, claimed, counts, key.as_ref())
+            };
+            match apply_files(pool, &claimed, &mut counts, apply).await {
                 // A run for received files applies them only; the others also ask the partner
                 // APIs.
                 Ok(()) if claimed.trigger != "file" => {
@@ -149,7 +158,18 @@ async fn execute_locked(
         Ok(()) => None,
         Err(Stop(reason)) => Some(reason),
     };
-    let counts_json = serde_json::to_value(&counts).unwrap_or_default();
+    finish(pool, &claimed, &counts, error).await
+}
+
+/// Records the end of a run, its counts and why it failed, if it did.
+async fn finish(
+    pool: &DbPool,
+    claimed: &ClaimedRun,
+    counts: &Counts,
+    error: Option<String>,
+) -> Result<(), RunError> {
+    let run = claimed.run_id;
+    let counts_json = serde_json::to_value(counts).unwrap_or_default();
     let failed = error.clone();
     blocking(pool, move |conn| {
         Ok(connector_runs::finish(
@@ -169,12 +189,17 @@ async fn execute_locked(
 }
 
 /// Applies an instance's received files on the blocking pool with `apply`, adding to `counts`.
-async fn apply_files(
+async fn apply_files<F>(
     pool: &DbPool,
     claimed: &ClaimedRun,
     counts: &mut Counts,
-    apply: fn(&mut diesel::PgConnection, &ClaimedRun, &mut Counts) -> Result<(), FileError>,
-) -> Result<(), Stop> {
+    apply: F,
+) -> Result<(), Stop>
+where
+    F: FnOnce(&mut diesel::PgConnection, &ClaimedRun, &mut Counts) -> Result<(), FileError>
+        + Send
+        + 'static,
+{
     let files = claimed.clone();
     let mut file_counts = counts.clone();
     *counts = blocking(pool, move |conn| {
@@ -211,6 +236,29 @@ pub fn keys_of(person: &Lookup) -> IdentityKeys {
     }
 }
 
+/// The instance's secrets, opened.
+fn open_secrets(secrets: &SecretBox, claimed: &ClaimedRun) -> Result<serde_json::Value, Stop> {
+    let opened = match &claimed.secrets {
+        Some(sealed) => secrets
+            .open(claimed.instance_id, sealed)
+            .map_err(|e| Stop(e.to_string()))?,
+        None => return Err(Stop("the instance has no secrets".into())),
+    };
+    serde_json::from_slice(&opened).map_err(|_| Stop("unreadable secrets".into()))
+}
+
+/// The key opening the instance's S/MIME extract files, when it has one.
+fn extract_key(
+    secrets: &SecretBox,
+    claimed: &ClaimedRun,
+) -> Result<Option<cdb_france_travail::smime::DecryptionKey>, Stop> {
+    if claimed.secrets.is_none() {
+        return Ok(None);
+    }
+    kinds::extract_key(&open_secrets(secrets, claimed)?)
+        .map_err(|e| Stop(format!("{}: {}", e.field, e.message)))
+}
+
 /// Looks every identifiable person of the deployment up at France Travail and applies what it
 /// says.
 async fn refresh_from_france_travail(
@@ -219,14 +267,7 @@ async fn refresh_from_france_travail(
     claimed: &ClaimedRun,
     counts: &mut Counts,
 ) -> Result<(), Stop> {
-    let opened = match &claimed.secrets {
-        Some(sealed) => secrets
-            .open(claimed.instance_id, sealed)
-            .map_err(|e| Stop(e.to_string()))?,
-        None => return Err(Stop("the instance has no secrets".into())),
-    };
-    let opened: serde_json::Value =
-        serde_json::from_slice(&opened).map_err(|_| Stop("unreadable secrets".into()))?;
+    let opened = open_secrets(secrets, claimed)?;
     let connector = kinds::france_travail(&claimed.config, &opened)
         .map_err(|e| Stop(format!("{}: {}", e.field, e.message)))?;
     let mut after: Option<Uuid> = claimed.checkpoint.as_deref().and_then(|c| c.parse().ok());

@@ -892,3 +892,124 @@ async fn signed_events_of_a_departmental_system_go_through_the_pipeline_in_order
     .await;
     assert_eq!(status, 404);
 }
+
+/// A file of the France Travail crate's S/MIME fixtures (test keys and encrypted extracts).
+fn smime(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/connectors/france-travail/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+/// Creates a France Travail instance with these secrets; answers its id.
+async fn france_travail_instance(app: &TestApp, token: &str, name: &str, secrets: Value) -> String {
+    let (status, created, _) = send(
+        app,
+        Method::POST,
+        token,
+        "/v1/connectors",
+        json!({"kind": "france_travail", "name": name, "config": {"client_id": CLIENT_ID},
+               "secrets": secrets}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    assert!(!created.to_string().contains("PRIVATE KEY"), "{created}");
+    created["id"].as_str().unwrap().to_owned()
+}
+
+/// Uploads a file to the instance, runs what it queued, and answers the file as shown.
+async fn apply_upload(app: &TestApp, token: &str, instance: &str, body: Vec<u8>) -> Value {
+    let (status, file) = upload(app, token, instance, body).await;
+    assert_eq!(status, 202, "{file}");
+    let pool = app.database.pool();
+    let runs =
+        tokio::task::block_in_place(|| cdb_hub::jobs::connector_runs::due_runs(&pool)).unwrap();
+    assert_eq!(runs.len(), 1);
+    cdb_hub::connectors::runner::execute(&pool, &test_secrets(), runs[0])
+        .await
+        .unwrap();
+    let (_, shown, _) = send(
+        app,
+        Method::GET,
+        token,
+        &format!(
+            "/v1/connectors/{instance}/files/{}",
+            file["id"].as_str().unwrap()
+        ),
+        Value::Null,
+        None,
+    )
+    .await;
+    shown
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn encrypted_extracts_are_opened_with_the_instance_key_or_rejected_with_the_reason() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let manager = world.token("manager_a");
+    let pem = String::from_utf8(smime("test_key_pkcs8.pem")).unwrap();
+    let (status, problem, _) = send(
+        &app,
+        Method::POST,
+        manager,
+        "/v1/connectors",
+        json!({"kind": "france_travail", "name": "FT", "config": {"client_id": CLIENT_ID},
+               "secrets": {"client_secret": SECRET, "extract_private_key": "not a key"}}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 422, "{problem}");
+    assert!(
+        problem.to_string().contains("extract_private_key"),
+        "{problem}"
+    );
+
+    let keyed = france_travail_instance(
+        &app,
+        manager,
+        "FT chiffré",
+        json!({"client_secret": SECRET, "extract_private_key": pem}),
+    )
+    .await;
+    let applied = apply_upload(&app, manager, &keyed, smime("principal.aes256.p7m")).await;
+    assert_eq!(applied["status"], "applied", "{applied}");
+    assert_eq!(applied["report"]["rows"], 4, "{applied}");
+    assert_eq!(applied["report"]["applied"], 4, "{applied}");
+
+    let keyless = france_travail_instance(
+        &app,
+        manager,
+        "FT sans clé",
+        json!({"client_secret": SECRET}),
+    )
+    .await;
+    let rejected = apply_upload(&app, manager, &keyless, smime("principal.aes128.p7m")).await;
+    assert_eq!(rejected["status"], "rejected", "{rejected}");
+    let reason = rejected["error"].as_str().unwrap();
+    assert!(reason.contains("aucune clé privée"), "{reason}");
+    assert_eq!(rejected["report"]["rejected"], reason);
+
+    let other = france_travail_instance(
+        &app,
+        manager,
+        "FT autre clé",
+        json!({"client_secret": SECRET,
+               "extract_private_key": String::from_utf8(smime("other_key.pem")).unwrap()}),
+    )
+    .await;
+    let rejected = apply_upload(&app, manager, &other, smime("principal.aes256.p7m")).await;
+    assert_eq!(rejected["status"], "rejected", "{rejected}");
+    assert!(
+        rejected["error"]
+            .as_str()
+            .unwrap()
+            .contains("autre destinataire"),
+        "{rejected}"
+    );
+    // The key is sealed and never logged.
+    let key_line = pem.lines().nth(1).unwrap();
+    assert!(!captured_logs().contains(key_line));
+}
