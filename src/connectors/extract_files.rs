@@ -1,7 +1,8 @@
 //! Applying France Travail weekly *principal* extracts received by an instance, opened first
 //! when France Travail sent them S/MIME-encrypted (the instance's key): every row is
 //! kept raw with its hash; a row already seen (same hash) changes nothing and is skipped; a new
-//! or changed row becomes canonical records that go through the one inbound pipeline. Rows that
+//! or changed row becomes canonical records that go through the one inbound pipeline, and is
+//! kept column by column with the person it matched (`external_data`, versioned). Rows that
 //! cannot be read are reported by line (never by value: they are personal data).
 
 use std::borrow::Cow;
@@ -19,6 +20,7 @@ use crate::inbound::canonical::person_records;
 use crate::inbound::pipeline::Options;
 use crate::store::connector_files::{self, PendingFile};
 use crate::store::connector_runs::{self, ClaimedRun};
+use crate::store::external_data::{self, NewPayload};
 
 /// Rows applied per committed chunk.
 const CHUNK: usize = 500;
@@ -138,6 +140,7 @@ pub fn apply_file(
             let mut lines = Vec::new();
             let mut raws = Vec::new();
             let mut people: Vec<Option<Uuid>> = Vec::new();
+            let mut payloads = Vec::new();
             for row in chunk {
                 let records = row.row.records(as_of, Some(&run));
                 counts.read += records.len() as u64;
@@ -166,6 +169,13 @@ pub fn apply_file(
                     items.push(item);
                 }
                 report.applied += 1;
+                if let Some(person) = person {
+                    payloads.push(NewPayload {
+                        source_record_id: row.row.person_key.clone(),
+                        beneficiary_id: person,
+                        data: parsed.fields(row),
+                    });
+                }
                 hashes.push(row.hash.as_bytes().to_vec());
                 lines.push(i64::try_from(row.line).unwrap_or(i64::MAX));
                 raws.push(row.raw.clone());
@@ -183,6 +193,12 @@ pub fn apply_file(
             .bind::<Array<Text>, _>(&raws)
             .bind::<Array<Nullable<SqlUuid>>, _>(&people)
             .execute(conn)?;
+            external_data::keep(
+                conn,
+                claimed.deployment_id,
+                external_data::FRANCE_TRAVAIL_EXTRACT,
+                &payloads,
+            )?;
             let counts_json = serde_json::to_value(&counts).unwrap_or_default();
             connector_runs::save_page(conn, claimed.run_id, &items, &counts_json, &file.id.to_string())?;
             let report_json = serde_json::to_value(&report).unwrap_or_default();

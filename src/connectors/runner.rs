@@ -5,8 +5,9 @@
 
 use std::sync::Arc;
 
+use cdb_connector::ConnectorError;
 use cdb_connector::identity::{FranceTravailId, IdentityKeys, NameAndBirth, Nir};
-use cdb_connector::{Connector, ConnectorError};
+use cdb_france_travail::JobSeekerDossier;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 use uuid::Uuid;
@@ -18,6 +19,7 @@ use crate::inbound::canonical::person_records;
 use crate::inbound::pipeline::{Options, Outcome};
 use crate::postgres::DbPool;
 use crate::store::connector_runs::{self, ClaimedRun, Lookup, NewItem};
+use crate::store::external_data::{self, NewPayload};
 
 /// People looked up per committed page.
 const PAGE: i64 = 50;
@@ -284,7 +286,7 @@ async fn refresh_from_france_travail(
         };
         let mut looked_up = Vec::with_capacity(people.len());
         for person in &people {
-            let result = connector.lookup(&keys_of(person)).await;
+            let result = connector.read_dossier(&keys_of(person)).await;
             if let Err(error) = &result
                 && matches!(
                     error,
@@ -301,10 +303,13 @@ async fn refresh_from_france_travail(
             conn.transaction(|conn| {
                 let mut counts = snapshot;
                 let mut items = Vec::new();
+                let mut raw = Vec::new();
                 for (person, result) in looked_up {
                     let record_ref = format!("beneficiary:{person}");
                     match result {
-                        Ok(records) => {
+                        Ok(dossier) => {
+                            raw.extend(raw_payloads(person, &dossier));
+                            let records = dossier.records(None);
                             counts.read += records.len() as u64;
                             for record in person_records(deployment, &records) {
                                 let outcome = crate::inbound::ingest_one(
@@ -336,6 +341,7 @@ async fn refresh_from_france_travail(
                         }
                     }
                 }
+                external_data::keep(conn, deployment, external_data::FRANCE_TRAVAIL_API, &raw)?;
                 let counts_json = serde_json::to_value(&counts).unwrap_or_default();
                 connector_runs::save_page(conn, run, &items, &counts_json, &last.to_string())?;
                 Ok::<_, RunError>((items.len(), counts))
@@ -346,6 +352,19 @@ async fn refresh_from_france_travail(
         tracing::debug!(items, "connector page committed");
         after = Some(last);
     }
+}
+
+/// The raw answers of a dossier, to keep versioned with the person they were read for.
+pub fn raw_payloads(person: Uuid, dossier: &JobSeekerDossier) -> Vec<NewPayload> {
+    dossier
+        .raw
+        .iter()
+        .map(|payload| NewPayload {
+            source_record_id: dossier.raw_record_id(payload),
+            beneficiary_id: person,
+            data: payload.body.clone(),
+        })
+        .collect()
 }
 
 /// What the pipeline did with one record of a run, counted and kept as a run item. `person` is

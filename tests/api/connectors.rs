@@ -712,6 +712,29 @@ async fn france_travail_extracts_apply_only_new_or_changed_rows() {
         reports[1]
     );
     assert_eq!(reports[1]["already_seen"], 3, "{}", reports[1]);
+    // Each applied row is kept with the person it matched, versioned by its key.
+    let kept = {
+        #[derive(QueryableByName)]
+        struct Kept {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            versions: String,
+        }
+        let mut conn = app.database.connect();
+        tokio::task::block_in_place(|| {
+            diesel::sql_query(
+                "SELECT coalesce(string_agg(version::text, ',' ORDER BY version), '') AS versions \
+                 FROM external_data WHERE source = 'pe' AND beneficiary_id IS NOT NULL \
+                 AND data->>'identifiant_unique_de' IS NOT NULL",
+            )
+            .get_result::<Kept>(&mut conn)
+            .unwrap()
+            .versions
+        })
+    };
+    assert_eq!(
+        kept, "1,1,1,1,1,2",
+        "four rows, a new one, and the changed one's version 2"
+    );
     let (status, problem) = upload(&app, manager, &instance, b"not;an;extract".to_vec()).await;
     assert_eq!(status, 422, "{problem}");
 }
@@ -1012,4 +1035,111 @@ async fn encrypted_extracts_are_opened_with_the_instance_key_or_rejected_with_th
     // The key is sealed and never logged.
     let key_line = pem.lines().nth(1).unwrap();
     assert!(!captured_logs().contains(key_line));
+}
+
+/// `(source, source_record_id, version)` of the raw payloads kept about a person.
+fn raw_versions(app: &TestApp, person: Uuid) -> Vec<(String, String, i32)> {
+    #[derive(QueryableByName)]
+    struct Version {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        source: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        source_record_id: String,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        version: i32,
+    }
+    let mut conn = app.database.connect();
+    tokio::task::block_in_place(|| {
+        diesel::sql_query(format!(
+            "SELECT source, source_record_id, version FROM external_data \
+             WHERE beneficiary_id = '{person}' ORDER BY source, source_record_id, version"
+        ))
+        .load::<Version>(&mut conn)
+        .unwrap()
+    })
+    .into_iter()
+    .map(|v| (v.source, v.source_record_id, v.version))
+    .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn raw_answers_are_kept_once_per_content_and_versioned_when_they_change() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let ft = france_travail().await;
+    let john = Uuid::new_v4();
+    exec(
+        &app,
+        &format!(
+            "INSERT INTO beneficiary (id, deployment_id, firstname, lastname, date_of_birth, nir) VALUES \
+             ('{john}', '{a}', 'John', 'Doe', '1998-07-11', '1041174010081'); \
+             INSERT INTO notebook (deployment_id, beneficiary_id) VALUES ('{a}', '{john}')",
+            a = world.deployment_a
+        ),
+    );
+    let manager = world.token("manager_a");
+    let (status, created, _) = send(
+        &app,
+        Method::POST,
+        manager,
+        "/v1/connectors",
+        json!({"kind": "france_travail", "name": "FT raw",
+               "config": {"client_id": CLIENT_ID, "auth_base_url": ft.uri(), "api_base_url": ft.uri(), "calls_per_second": 50},
+               "secrets": {"client_secret": SECRET}}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let instance = created["id"].as_str().unwrap().to_owned();
+
+    run_now(&app, manager, &instance).await;
+    let first = raw_versions(&app, john);
+    assert_eq!(
+        first.len(),
+        2,
+        "administrative and orientation answers: {first:?}"
+    );
+    assert!(
+        first
+            .iter()
+            .all(|(source, _, version)| source == "peio" && *version == 1)
+    );
+    assert!(
+        first
+            .iter()
+            .any(|(_, id, _)| id.ends_with("/informations-administratives")),
+        "{first:?}"
+    );
+    run_now(&app, manager, &instance).await;
+    assert_eq!(
+        raw_versions(&app, john),
+        first,
+        "the same answers write nothing"
+    );
+
+    // France Travail now has another address for John: its answer is a new version.
+    let mut changed = reference("GET /partenaire/informations-administratives", "200");
+    changed["adresses"][0]["numeroTypeLibelleVoie"] = json!("3 Rue Nouvelle");
+    Mock::given(method("GET"))
+        .and(path("/partenaire/informations-administratives/v1/usager"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(changed))
+        .with_priority(1)
+        .mount(&ft)
+        .await;
+    run_now(&app, manager, &instance).await;
+    let third = raw_versions(&app, john);
+    assert_eq!(third.len(), 3, "{third:?}");
+    let administrative: Vec<i32> = third
+        .iter()
+        .filter(|(_, id, _)| id.ends_with("/informations-administratives"))
+        .map(|(_, _, version)| *version)
+        .collect();
+    assert_eq!(administrative, [1, 2]);
+
+    // The person's export shows them (the purge deletes them: see the privacy tests).
+    let document = {
+        let mut conn = app.database.connect();
+        tokio::task::block_in_place(|| cdb_hub::store::privacy::export(&mut conn, john).unwrap())
+    };
+    assert_eq!(document["external_data"].as_array().unwrap().len(), 3);
 }

@@ -49,7 +49,7 @@ pub use config::{
     AgentIdentity, ConfigError, FranceTravailConfig, PartnerOrganisation, Scopes, Secret,
 };
 pub use connector::FranceTravailConnector;
-pub use dossier::{JobSeekerDossier, OrientationEntry};
+pub use dossier::{JobSeekerDossier, OrientationEntry, RawPayload};
 pub use follow_up::{Project, Referent};
 pub use identify::Identification;
 pub use push::journal::{AppliedPush, MemoryJournal, PushJournal};
