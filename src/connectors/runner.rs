@@ -4,10 +4,11 @@
 //! advisory lock held for the run).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use cdb_connector::ConnectorError;
 use cdb_connector::identity::{FranceTravailId, IdentityKeys, NameAndBirth, Nir};
-use cdb_france_travail::JobSeekerDossier;
+use cdb_france_travail::{FranceTravailConnector, JobSeekerDossier};
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 use uuid::Uuid;
@@ -23,6 +24,14 @@ use crate::store::external_data::{self, NewPayload};
 
 /// People looked up per committed page.
 const PAGE: i64 = 50;
+/// Reads of one person retried after a transient failure (each call was already retried
+/// once by the connector), before the person is reported as an error.
+const TRANSIENT_RETRIES: u32 = 2;
+/// First pause before such a retry, doubled each time.
+const TRANSIENT_BACKOFF: Duration = Duration::from_secs(1);
+/// How long the reads of one person may wait out France Travail's 429s, each for its
+/// `Retry-After`, before the person is reported as an error.
+const RATE_LIMIT_BUDGET: Duration = Duration::from_secs(300);
 
 /// Why a run stopped before its end.
 #[derive(Debug, thiserror::Error)]
@@ -286,7 +295,7 @@ async fn refresh_from_france_travail(
         };
         let mut looked_up = Vec::with_capacity(people.len());
         for person in &people {
-            let result = connector.read_dossier(&keys_of(person)).await;
+            let result = read_patiently(&connector, &keys_of(person)).await;
             if let Err(error) = &result
                 && matches!(
                     error,
@@ -351,6 +360,39 @@ async fn refresh_from_france_travail(
         *counts = new_counts;
         tracing::debug!(items, "connector page committed");
         after = Some(last);
+    }
+}
+
+/// Reads one person's dossier, waiting as France Travail asks: after a 429 nothing is sent
+/// before its `Retry-After` (the run slows down rather than skipping people), and transient
+/// failures are retried with backoff; what still fails is the person's error item.
+async fn read_patiently(
+    connector: &FranceTravailConnector,
+    keys: &IdentityKeys,
+) -> Result<JobSeekerDossier, ConnectorError> {
+    let mut transient = 0;
+    let mut rate_limited = Duration::ZERO;
+    loop {
+        let error = match connector.read_dossier(keys).await {
+            Ok(dossier) => return Ok(dossier),
+            Err(error) => error,
+        };
+        let pause = match &error {
+            ConnectorError::RateLimited { retry_after }
+                if rate_limited.saturating_add(*retry_after) <= RATE_LIMIT_BUDGET =>
+            {
+                rate_limited = rate_limited.saturating_add(*retry_after);
+                *retry_after
+            }
+            ConnectorError::Transient { .. } if transient < TRANSIENT_RETRIES => {
+                let pause = TRANSIENT_BACKOFF.saturating_mul(1 << transient);
+                transient += 1;
+                pause
+            }
+            _ => return Err(error),
+        };
+        tracing::warn!(%error, pause_ms = pause.as_millis() as u64, "France Travail read retried");
+        tokio::time::sleep(pause).await;
     }
 }
 

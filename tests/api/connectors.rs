@@ -1143,3 +1143,184 @@ async fn raw_answers_are_kept_once_per_content_and_versioned_when_they_change() 
     };
     assert_eq!(document["external_data"].as_array().unwrap().len(), 3);
 }
+
+/// The instants at which the stormy France Travail answered, and with which status.
+type Answered = std::sync::Arc<std::sync::Mutex<Vec<(std::time::Instant, u16)>>>;
+
+/// Partner APIs that answer `storm` (429 with `Retry-After: 1`, or 503) from their first
+/// request for `window`, then the reference answers (France Travail knows John only); each
+/// request is logged with its instant and status.
+struct Stormy {
+    storm: u16,
+    window: std::time::Duration,
+    started: std::sync::Mutex<Option<std::time::Instant>>,
+    answered: Answered,
+}
+
+impl wiremock::Respond for Stormy {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        let now = std::time::Instant::now();
+        let started = *self.started.lock().unwrap().get_or_insert(now);
+        let stormy = now.duration_since(started) < self.window;
+        let (status, answer) = if stormy {
+            let answer = ResponseTemplate::new(self.storm);
+            let answer = match self.storm {
+                429 => answer.insert_header("Retry-After", "1"),
+                _ => answer,
+            };
+            (self.storm, answer)
+        } else {
+            (200, reference_answer(request))
+        };
+        self.answered.lock().unwrap().push((now, status));
+        answer
+    }
+}
+
+/// The reference answer to a partner API request.
+fn reference_answer(request: &wiremock::Request) -> ResponseTemplate {
+    let path = request.url.path();
+    let json = |body: Value| ResponseTemplate::new(200).set_body_json(body);
+    if path.ends_with("/par-datenaissance-et-nir") {
+        let search = "POST /partenaire/rechercher-usager/v2/usagers/par-datenaissance-et-nir";
+        let john = String::from_utf8_lossy(&request.body).contains("1041174010081");
+        json(reference(
+            search,
+            if john {
+                "200_certified"
+            } else {
+                "200_not_found"
+            },
+        ))
+    } else if path.ends_with("/informations-administratives/v1/usager") {
+        json(reference(
+            "GET /partenaire/informations-administratives",
+            "200",
+        ))
+    } else if path.ends_with("/lectureOrientation") {
+        json(reference("GET /partenaire/orientationusager", "200"))
+    } else {
+        ResponseTemplate::new(404)
+    }
+}
+
+/// Runs a France Travail instance through a storm; answers the run, its items and what the
+/// partner APIs answered when.
+async fn run_through_storm(
+    storm: u16,
+    window_ms: u64,
+) -> (Value, Value, Vec<(std::time::Instant, u16)>) {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let ft = france_travail().await;
+    let answered = Answered::default();
+    Mock::given(wiremock::matchers::path_regex("^/partenaire/"))
+        .respond_with(Stormy {
+            storm,
+            window: std::time::Duration::from_millis(window_ms),
+            started: std::sync::Mutex::new(None),
+            answered: answered.clone(),
+        })
+        .with_priority(1)
+        .mount(&ft)
+        .await;
+    exec(
+        &app,
+        &format!(
+            "INSERT INTO beneficiary (deployment_id, firstname, lastname, date_of_birth, nir) VALUES \
+             ('{}', 'John', 'Doe', '1998-07-11', '1041174010081')",
+            world.deployment_a
+        ),
+    );
+    let manager = world.token("manager_a");
+    let (status, created, _) = send(
+        &app,
+        Method::POST,
+        manager,
+        "/v1/connectors",
+        json!({"kind": "france_travail", "name": "FT storm",
+               "config": {"client_id": CLIENT_ID, "auth_base_url": ft.uri(), "api_base_url": ft.uri(), "calls_per_second": 20},
+               "secrets": {"client_secret": SECRET}}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let instance = created["id"].as_str().unwrap().to_owned();
+    let id = run_now(&app, manager, &instance).await;
+    let (_, run, _) = send(
+        &app,
+        Method::GET,
+        manager,
+        &format!("/v1/connectors/{instance}/runs/{id}"),
+        Value::Null,
+        None,
+    )
+    .await;
+    let (_, items, _) = send(
+        &app,
+        Method::GET,
+        manager,
+        &format!("/v1/connectors/{instance}/runs/{id}/items?limit=200"),
+        Value::Null,
+        None,
+    )
+    .await;
+    let answered = answered.lock().unwrap().clone();
+    (run, items, answered)
+}
+
+/// The pauses between each `status` answer and the next request.
+fn pauses_after(answered: &[(std::time::Instant, u16)], status: u16) -> Vec<std::time::Duration> {
+    answered
+        .windows(2)
+        .filter(|pair| pair[0].1 == status)
+        .map(|pair| pair[1].0.duration_since(pair[0].0))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_under_429s_slows_down_sends_nothing_before_retry_after_and_completes() {
+    let (run, items, answered) = run_through_storm(429, 3000).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert_eq!(run["counts"]["errors"], 0, "{run}");
+    assert!(
+        run["counts"]["updated"].as_u64().unwrap() >= 1,
+        "John applied: {run}"
+    );
+    assert!(
+        items["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["outcome"] != "error"),
+        "{items}"
+    );
+    let pauses = pauses_after(&answered, 429);
+    assert!(pauses.len() >= 2, "the storm was answered: {answered:?}");
+    for pause in &pauses {
+        assert!(
+            *pause >= std::time::Duration::from_secs(1),
+            "a request {pause:?} after a 429 with Retry-After: 1"
+        );
+    }
+    assert!(answered.iter().any(|(_, status)| *status == 200));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_through_a_5xx_storm_retries_with_backoff_and_completes() {
+    let (run, items, answered) = run_through_storm(503, 1200).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert_eq!(run["counts"]["errors"], 0, "{run} {items}");
+    assert!(
+        run["counts"]["updated"].as_u64().unwrap() >= 1,
+        "John applied: {run}"
+    );
+    let pauses = pauses_after(&answered, 503);
+    assert!(pauses.len() >= 2, "the storm was answered: {answered:?}");
+    for pause in &pauses {
+        assert!(
+            *pause >= std::time::Duration::from_millis(500),
+            "a retry {pause:?} after a 503, within the backoff"
+        );
+    }
+}
