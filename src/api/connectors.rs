@@ -545,8 +545,8 @@ pub struct FileName {
     pub name: Option<String>,
 }
 
-/// Sends a file to an instance (CAF/MSA flux bénéficiaires, France Travail weekly principal
-/// extract): the raw file as the body.
+/// Sends a file to an instance (CAF/MSA flux bénéficiaires, France Travail weekly principal or
+/// actions extract, clear or S/MIME-encrypted): the raw file as the body.
 /// It is kept before anything else and applied by the workers, in the order of the files' own
 /// creation dates; the same file sent again is recognised and not applied twice.
 #[utoipa::path(
@@ -583,7 +583,7 @@ pub async fn upload_file(
     if !matches!(instance.kind.as_str(), "caf_msa" | "france_travail") {
         return Err(ApiError::new(
             ErrorCode::Conflict,
-            "Only CAF/MSA (flux bénéficiaires) and France Travail (principal extracts) instances take files here.",
+            "Only CAF/MSA (flux bénéficiaires) and France Travail (principal and actions extracts) instances take files here.",
         ));
     }
     let kind = instance.kind.clone();

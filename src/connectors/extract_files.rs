@@ -19,7 +19,7 @@ use super::runner::Counts;
 use crate::inbound::canonical::person_records;
 use crate::inbound::pipeline::Options;
 use crate::store::connector_files::{self, PendingFile};
-use crate::store::connector_runs::{self, ClaimedRun};
+use crate::store::connector_runs::{self, ClaimedRun, NewItem};
 use crate::store::external_data::{self, NewPayload};
 
 /// Rows applied per committed chunk.
@@ -42,16 +42,113 @@ pub struct ExtractReport {
     pub created: u64,
     /// Kept for a manager to decide.
     pub possible_matches: u64,
-    /// Refused by the pipeline.
+    /// Refused by the pipeline (actions: labels without a theme).
     pub rejected: u64,
+    /// Actions about people no principal row matched.
+    pub unknown_people: u64,
     /// Rows that could not be read: line and problem.
     pub unreadable: Vec<String>,
+}
+
+impl ExtractReport {
+    /// The report of a parsed file before its `changed` rows are applied.
+    pub fn before<T>(parsed: &extract::ExtractFile<T>, changed: usize) -> Self {
+        Self {
+            rows: parsed.rows.len() as u64,
+            already_seen: parsed.rows.len().saturating_sub(changed) as u64,
+            unreadable: parsed
+                .rejected
+                .iter()
+                .map(|row| format!("ligne {} : {}", row.line, row.problem))
+                .collect(),
+            ..Self::default()
+        }
+    }
 }
 
 #[derive(QueryableByName)]
 struct Hash {
     #[diesel(sql_type = Bytea)]
     hash: Vec<u8>,
+}
+
+/// What a chunk of applied rows leaves to keep: the rows raw with their hash, their raw
+/// payloads for `external_data`, and the run's items.
+#[derive(Default)]
+pub(super) struct Chunk {
+    hashes: Vec<Vec<u8>>,
+    lines: Vec<i64>,
+    raws: Vec<String>,
+    people: Vec<Option<Uuid>>,
+    /// The rows column by column, with the person they concern.
+    pub payloads: Vec<NewPayload>,
+    /// The run's items.
+    pub items: Vec<NewItem>,
+}
+
+impl Chunk {
+    /// An applied row and the person it concerns.
+    pub fn applied<T>(&mut self, row: &extract::ExtractRow<T>, person: Option<Uuid>) {
+        self.hashes.push(row.hash.as_bytes().to_vec());
+        self.lines.push(i64::try_from(row.line).unwrap_or(i64::MAX));
+        self.raws.push(row.raw.clone());
+        self.people.push(person);
+    }
+
+    /// Keeps the chunk in the run's transaction: rows, raw payloads, items and counts, and
+    /// the file's progress.
+    pub fn commit(
+        &self,
+        conn: &mut diesel::PgConnection,
+        claimed: &ClaimedRun,
+        file: Uuid,
+        report: &ExtractReport,
+        counts: &Counts,
+    ) -> QueryResult<()> {
+        diesel::sql_query(
+            "INSERT INTO connector_row (instance_id, hash, file_id, line, raw, beneficiary_id) \
+             SELECT $1, h, $2, l, r, b FROM unnest($3::bytea[], $4::bigint[], $5::text[], $6::uuid[]) AS t(h, l, r, b) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind::<SqlUuid, _>(claimed.instance_id)
+        .bind::<SqlUuid, _>(file)
+        .bind::<Array<Bytea>, _>(&self.hashes)
+        .bind::<Array<BigInt>, _>(&self.lines)
+        .bind::<Array<Text>, _>(&self.raws)
+        .bind::<Array<Nullable<SqlUuid>>, _>(&self.people)
+        .execute(conn)?;
+        external_data::keep(
+            conn,
+            claimed.deployment_id,
+            external_data::FRANCE_TRAVAIL_EXTRACT,
+            &self.payloads,
+        )?;
+        let counts_json = serde_json::to_value(counts).unwrap_or_default();
+        connector_runs::save_page(
+            conn,
+            claimed.run_id,
+            &self.items,
+            &counts_json,
+            &file.to_string(),
+        )?;
+        let report_json = serde_json::to_value(report).unwrap_or_default();
+        connector_files::progress(conn, file, report.applied as i64, &report_json)
+    }
+}
+
+/// The hashes of the rows the instance already applied, of the rows of this file.
+pub(super) fn seen<T>(
+    conn: &mut diesel::PgConnection,
+    instance: Uuid,
+    file: &extract::ExtractFile<T>,
+) -> QueryResult<HashSet<RowHash>> {
+    let known = known_hashes(conn, instance)?;
+    Ok(file
+        .rows
+        .iter()
+        .map(|row| row.hash)
+        .filter(|hash| known.contains(hash.as_bytes().as_slice()))
+        .collect())
 }
 
 fn known_hashes(conn: &mut diesel::PgConnection, instance: Uuid) -> QueryResult<HashSet<Vec<u8>>> {
@@ -109,49 +206,33 @@ pub fn apply_file(
     };
     let parsed = match extract::parse_principal(&content) {
         Ok(parsed) => parsed,
+        Err(error @ extract::ExtractError::MissingColumns(_)) => {
+            return match extract::parse_actions(&content) {
+                Ok(actions) => {
+                    super::extract_actions::apply(conn, claimed, file, &actions, counts).map(Ok)
+                }
+                Err(_) => Ok(Err(error.to_string())),
+            };
+        }
         Err(error) => return Ok(Err(error.to_string())),
     };
-    let known = known_hashes(conn, claimed.instance_id)?;
-    let known: HashSet<RowHash> = parsed
-        .rows
-        .iter()
-        .map(|row| row.hash)
-        .filter(|hash| known.contains(hash.as_bytes().as_slice()))
-        .collect();
-    let mut report = ExtractReport {
-        rows: parsed.rows.len() as u64,
-        unreadable: parsed
-            .rejected
-            .iter()
-            .map(|row| format!("ligne {} : {}", row.line, row.problem))
-            .collect(),
-        ..ExtractReport::default()
-    };
+    let known = seen(conn, claimed.instance_id, &parsed)?;
     let changed = parsed.changed_since(&known);
-    report.already_seen = report.rows - changed.len() as u64;
+    let mut report = ExtractReport::before(&parsed, changed.len());
     let as_of = chrono::Utc::now();
     let run = claimed.run_id.to_string();
     for chunk in changed.chunks(CHUNK) {
         let snapshot = (report.clone(), counts.clone());
         let (new_report, new_counts) = conn.transaction(|conn| {
             let (mut report, mut counts) = snapshot;
-            let mut items = Vec::new();
-            let mut hashes = Vec::new();
-            let mut lines = Vec::new();
-            let mut raws = Vec::new();
-            let mut people: Vec<Option<Uuid>> = Vec::new();
-            let mut payloads = Vec::new();
+            let mut kept = Chunk::default();
             for row in chunk {
                 let records = row.row.records(as_of, Some(&run));
                 counts.read += records.len() as u64;
                 let mut person = None;
                 for record in person_records(claimed.deployment_id, &records) {
-                    let outcome = crate::inbound::ingest_one(
-                        conn,
-                        &record,
-                        "connector",
-                        Options::default(),
-                    )?;
+                    let outcome =
+                        crate::inbound::ingest_one(conn, &record, "connector", Options::default())?;
                     let item = super::runner::item(
                         &format!("line {}", row.line),
                         None,
@@ -166,43 +247,19 @@ pub fn apply_file(
                         _ => report.rejected += 1,
                     }
                     person = person.or(item.beneficiary_id);
-                    items.push(item);
+                    kept.items.push(item);
                 }
                 report.applied += 1;
                 if let Some(person) = person {
-                    payloads.push(NewPayload {
+                    kept.payloads.push(NewPayload {
                         source_record_id: row.row.person_key.clone(),
                         beneficiary_id: person,
                         data: parsed.fields(row),
                     });
                 }
-                hashes.push(row.hash.as_bytes().to_vec());
-                lines.push(i64::try_from(row.line).unwrap_or(i64::MAX));
-                raws.push(row.raw.clone());
-                people.push(person);
+                kept.applied(row, person);
             }
-            diesel::sql_query(
-                "INSERT INTO connector_row (instance_id, hash, file_id, line, raw, beneficiary_id) \
-                 SELECT $1, h, $2, l, r, b FROM unnest($3::bytea[], $4::bigint[], $5::text[], $6::uuid[]) AS t(h, l, r, b) \
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind::<SqlUuid, _>(claimed.instance_id)
-            .bind::<SqlUuid, _>(file.id)
-            .bind::<Array<Bytea>, _>(&hashes)
-            .bind::<Array<BigInt>, _>(&lines)
-            .bind::<Array<Text>, _>(&raws)
-            .bind::<Array<Nullable<SqlUuid>>, _>(&people)
-            .execute(conn)?;
-            external_data::keep(
-                conn,
-                claimed.deployment_id,
-                external_data::FRANCE_TRAVAIL_EXTRACT,
-                &payloads,
-            )?;
-            let counts_json = serde_json::to_value(&counts).unwrap_or_default();
-            connector_runs::save_page(conn, claimed.run_id, &items, &counts_json, &file.id.to_string())?;
-            let report_json = serde_json::to_value(&report).unwrap_or_default();
-            connector_files::progress(conn, file.id, report.applied as i64, &report_json)?;
+            kept.commit(conn, claimed, file.id, &report, &counts)?;
             QueryResult::Ok((report, counts))
         })?;
         report = new_report;

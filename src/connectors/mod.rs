@@ -3,6 +3,7 @@
 //! connectors themselves live in their own crates (`connectors/`) and never touch the database.
 
 pub mod caf_files;
+pub mod extract_actions;
 pub mod extract_files;
 pub mod inbox;
 pub mod kinds;

@@ -737,6 +737,56 @@ async fn france_travail_extracts_apply_only_new_or_changed_rows() {
     );
     let (status, problem) = upload(&app, manager, &instance, b"not;an;extract".to_vec()).await;
     assert_eq!(status, 422, "{problem}");
+
+    // The actions extract: each action joins the plan of the person its principal row matched,
+    // under the focus of its theme; a label without a theme is reported.
+    let actions = apply_upload(&app, manager, &instance, extract("actions.csv")).await;
+    assert_eq!(actions["status"], "applied", "{actions}");
+    let report = &actions["report"];
+    assert_eq!(report["rows"], 5, "{report}");
+    assert_eq!(report["updated"], 3, "three actions added: {report}");
+    assert_eq!(
+        report["rejected"], 2,
+        "labels without a theme in the categorisation: {report}"
+    );
+    assert_eq!(plan_actions(&app), 3);
+    // Next week: a changed row of a known action (its training label) and a new action.
+    let text = String::from_utf8(extract("actions.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines[1] = lines[1].replacen(";NULL;08105", ";ACCELER'EMPLOI 2;08105", 1);
+    assert!(lines[1].contains("EMPLOI 2"));
+    lines.push("e1881749-1334-47b9-8a34-74922528d4ea;P05;ACCELER'EMPLOI;NULL;2024-06-01 00:00:00.0;NULL;NULL;NULL;NULL;NULL;08105".into());
+    let next = apply_upload(
+        &app,
+        manager,
+        &instance,
+        (lines.join("\n") + "\n").into_bytes(),
+    )
+    .await;
+    let report = &next["report"];
+    assert_eq!(report["already_seen"], 4, "{report}");
+    assert_eq!(
+        report["unchanged"], 1,
+        "the changed row is the same action: {report}"
+    );
+    assert_eq!(report["updated"], 1, "{report}");
+    assert_eq!(plan_actions(&app), 4);
+}
+
+/// How many actions the plans hold.
+fn plan_actions(app: &TestApp) -> i64 {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = app.database.connect();
+    tokio::task::block_in_place(|| {
+        diesel::sql_query("SELECT count(*) AS n FROM notebook_action")
+            .get_result::<Count>(&mut conn)
+            .unwrap()
+            .n
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1001,6 +1051,9 @@ async fn encrypted_extracts_are_opened_with_the_instance_key_or_rejected_with_th
     assert_eq!(applied["status"], "applied", "{applied}");
     assert_eq!(applied["report"]["rows"], 4, "{applied}");
     assert_eq!(applied["report"]["applied"], 4, "{applied}");
+    let actions = apply_upload(&app, manager, &keyed, smime("actions.aes256.p7m")).await;
+    assert_eq!(actions["status"], "applied", "{actions}");
+    assert_eq!(actions["report"]["updated"], 3, "{actions}");
 
     let keyless = france_travail_instance(
         &app,
@@ -1037,6 +1090,39 @@ async fn encrypted_extracts_are_opened_with_the_instance_key_or_rejected_with_th
     assert!(!captured_logs().contains(key_line));
 }
 
+/// John (known to the reference France Travail) in deployment A with a notebook, and a France
+/// Travail instance named `name` pointed at `ft`; answers John and the instance.
+async fn john_and_instance(
+    app: &TestApp,
+    world: &crate::fixture::World,
+    ft: &MockServer,
+    name: &str,
+) -> (Uuid, String) {
+    let john = Uuid::new_v4();
+    exec(
+        app,
+        &format!(
+            "INSERT INTO beneficiary (id, deployment_id, firstname, lastname, date_of_birth, nir) VALUES \
+             ('{john}', '{a}', 'John', 'Doe', '1998-07-11', '1041174010081'); \
+             INSERT INTO notebook (deployment_id, beneficiary_id) VALUES ('{a}', '{john}')",
+            a = world.deployment_a
+        ),
+    );
+    let (status, created, _) = send(
+        app,
+        Method::POST,
+        world.token("manager_a"),
+        "/v1/connectors",
+        json!({"kind": "france_travail", "name": name,
+               "config": {"client_id": CLIENT_ID, "auth_base_url": ft.uri(), "api_base_url": ft.uri(), "calls_per_second": 20},
+               "secrets": {"client_secret": SECRET}}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    (john, created["id"].as_str().unwrap().to_owned())
+}
+
 /// `(source, source_record_id, version)` of the raw payloads kept about a person.
 fn raw_versions(app: &TestApp, person: Uuid) -> Vec<(String, String, i32)> {
     #[derive(QueryableByName)]
@@ -1067,30 +1153,8 @@ async fn raw_answers_are_kept_once_per_content_and_versioned_when_they_change() 
     let app = spawn_app().await;
     let world = world(&app).await;
     let ft = france_travail().await;
-    let john = Uuid::new_v4();
-    exec(
-        &app,
-        &format!(
-            "INSERT INTO beneficiary (id, deployment_id, firstname, lastname, date_of_birth, nir) VALUES \
-             ('{john}', '{a}', 'John', 'Doe', '1998-07-11', '1041174010081'); \
-             INSERT INTO notebook (deployment_id, beneficiary_id) VALUES ('{a}', '{john}')",
-            a = world.deployment_a
-        ),
-    );
+    let (john, instance) = john_and_instance(&app, &world, &ft, "FT raw").await;
     let manager = world.token("manager_a");
-    let (status, created, _) = send(
-        &app,
-        Method::POST,
-        manager,
-        "/v1/connectors",
-        json!({"kind": "france_travail", "name": "FT raw",
-               "config": {"client_id": CLIENT_ID, "auth_base_url": ft.uri(), "api_base_url": ft.uri(), "calls_per_second": 50},
-               "secrets": {"client_secret": SECRET}}),
-        None,
-    )
-    .await;
-    assert_eq!(status, 201, "{created}");
-    let instance = created["id"].as_str().unwrap().to_owned();
 
     run_now(&app, manager, &instance).await;
     let first = raw_versions(&app, john);
@@ -1224,28 +1288,8 @@ async fn run_through_storm(
         .with_priority(1)
         .mount(&ft)
         .await;
-    exec(
-        &app,
-        &format!(
-            "INSERT INTO beneficiary (deployment_id, firstname, lastname, date_of_birth, nir) VALUES \
-             ('{}', 'John', 'Doe', '1998-07-11', '1041174010081')",
-            world.deployment_a
-        ),
-    );
+    let (_, instance) = john_and_instance(&app, &world, &ft, "FT storm").await;
     let manager = world.token("manager_a");
-    let (status, created, _) = send(
-        &app,
-        Method::POST,
-        manager,
-        "/v1/connectors",
-        json!({"kind": "france_travail", "name": "FT storm",
-               "config": {"client_id": CLIENT_ID, "auth_base_url": ft.uri(), "api_base_url": ft.uri(), "calls_per_second": 20},
-               "secrets": {"client_secret": SECRET}}),
-        None,
-    )
-    .await;
-    assert_eq!(status, 201, "{created}");
-    let instance = created["id"].as_str().unwrap().to_owned();
     let id = run_now(&app, manager, &instance).await;
     let (_, run, _) = send(
         &app,
