@@ -103,7 +103,8 @@ pub struct NewConnector {
     /// `realm`, `calls_per_second`; files: `inbox_dir`, `profile`, `create_entrants`).
     #[schema(value_type = Object)]
     pub config: Option<serde_json::Value>,
-    /// Secrets of the kind (France Travail: `client_secret`), sealed at rest, never returned.
+    /// Secrets of the kind (France Travail: `client_secret`, and `extract_private_key`, the PEM
+    /// RSA key opening S/MIME extract files), sealed at rest, never returned.
     #[schema(value_type = Object)]
     pub secrets: Option<serde_json::Value>,
     /// Cron expression with seconds, UTC (e.g. `0 0 2 * * *` every night at 2:00).
@@ -544,8 +545,8 @@ pub struct FileName {
     pub name: Option<String>,
 }
 
-/// Sends a file to an instance (CAF/MSA flux bénéficiaires, France Travail weekly principal
-/// extract): the raw file as the body.
+/// Sends a file to an instance (CAF/MSA flux bénéficiaires, France Travail weekly principal or
+/// actions extract, clear or S/MIME-encrypted): the raw file as the body.
 /// It is kept before anything else and applied by the workers, in the order of the files' own
 /// creation dates; the same file sent again is recognised and not applied twice.
 #[utoipa::path(
@@ -585,7 +586,7 @@ pub async fn upload_file(
     ) {
         return Err(ApiError::new(
             ErrorCode::Conflict,
-            "Only CAF/MSA (flux bénéficiaires), France Travail (principal extracts) and departmental (exports) instances take files here.",
+            "Only CAF/MSA (flux bénéficiaires), France Travail (principal and actions extracts) and departmental (exports) instances take files here.",
         ));
     }
     let kind = instance.kind.clone();

@@ -3,7 +3,8 @@
 //! inbound pipeline, for a professional who needs it up to date before an appointment.
 
 use actix_web::{HttpRequest, post, web};
-use cdb_connector::{Connector, ConnectorError};
+use cdb_connector::ConnectorError;
+use diesel::Connection;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -89,9 +90,12 @@ pub async fn refresh_notebook(
         serde_json::from_slice(&secrets).map_err(|e| ApiError::internal(&e))?;
     let connector = kinds::france_travail(&instance.config, &secrets)
         .map_err(|e| ApiError::new(ErrorCode::UpstreamUnavailable, e.message))?;
-    let records = match connector.lookup(&runner::keys_of(&person)).await {
-        Ok(records) => records,
-        Err(ConnectorError::NotFound) => Vec::new(),
+    let (records, raw) = match connector.read_dossier(&runner::keys_of(&person)).await {
+        Ok(dossier) => (
+            dossier.records(None),
+            runner::raw_payloads(person.id, &dossier),
+        ),
+        Err(ConnectorError::NotFound) => (Vec::new(), Vec::new()),
         Err(error) => {
             tracing::warn!(%error, code = error.code(), "France Travail refresh failed");
             return Err(ApiError::new(
@@ -102,38 +106,47 @@ pub async fn refresh_notebook(
     };
     let deployment = instance.deployment_id;
     let person_id = person.id;
+    // The raw answers are kept in the same transaction as what the pipeline made of them.
     let refreshed = with_conn(&state.pool, move |conn| {
-        let mut refreshed = Refreshed {
-            status: if records.is_empty() {
-                "not_found".into()
-            } else {
-                "unchanged".into()
-            },
-            fields: Vec::new(),
-        };
-        for record in person_records(deployment, &records) {
-            match crate::inbound::ingest_one(conn, &record, "connector", Options::default())? {
-                Outcome::Updated { fields, .. } => {
-                    refreshed.status = "updated".into();
-                    refreshed.fields.extend(fields);
+        conn.transaction(|conn| {
+            let mut refreshed = Refreshed {
+                status: if records.is_empty() {
+                    "not_found".into()
+                } else {
+                    "unchanged".into()
+                },
+                fields: Vec::new(),
+            };
+            store::external_data::keep(
+                conn,
+                deployment,
+                store::external_data::FRANCE_TRAVAIL_API,
+                &raw,
+            )?;
+            for record in person_records(deployment, &records) {
+                match crate::inbound::ingest_one(conn, &record, "connector", Options::default())? {
+                    Outcome::Updated { fields, .. } => {
+                        refreshed.status = "updated".into();
+                        refreshed.fields.extend(fields);
+                    }
+                    Outcome::PossibleMatch { .. } => refreshed.status = "possible_match".into(),
+                    _ => {}
                 }
-                Outcome::PossibleMatch { .. } => refreshed.status = "possible_match".into(),
-                _ => {}
             }
-        }
-        store::access_log::record(
-            conn,
-            &[journal::entry(
-                &caller,
-                person_id,
-                Some(deployment),
-                Access::Write,
-                "POST /v1/notebooks/{id}/refresh",
-                true,
-                purpose.as_deref(),
-            )],
-        )?;
-        Ok(refreshed)
+            store::access_log::record(
+                conn,
+                &[journal::entry(
+                    &caller,
+                    person_id,
+                    Some(deployment),
+                    Access::Write,
+                    "POST /v1/notebooks/{id}/refresh",
+                    true,
+                    purpose.as_deref(),
+                )],
+            )?;
+            Ok(refreshed)
+        })
     })
     .await?;
     Ok(web::Json(refreshed))

@@ -35,10 +35,18 @@ pub fn inspect(
             Ok(_) => (None, None),
             Err(error) => (None, Some(format!("not a readable export: {error}"))),
         }
+    } else if cdb_france_travail::smime::is_enveloped(content) {
+        // Opened by the run with the instance's key; a file it cannot open is rejected then.
+        (None, None)
     } else {
-        match cdb_france_travail::extract::parse_principal(content) {
+        use cdb_france_travail::extract::{parse_actions, parse_principal};
+        match parse_principal(content) {
             Ok(_) => (None, None),
-            Err(error) => (None, Some(format!("not a principal extract: {error}"))),
+            Err(_) if parse_actions(content).is_ok() => (None, None),
+            Err(error) => (
+                None,
+                Some(format!("not a principal or actions extract: {error}")),
+            ),
         }
     }
 }

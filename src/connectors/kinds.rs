@@ -3,6 +3,7 @@
 
 use std::num::NonZeroU32;
 
+use cdb_france_travail::smime::DecryptionKey;
 use cdb_france_travail::{FranceTravailConfig, FranceTravailConnector, Secret};
 use serde::Deserialize;
 
@@ -42,6 +43,9 @@ pub struct FranceTravailSettings {
 pub struct FranceTravailSecrets {
     /// OAuth2 client secret.
     pub client_secret: String,
+    /// PEM RSA private key (PKCS#8 or PKCS#1) opening the S/MIME extract files France
+    /// Travail encrypts for the département; without it, only clear extracts are read.
+    pub extract_private_key: Option<String>,
 }
 
 /// Secrets of a departmental instance receiving events.
@@ -121,6 +125,7 @@ pub fn validate(
                 )
             })?;
             france_travail_config(config, secrets)?;
+            extract_key(secrets)?;
             inbox(config.get("inbox_dir").and_then(|d| d.as_str()))
         }
         "caf_msa" | "departement" => {
@@ -165,6 +170,18 @@ fn inbox(dir: Option<&str>) -> Result<(), SettingError> {
     }
 }
 
+/// The key opening the instance's encrypted extract files, when its secrets hold one.
+pub fn extract_key(secrets: &serde_json::Value) -> Result<Option<DecryptionKey>, SettingError> {
+    let secrets: FranceTravailSecrets = parse("secrets", secrets)?;
+    secrets
+        .extract_private_key
+        .filter(|pem| !pem.trim().is_empty())
+        .map(|pem| DecryptionKey::from_pem(&pem))
+        .transpose()
+        // The key error names the formats tried, never the key's content.
+        .map_err(|e| error("secrets.extract_private_key", e.to_string()))
+}
+
 /// Builds the France Travail connector of an instance.
 pub fn france_travail(
     config: &serde_json::Value,
@@ -206,6 +223,32 @@ mod tests {
                 Some(&json!({"client_secret": "s"}))
             )
             .is_err()
+        );
+    }
+
+    #[test]
+    fn an_extract_key_must_be_an_rsa_pem_key() {
+        let config = json!({"client_id": "PAR_cd93"});
+        let refused = validate(
+            "france_travail",
+            &config,
+            Some(&json!({"client_secret": "s", "extract_private_key": "-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----"})),
+        )
+        .unwrap_err();
+        assert_eq!(refused.field, "secrets.extract_private_key");
+        assert!(!refused.message.contains("c2VjcmV0"), "{}", refused.message);
+        let pem = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/connectors/france-travail/tests/fixtures/test_key_pkcs1.pem"
+        ))
+        .unwrap();
+        let secrets = json!({"client_secret": "s", "extract_private_key": pem});
+        assert!(validate("france_travail", &config, Some(&secrets)).is_ok());
+        assert!(extract_key(&secrets).unwrap().is_some());
+        assert!(
+            extract_key(&json!({"client_secret": "s"}))
+                .unwrap()
+                .is_none()
         );
     }
 

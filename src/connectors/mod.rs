@@ -4,6 +4,7 @@
 
 pub mod caf_files;
 pub mod departement_files;
+pub mod extract_actions;
 pub mod extract_files;
 pub mod inbox;
 pub mod kinds;

@@ -4,9 +4,11 @@
 //! advisory lock held for the run).
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use cdb_connector::ConnectorError;
 use cdb_connector::identity::{FranceTravailId, IdentityKeys, NameAndBirth, Nir};
-use cdb_connector::{Connector, ConnectorError};
+use cdb_france_travail::{FranceTravailConnector, JobSeekerDossier};
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 use uuid::Uuid;
@@ -18,9 +20,18 @@ use crate::inbound::canonical::person_records;
 use crate::inbound::pipeline::{Options, Outcome};
 use crate::postgres::DbPool;
 use crate::store::connector_runs::{self, ClaimedRun, Lookup, NewItem};
+use crate::store::external_data::{self, NewPayload};
 
 /// People looked up per committed page.
 const PAGE: i64 = 50;
+/// Reads of one person retried after a transient failure (each call was already retried
+/// once by the connector), before the person is reported as an error.
+const TRANSIENT_RETRIES: u32 = 2;
+/// First pause before such a retry, doubled each time.
+const TRANSIENT_BACKOFF: Duration = Duration::from_secs(1);
+/// How long the reads of one person may wait out France Travail's 429s, each for its
+/// `Retry-After`, before the person is reported as an error.
+const RATE_LIMIT_BUDGET: Duration = Duration::from_secs(300);
 
 /// Why a run stopped before its end.
 #[derive(Debug, thiserror::Error)]
@@ -131,7 +142,16 @@ async fn execute_locked(
     let mut counts: Counts = serde_json::from_value(claimed.counts.clone()).unwrap_or_default();
     let outcome = match claimed.kind.as_str() {
         "france_travail" => {
-            match apply_files(pool, &claimed, &mut counts, extract_files::apply_pending).await {
+            let key = match extract_key(secrets, &claimed) {
+                Ok(key) => key,
+                Err(stop) => return finish(pool, &claimed, &counts, Some(stop.0)).await,
+            };
+            let apply = move |conn: &mut diesel::PgConnection,
+                              claimed: &ClaimedRun,
+                              counts: &mut Counts| {
+                extract_files::apply_pending(conn, claimed, counts, key.as_ref())
+            };
+            match apply_files(pool, &claimed, &mut counts, apply).await {
                 // A run for received files applies them only; the others also ask the partner
                 // APIs.
                 Ok(()) if claimed.trigger != "file" => {
@@ -158,7 +178,18 @@ async fn execute_locked(
         Ok(()) => None,
         Err(Stop(reason)) => Some(reason),
     };
-    let counts_json = serde_json::to_value(&counts).unwrap_or_default();
+    finish(pool, &claimed, &counts, error).await
+}
+
+/// Records the end of a run, its counts and why it failed, if it did.
+async fn finish(
+    pool: &DbPool,
+    claimed: &ClaimedRun,
+    counts: &Counts,
+    error: Option<String>,
+) -> Result<(), RunError> {
+    let run = claimed.run_id;
+    let counts_json = serde_json::to_value(counts).unwrap_or_default();
     let failed = error.clone();
     blocking(pool, move |conn| {
         Ok(connector_runs::finish(
@@ -178,12 +209,17 @@ async fn execute_locked(
 }
 
 /// Applies an instance's received files on the blocking pool with `apply`, adding to `counts`.
-async fn apply_files(
+async fn apply_files<F>(
     pool: &DbPool,
     claimed: &ClaimedRun,
     counts: &mut Counts,
-    apply: fn(&mut diesel::PgConnection, &ClaimedRun, &mut Counts) -> Result<(), FileError>,
-) -> Result<(), Stop> {
+    apply: F,
+) -> Result<(), Stop>
+where
+    F: FnOnce(&mut diesel::PgConnection, &ClaimedRun, &mut Counts) -> Result<(), FileError>
+        + Send
+        + 'static,
+{
     let files = claimed.clone();
     let mut file_counts = counts.clone();
     *counts = blocking(pool, move |conn| {
@@ -220,6 +256,29 @@ pub fn keys_of(person: &Lookup) -> IdentityKeys {
     }
 }
 
+/// The instance's secrets, opened.
+fn open_secrets(secrets: &SecretBox, claimed: &ClaimedRun) -> Result<serde_json::Value, Stop> {
+    let opened = match &claimed.secrets {
+        Some(sealed) => secrets
+            .open(claimed.instance_id, sealed)
+            .map_err(|e| Stop(e.to_string()))?,
+        None => return Err(Stop("the instance has no secrets".into())),
+    };
+    serde_json::from_slice(&opened).map_err(|_| Stop("unreadable secrets".into()))
+}
+
+/// The key opening the instance's S/MIME extract files, when it has one.
+fn extract_key(
+    secrets: &SecretBox,
+    claimed: &ClaimedRun,
+) -> Result<Option<cdb_france_travail::smime::DecryptionKey>, Stop> {
+    if claimed.secrets.is_none() {
+        return Ok(None);
+    }
+    kinds::extract_key(&open_secrets(secrets, claimed)?)
+        .map_err(|e| Stop(format!("{}: {}", e.field, e.message)))
+}
+
 /// Looks every identifiable person of the deployment up at France Travail and applies what it
 /// says.
 async fn refresh_from_france_travail(
@@ -228,14 +287,7 @@ async fn refresh_from_france_travail(
     claimed: &ClaimedRun,
     counts: &mut Counts,
 ) -> Result<(), Stop> {
-    let opened = match &claimed.secrets {
-        Some(sealed) => secrets
-            .open(claimed.instance_id, sealed)
-            .map_err(|e| Stop(e.to_string()))?,
-        None => return Err(Stop("the instance has no secrets".into())),
-    };
-    let opened: serde_json::Value =
-        serde_json::from_slice(&opened).map_err(|_| Stop("unreadable secrets".into()))?;
+    let opened = open_secrets(secrets, claimed)?;
     let connector = kinds::france_travail(&claimed.config, &opened)
         .map_err(|e| Stop(format!("{}: {}", e.field, e.message)))?;
     let mut after: Option<Uuid> = claimed.checkpoint.as_deref().and_then(|c| c.parse().ok());
@@ -252,7 +304,7 @@ async fn refresh_from_france_travail(
         };
         let mut looked_up = Vec::with_capacity(people.len());
         for person in &people {
-            let result = connector.lookup(&keys_of(person)).await;
+            let result = read_patiently(&connector, &keys_of(person)).await;
             if let Err(error) = &result
                 && matches!(
                     error,
@@ -269,10 +321,13 @@ async fn refresh_from_france_travail(
             conn.transaction(|conn| {
                 let mut counts = snapshot;
                 let mut items = Vec::new();
+                let mut raw = Vec::new();
                 for (person, result) in looked_up {
                     let record_ref = format!("beneficiary:{person}");
                     match result {
-                        Ok(records) => {
+                        Ok(dossier) => {
+                            raw.extend(raw_payloads(person, &dossier));
+                            let records = dossier.records(None);
                             counts.read += records.len() as u64;
                             for record in person_records(deployment, &records) {
                                 let outcome = crate::inbound::ingest_one(
@@ -304,6 +359,7 @@ async fn refresh_from_france_travail(
                         }
                     }
                 }
+                external_data::keep(conn, deployment, external_data::FRANCE_TRAVAIL_API, &raw)?;
                 let counts_json = serde_json::to_value(&counts).unwrap_or_default();
                 connector_runs::save_page(conn, run, &items, &counts_json, &last.to_string())?;
                 Ok::<_, RunError>((items.len(), counts))
@@ -314,6 +370,52 @@ async fn refresh_from_france_travail(
         tracing::debug!(items, "connector page committed");
         after = Some(last);
     }
+}
+
+/// Reads one person's dossier, waiting as France Travail asks: after a 429 nothing is sent
+/// before its `Retry-After` (the run slows down rather than skipping people), and transient
+/// failures are retried with backoff; what still fails is the person's error item.
+async fn read_patiently(
+    connector: &FranceTravailConnector,
+    keys: &IdentityKeys,
+) -> Result<JobSeekerDossier, ConnectorError> {
+    let mut transient = 0;
+    let mut rate_limited = Duration::ZERO;
+    loop {
+        let error = match connector.read_dossier(keys).await {
+            Ok(dossier) => return Ok(dossier),
+            Err(error) => error,
+        };
+        let pause = match &error {
+            ConnectorError::RateLimited { retry_after }
+                if rate_limited.saturating_add(*retry_after) <= RATE_LIMIT_BUDGET =>
+            {
+                rate_limited = rate_limited.saturating_add(*retry_after);
+                *retry_after
+            }
+            ConnectorError::Transient { .. } if transient < TRANSIENT_RETRIES => {
+                let pause = TRANSIENT_BACKOFF.saturating_mul(1 << transient);
+                transient += 1;
+                pause
+            }
+            _ => return Err(error),
+        };
+        tracing::warn!(%error, pause_ms = pause.as_millis() as u64, "France Travail read retried");
+        tokio::time::sleep(pause).await;
+    }
+}
+
+/// The raw answers of a dossier, to keep versioned with the person they were read for.
+pub fn raw_payloads(person: Uuid, dossier: &JobSeekerDossier) -> Vec<NewPayload> {
+    dossier
+        .raw
+        .iter()
+        .map(|payload| NewPayload {
+            source_record_id: dossier.raw_record_id(payload),
+            beneficiary_id: person,
+            data: payload.body.clone(),
+        })
+        .collect()
 }
 
 /// What the pipeline did with one record of a run, counted and kept as a run item. `person` is

@@ -11,6 +11,7 @@ pub mod connectors;
 pub mod diagnostic;
 pub mod directory;
 pub mod directory_writes;
+pub mod external_data;
 pub mod imports;
 pub mod members;
 pub mod notebooks;

@@ -712,8 +712,81 @@ async fn france_travail_extracts_apply_only_new_or_changed_rows() {
         reports[1]
     );
     assert_eq!(reports[1]["already_seen"], 3, "{}", reports[1]);
+    // Each applied row is kept with the person it matched, versioned by its key.
+    let kept = {
+        #[derive(QueryableByName)]
+        struct Kept {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            versions: String,
+        }
+        let mut conn = app.database.connect();
+        tokio::task::block_in_place(|| {
+            diesel::sql_query(
+                "SELECT coalesce(string_agg(version::text, ',' ORDER BY version), '') AS versions \
+                 FROM external_data WHERE source = 'pe' AND beneficiary_id IS NOT NULL \
+                 AND data->>'identifiant_unique_de' IS NOT NULL",
+            )
+            .get_result::<Kept>(&mut conn)
+            .unwrap()
+            .versions
+        })
+    };
+    assert_eq!(
+        kept, "1,1,1,1,1,2",
+        "four rows, a new one, and the changed one's version 2"
+    );
     let (status, problem) = upload(&app, manager, &instance, b"not;an;extract".to_vec()).await;
     assert_eq!(status, 422, "{problem}");
+
+    // The actions extract: each action joins the plan of the person its principal row matched,
+    // under the focus of its theme; a label without a theme is reported.
+    let actions = apply_upload(&app, manager, &instance, extract("actions.csv")).await;
+    assert_eq!(actions["status"], "applied", "{actions}");
+    let report = &actions["report"];
+    assert_eq!(report["rows"], 5, "{report}");
+    assert_eq!(report["updated"], 3, "three actions added: {report}");
+    assert_eq!(
+        report["rejected"], 2,
+        "labels without a theme in the categorisation: {report}"
+    );
+    assert_eq!(plan_actions(&app), 3);
+    // Next week: a changed row of a known action (its training label) and a new action.
+    let text = String::from_utf8(extract("actions.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines[1] = lines[1].replacen(";NULL;08105", ";ACCELER'EMPLOI 2;08105", 1);
+    assert!(lines[1].contains("EMPLOI 2"));
+    lines.push("e1881749-1334-47b9-8a34-74922528d4ea;P05;ACCELER'EMPLOI;NULL;2024-06-01 00:00:00.0;NULL;NULL;NULL;NULL;NULL;08105".into());
+    let next = apply_upload(
+        &app,
+        manager,
+        &instance,
+        (lines.join("\n") + "\n").into_bytes(),
+    )
+    .await;
+    let report = &next["report"];
+    assert_eq!(report["already_seen"], 4, "{report}");
+    assert_eq!(
+        report["unchanged"], 1,
+        "the changed row is the same action: {report}"
+    );
+    assert_eq!(report["updated"], 1, "{report}");
+    assert_eq!(plan_actions(&app), 4);
+}
+
+/// How many actions the plans hold.
+fn plan_actions(app: &TestApp) -> i64 {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = app.database.connect();
+    tokio::task::block_in_place(|| {
+        diesel::sql_query("SELECT count(*) AS n FROM notebook_action")
+            .get_result::<Count>(&mut conn)
+            .unwrap()
+            .n
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -891,4 +964,407 @@ async fn signed_events_of_a_departmental_system_go_through_the_pipeline_in_order
     )
     .await;
     assert_eq!(status, 404);
+}
+
+/// A file of the France Travail crate's S/MIME fixtures (test keys and encrypted extracts).
+fn smime(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/connectors/france-travail/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+/// Creates a France Travail instance with these secrets; answers its id.
+async fn france_travail_instance(app: &TestApp, token: &str, name: &str, secrets: Value) -> String {
+    let (status, created, _) = send(
+        app,
+        Method::POST,
+        token,
+        "/v1/connectors",
+        json!({"kind": "france_travail", "name": name, "config": {"client_id": CLIENT_ID},
+               "secrets": secrets}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    assert!(!created.to_string().contains("PRIVATE KEY"), "{created}");
+    created["id"].as_str().unwrap().to_owned()
+}
+
+/// Uploads a file to the instance, runs what it queued, and answers the file as shown.
+async fn apply_upload(app: &TestApp, token: &str, instance: &str, body: Vec<u8>) -> Value {
+    let (status, file) = upload(app, token, instance, body).await;
+    assert_eq!(status, 202, "{file}");
+    let pool = app.database.pool();
+    let runs =
+        tokio::task::block_in_place(|| cdb_hub::jobs::connector_runs::due_runs(&pool)).unwrap();
+    assert_eq!(runs.len(), 1);
+    cdb_hub::connectors::runner::execute(&pool, &test_secrets(), runs[0])
+        .await
+        .unwrap();
+    let (_, shown, _) = send(
+        app,
+        Method::GET,
+        token,
+        &format!(
+            "/v1/connectors/{instance}/files/{}",
+            file["id"].as_str().unwrap()
+        ),
+        Value::Null,
+        None,
+    )
+    .await;
+    shown
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn encrypted_extracts_are_opened_with_the_instance_key_or_rejected_with_the_reason() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let manager = world.token("manager_a");
+    let pem = String::from_utf8(smime("test_key_pkcs8.pem")).unwrap();
+    let (status, problem, _) = send(
+        &app,
+        Method::POST,
+        manager,
+        "/v1/connectors",
+        json!({"kind": "france_travail", "name": "FT", "config": {"client_id": CLIENT_ID},
+               "secrets": {"client_secret": SECRET, "extract_private_key": "not a key"}}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 422, "{problem}");
+    assert!(
+        problem.to_string().contains("extract_private_key"),
+        "{problem}"
+    );
+
+    let keyed = france_travail_instance(
+        &app,
+        manager,
+        "FT chiffré",
+        json!({"client_secret": SECRET, "extract_private_key": pem}),
+    )
+    .await;
+    let applied = apply_upload(&app, manager, &keyed, smime("principal.aes256.p7m")).await;
+    assert_eq!(applied["status"], "applied", "{applied}");
+    assert_eq!(applied["report"]["rows"], 4, "{applied}");
+    assert_eq!(applied["report"]["applied"], 4, "{applied}");
+    let actions = apply_upload(&app, manager, &keyed, smime("actions.aes256.p7m")).await;
+    assert_eq!(actions["status"], "applied", "{actions}");
+    assert_eq!(actions["report"]["updated"], 3, "{actions}");
+
+    let keyless = france_travail_instance(
+        &app,
+        manager,
+        "FT sans clé",
+        json!({"client_secret": SECRET}),
+    )
+    .await;
+    let rejected = apply_upload(&app, manager, &keyless, smime("principal.aes128.p7m")).await;
+    assert_eq!(rejected["status"], "rejected", "{rejected}");
+    let reason = rejected["error"].as_str().unwrap();
+    assert!(reason.contains("aucune clé privée"), "{reason}");
+    assert_eq!(rejected["report"]["rejected"], reason);
+
+    let other = france_travail_instance(
+        &app,
+        manager,
+        "FT autre clé",
+        json!({"client_secret": SECRET,
+               "extract_private_key": String::from_utf8(smime("other_key.pem")).unwrap()}),
+    )
+    .await;
+    let rejected = apply_upload(&app, manager, &other, smime("principal.aes256.p7m")).await;
+    assert_eq!(rejected["status"], "rejected", "{rejected}");
+    assert!(
+        rejected["error"]
+            .as_str()
+            .unwrap()
+            .contains("autre destinataire"),
+        "{rejected}"
+    );
+    // The key is sealed and never logged.
+    let key_line = pem.lines().nth(1).unwrap();
+    assert!(!captured_logs().contains(key_line));
+}
+
+/// John (known to the reference France Travail) in deployment A with a notebook, and a France
+/// Travail instance named `name` pointed at `ft`; answers John and the instance.
+async fn john_and_instance(
+    app: &TestApp,
+    world: &crate::fixture::World,
+    ft: &MockServer,
+    name: &str,
+) -> (Uuid, String) {
+    let john = Uuid::new_v4();
+    exec(
+        app,
+        &format!(
+            "INSERT INTO beneficiary (id, deployment_id, firstname, lastname, date_of_birth, nir) VALUES \
+             ('{john}', '{a}', 'John', 'Doe', '1998-07-11', '1041174010081'); \
+             INSERT INTO notebook (deployment_id, beneficiary_id) VALUES ('{a}', '{john}')",
+            a = world.deployment_a
+        ),
+    );
+    let (status, created, _) = send(
+        app,
+        Method::POST,
+        world.token("manager_a"),
+        "/v1/connectors",
+        json!({"kind": "france_travail", "name": name,
+               "config": {"client_id": CLIENT_ID, "auth_base_url": ft.uri(), "api_base_url": ft.uri(), "calls_per_second": 20},
+               "secrets": {"client_secret": SECRET}}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    (john, created["id"].as_str().unwrap().to_owned())
+}
+
+/// `(source, source_record_id, version)` of the raw payloads kept about a person.
+fn raw_versions(app: &TestApp, person: Uuid) -> Vec<(String, String, i32)> {
+    #[derive(QueryableByName)]
+    struct Version {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        source: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        source_record_id: String,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        version: i32,
+    }
+    let mut conn = app.database.connect();
+    tokio::task::block_in_place(|| {
+        diesel::sql_query(format!(
+            "SELECT source, source_record_id, version FROM external_data \
+             WHERE beneficiary_id = '{person}' ORDER BY source, source_record_id, version"
+        ))
+        .load::<Version>(&mut conn)
+        .unwrap()
+    })
+    .into_iter()
+    .map(|v| (v.source, v.source_record_id, v.version))
+    .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn raw_answers_are_kept_once_per_content_and_versioned_when_they_change() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let ft = france_travail().await;
+    let (john, instance) = john_and_instance(&app, &world, &ft, "FT raw").await;
+    let manager = world.token("manager_a");
+
+    run_now(&app, manager, &instance).await;
+    let first = raw_versions(&app, john);
+    assert_eq!(
+        first.len(),
+        2,
+        "administrative and orientation answers: {first:?}"
+    );
+    assert!(
+        first
+            .iter()
+            .all(|(source, _, version)| source == "peio" && *version == 1)
+    );
+    assert!(
+        first
+            .iter()
+            .any(|(_, id, _)| id.ends_with("/informations-administratives")),
+        "{first:?}"
+    );
+    run_now(&app, manager, &instance).await;
+    assert_eq!(
+        raw_versions(&app, john),
+        first,
+        "the same answers write nothing"
+    );
+
+    // France Travail now has another address for John: its answer is a new version.
+    let mut changed = reference("GET /partenaire/informations-administratives", "200");
+    changed["adresses"][0]["numeroTypeLibelleVoie"] = json!("3 Rue Nouvelle");
+    Mock::given(method("GET"))
+        .and(path("/partenaire/informations-administratives/v1/usager"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(changed))
+        .with_priority(1)
+        .mount(&ft)
+        .await;
+    run_now(&app, manager, &instance).await;
+    let third = raw_versions(&app, john);
+    assert_eq!(third.len(), 3, "{third:?}");
+    let administrative: Vec<i32> = third
+        .iter()
+        .filter(|(_, id, _)| id.ends_with("/informations-administratives"))
+        .map(|(_, _, version)| *version)
+        .collect();
+    assert_eq!(administrative, [1, 2]);
+
+    // The person's export shows them (the purge deletes them: see the privacy tests).
+    let document = {
+        let mut conn = app.database.connect();
+        tokio::task::block_in_place(|| cdb_hub::store::privacy::export(&mut conn, john).unwrap())
+    };
+    assert_eq!(document["external_data"].as_array().unwrap().len(), 3);
+}
+
+/// The instants at which the stormy France Travail answered, and with which status.
+type Answered = std::sync::Arc<std::sync::Mutex<Vec<(std::time::Instant, u16)>>>;
+
+/// Partner APIs that answer `storm` (429 with `Retry-After: 1`, or 503) from their first
+/// request for `window`, then the reference answers (France Travail knows John only); each
+/// request is logged with its instant and status.
+struct Stormy {
+    storm: u16,
+    window: std::time::Duration,
+    started: std::sync::Mutex<Option<std::time::Instant>>,
+    answered: Answered,
+}
+
+impl wiremock::Respond for Stormy {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        let now = std::time::Instant::now();
+        let started = *self.started.lock().unwrap().get_or_insert(now);
+        let stormy = now.duration_since(started) < self.window;
+        let (status, answer) = if stormy {
+            let answer = ResponseTemplate::new(self.storm);
+            let answer = match self.storm {
+                429 => answer.insert_header("Retry-After", "1"),
+                _ => answer,
+            };
+            (self.storm, answer)
+        } else {
+            (200, reference_answer(request))
+        };
+        self.answered.lock().unwrap().push((now, status));
+        answer
+    }
+}
+
+/// The reference answer to a partner API request.
+fn reference_answer(request: &wiremock::Request) -> ResponseTemplate {
+    let path = request.url.path();
+    let json = |body: Value| ResponseTemplate::new(200).set_body_json(body);
+    if path.ends_with("/par-datenaissance-et-nir") {
+        let search = "POST /partenaire/rechercher-usager/v2/usagers/par-datenaissance-et-nir";
+        let john = String::from_utf8_lossy(&request.body).contains("1041174010081");
+        json(reference(
+            search,
+            if john {
+                "200_certified"
+            } else {
+                "200_not_found"
+            },
+        ))
+    } else if path.ends_with("/informations-administratives/v1/usager") {
+        json(reference(
+            "GET /partenaire/informations-administratives",
+            "200",
+        ))
+    } else if path.ends_with("/lectureOrientation") {
+        json(reference("GET /partenaire/orientationusager", "200"))
+    } else {
+        ResponseTemplate::new(404)
+    }
+}
+
+/// Runs a France Travail instance through a storm; answers the run, its items and what the
+/// partner APIs answered when.
+async fn run_through_storm(
+    storm: u16,
+    window_ms: u64,
+) -> (Value, Value, Vec<(std::time::Instant, u16)>) {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let ft = france_travail().await;
+    let answered = Answered::default();
+    Mock::given(wiremock::matchers::path_regex("^/partenaire/"))
+        .respond_with(Stormy {
+            storm,
+            window: std::time::Duration::from_millis(window_ms),
+            started: std::sync::Mutex::new(None),
+            answered: answered.clone(),
+        })
+        .with_priority(1)
+        .mount(&ft)
+        .await;
+    let (_, instance) = john_and_instance(&app, &world, &ft, "FT storm").await;
+    let manager = world.token("manager_a");
+    let id = run_now(&app, manager, &instance).await;
+    let (_, run, _) = send(
+        &app,
+        Method::GET,
+        manager,
+        &format!("/v1/connectors/{instance}/runs/{id}"),
+        Value::Null,
+        None,
+    )
+    .await;
+    let (_, items, _) = send(
+        &app,
+        Method::GET,
+        manager,
+        &format!("/v1/connectors/{instance}/runs/{id}/items?limit=200"),
+        Value::Null,
+        None,
+    )
+    .await;
+    let answered = answered.lock().unwrap().clone();
+    (run, items, answered)
+}
+
+/// The pauses between each `status` answer and the next request.
+fn pauses_after(answered: &[(std::time::Instant, u16)], status: u16) -> Vec<std::time::Duration> {
+    answered
+        .windows(2)
+        .filter(|pair| pair[0].1 == status)
+        .map(|pair| pair[1].0.duration_since(pair[0].0))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_under_429s_slows_down_sends_nothing_before_retry_after_and_completes() {
+    let (run, items, answered) = run_through_storm(429, 3000).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert_eq!(run["counts"]["errors"], 0, "{run}");
+    assert!(
+        run["counts"]["updated"].as_u64().unwrap() >= 1,
+        "John applied: {run}"
+    );
+    assert!(
+        items["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["outcome"] != "error"),
+        "{items}"
+    );
+    let pauses = pauses_after(&answered, 429);
+    assert!(pauses.len() >= 2, "the storm was answered: {answered:?}");
+    for pause in &pauses {
+        assert!(
+            *pause >= std::time::Duration::from_secs(1),
+            "a request {pause:?} after a 429 with Retry-After: 1"
+        );
+    }
+    assert!(answered.iter().any(|(_, status)| *status == 200));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_through_a_5xx_storm_retries_with_backoff_and_completes() {
+    let (run, items, answered) = run_through_storm(503, 1200).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert_eq!(run["counts"]["errors"], 0, "{run} {items}");
+    assert!(
+        run["counts"]["updated"].as_u64().unwrap() >= 1,
+        "John applied: {run}"
+    );
+    let pauses = pauses_after(&answered, 503);
+    assert!(pauses.len() >= 2, "the storm was answered: {answered:?}");
+    for pause in &pauses {
+        assert!(
+            *pause >= std::time::Duration::from_millis(500),
+            "a retry {pause:?} after a 503, within the backoff"
+        );
+    }
 }

@@ -20,6 +20,17 @@ pub struct OrientationEntry {
     pub orientation: Orientation,
 }
 
+/// One answer of a partner API about the person, as received: what the hub keeps versioned
+/// (the original's `external_data`). The identification answer, which holds the jeton, is
+/// never one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawPayload {
+    /// The API that answered (`informations-administratives`, `diagnostic-argumente`…).
+    pub api: &'static str,
+    /// The answer's JSON.
+    pub body: serde_json::Value,
+}
+
 /// What France Travail knows of one person (the jeton used to read it is not kept).
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobSeekerDossier {
@@ -43,6 +54,8 @@ pub struct JobSeekerDossier {
     pub projects: Vec<Project>,
     /// Open orientations (lectureOrientation).
     pub orientations: Vec<OrientationEntry>,
+    /// The answers as received, one per API that answered.
+    pub raw: Vec<RawPayload>,
 }
 
 impl JobSeekerDossier {
@@ -56,6 +69,12 @@ impl JobSeekerDossier {
         let digest = Sha256::digest(seed.as_bytes());
         let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
         format!("nir-sha256:{hex}")
+    }
+
+    /// The source record id under which a raw answer is versioned: the dossier's record id
+    /// and the API (`12345678900/informations-administratives`).
+    pub fn raw_record_id(&self, payload: &RawPayload) -> String {
+        format!("{}/{}", self.record_id, payload.api)
     }
 
     /// The focuses the diagnostic's constraints open, with carnet-de-bord's themes.

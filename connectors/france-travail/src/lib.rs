@@ -10,7 +10,8 @@
 //!   job runner whether and when to retry.
 //! - **Weekly extract files** ([`extract`]): the `principal` and `actions` files, parsed into
 //!   canonical records and typed rows, each row kept raw with its SHA-256 so that only a
-//!   changed row makes a change.
+//!   changed row makes a change; [`smime`] opens the S/MIME (CMS, DER) envelope they are
+//!   sent in.
 //!
 //! ```no_run
 //! use cdb_connector::{Connector, IdentityKeys};
@@ -39,6 +40,7 @@ mod identify;
 mod push;
 mod rate;
 mod read;
+pub mod smime;
 pub mod themes;
 mod transport;
 mod values;
@@ -47,7 +49,7 @@ pub use config::{
     AgentIdentity, ConfigError, FranceTravailConfig, PartnerOrganisation, Scopes, Secret,
 };
 pub use connector::FranceTravailConnector;
-pub use dossier::{JobSeekerDossier, OrientationEntry};
+pub use dossier::{JobSeekerDossier, OrientationEntry, RawPayload};
 pub use follow_up::{Project, Referent};
 pub use identify::Identification;
 pub use push::journal::{AppliedPush, MemoryJournal, PushJournal};

@@ -142,6 +142,13 @@ impl Transport {
                 }
                 Err(error) => plain(error),
             };
+            if let Some(retry_after) = failure.error.retry_after() {
+                // The job runner retries; meanwhile no call of the instance leaves before
+                // Retry-After (calls of the same read run side by side), since France Travail
+                // counts the client's calls and would refuse them again.
+                self.gate.pause(retry_after);
+                return Err(failure);
+            }
             let retryable = matches!(failure.error, ConnectorError::Transient { .. });
             if !(call.idempotent && retryable && attempt < self.retries) {
                 return Err(failure);

@@ -126,6 +126,8 @@ pub enum ExtractError {
 /// A parsed extract file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExtractFile<T> {
+    /// The header's column names (trimmed, lower-cased), in the file's order.
+    pub columns: Vec<String>,
     /// The rows read.
     pub rows: Vec<ExtractRow<T>>,
     /// The rows that could not be read.
@@ -146,6 +148,27 @@ impl<T> ExtractFile<T> {
     /// The hashes of every row read, to keep for the next file.
     pub fn hashes(&self) -> HashSet<RowHash> {
         self.rows.iter().map(|row| row.hash).collect()
+    }
+
+    /// A row as received, column by column (header name → cell text, `NULL` kept): the raw
+    /// payload the hub keeps versioned. A homonym column keeps its first cell.
+    pub fn fields(&self, row: &ExtractRow<T>) -> serde_json::Value {
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(b';')
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(row.raw.as_bytes());
+        let mut record = csv::StringRecord::new();
+        let mut fields = serde_json::Map::new();
+        // The raw row was read as UTF-8 CSV once already: it reads again.
+        if reader.read_record(&mut record).unwrap_or(false) {
+            for (name, cell) in self.columns.iter().zip(record.iter()) {
+                fields
+                    .entry(name.clone())
+                    .or_insert_with(|| serde_json::Value::String(cell.to_owned()));
+            }
+        }
+        serde_json::Value::Object(fields)
     }
 }
 
@@ -179,13 +202,14 @@ fn parse<T: ExtractKind>(bytes: &[u8]) -> Result<ExtractFile<T>, ExtractError> {
     {
         return Err(ExtractError::Empty);
     }
-    let columns = header(&record, T::REQUIRED)?;
+    let (names, columns) = header(&record, T::REQUIRED)?;
     let mut lines = Lines {
         bytes,
         offset: 0,
         line: 1,
     };
     let mut file = ExtractFile {
+        columns: names,
         rows: Vec::new(),
         rejected: Vec::new(),
     };
@@ -224,7 +248,7 @@ fn parse<T: ExtractKind>(bytes: &[u8]) -> Result<ExtractFile<T>, ExtractError> {
     Ok(file)
 }
 
-fn header(record: &ByteRecord, required: &[&str]) -> Result<Columns, ExtractError> {
+fn header(record: &ByteRecord, required: &[&str]) -> Result<(Vec<String>, Columns), ExtractError> {
     let names = record
         .iter()
         .map(|name| {
@@ -245,7 +269,7 @@ fn header(record: &ByteRecord, required: &[&str]) -> Result<Columns, ExtractErro
     if !missing.is_empty() {
         return Err(ExtractError::MissingColumns(missing));
     }
-    Ok(columns)
+    Ok((names, columns))
 }
 
 fn read_row<T: ExtractKind>(

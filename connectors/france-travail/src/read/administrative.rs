@@ -8,6 +8,8 @@ use crate::values::{optional_date, sex_of, text, title};
 
 /// Path of the API (with the `ft-jeton-usager` header).
 pub(crate) const PATH: &str = "/partenaire/informations-administratives/v1/usager";
+/// The API's name where its raw answers are kept.
+pub(crate) const API: &str = "informations-administratives";
 
 /// The answer, as les-emplois' client reads it.
 #[derive(Debug, Default, Deserialize)]

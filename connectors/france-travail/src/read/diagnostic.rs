@@ -12,6 +12,8 @@ use crate::values::{optional_date, text};
 
 /// Path of the v4 API (with the `ft-jeton-usager` header).
 pub(crate) const PATH: &str = "/partenaire/diagnosticargumente/v4/dossiers";
+/// The API's name where its raw answers are kept.
+pub(crate) const API: &str = "diagnostic-argumente";
 
 /// The dossier. v1 names its parts `besoinsParDiagnosticIndividuDtos` and
 /// `contraintesIndividusDto`; v4 `besoinsParDiagnostic` and `thematiqueContrainte`.

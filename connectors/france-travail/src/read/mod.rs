@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 
 use crate::auth::ScopeSet;
 use crate::config::FranceTravailConfig;
-use crate::dossier::{JobSeekerDossier, OrientationEntry};
+use crate::dossier::{JobSeekerDossier, OrientationEntry, RawPayload};
 use crate::identify::{Identification, UserToken, identify};
 use crate::transport::{Call, Transport};
 
@@ -77,6 +77,11 @@ pub(crate) async fn read_dossier(
         ),
     )?;
     drop(user);
+    let mut raw = Vec::new();
+    let administrative = kept(&mut raw, administrative::API, administrative);
+    let registration = kept(&mut raw, registration::API, registration);
+    let diagnostic = kept(&mut raw, diagnostic::API, diagnostic);
+    let orientations = kept(&mut raw, orientation::API, orientations);
     let as_of = Utc::now();
     let subject = subject(&who, administrative.as_ref());
     let administrative = administrative.unwrap_or_default();
@@ -99,7 +104,19 @@ pub(crate) async fn read_dossier(
                 orientation: o.orientation(),
             })
             .collect(),
+        raw,
     })
+}
+
+/// Keeps an answer's JSON as received, and answers its typed reading.
+fn kept<T>(
+    raw: &mut Vec<RawPayload>,
+    api: &'static str,
+    answer: Option<(T, serde_json::Value)>,
+) -> Option<T> {
+    let (typed, body) = answer?;
+    raw.push(RawPayload { api, body });
+    Some(typed)
 }
 
 /// The keys France Travail confirmed: the ones it was searched by, completed by those of
@@ -126,14 +143,15 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    /// Reads one API when `enabled`; "no content" and "not found" read as nothing.
+    /// Reads one API when `enabled`, typed and as received; "no content" and "not found"
+    /// read as nothing.
     async fn get_if<T: DeserializeOwned>(
         &self,
         enabled: bool,
         name: &'static str,
         path: &str,
         query: &[(&str, &str)],
-    ) -> Result<Option<T>, ConnectorError> {
+    ) -> Result<Option<(T, serde_json::Value)>, ConnectorError> {
         if !enabled {
             return Ok(None);
         }
@@ -149,7 +167,14 @@ impl Reader<'_> {
         };
         match self.transport.call(&call).await {
             Ok(answer) if answer.is_empty() => Ok(None),
-            Ok(answer) => answer.json(name).map(Some),
+            Ok(answer) => {
+                let body: serde_json::Value = answer.json(name)?;
+                let typed = T::deserialize(&body).map_err(|e| {
+                    // serde's message names the field and position, never the value.
+                    ConnectorError::Invalid(format!("unreadable answer to {name}: {e}"))
+                })?;
+                Ok(Some((typed, body)))
+            }
             Err(failure) if matches!(failure.error, ConnectorError::NotFound) => Ok(None),
             Err(failure) => Err(failure.error),
         }

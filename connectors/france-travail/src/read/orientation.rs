@@ -7,6 +7,8 @@ use crate::values::{optional_date, text};
 
 /// Path of the API (with the `ft-jeton-usager` header).
 pub(crate) const PATH: &str = "/partenaire/orientationusager/v1/lectureOrientation";
+/// The API's name where its raw answers are kept.
+pub(crate) const API: &str = "orientation";
 
 /// One orientation as WebRSA reads it and les-emplois mocks it.
 #[derive(Debug, Deserialize)]

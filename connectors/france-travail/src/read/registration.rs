@@ -7,6 +7,8 @@ use crate::values::{optional_date, text};
 
 /// Path of the API (with the `ft-jeton-usager` header).
 pub(crate) const PATH: &str = "/partenaire/contrat-usager/v2/contrat";
+/// The API's name where its raw answers are kept.
+pub(crate) const API: &str = "contrat-usager";
 
 /// The answer: everything sits in `m_contrat`.
 #[derive(Debug, Default, Deserialize)]

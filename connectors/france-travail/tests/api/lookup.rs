@@ -259,3 +259,31 @@ async fn keys_france_travail_cannot_search_by_are_invalid() {
     assert!(matches!(error, ConnectorError::Invalid(_)), "{error}");
     assert_eq!(ft.server.received_requests().await.unwrap().len(), 0);
 }
+
+#[tokio::test]
+async fn the_dossier_hands_back_each_answer_as_received_and_never_the_jeton() {
+    let ft = Ft::start(1500).await;
+    ft.mount_person().await;
+    let connector = Ft::connector(ft.config());
+    let dossier = connector.read_dossier(&keys_by_nir()).await.unwrap();
+    let apis: Vec<&str> = dossier.raw.iter().map(|p| p.api).collect();
+    assert!(apis.contains(&"informations-administratives"), "{apis:?}");
+    assert!(apis.contains(&"diagnostic-argumente"), "{apis:?}");
+    let administrative = dossier
+        .raw
+        .iter()
+        .find(|p| p.api == "informations-administratives")
+        .unwrap();
+    assert!(administrative.body.is_object());
+    assert_eq!(
+        dossier.raw_record_id(administrative),
+        format!("{}/informations-administratives", dossier.record_id)
+    );
+    for payload in &dossier.raw {
+        assert!(
+            !payload.body.to_string().contains("jetonUsager"),
+            "{}",
+            payload.api
+        );
+    }
+}

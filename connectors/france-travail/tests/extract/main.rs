@@ -4,6 +4,7 @@ mod actions;
 mod principal;
 mod resent;
 mod robustness;
+mod smime;
 
 /// A fixture file of fixtures/france-travail, as bytes.
 pub fn fixture(name: &str) -> Vec<u8> {

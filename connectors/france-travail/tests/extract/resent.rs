@@ -45,3 +45,16 @@ fn a_row_repeated_in_a_file_counts_once() {
     assert_eq!(file.rows.len(), 6);
     assert_eq!(file.changed_since(&HashSet::new()).len(), 5);
 }
+
+#[test]
+fn a_row_reads_back_column_by_column_as_received() {
+    let file = parse_principal(&fixture("principal.csv")).unwrap();
+    let fields = file.fields(&file.rows[0]);
+    assert_eq!(fields["nom"], "MARTIN");
+    assert_eq!(fields["adresse_ligne2"], "NULL", "kept as received");
+    assert_eq!(
+        fields.as_object().unwrap().len(),
+        file.columns.len(),
+        "{fields}"
+    );
+}
