@@ -83,42 +83,77 @@ struct Tally {
     items: Vec<NewItem>,
 }
 
-fn apply_household(
-    conn: &mut diesel::PgConnection,
+/// A person of a household, ready for the pipeline.
+struct Person {
+    record: crate::inbound::record::PersonRecord,
+    /// The record's reference in the items (its source id, or the household's key).
+    reference: String,
+    /// Created when unknown (an entrant subject to droits et devoirs, when the instance says so).
+    create: bool,
+}
+
+/// The people of a household, counted in the report.
+fn household_people(
     claimed: &ClaimedRun,
     create_entrants: bool,
     household: &Household,
     header: &cdb_caf_msa::FluxHeader,
     tally: &mut Tally,
-) -> QueryResult<()> {
-    let Tally {
-        report,
-        counts,
-        items,
-    } = tally;
+) -> Vec<Person> {
     let run = claimed.run_id.to_string();
     let records = household.records(header, Some(&run));
     let entrants = entrants(&records);
-    report.households += 1;
-    report.persons += household.persons.len() as u64;
-    counts.read += records.len() as u64;
-    for record in person_records(claimed.deployment_id, &records) {
-        let record_ref = record
-            .source
-            .record_id
-            .clone()
-            .unwrap_or_else(|| household.file_key.clone());
-        let create = create_entrants && entrants.contains(&record_ref);
-        let outcome = crate::inbound::ingest_one(
-            conn,
-            &record,
-            "connector",
-            Options {
-                refuse_new: !create,
-                ..Options::default()
-            },
-        )?;
-        let item = super::runner::item(&record_ref, None, &outcome, counts);
+    tally.report.households += 1;
+    tally.report.persons += household.persons.len() as u64;
+    tally.counts.read += records.len() as u64;
+    person_records(claimed.deployment_id, &records)
+        .into_iter()
+        .map(|record| {
+            let reference = record
+                .source
+                .record_id
+                .clone()
+                .unwrap_or_else(|| household.file_key.clone());
+            let create = create_entrants && entrants.contains(&reference);
+            Person {
+                record,
+                reference,
+                create,
+            }
+        })
+        .collect()
+}
+
+/// Applies the people of a chunk of households, in order: those that surely match nobody
+/// (one query for the chunk) are unknown without asking the pipeline again.
+fn apply_people(
+    conn: &mut diesel::PgConnection,
+    people: &[Person],
+    tally: &mut Tally,
+) -> QueryResult<()> {
+    let records: Vec<&crate::inbound::record::PersonRecord> =
+        people.iter().map(|person| &person.record).collect();
+    let unknown = crate::inbound::batch::surely_unknown(conn, &records)?;
+    for (person, unknown) in people.iter().zip(unknown) {
+        let outcome = if unknown && !person.create {
+            crate::inbound::pipeline::unknown_person()
+        } else {
+            crate::inbound::ingest_one(
+                conn,
+                &person.record,
+                "connector",
+                Options {
+                    refuse_new: !person.create,
+                    ..Options::default()
+                },
+            )?
+        };
+        let Tally {
+            report,
+            counts,
+            items,
+        } = &mut *tally;
+        let item = super::runner::item(&person.reference, None, &outcome, counts);
         match item.outcome.as_str() {
             "created" => report.created += 1,
             "updated" => {
@@ -134,10 +169,10 @@ fn apply_household(
                 report.unknown += 1;
                 if report.unknown_people.len() < MAX_LISTED {
                     report.unknown_people.push(serde_json::json!({
-                        "record_id": record_ref,
-                        "lastname": record.fields.lastname,
-                        "firstname": record.fields.firstname,
-                        "date_of_birth": record.fields.date_of_birth,
+                        "record_id": person.reference,
+                        "lastname": person.record.fields.lastname,
+                        "firstname": person.record.fields.firstname,
+                        "date_of_birth": person.record.fields.date_of_birth,
                     }));
                 }
             }
@@ -195,16 +230,13 @@ fn apply_file(
                 counts,
                 items: Vec::new(),
             };
-            for household in &chunk {
-                apply_household(
-                    conn,
-                    claimed,
-                    create_entrants,
-                    household,
-                    &header,
-                    &mut tally,
-                )?;
-            }
+            let people: Vec<Person> = chunk
+                .iter()
+                .flat_map(|household| {
+                    household_people(claimed, create_entrants, household, &header, &mut tally)
+                })
+                .collect();
+            apply_people(conn, &people, &mut tally)?;
             let Tally {
                 report,
                 counts,

@@ -37,7 +37,9 @@ fn keys(record: &PersonRecord) -> Vec<String> {
         keys.push(format!("nir:{}", nir.as_str()));
     }
     if let Some(caf) = &fields.caf_number {
-        keys.push(format!("caf:{deployment}:{caf}"));
+        // The matching tells a household's people apart by role (none is the applicant).
+        let role = fields.household_role.as_deref().unwrap_or("DEM");
+        keys.push(format!("caf:{deployment}:{caf}:{role}"));
     }
     if let Some(ft) = &fields.france_travail_id {
         keys.push(format!("ft:{deployment}:{ft}"));
@@ -124,6 +126,40 @@ pub fn unknown(conn: &mut PgConnection, records: &[&PersonRecord]) -> QueryResul
     Ok(unknown)
 }
 
+/// For each record, whether none of its keys is shared with another record of the slice.
+fn alone(records: &[&PersonRecord]) -> Vec<bool> {
+    let record_keys: Vec<Vec<String>> = records.iter().map(|record| keys(record)).collect();
+    let mut shared: HashMap<&str, usize> = HashMap::new();
+    for key in record_keys.iter().flatten() {
+        *shared.entry(key.as_str()).or_default() += 1;
+    }
+    record_keys
+        .iter()
+        .map(|keys| keys.iter().all(|key| shared.get(key.as_str()).copied() == Some(1)))
+        .collect()
+}
+
+/// For each record of a chunk applied in order, whether it surely matches nobody: none of
+/// its keys is known in the database at the chunk's start, nor shared with another record of
+/// the chunk (which could create or change someone before it).
+pub fn surely_unknown(
+    conn: &mut PgConnection,
+    records: &[&PersonRecord],
+) -> QueryResult<Vec<bool>> {
+    let lonely = alone(records);
+    let asked: Vec<&PersonRecord> = records
+        .iter()
+        .zip(&lonely)
+        .filter(|(_, alone)| **alone)
+        .map(|(record, _)| *record)
+        .collect();
+    let mut unknown = unknown(conn, &asked)?.into_iter();
+    Ok(lonely
+        .into_iter()
+        .map(|alone| alone && unknown.next().unwrap_or(false))
+        .collect())
+}
+
 /// One person to create together with others.
 struct NewPerson<'a> {
     record: &'a PersonRecord,
@@ -141,23 +177,16 @@ pub fn create_new(
     records: &[&PersonRecord],
     creation_source: &str,
 ) -> QueryResult<Vec<Created>> {
-    let mut shared: HashMap<String, usize> = HashMap::new();
-    let record_keys: Vec<Vec<String>> = records.iter().map(|record| keys(record)).collect();
-    for key in record_keys.iter().flatten() {
-        *shared.entry(key.clone()).or_default() += 1;
-    }
-    let candidates: Vec<usize> = (0..records.len())
-        .filter(|&i| {
-            creatable(records[i])
-                && record_keys[i]
-                    .iter()
-                    .all(|key| shared.get(key).copied() == Some(1))
-        })
-        .collect();
     let mut results: Vec<Created> = vec![None; records.len()];
-    if candidates.is_empty() {
+    if !records.iter().any(|record| creatable(record)) {
         return Ok(results);
     }
+    // Keys shared with a record that is not creatable count too: it may create or change
+    // someone the others would then match.
+    let lonely = alone(records);
+    let candidates: Vec<usize> = (0..records.len())
+        .filter(|&i| creatable(records[i]) && lonely[i])
+        .collect();
     let asked: Vec<&PersonRecord> = candidates.iter().map(|&i| records[i]).collect();
     let unknown = unknown(conn, &asked)?;
     let people: Vec<(usize, NewPerson<'_>)> = candidates

@@ -132,6 +132,14 @@ pub fn kind_of_system(system: &str) -> SourceKind {
     }
 }
 
+/// The outcome of a record that matches nobody when new people are refused.
+pub fn unknown_person() -> Outcome {
+    rejected(
+        "unknown_person",
+        "Nobody of the deployment matches this record; it was not created.",
+    )
+}
+
 fn rejected(code: &str, message: impl Into<String>) -> Outcome {
     Outcome::Rejected {
         code: code.into(),
@@ -178,15 +186,7 @@ pub fn ingest(
                 None,
             ));
         }
-        MatchResult::New if options.refuse_new => {
-            return Ok((
-                rejected(
-                    "unknown_person",
-                    "Nobody of the deployment matches this record; it was not created.",
-                ),
-                None,
-            ));
-        }
+        MatchResult::New if options.refuse_new => return Ok((unknown_person(), None)),
         MatchResult::New => create(conn, record, creation_source)?,
         MatchResult::Matched {
             beneficiary_id,

@@ -31,9 +31,14 @@ pub struct SendDelivery {
     pub delivery_id: Uuid,
 }
 
+/// Jobs a worker fetches at once: a tick hands out up to [`CLAIM_LIMIT`] deliveries, which
+/// must all be on their way within the second (100 changes a second is the target load).
+const FETCH_BATCH: usize = 100;
+
 /// Storage of the queue.
 pub fn storage(database: &Database) -> PostgresStorage<SendDelivery> {
-    PostgresStorage::new(&database.jobs_pool).with_config(Config::default().queue(QUEUE))
+    PostgresStorage::new(&database.jobs_pool)
+        .with_config(Config::default().queue(QUEUE).batch_size(FETCH_BATCH))
 }
 
 /// Fans the feed out to every enabled subscription, then claims the deliveries due at `now`:
@@ -93,7 +98,9 @@ pub fn register(
     Ok(monitor
         .register(move |_| {
             WorkerBuilder::new(worker_name.as_str())
-                .backend(queue.clone())
+                // Woken by the queue's notifications rather than a poll: a delivery leaves as
+                // soon as the tick hands it out.
+                .backend(queue.clone().with_pubsub())
                 // An endpoint's failure is recorded by the delivery itself (with its backoff);
                 // only a database failure errs, and the claim's lease brings the delivery back.
                 .retry(RetryPolicy::retries(1))
