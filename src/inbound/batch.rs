@@ -135,7 +135,10 @@ fn alone(records: &[&PersonRecord]) -> Vec<bool> {
     }
     record_keys
         .iter()
-        .map(|keys| keys.iter().all(|key| shared.get(key.as_str()).copied() == Some(1)))
+        .map(|keys| {
+            keys.iter()
+                .all(|key| shared.get(key.as_str()).copied() == Some(1))
+        })
         .collect()
 }
 

@@ -13,8 +13,8 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use crate::fixture::world;
 use crate::support::{TestApp, captured_logs, send, spawn_app, test_secrets};
 
-const SECRET: &str = "sup3r-s3cr3t-client-secret";
-const CLIENT_ID: &str = "PAR_cdbhub_0123456789";
+pub(crate) const SECRET: &str = "sup3r-s3cr3t-client-secret";
+pub(crate) const CLIENT_ID: &str = "PAR_cdbhub_0123456789";
 const JETON: &str = "a_long_token";
 
 fn fixture(name: &str) -> Value {
@@ -37,7 +37,7 @@ fn reference(endpoint_prefix: &str, answer: &str) -> Value {
 }
 
 /// A France Travail that knows the reference person (NIR 1041174010081, born 1998-07-11).
-async fn france_travail() -> MockServer {
+pub(crate) async fn france_travail() -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/connexion/oauth2/access_token"))

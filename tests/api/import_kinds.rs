@@ -769,3 +769,82 @@ async fn lines_created_together_are_never_a_person_twice_nor_someone_already_kno
         ) >= 4
     );
 }
+
+#[tokio::test]
+async fn the_original_templates_import_as_their_authors_intended_one_after_the_other() {
+    let app = crate::support::spawn_app().await;
+    let world = world(&app).await;
+    let token = world.token("manager_a");
+    // The structures template makes « CCAS de Livry », the professionals one its professionals…
+    let (_, structures) = import(
+        &app,
+        token,
+        &[("kind", "structures"), ("mode", "commit")],
+        &fixture("import_structures.csv"),
+    )
+    .await;
+    assert_eq!(statuses(&structures)[0], "create");
+    let ccas = structures[0]["record_id"].as_str().unwrap().to_owned();
+    let (_, pros) = import(
+        &app,
+        token,
+        &[
+            ("kind", "professionals"),
+            ("mode", "commit"),
+            ("structure", ccas.as_str()),
+        ],
+        &fixture("import_professionnels.csv"),
+    )
+    .await;
+    assert_eq!(statuses(&pros), ["create", "create"]);
+    // … that the beneficiaries template names: its first line lands with its structure, its
+    // referent, its situation, its job and its mobility; its last line's errors are all told.
+    let (done, lines) = import(
+        &app,
+        token,
+        &[("kind", "beneficiaries"), ("mode", "commit")],
+        &fixture("import_beneficiaires.csv"),
+    )
+    .await;
+    assert_eq!(done["status"], "committed", "{done}");
+    assert_eq!(statuses(&lines), ["create", "create", "error"], "{lines:?}");
+    let sophie = lines[0]["beneficiary_id"].as_str().unwrap();
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT count(*) AS count FROM notebook n \
+             JOIN beneficiary_structure bs ON bs.beneficiary_id = n.beneficiary_id AND bs.structure_id = '{ccas}' \
+             JOIN notebook_member m ON m.notebook_id = n.id AND m.active AND m.member_type = 'referent' \
+             JOIN account a ON a.id = m.account_id JOIN professional p ON p.id = a.professional_id AND p.email = 'pierre.chevalier@livry-gargan.fr' \
+             JOIN professional_project pp ON pp.notebook_id = n.id AND pp.mobility_radius = 30 \
+             JOIN rome_code r ON r.id = pp.rome_code_id AND r.code = 'N1104' \
+             WHERE n.beneficiary_id = '{sophie}' AND n.work_situation = 'recherche_emploi' AND n.education_level = 'NV5' AND n.right_rqth"
+            )
+        ),
+        1
+    );
+    let errors = lines[2]["errors"].as_array().unwrap();
+    assert!(
+        errors.len() >= 5,
+        "every wrong cell of the line: {errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["message"].as_str().unwrap().contains("31/02/1990"))
+    );
+    // The same three files again change nothing.
+    let (_, again) = import(
+        &app,
+        token,
+        &[("kind", "beneficiaries"), ("mode", "commit")],
+        &fixture("import_beneficiaires.csv"),
+    )
+    .await;
+    assert_eq!(
+        statuses(&again),
+        ["unchanged", "unchanged", "error"],
+        "{again:?}"
+    );
+}
