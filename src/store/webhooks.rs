@@ -193,17 +193,40 @@ pub struct DeliveryCounts {
     pub dead: i64,
 }
 
-/// Counts a subscription's deliveries by status.
+/// Counts a subscription's deliveries by status (the delivered ones pruned since included).
 pub fn counts(conn: &mut PgConnection, subscription: Uuid) -> QueryResult<DeliveryCounts> {
     diesel::sql_query(
         "SELECT count(*) FILTER (WHERE status = 'pending') AS pending, \
                 count(*) FILTER (WHERE status = 'failed') AS failed, \
-                count(*) FILTER (WHERE status = 'delivered') AS delivered, \
+                count(*) FILTER (WHERE status = 'delivered') \
+                  + (SELECT delivered_pruned FROM webhook_subscription WHERE id = $1) AS delivered, \
                 count(*) FILTER (WHERE status = 'dead') AS dead \
          FROM webhook_delivery WHERE subscription_id = $1",
     )
     .bind::<SqlUuid, _>(subscription)
     .get_result(conn)
+}
+
+#[derive(QueryableByName)]
+struct Pruned {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Deletes the deliveries delivered more than `days` ago, adding them to their subscription's
+/// `delivered_pruned`; answers how many. Undelivered, failed and dead ones stay.
+pub fn prune_delivered(conn: &mut PgConnection, days: u32) -> QueryResult<i64> {
+    let pruned: Pruned = diesel::sql_query(
+        "WITH d AS (DELETE FROM webhook_delivery WHERE status = 'delivered' \
+                      AND delivered_at < now() - make_interval(days => $1) RETURNING subscription_id), \
+              c AS (SELECT subscription_id, count(*) AS n FROM d GROUP BY subscription_id), \
+              u AS (UPDATE webhook_subscription s SET delivered_pruned = s.delivered_pruned + c.n \
+                    FROM c WHERE s.id = c.subscription_id) \
+         SELECT coalesce(sum(n), 0)::bigint AS n FROM c",
+    )
+    .bind::<diesel::sql_types::Integer, _>(i32::try_from(days).unwrap_or(i32::MAX))
+    .get_result(conn)?;
+    Ok(pruned.n)
 }
 
 /// A delivery as stored.

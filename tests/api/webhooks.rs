@@ -4,6 +4,7 @@
 //! client's reach, ping. The tick and the worker are driven directly.
 
 use chrono::{DateTime, Duration, Utc};
+use diesel::RunQueryDsl;
 use hmac::{Hmac, Mac};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -707,4 +708,63 @@ async fn a_subscriber_receives_only_what_its_client_may_see_and_asked_for() {
     let body: Value = serde_json::from_slice(&picked[0].body).unwrap();
     assert_eq!(body["event"], "notebook.updated");
     assert_eq!(body["events_since_start"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivered_rows_are_pruned_after_the_retention_and_the_count_stays() {
+    let (app, world) = open_app().await;
+    let hook = endpoint(200).await;
+    let webhooks = Webhooks::new(OPEN).unwrap();
+    let token = subscriber(&app, &world, None).await;
+    let created = subscribe(&app, &token, &format!("{}/hook", hook.uri()), json!(["*"])).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    for kind in ["beneficiary.updated", "notebook.updated"] {
+        change(&app, world.deployment_a, world.beneficiary, kind);
+    }
+    tick(&app, &webhooks, Utc::now()).await;
+    let outcomes = tick(&app, &webhooks, Utc::now()).await;
+    assert!(
+        outcomes.iter().all(|o| *o == Outcome::Delivered),
+        "{outcomes:?}"
+    );
+    let before = get(&app, &token, &format!("/v1/webhooks/{id}")).await.1;
+    assert_eq!(before["counts"]["delivered"], 2, "{before}");
+    // One of them was delivered long ago.
+    let mut conn = app.database.connect();
+    tokio::task::block_in_place(|| {
+        diesel::sql_query(format!(
+            "UPDATE webhook_delivery SET delivered_at = now() - interval '30 days' WHERE id = \
+             (SELECT id FROM webhook_delivery WHERE subscription_id = '{id}' ORDER BY created_at LIMIT 1)"
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    });
+    let pool = app.database.pool();
+    let job = cdb_hub::jobs::housekeeping::PruneFinishedJobs {
+        older_than_days: 14,
+    };
+    tokio::task::block_in_place(|| cdb_hub::jobs::housekeeping::prune(&pool, &job)).unwrap();
+    let rows: i64 = tokio::task::block_in_place(|| {
+        diesel::sql_query(format!(
+            "SELECT count(*) AS n FROM webhook_delivery WHERE subscription_id = '{id}'"
+        ))
+        .get_result::<N>(&mut conn)
+        .unwrap()
+        .n
+    });
+    assert_eq!(
+        rows, 1,
+        "the old delivered row is gone, the recent one stays"
+    );
+    let after = get(&app, &token, &format!("/v1/webhooks/{id}")).await.1;
+    assert_eq!(
+        after["counts"]["delivered"], 2,
+        "the count never goes back: {after}"
+    );
+}
+
+#[derive(diesel::QueryableByName)]
+struct N {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
 }
