@@ -340,6 +340,19 @@ fn update(
             }
         }
     }
+    // Namesakes: a person found only by names and birth date whose SI id is another one is
+    // someone else for the département's system; never merged without a person deciding.
+    if key == MatchKey::NamesAndBirthDate && !decided_same_person && !options.human_edit {
+        let existing = current.row.get("external_id").and_then(|v| v.as_str());
+        if let (Some(incoming), Some(existing)) = (record.fields.external_id.as_deref(), existing)
+            && incoming != existing
+        {
+            return Ok((
+                possible_match(conn, record, "pivot_conflict", &[beneficiary])?,
+                None,
+            ));
+        }
+    }
     let mut apply = Vec::new();
     let mut kept = Vec::new();
     for (field, value) in present {
