@@ -172,23 +172,26 @@ struct NewPerson<'a> {
 }
 
 /// Creates together the records that can only be new people (see the module); answers each
-/// record's outcome, `None` for those left to [`pipeline::ingest`]. Runs in the caller's
+/// record's outcome, `None` for those left to [`pipeline::ingest`]. `wanted` says which records
+/// the caller lets go together: the others are only there for their keys (a record applied the
+/// usual way may create or change someone the others would then match). Runs in the caller's
 /// transaction (in a savepoint: if the database refuses one of them, none is created here and
 /// all are left to the per-record path, which tells which one).
 pub fn create_new(
     conn: &mut PgConnection,
     records: &[&PersonRecord],
+    wanted: &[bool],
     creation_source: &str,
 ) -> QueryResult<Vec<Created>> {
     let mut results: Vec<Created> = vec![None; records.len()];
-    if !records.iter().any(|record| creatable(record)) {
+    let wanted = |i: usize| wanted.get(i).copied().unwrap_or(false) && creatable(records[i]);
+    if !(0..records.len()).any(wanted) {
         return Ok(results);
     }
-    // Keys shared with a record that is not creatable count too: it may create or change
-    // someone the others would then match.
+    // Keys shared with any other record count, wanted or not.
     let lonely = alone(records);
     let candidates: Vec<usize> = (0..records.len())
-        .filter(|&i| creatable(records[i]) && lonely[i])
+        .filter(|&i| wanted(i) && lonely[i])
         .collect();
     let asked: Vec<&PersonRecord> = candidates.iter().map(|&i| records[i]).collect();
     let unknown = unknown(conn, &asked)?;

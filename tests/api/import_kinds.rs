@@ -849,3 +849,34 @@ async fn the_original_templates_import_as_their_authors_intended_one_after_the_o
         "{again:?}"
     );
 }
+
+#[tokio::test]
+async fn a_line_with_notebook_columns_keeps_its_place_before_a_later_line_of_the_same_person() {
+    let app = crate::support::spawn_app().await;
+    let world = world(&app).await;
+    let token = world.token("manager_a");
+    // Line 2 names a structure (applied the usual way), line 3 is the same person by NIR
+    // without one: line 2 creates, line 3 finds that person.
+    let file = "Identifiant dans le SI*;Prénom*;Nom*;Date de naissance*;NIR;Structure\r\n\
+                O-1;Odile;Ordre;05/05/1975;2750575123456;S1\r\n\
+                O-1;Odile;Ordre;05/05/1975;2750575123456;\r\n";
+    let (done, lines) = import(
+        &app,
+        token,
+        &[("kind", "beneficiaries"), ("mode", "commit")],
+        file.as_bytes(),
+    )
+    .await;
+    assert_eq!(done["status"], "committed", "{done}");
+    let status = statuses(&lines);
+    assert_eq!(status[0], "create", "{lines:?}");
+    assert_ne!(status[1], "create", "{lines:?}");
+    assert_eq!(lines[0]["beneficiary_id"], lines[1]["beneficiary_id"]);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS count FROM beneficiary WHERE lastname = 'Ordre'"
+        ),
+        1
+    );
+}

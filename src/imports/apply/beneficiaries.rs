@@ -58,27 +58,27 @@ impl LineApplier for BeneficiaryLines {
         context: &RunContext<'_>,
         rows: &[&BeneficiaryRow],
     ) -> QueryResult<Vec<Option<Applied>>> {
-        // Lines with notebook columns, or that the records refuse, go the usual way.
+        // Lines with notebook columns go the usual way, but their keys count.
         let records: Vec<Option<PersonRecord>> = rows
             .iter()
             .map(|row| {
-                (!notebook::has_columns(row))
-                    .then(|| {
-                        records::beneficiary_record(
-                            row,
-                            &self.pe_column,
-                            context.import.deployment_id,
-                            &self.source,
-                            context.as_of,
-                        )
-                        .ok()
-                    })
-                    .flatten()
+                records::beneficiary_record(
+                    row,
+                    &self.pe_column,
+                    context.import.deployment_id,
+                    &self.source,
+                    context.as_of,
+                )
+                .ok()
             })
             .collect();
-        let eligible: Vec<&PersonRecord> = records.iter().flatten().collect();
+        let (present, wanted): (Vec<&PersonRecord>, Vec<bool>) = records
+            .iter()
+            .zip(rows)
+            .filter_map(|(record, row)| record.as_ref().map(|r| (r, !notebook::has_columns(row))))
+            .unzip();
         let mut created =
-            super::created_together(batch::create_new(conn, &eligible, CREATION_SOURCE)?)
+            super::created_together(batch::create_new(conn, &present, &wanted, CREATION_SOURCE)?)
                 .into_iter();
         Ok(records
             .iter()

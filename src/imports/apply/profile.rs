@@ -119,22 +119,32 @@ impl LineApplier for ProfileLines {
         context: &RunContext<'_>,
         rows: &[&Self::Row],
     ) -> diesel::QueryResult<Vec<Option<Applied>>> {
-        // A line that is one person goes together with the others; the rest the usual way.
-        let people: Vec<Option<PersonRecord>> = rows
+        // A line that is one person goes together with the others; the rest the usual way,
+        // their keys counting.
+        let people: Vec<Vec<PersonRecord>> = rows
             .iter()
-            .map(|records| {
-                let mut people = person_records(context.import.deployment_id, records);
-                (people.len() == 1).then(|| people.pop()).flatten()
-            })
+            .map(|records| person_records(context.import.deployment_id, records))
             .collect();
-        let eligible: Vec<&PersonRecord> = people.iter().flatten().collect();
+        let all: Vec<&PersonRecord> = people.iter().flatten().collect();
+        let wanted: Vec<bool> = people
+            .iter()
+            .flat_map(|line| std::iter::repeat_n(line.len() == 1, line.len()))
+            .collect();
         let mut created = super::created_together(crate::inbound::batch::create_new(
-            conn, &eligible, "import",
+            conn, &all, &wanted, "import",
         )?)
         .into_iter();
         Ok(people
             .iter()
-            .map(|person| person.as_ref().and_then(|_| created.next().flatten()))
+            .map(|line| {
+                let mut outcomes: Vec<Option<Applied>> =
+                    line.iter().map(|_| created.next().flatten()).collect();
+                if line.len() == 1 {
+                    outcomes.pop().flatten()
+                } else {
+                    None
+                }
+            })
             .collect())
     }
 }
