@@ -125,6 +125,13 @@ const PURGE_STEPS: &[(&str, &str)] = &[
         "notebook_member",
         "DELETE FROM notebook_member WHERE notebook_id IN (SELECT id FROM notebook WHERE beneficiary_id = $1)",
     ),
+    (
+        // Sent or not: the e-mails to the person, and those about them (a link to their
+        // notebook, with their name) sent to the professionals of their group.
+        "email_outbox",
+        "DELETE FROM email_outbox WHERE lower(recipient) = (SELECT lower(email) FROM beneficiary WHERE id = $1) \
+         OR EXISTS (SELECT 1 FROM notebook n WHERE n.beneficiary_id = $1 AND email_outbox.body LIKE '%/carnet/' || n.id::text || '%')",
+    ),
     ("notebook", "DELETE FROM notebook WHERE beneficiary_id = $1"),
     (
         "account_token",
@@ -154,11 +161,6 @@ const PURGE_STEPS: &[(&str, &str)] = &[
     (
         "possible_match",
         "DELETE FROM possible_match WHERE $1 = ANY (candidate_ids) OR resolved_beneficiary_id = $1",
-    ),
-    (
-        "email_outbox",
-        "DELETE FROM email_outbox WHERE sent_at IS NULL \
-         AND lower(recipient) = (SELECT lower(email) FROM beneficiary WHERE id = $1)",
     ),
     ("beneficiary", "DELETE FROM beneficiary WHERE id = $1"),
 ];
