@@ -478,7 +478,12 @@ fn flux() -> Vec<u8> {
     .unwrap()
 }
 
-async fn upload(app: &TestApp, token: &str, instance: &str, body: Vec<u8>) -> (u16, Value) {
+pub(crate) async fn upload(
+    app: &TestApp,
+    token: &str,
+    instance: &str,
+    body: Vec<u8>,
+) -> (u16, Value) {
     let response = app
         .client
         .post(format!(

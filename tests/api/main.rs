@@ -2,6 +2,7 @@
 //! One binary (one cluster per test process); each test has its own database.
 
 mod authorization;
+mod caf_months;
 mod connector_resume;
 mod connectors;
 mod contract;
