@@ -545,6 +545,90 @@ pub struct FileName {
     pub name: Option<String>,
 }
 
+/// What was received: the whole file, or a flux's first bytes with the large object holding it.
+struct Received {
+    /// The whole file, or the first bytes of a flux (enough for its header).
+    head: Vec<u8>,
+    /// The large object of a streamed flux.
+    oid: Option<u32>,
+    /// Size in bytes.
+    size: i64,
+    /// SHA-256, hex.
+    sha256: String,
+}
+
+/// Bytes of a flux kept in memory for its header.
+const FLUX_HEAD: usize = 256 * 1024;
+
+/// Bytes written to the large object at a time.
+const FLUX_PIECE: usize = 4 * 1024 * 1024;
+
+/// Streams a flux into a new large object; on failure the object is deleted.
+async fn stream_flux(
+    pool: &crate::postgres::DbPool,
+    payload: &mut web::Payload,
+) -> Result<Received, ApiError> {
+    use crate::store::large_objects;
+    let oid = with_conn(pool, |conn| Ok(large_objects::create(conn)?)).await?;
+    let streamed = write_flux(pool, payload, oid).await;
+    if streamed.is_err() {
+        let _ = with_conn(pool, move |conn| Ok(large_objects::unlink(conn, oid)?)).await;
+    }
+    streamed
+}
+
+async fn write_flux(
+    pool: &crate::postgres::DbPool,
+    payload: &mut web::Payload,
+    oid: u32,
+) -> Result<Received, ApiError> {
+    use futures_util::StreamExt;
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    let mut head = Vec::new();
+    let mut piece = Vec::with_capacity(FLUX_PIECE);
+    let mut size: i64 = 0;
+    let mut written: i64 = 0;
+    loop {
+        let next = payload.next().await;
+        let end = next.is_none();
+        if let Some(chunk) = next {
+            let chunk =
+                chunk.map_err(|e| ApiError::invalid_parameter(format!("unreadable body: {e}")))?;
+            hasher.update(&chunk);
+            if head.len() < FLUX_HEAD {
+                head.extend_from_slice(&chunk[..chunk.len().min(FLUX_HEAD - head.len())]);
+            }
+            size += i64::try_from(chunk.len()).unwrap_or(i64::MAX);
+            piece.extend_from_slice(&chunk);
+        }
+        if piece.len() >= FLUX_PIECE || (end && !piece.is_empty()) {
+            let bytes = std::mem::replace(&mut piece, Vec::with_capacity(FLUX_PIECE));
+            let offset = written;
+            written += i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+            with_conn(pool, move |conn| {
+                Ok(crate::store::large_objects::write_at(
+                    conn, oid, offset, &bytes,
+                )?)
+            })
+            .await?;
+        }
+        if end {
+            break;
+        }
+    }
+    Ok(Received {
+        head,
+        oid: Some(oid),
+        size,
+        sha256: hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+    })
+}
+
 /// Sends a file to an instance (CAF/MSA flux bénéficiaires, France Travail weekly principal or
 /// actions extract, clear or S/MIME-encrypted): the raw file as the body.
 /// It is kept before anything else and applied by the workers, in the order of the files' own
@@ -560,7 +644,7 @@ pub struct FileName {
         (status = 403, description = "Not an administrator of connectors.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such instance within reach.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "This instance does not take files.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Larger than 512 MiB.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Larger than 512 MiB (an extract or export; a CAF/MSA flux is streamed, whatever its size).", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not a file of the instance's kind (kept, rejected, with the reason).", body = Problem, content_type = "application/problem+json"),
     ),
     security(("oauth2" = ["connectors:admin"]), ("bearer" = []))
@@ -590,24 +674,6 @@ pub async fn upload_file(
         ));
     }
     let kind = instance.kind.clone();
-    let mut content = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|e| ApiError::invalid_parameter(format!("unreadable body: {e}")))?;
-        if content.len() + chunk.len() > MAX_FILE_BYTES {
-            return Err(ApiError::new(
-                ErrorCode::PayloadTooLarge,
-                "The file is larger than 512 MiB.",
-            ));
-        }
-        content.extend_from_slice(&chunk);
-    }
-    if content.is_empty() {
-        return Err(ApiError::new(
-            ErrorCode::ValidationFailed,
-            "The file is empty.",
-        ));
-    }
     let file_name = query
         .into_inner()
         .name
@@ -615,10 +681,46 @@ pub async fn upload_file(
         .filter(|n| !n.is_empty() && n.chars().count() <= 255)
         .unwrap_or_else(|| "flux.xml".to_owned());
     let deployment = instance.deployment_id;
-    let (created, error, sha256, content) = web::block(move || {
-        let (created, error) = crate::connectors::inbox::inspect(&kind, &content);
+    // A flux is streamed into a large object (memory does not grow with the file); the
+    // other files are small and kept in the row.
+    let received = if kind == "caf_msa" {
+        stream_flux(&state.pool, &mut payload).await?
+    } else {
+        let mut content = Vec::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk =
+                chunk.map_err(|e| ApiError::invalid_parameter(format!("unreadable body: {e}")))?;
+            if content.len() + chunk.len() > MAX_FILE_BYTES {
+                return Err(ApiError::new(
+                    ErrorCode::PayloadTooLarge,
+                    "The file is larger than 512 MiB.",
+                ));
+            }
+            content.extend_from_slice(&chunk);
+        }
         let sha256 = crate::auth::secrets::sha256_hex_bytes(&content);
-        (created, error, sha256, content)
+        Received {
+            size: i64::try_from(content.len()).unwrap_or(i64::MAX),
+            head: content,
+            oid: None,
+            sha256,
+        }
+    };
+    if received.size == 0 {
+        if let Some(oid) = received.oid {
+            let _ = with_conn(&state.pool, move |conn| {
+                Ok(crate::store::large_objects::unlink(conn, oid)?)
+            })
+            .await;
+        }
+        return Err(ApiError::new(
+            ErrorCode::ValidationFailed,
+            "The file is empty.",
+        ));
+    }
+    let (created, error, received) = web::block(move || {
+        let (created, error) = crate::connectors::inbox::inspect(&kind, &received.head);
+        (created, error, received)
     })
     .await?;
     let (kept, is_new, rejected) = with_conn(&state.pool, move |conn| {
@@ -628,12 +730,17 @@ pub async fn upload_file(
                 instance_id: id,
                 deployment_id: deployment,
                 file_name: &file_name,
-                content: &content,
-                sha256: &sha256,
+                content: received.oid.is_none().then_some(received.head.as_slice()),
+                content_oid: received.oid,
+                size_bytes: received.size,
+                sha256: &received.sha256,
                 flux_created_at: created,
                 error: error.clone(),
             },
         )?;
+        if let (false, Some(oid)) = (is_new, received.oid) {
+            crate::store::large_objects::unlink(conn, oid)?;
+        }
         if is_new && error.is_none() {
             // A run applies it now; if one is active, the tick queues the next one.
             let _ = connectors::queue_run(conn, id, "file")?;

@@ -17,6 +17,7 @@ use uuid::Uuid;
 use super::runner::Counts;
 use crate::inbound::canonical::person_records;
 use crate::inbound::pipeline::Options;
+use crate::postgres::DbPool;
 use crate::store::connector_files::{self, PendingFile};
 use crate::store::connector_runs::{self, ClaimedRun, NewItem};
 use crate::store::outbox;
@@ -183,9 +184,25 @@ fn apply_people(
     Ok(())
 }
 
+/// The file's content from its start: its large object read a piece at a time (on a
+/// connection of its own), or the bytes of its row.
+fn content<'a>(
+    pool: &DbPool,
+    file: &'a PendingFile,
+) -> Result<Box<dyn std::io::BufRead + 'a>, FileError> {
+    Ok(match file.content_oid {
+        Some(oid) => Box::new(std::io::BufReader::with_capacity(
+            1024 * 1024,
+            crate::store::large_objects::Reader::open(pool, oid)?,
+        )),
+        None => Box::new(Cursor::new(file.content.as_slice())),
+    })
+}
+
 /// Applies one file; answers its report, or the reason it is rejected whole.
 fn apply_file(
     conn: &mut diesel::PgConnection,
+    pool: &DbPool,
     claimed: &ClaimedRun,
     create_entrants: bool,
     file: &PendingFile,
@@ -193,11 +210,11 @@ fn apply_file(
 ) -> Result<Result<FileReport, String>, FileError> {
     // First the whole file against the schema: a broken file is rejected before anything is
     // written.
-    let summary = match FluxReader::new(Cursor::new(&file.content)).and_then(FluxReader::check) {
+    let summary = match FluxReader::new(content(pool, file)?).and_then(FluxReader::check) {
         Ok(summary) => summary,
         Err(error) => return Ok(Err(error.to_string())),
     };
-    let mut reader = match FluxReader::new(Cursor::new(&file.content)) {
+    let mut reader = match FluxReader::new(content(pool, file)?) {
         Ok(reader) => reader,
         Err(error) => return Ok(Err(error.to_string())),
     };
@@ -265,6 +282,7 @@ fn apply_file(
 /// run must end as failed.
 pub fn apply_pending(
     conn: &mut diesel::PgConnection,
+    pool: &DbPool,
     claimed: &ClaimedRun,
     counts: &mut Counts,
 ) -> Result<(), FileError> {
@@ -275,7 +293,7 @@ pub fn apply_pending(
         .unwrap_or(false);
     while let Some(file) = connector_files::next_pending(conn, claimed.instance_id)? {
         tracing::info!(file = %file.id, name = %file.file_name, "applying a CAF/MSA file");
-        let outcome = apply_file(conn, claimed, create_entrants, &file, counts)?;
+        let outcome = apply_file(conn, pool, claimed, create_entrants, &file, counts)?;
         let (report, error) = match outcome {
             Ok(report) => (report, None),
             Err(reason) => (FileReport::default(), Some(reason)),

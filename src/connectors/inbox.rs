@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Jsonb, Text, Uuid as SqlUuid};
 use uuid::Uuid;
 
-use crate::store::{connector_files, connectors};
+use crate::store::{connector_files, connectors, large_objects};
 
 /// A file younger than this may still be being written: it waits for the next tick.
 const SETTLE: Duration = Duration::from_secs(10);
@@ -110,6 +110,48 @@ pub fn collect(conn: &mut PgConnection) -> QueryResult<usize> {
     Ok(kept)
 }
 
+/// Bytes of a flux kept in memory for its header.
+const FLUX_HEAD: usize = 256 * 1024;
+
+/// Copies a file into a new large object, a piece at a time: its first bytes, the object, its
+/// size and its SHA-256.
+fn stream_into_large_object(
+    conn: &mut PgConnection,
+    mut file: impl std::io::Read,
+) -> Result<(Vec<u8>, u32, i64, String), Box<dyn std::error::Error + Send + Sync>> {
+    use sha2::Digest;
+    let oid = large_objects::create(conn)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut head = Vec::new();
+    let mut piece = vec![0u8; 4 * 1024 * 1024];
+    let mut size: i64 = 0;
+    let copied = (|| -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        loop {
+            let n = file.read(&mut piece)?;
+            if n == 0 {
+                return Ok(());
+            }
+            let bytes = &piece[..n];
+            hasher.update(bytes);
+            if head.len() < FLUX_HEAD {
+                head.extend_from_slice(&bytes[..n.min(FLUX_HEAD - head.len())]);
+            }
+            large_objects::write_at(conn, oid, size, bytes)?;
+            size += i64::try_from(n).unwrap_or(i64::MAX);
+        }
+    })();
+    if let Err(error) = copied {
+        let _ = large_objects::unlink(conn, oid);
+        return Err(error);
+    }
+    let sha256 = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok((head, oid, size, sha256))
+}
+
 fn take(
     conn: &mut PgConnection,
     instance: &Watched,
@@ -117,22 +159,36 @@ fn take(
     path: &Path,
     name: &str,
 ) -> Result<(), String> {
-    let content = std::fs::read(path).map_err(|e| e.to_string())?;
-    let (created, error) = inspect(&instance.kind, &content);
-    let sha256 = crate::auth::secrets::sha256_hex_bytes(&content);
+    let (head, oid, size, sha256) = if instance.kind == "caf_msa" {
+        // A flux is streamed into a large object: memory does not grow with the file.
+        let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+        let streamed = stream_into_large_object(conn, file).map_err(|e| e.to_string())?;
+        (streamed.0, Some(streamed.1), streamed.2, streamed.3)
+    } else {
+        let content = std::fs::read(path).map_err(|e| e.to_string())?;
+        let sha256 = crate::auth::secrets::sha256_hex_bytes(&content);
+        let size = i64::try_from(content.len()).unwrap_or(i64::MAX);
+        (content, None, size, sha256)
+    };
+    let (created, error) = inspect(&instance.kind, &head);
     let (file, is_new) = connector_files::keep(
         conn,
         &connector_files::NewFile {
             instance_id: instance.id,
             deployment_id: instance.deployment_id,
             file_name: name,
-            content: &content,
+            content: oid.is_none().then_some(head.as_slice()),
+            content_oid: oid,
+            size_bytes: size,
             sha256: &sha256,
             flux_created_at: created,
             error: error.clone(),
         },
     )
     .map_err(|e| e.to_string())?;
+    if let (false, Some(oid)) = (is_new, oid) {
+        large_objects::unlink(conn, oid).map_err(|e| e.to_string())?;
+    }
     if is_new && error.is_none() {
         connectors::queue_run(conn, instance.id, "file").map_err(|e| e.to_string())?;
     }

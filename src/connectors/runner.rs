@@ -160,7 +160,16 @@ async fn execute_locked(
                 other => other,
             }
         }
-        "caf_msa" => apply_files(pool, &claimed, &mut counts, caf_files::apply_pending).await,
+        "caf_msa" => {
+            // A big flux is read from its large object on a second connection.
+            let reading = pool.clone();
+            let apply = move |conn: &mut diesel::PgConnection,
+                              claimed: &ClaimedRun,
+                              counts: &mut Counts| {
+                caf_files::apply_pending(conn, &reading, claimed, counts)
+            };
+            apply_files(pool, &claimed, &mut counts, apply).await
+        }
         "departement" => {
             apply_files(
                 pool,

@@ -58,8 +58,12 @@ pub struct NewFile<'a> {
     pub deployment_id: Uuid,
     /// Name.
     pub file_name: &'a str,
-    /// Content.
-    pub content: &'a [u8],
+    /// Content, unless it is in a large object.
+    pub content: Option<&'a [u8]>,
+    /// The large object holding the content (a big flux streamed at reception).
+    pub content_oid: Option<u32>,
+    /// Size in bytes.
+    pub size_bytes: i64,
     /// SHA-256 in hex.
     pub sha256: &'a str,
     /// The file's own creation date.
@@ -69,23 +73,24 @@ pub struct NewFile<'a> {
 }
 
 /// Keeps a file; answers it and whether it is new (the same content sent again is the same
-/// file).
+/// file: the caller then deletes the large object it wrote, if any).
 pub fn keep(conn: &mut PgConnection, new: &NewFile<'_>) -> QueryResult<(FileRow, bool)> {
     let inserted: Option<FileRow> = diesel::sql_query(format!(
         "WITH f AS (INSERT INTO connector_file (instance_id, deployment_id, file_name, content, sha256, size_bytes, \
-           flux_created_at, status, error) VALUES ($1, $2, $3, $4, $5, $6, $7, \
-           CASE WHEN $8::text IS NULL THEN 'received' ELSE 'rejected' END, $8) \
+           flux_created_at, status, error, content_oid) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+           CASE WHEN $8::text IS NULL THEN 'received' ELSE 'rejected' END, $8, $9) \
            ON CONFLICT (instance_id, sha256) DO NOTHING RETURNING *) {} FROM f",
         FILE.trim_end_matches(" FROM connector_file")
     ))
     .bind::<SqlUuid, _>(new.instance_id)
     .bind::<SqlUuid, _>(new.deployment_id)
     .bind::<Text, _>(new.file_name)
-    .bind::<Bytea, _>(new.content)
+    .bind::<Nullable<Bytea>, _>(new.content)
     .bind::<Text, _>(new.sha256)
-    .bind::<BigInt, _>(i64::try_from(new.content.len()).unwrap_or(i64::MAX))
+    .bind::<BigInt, _>(new.size_bytes)
     .bind::<Nullable<Timestamptz>, _>(new.flux_created_at)
     .bind::<Nullable<Text>, _>(new.error.as_deref())
+    .bind::<Nullable<diesel::sql_types::Oid>, _>(new.content_oid)
     .get_result(conn)
     .optional()?;
     match inserted {
@@ -126,9 +131,12 @@ pub struct PendingFile {
     /// Name.
     #[diesel(sql_type = Text)]
     pub file_name: String,
-    /// Content.
+    /// Content (empty when it is in a large object).
     #[diesel(sql_type = Bytea)]
     pub content: Vec<u8>,
+    /// The large object holding the content, for a big flux.
+    #[diesel(sql_type = Nullable<diesel::sql_types::Oid>)]
+    pub content_oid: Option<u32>,
     /// Units already applied.
     #[diesel(sql_type = BigInt)]
     pub units_done: i64,
@@ -140,7 +148,7 @@ pub struct PendingFile {
 /// The oldest received file of an instance, by its own creation date.
 pub fn next_pending(conn: &mut PgConnection, instance: Uuid) -> QueryResult<Option<PendingFile>> {
     diesel::sql_query(
-        "SELECT id, file_name, content, units_done, report FROM connector_file \
+        "SELECT id, file_name, coalesce(content, ''::bytea) AS content, content_oid, units_done, report FROM connector_file \
          WHERE instance_id = $1 AND status = 'received' \
          ORDER BY flux_created_at NULLS LAST, received_at, id LIMIT 1",
     )

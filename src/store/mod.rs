@@ -13,6 +13,7 @@ pub mod directory;
 pub mod directory_writes;
 pub mod external_data;
 pub mod imports;
+pub mod large_objects;
 pub mod members;
 pub mod notebooks;
 pub mod orientation;
