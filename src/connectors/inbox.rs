@@ -113,12 +113,11 @@ pub fn collect(conn: &mut PgConnection) -> QueryResult<usize> {
 /// Bytes of a flux kept in memory for its header.
 const FLUX_HEAD: usize = 256 * 1024;
 
-/// Copies a file into a new large object, a piece at a time: its first bytes, the object, its
-/// size and its SHA-256.
+/// Copies a file into a new large object, a piece at a time.
 fn stream_into_large_object(
     conn: &mut PgConnection,
     mut file: impl std::io::Read,
-) -> Result<(Vec<u8>, u32, i64, String), Box<dyn std::error::Error + Send + Sync>> {
+) -> Result<large_objects::Streamed, Box<dyn std::error::Error + Send + Sync>> {
     use sha2::Digest;
     let oid = large_objects::create(conn)?;
     let mut hasher = sha2::Sha256::new();
@@ -149,7 +148,12 @@ fn stream_into_large_object(
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    Ok((head, oid, size, sha256))
+    Ok(large_objects::Streamed {
+        head,
+        oid,
+        size,
+        sha256,
+    })
 }
 
 fn take(
@@ -163,7 +167,12 @@ fn take(
         // A flux is streamed into a large object: memory does not grow with the file.
         let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
         let streamed = stream_into_large_object(conn, file).map_err(|e| e.to_string())?;
-        (streamed.0, Some(streamed.1), streamed.2, streamed.3)
+        (
+            streamed.head,
+            Some(streamed.oid),
+            streamed.size,
+            streamed.sha256,
+        )
     } else {
         let content = std::fs::read(path).map_err(|e| e.to_string())?;
         let sha256 = crate::auth::secrets::sha256_hex_bytes(&content);

@@ -24,6 +24,19 @@ struct Piece {
     bytes: Vec<u8>,
 }
 
+/// A file streamed into a large object.
+#[derive(Debug, Clone)]
+pub struct Streamed {
+    /// Its first bytes (for its header).
+    pub head: Vec<u8>,
+    /// The object.
+    pub oid: u32,
+    /// Size in bytes.
+    pub size: i64,
+    /// SHA-256, hex.
+    pub sha256: String,
+}
+
 /// Creates an empty large object.
 pub fn create(conn: &mut PgConnection) -> QueryResult<u32> {
     diesel::sql_query("SELECT lo_create(0) AS oid")
