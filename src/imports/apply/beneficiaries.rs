@@ -327,47 +327,36 @@ impl Snapshot {
 
     /// field → {before, after, source}: `source` is who set the value being replaced.
     fn changes(&self, record: &PersonRecord, fields: &[String]) -> serde_json::Value {
-        let incoming = merge::present_fields(&record.fields);
-        let mut map = serde_json::Map::new();
-        for field in fields {
-            let after = incoming
-                .iter()
-                .find(|(name, _)| name == field)
-                .map_or(serde_json::Value::Null, |(_, value)| value.clone());
-            map.insert(
-                field.clone(),
-                serde_json::json!({
-                    "before": self.current(field),
-                    "after": mask(field, after),
-                    "source": self.owner(field),
-                }),
-            );
-        }
-        serde_json::Value::Object(map)
+        self.compare(record, fields, "before", "after")
     }
 
     /// field → {current, proposed, source} for the values of the file that do not win.
     fn kept(&self, record: &PersonRecord, fields: &[String]) -> Option<serde_json::Value> {
-        if fields.is_empty() {
-            return None;
-        }
-        let incoming = merge::present_fields(&record.fields);
+        (!fields.is_empty()).then(|| self.compare(record, fields, "current", "proposed"))
+    }
+
+    /// field → {<now>: the person's value, <incoming>: the record's, source: who set the first}.
+    fn compare(
+        &self,
+        record: &PersonRecord,
+        fields: &[String],
+        now: &str,
+        incoming: &str,
+    ) -> serde_json::Value {
+        let values = merge::present_fields(&record.fields);
         let mut map = serde_json::Map::new();
         for field in fields {
-            let proposed = incoming
+            let value = values
                 .iter()
                 .find(|(name, _)| name == field)
                 .map_or(serde_json::Value::Null, |(_, value)| value.clone());
-            map.insert(
-                field.clone(),
-                serde_json::json!({
-                    "current": self.current(field),
-                    "proposed": mask(field, proposed),
-                    "source": self.owner(field),
-                }),
-            );
+            let mut entry = serde_json::Map::new();
+            entry.insert(now.to_owned(), self.current(field));
+            entry.insert(incoming.to_owned(), mask(field, value));
+            entry.insert("source".to_owned(), self.owner(field));
+            map.insert(field.clone(), serde_json::Value::Object(entry));
         }
-        Some(serde_json::Value::Object(map))
+        serde_json::Value::Object(map)
     }
 }
 

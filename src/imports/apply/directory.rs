@@ -48,6 +48,19 @@ fn differs(
     Some(Some(incoming.to_owned()))
 }
 
+/// A known record's line: `update` with its changes, or `unchanged`.
+fn written(changes: Map<String, Value>, record: uuid::Uuid) -> Applied {
+    let mut applied = if changes.is_empty() {
+        Applied::new("unchanged")
+    } else {
+        let mut applied = Applied::new("update");
+        applied.changes = Some(Value::Object(changes));
+        applied
+    };
+    applied.record_id = Some(record);
+    applied
+}
+
 fn duplicate(column: String, value: &str, what: &str) -> LineFailure {
     LineFailure::cell(
         column,
@@ -394,16 +407,10 @@ impl LineApplier for ProfessionalLines {
             ),
             ..ProfessionalChanges::default()
         };
-        let mut applied = if changes.is_empty() {
-            Applied::new("unchanged")
-        } else {
+        if !changes.is_empty() {
             store::update_professional(conn, &current, &update)?;
-            let mut applied = Applied::new("update");
-            applied.changes = Some(Value::Object(changes));
-            applied
-        };
-        applied.record_id = Some(current.id);
-        Ok(applied)
+        }
+        Ok(written(changes, current.id))
     }
 }
 
@@ -484,9 +491,7 @@ impl LineApplier for OrientationManagerLines {
             current.phone_numbers.as_deref(),
             phone_numbers.as_deref(),
         );
-        let mut applied = if changes.is_empty() {
-            Applied::new("unchanged")
-        } else {
+        if !changes.is_empty() {
             store::update_staff(
                 conn,
                 staff,
@@ -504,11 +509,7 @@ impl LineApplier for OrientationManagerLines {
                     .as_deref()
                     .or(current.phone_numbers.as_deref()),
             )?;
-            let mut applied = Applied::new("update");
-            applied.changes = Some(Value::Object(changes));
-            applied
-        };
-        applied.record_id = Some(current.id);
-        Ok(applied)
+        }
+        Ok(written(changes, current.id))
     }
 }
