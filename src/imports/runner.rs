@@ -428,6 +428,12 @@ impl<A: LineApplier> ChunkRun<'_, A> {
                 results.push(result);
             }
             if self.context.preview {
+                // Nobody was created: an id would point nowhere.
+                for result in &mut results {
+                    if result.status == "create" {
+                        result.beneficiary_id = None;
+                    }
+                }
                 return Err(ChunkEnd::Preview(results));
             }
             let after = counts.with(&results);

@@ -163,6 +163,16 @@ pub fn surely_unknown(
         .collect())
 }
 
+/// Whether the people found new are written, or only told (a preview writes nothing: it
+/// would only leave dead rows behind its rollback).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Creating {
+    /// Create them.
+    Write,
+    /// Answer what would be created, without writing.
+    Preview,
+}
+
 /// One person to create together with others.
 struct NewPerson<'a> {
     record: &'a PersonRecord,
@@ -176,12 +186,14 @@ struct NewPerson<'a> {
 /// the caller lets go together: the others are only there for their keys (a record applied the
 /// usual way may create or change someone the others would then match). Runs in the caller's
 /// transaction (in a savepoint: if the database refuses one of them, none is created here and
-/// all are left to the per-record path, which tells which one).
+/// all are left to the per-record path, which tells which one). With [`Creating::Preview`]
+/// nothing is written: the values were typed at the edge, so the database has nothing to refuse.
 pub fn create_new(
     conn: &mut PgConnection,
     records: &[&PersonRecord],
     wanted: &[bool],
     creation_source: &str,
+    creating: Creating,
 ) -> QueryResult<Vec<Created>> {
     let mut results: Vec<Created> = vec![None; records.len()];
     let wanted = |i: usize| wanted.get(i).copied().unwrap_or(false) && creatable(records[i]);
@@ -221,11 +233,13 @@ pub fn create_new(
     if people.is_empty() {
         return Ok(results);
     }
-    let written = conn.transaction(|conn| insert(conn, &people, creation_source));
-    match written {
-        Ok(()) => {}
-        Err(DieselError::DatabaseError(..)) => return Ok(results),
-        Err(error) => return Err(error),
+    if creating == Creating::Write {
+        let written = conn.transaction(|conn| insert(conn, &people, creation_source));
+        match written {
+            Ok(()) => {}
+            Err(DieselError::DatabaseError(..)) => return Ok(results),
+            Err(error) => return Err(error),
+        }
     }
     for (i, person) in people {
         let fields: Vec<String> = person.present.into_iter().map(|(name, _)| name).collect();

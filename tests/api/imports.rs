@@ -169,6 +169,15 @@ async fn preview_writes_nothing_then_commit_creates_and_a_change_shows_before_an
     )
     .await;
     assert_eq!(preview["counts"]["create"], 3, "{lines}");
+    // Nobody was created: no line points to a person.
+    assert!(
+        lines["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|line| line["status"] == "create" && line["beneficiary_id"].is_null()),
+        "{lines}"
+    );
     assert_eq!(preview["file"]["encoding"], "utf-8");
     assert_eq!(preview["file"]["delimiter"], ";");
     assert_eq!(

@@ -77,9 +77,14 @@ impl LineApplier for BeneficiaryLines {
             .zip(rows)
             .filter_map(|(record, row)| record.as_ref().map(|r| (r, !notebook::has_columns(row))))
             .unzip();
-        let mut created =
-            super::created_together(batch::create_new(conn, &present, &wanted, CREATION_SOURCE)?)
-                .into_iter();
+        let mut created = super::created_together(batch::create_new(
+            conn,
+            &present,
+            &wanted,
+            CREATION_SOURCE,
+            context.creating(),
+        )?)
+        .into_iter();
         Ok(records
             .iter()
             .map(|record| record.as_ref().and_then(|_| created.next().flatten()))

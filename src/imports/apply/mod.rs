@@ -44,6 +44,17 @@ pub struct RunContext<'a> {
     pub columns: ColumnNames,
 }
 
+impl RunContext<'_> {
+    /// Whether the people a chunk finds new are written (a commit) or only told (a preview).
+    pub fn creating(&self) -> crate::inbound::batch::Creating {
+        if self.preview {
+            crate::inbound::batch::Creating::Preview
+        } else {
+            crate::inbound::batch::Creating::Write
+        }
+    }
+}
+
 /// The header the file gives each column of its kind (or the template's, when absent).
 #[derive(Debug, Clone, Default)]
 pub struct ColumnNames(Vec<(&'static str, String)>);

@@ -131,7 +131,11 @@ impl LineApplier for ProfileLines {
             .flat_map(|line| std::iter::repeat_n(line.len() == 1, line.len()))
             .collect();
         let mut created = super::created_together(crate::inbound::batch::create_new(
-            conn, &all, &wanted, "import",
+            conn,
+            &all,
+            &wanted,
+            "import",
+            context.creating(),
         )?)
         .into_iter();
         Ok(people
