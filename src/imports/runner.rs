@@ -23,6 +23,7 @@ use super::records::LineError;
 use super::table::{ReadOptions, Row, SheetChoice, Table, TableError};
 use crate::store::changes::{self, PendingChange};
 use crate::store::imports::{self as store, FileFacts, ImportRow, LineResult};
+use crate::store::statistics::PeopleGrowth;
 
 /// Lines per transaction of a commit.
 pub const CHUNK_ROWS: usize = 500;
@@ -307,10 +308,15 @@ where
     let mut chunk: Chunk<A::Row> = Vec::with_capacity(CHUNK_ROWS);
     let total = rows_total.and_then(|t| u64::try_from(t).ok());
     let mut table = table.skip(skip);
+    let growth = match run.preview {
+        true => None,
+        false => Some(PeopleGrowth::start(conn)?),
+    };
     let mut chunk_run = ChunkRun {
         applier: &applier,
         context: &context,
         counts: &mut counts,
+        growth,
     };
     loop {
         let next = table.next();
@@ -391,6 +397,8 @@ struct ChunkRun<'a, A> {
     applier: &'a A,
     context: &'a RunContext<'a>,
     counts: &'a mut Counts,
+    /// How much a commit made the people's tables grow (a preview writes nobody).
+    growth: Option<PeopleGrowth>,
 }
 
 impl<A: LineApplier> ChunkRun<'_, A> {
@@ -451,6 +459,10 @@ impl<A: LineApplier> ChunkRun<'_, A> {
                 Ok::<_, diesel::result::Error>(after)
             })?,
         };
+        if let Some(growth) = &mut self.growth {
+            let created = after.create - counts.create;
+            growth.created(conn, u64::try_from(created).unwrap_or(0))?;
+        }
         *self.counts = after;
         Ok(())
     }

@@ -22,6 +22,7 @@ pub mod people;
 pub mod plan;
 pub mod privacy;
 pub mod reach;
+pub mod statistics;
 pub mod sync_sessions;
 pub mod timeline;
 pub mod webhooks;
