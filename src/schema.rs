@@ -153,6 +153,7 @@ diesel::table! {
         family_situation -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        provenance -> Jsonb,
     }
 }
 
@@ -265,17 +266,6 @@ diesel::table! {
     external_source (id) {
         id -> Text,
         label -> Text,
-    }
-}
-
-diesel::table! {
-    field_provenance (beneficiary_id, field) {
-        beneficiary_id -> Uuid,
-        field -> Text,
-        source_system -> Text,
-        source_record_id -> Nullable<Text>,
-        as_of -> Timestamptz,
-        set_at -> Timestamptz,
     }
 }
 
@@ -718,7 +708,6 @@ diesel::joinable!(beneficiary_source -> deployment (deployment_id));
 diesel::joinable!(beneficiary_structure -> deployment (deployment_id));
 diesel::joinable!(external_data -> deployment (deployment_id));
 diesel::joinable!(external_data -> external_source (source));
-diesel::joinable!(field_provenance -> beneficiary (beneficiary_id));
 diesel::joinable!(login_key -> account (account_id));
 diesel::joinable!(manager -> deployment (deployment_id));
 diesel::joinable!(notebook -> deployment (deployment_id));
@@ -787,7 +776,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     employment_type,
     external_data,
     external_source,
-    field_provenance,
     idempotency_key,
     login_key,
     manager,

@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use super::merge;
 use super::pipeline::Outcome;
+use super::provenance::{FieldSources, SourceClaim};
 use super::record::PersonRecord;
 use crate::imports::fold::fold;
 use crate::store::changes::PendingChange;
@@ -264,13 +265,14 @@ pub fn create_new(
     Ok(results)
 }
 
-/// The people, their notebooks and creations, the provenance of their fields and their
+/// The people (with the provenance of their fields), their notebooks and creations, and their
 /// source links: a statement each (one per set of columns for the people).
 fn insert(
     conn: &mut PgConnection,
     people: &[(usize, NewPerson<'_>)],
     creation_source: &str,
 ) -> QueryResult<()> {
+    let now = Utc::now();
     let mut by_columns: HashMap<String, Vec<serde_json::Value>> = HashMap::new();
     for (_, person) in people {
         let names = person
@@ -281,6 +283,11 @@ fn insert(
             .join(", ");
         let mut object: serde_json::Map<String, serde_json::Value> =
             person.present.iter().cloned().collect();
+        let provenance = FieldSources::new(
+            SourceClaim::of(person.record, now),
+            person.present.iter().map(|(name, _)| name.clone()),
+        );
+        object.insert("provenance".into(), provenance.to_json());
         object.insert("id".into(), person.beneficiary.to_string().into());
         object.insert(
             "deployment_id".into(),
@@ -293,8 +300,8 @@ fn insert(
     }
     for (names, rows) in by_columns {
         diesel::sql_query(format!(
-            "INSERT INTO beneficiary (id, deployment_id, {names}) \
-             SELECT id, deployment_id, {names} FROM jsonb_populate_recordset(NULL::beneficiary, $1)"
+            "INSERT INTO beneficiary (id, deployment_id, provenance, {names}) \
+             SELECT id, deployment_id, provenance, {names} FROM jsonb_populate_recordset(NULL::beneficiary, $1)"
         ))
         .bind::<Jsonb, _>(serde_json::Value::Array(rows))
         .execute(conn)?;
@@ -319,30 +326,6 @@ fn insert(
     .bind::<Array<SqlUuid>, _>(&deployments)
     .bind::<Array<SqlUuid>, _>(&notebooks)
     .bind::<Text, _>(creation_source)
-    .execute(conn)?;
-    let mut owner = Vec::new();
-    let mut field = Vec::new();
-    let mut system = Vec::new();
-    let mut record_id: Vec<Option<String>> = Vec::new();
-    let mut as_of: Vec<DateTime<Utc>> = Vec::new();
-    for (_, person) in people {
-        for (name, _) in &person.present {
-            owner.push(person.beneficiary);
-            field.push(name.clone());
-            system.push(person.record.source.system.clone());
-            record_id.push(person.record.source.record_id.clone());
-            as_of.push(person.record.source.as_of);
-        }
-    }
-    diesel::sql_query(
-        "INSERT INTO field_provenance (beneficiary_id, field, source_system, source_record_id, as_of) \
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])",
-    )
-    .bind::<Array<SqlUuid>, _>(&owner)
-    .bind::<Array<Text>, _>(&field)
-    .bind::<Array<Text>, _>(&system)
-    .bind::<Array<Nullable<Text>>, _>(&record_id)
-    .bind::<Array<Timestamptz>, _>(&as_of)
     .execute(conn)?;
     let linked: Vec<&NewPerson<'_>> = people
         .iter()

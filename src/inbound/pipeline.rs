@@ -9,7 +9,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::matching::{self, MatchKey, MatchResult};
-use super::merge::{self, Decision, Provenance};
+use super::merge::{self, Decision};
+use super::provenance::{FieldSources, SourceClaim};
 use super::record::{PersonRecord, SourceKind};
 use crate::store::changes::PendingChange;
 
@@ -103,16 +104,6 @@ fn as_object(fields: &[(String, serde_json::Value)]) -> serde_json::Value {
 struct JsonRow {
     #[diesel(sql_type = Jsonb)]
     row: serde_json::Value,
-}
-
-#[derive(QueryableByName)]
-struct ProvenanceRow {
-    #[diesel(sql_type = Text)]
-    field: String,
-    #[diesel(sql_type = Text)]
-    source_system: String,
-    #[diesel(sql_type = Timestamptz)]
-    as_of: chrono::DateTime<Utc>,
 }
 
 #[derive(QueryableByName)]
@@ -229,30 +220,6 @@ fn possible_match(
     })
 }
 
-fn write_provenance(
-    conn: &mut PgConnection,
-    beneficiary: Uuid,
-    record: &PersonRecord,
-    fields: &[String],
-) -> QueryResult<()> {
-    if fields.is_empty() {
-        return Ok(());
-    }
-    diesel::sql_query(
-        "INSERT INTO field_provenance (beneficiary_id, field, source_system, source_record_id, as_of) \
-         SELECT $1, f, $2, $3, $4 FROM unnest($5::text[]) AS f \
-         ON CONFLICT (beneficiary_id, field) DO UPDATE SET source_system = EXCLUDED.source_system, \
-         source_record_id = EXCLUDED.source_record_id, as_of = EXCLUDED.as_of, set_at = now()",
-    )
-    .bind::<SqlUuid, _>(beneficiary)
-    .bind::<Text, _>(&record.source.system)
-    .bind::<diesel::sql_types::Nullable<Text>, _>(record.source.record_id.as_deref())
-    .bind::<Timestamptz, _>(record.source.as_of)
-    .bind::<diesel::sql_types::Array<Text>, _>(fields)
-    .execute(conn)
-    .map(|_| ())
-}
-
 fn create(
     conn: &mut PgConnection,
     record: &PersonRecord,
@@ -278,11 +245,16 @@ fn create(
         }
     }
     let names = columns(&present);
+    let provenance = FieldSources::new(
+        SourceClaim::of(record, Utc::now()),
+        present.iter().map(|(name, _)| name.clone()),
+    );
     let beneficiary: IdRow = diesel::sql_query(format!(
-        "INSERT INTO beneficiary (deployment_id, {names}) SELECT $1, {names} FROM jsonb_populate_record(NULL::beneficiary, $2) RETURNING id"
+        "INSERT INTO beneficiary (deployment_id, provenance, {names}) SELECT $1, $3, {names} FROM jsonb_populate_record(NULL::beneficiary, $2) RETURNING id"
     ))
     .bind::<SqlUuid, _>(record.deployment_id)
     .bind::<Jsonb, _>(as_object(&present))
+    .bind::<Jsonb, _>(provenance.to_json())
     .get_result(conn)?;
     let notebook: IdRow = diesel::sql_query(
         "INSERT INTO notebook (deployment_id, beneficiary_id) VALUES ($1, $2) RETURNING id",
@@ -298,7 +270,6 @@ fn create(
     .bind::<Text, _>(creation_source)
     .execute(conn)?;
     let written: Vec<String> = present.into_iter().map(|(name, _)| name).collect();
-    write_provenance(conn, beneficiary.id, record, &written)?;
     Ok((
         Outcome::Created {
             beneficiary_id: beneficiary.id,
@@ -327,11 +298,7 @@ fn update(
         diesel::sql_query("SELECT to_jsonb(b) AS row FROM beneficiary b WHERE id = $1 FOR UPDATE")
             .bind::<SqlUuid, _>(beneficiary)
             .get_result(conn)?;
-    let provenance: Vec<ProvenanceRow> = diesel::sql_query(
-        "SELECT field, source_system, as_of FROM field_provenance WHERE beneficiary_id = $1",
-    )
-    .bind::<SqlUuid, _>(beneficiary)
-    .load(conn)?;
+    let mut provenance = FieldSources::from_json(current.row.get("provenance"));
     let mut present = merge::present_fields(&record.fields);
     if let Some(nir) = record.nir() {
         for (name, value) in &mut present {
@@ -356,14 +323,7 @@ fn update(
     let mut apply = Vec::new();
     let mut kept = Vec::new();
     for (field, value) in present {
-        let known = provenance
-            .iter()
-            .find(|p| p.field == field)
-            .map(|p| Provenance {
-                kind: kind_of_system(&p.source_system),
-                system: p.source_system.clone(),
-                as_of: p.as_of,
-            });
+        let known = provenance.owner(&field);
         match merge::decide(
             &field,
             current.row.get(&field),
@@ -397,18 +357,22 @@ fn update(
         ));
     }
     let names = columns(&apply);
+    provenance.set(
+        SourceClaim::of(record, Utc::now()),
+        apply.iter().map(|(name, _)| name.clone()),
+    );
     diesel::sql_query(format!(
-        "UPDATE beneficiary SET ({names}) = (SELECT {names} FROM jsonb_populate_record(NULL::beneficiary, $2)) WHERE id = $1"
+        "UPDATE beneficiary SET (provenance, {names}) = (SELECT $3, {names} FROM jsonb_populate_record(NULL::beneficiary, $2)) WHERE id = $1"
     ))
     .bind::<SqlUuid, _>(beneficiary)
     .bind::<Jsonb, _>(as_object(&apply))
+    .bind::<Jsonb, _>(provenance.to_json())
     .execute(conn)?;
     let notebook: Option<Uuid> = crate::store::notebooks::id_of_beneficiary(conn, beneficiary)?;
     if let Some(notebook) = notebook {
         record_in_timeline(conn, notebook, record, &current.row, &apply)?;
     }
     let written: Vec<String> = apply.into_iter().map(|(name, _)| name).collect();
-    write_provenance(conn, beneficiary, record, &written)?;
     Ok((
         Outcome::Updated {
             beneficiary_id: beneficiary,

@@ -228,8 +228,24 @@ pub fn diesel_pool(url: &str, size: u32) -> Result<DbPool, DatabaseError> {
         .min_idle(Some(1))
         .connection_timeout(Duration::from_secs(5))
         .test_on_check_out(false)
+        .connection_customizer(Box::new(SessionSettings))
         .build(ConnectionManager::<PgConnection>::new(url))
         .map_err(|e| DatabaseError::Connect(e.to_string()))
+}
+
+/// The settings of every session of the pool, whatever the server's configuration.
+#[derive(Debug, Clone, Copy)]
+struct SessionSettings;
+
+impl diesel::r2d2::CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        // The hub's statements are short: compiling them with LLVM costs more than it saves
+        // (2 s of a 27 s import of 110,000 lines, see BENCHMARKS.md).
+        diesel::sql_query("SET jit = off")
+            .execute(conn)
+            .map(|_| ())
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
 }
 
 async fn jobs_pool(options: PgConnectOptions) -> Result<PgPool, DatabaseError> {

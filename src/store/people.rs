@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::Page;
 use super::reach::BeneficiaryFilter;
+use crate::inbound::provenance::FieldSources;
 use crate::schema::beneficiary;
 
 /// A beneficiary as stored.
@@ -141,24 +142,37 @@ pub fn deployment_of(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<Uu
 }
 
 /// Where a field's value came from.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = crate::schema::field_provenance)]
+#[derive(Debug, Clone)]
 pub struct ProvenanceRow {
+    /// The field.
     pub field: String,
+    /// The source system that set it.
     pub source_system: String,
+    /// The record of that system, when it has an id.
     pub source_record_id: Option<String>,
+    /// The as-of date of the data.
     pub as_of: DateTime<Utc>,
+    /// When the hub wrote it.
     pub set_at: DateTime<Utc>,
 }
 
-/// The provenance of every field of a person that has one.
+/// The provenance of every field of a person that has one, by field name.
 pub fn provenance(conn: &mut PgConnection, id: Uuid) -> QueryResult<Vec<ProvenanceRow>> {
-    use crate::schema::field_provenance;
-    field_provenance::table
-        .filter(field_provenance::beneficiary_id.eq(id))
-        .order(field_provenance::field.asc())
-        .select(ProvenanceRow::as_select())
-        .load(conn)
+    let stored: serde_json::Value = beneficiary::table
+        .find(id)
+        .select(beneficiary::provenance)
+        .first(conn)?;
+    let sources = FieldSources::from_json(Some(&stored));
+    Ok(sources
+        .each()
+        .map(|(field, claim)| ProvenanceRow {
+            field: field.to_owned(),
+            source_system: claim.system.clone(),
+            source_record_id: claim.record_id.clone(),
+            as_of: claim.as_of,
+            set_at: claim.set_at,
+        })
+        .collect())
 }
 
 /// Locks a beneficiary's row for the rest of the transaction; answers its last update time.

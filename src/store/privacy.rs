@@ -20,7 +20,7 @@ pub const PURGED: &str = "beneficiary.purged";
 const EXPORT_QUERY: &str = "WITH nb AS (SELECT id FROM notebook WHERE beneficiary_id = $1),
 person AS (SELECT email FROM beneficiary WHERE id = $1)
 SELECT jsonb_build_object(
-  'beneficiary', (SELECT to_jsonb(b) FROM beneficiary b WHERE b.id = $1),
+  'beneficiary', (SELECT to_jsonb(b) - 'provenance' FROM beneficiary b WHERE b.id = $1),
   'field_provenance', coalesce((SELECT jsonb_agg(to_jsonb(t) ORDER BY t.field)
       FROM field_provenance t WHERE t.beneficiary_id = $1), '[]'),
   'beneficiary_source', coalesce((SELECT jsonb_agg(to_jsonb(t) ORDER BY t.last_seen_at, t.id)
@@ -149,10 +149,6 @@ const PURGE_STEPS: &[(&str, &str)] = &[
     (
         "beneficiary_source",
         "DELETE FROM beneficiary_source WHERE beneficiary_id = $1",
-    ),
-    (
-        "field_provenance",
-        "DELETE FROM field_provenance WHERE beneficiary_id = $1",
     ),
     (
         "external_data",

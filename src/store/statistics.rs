@@ -11,8 +11,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Double;
 
 /// The tables a creation of people writes, analysed together.
-const PEOPLE_TABLES: &str =
-    "beneficiary, notebook, notebook_creation, beneficiary_source, field_provenance";
+const PEOPLE_TABLES: &str = "beneficiary, notebook, notebook_creation, beneficiary_source";
 
 /// Below this many new rows a table's statistics are not worth refreshing.
 const SMALLEST_GROWTH: u64 = 1_000;

@@ -433,8 +433,9 @@ async fn people_edit_identity_and_contact_through_the_pipeline() {
         let mut conn = app.database.connect();
         tokio::task::block_in_place(|| {
             diesel::sql_query(format!(
-                "INSERT INTO field_provenance (beneficiary_id, field, source_system, as_of) VALUES \
-                 ('{id}', 'right_rsa', 'cafmsa', now() - interval '1 day')"
+                "UPDATE beneficiary SET provenance = jsonb_build_object('sources', jsonb_build_array(\
+                 jsonb_build_object('system', 'cafmsa', 'as_of', now() - interval '1 day', 'set_at', now())), \
+                 'fields', jsonb_build_object('right_rsa', 0)) WHERE id = '{id}'"
             ))
             .execute(&mut conn)
             .unwrap();

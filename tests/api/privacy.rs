@@ -94,9 +94,11 @@ async fn seed(app: &TestApp, world: &World) {
     let (a, person, nir) = (world.deployment_a, world.beneficiary, world.nir.clone());
     let system = Uuid::new_v4();
     on_db(app, move |conn| {
+        let provenance = r#"{"sources": [{"system": "cafmsa", "record_id": "CAF261-1234567",
+            "as_of": "2026-11-01T00:00:00Z", "set_at": "2026-11-02T00:00:00Z"}],
+            "fields": {"firstname": 0, "nir": 0}}"#;
         exec(conn, &format!(
-            "INSERT INTO field_provenance (beneficiary_id, field, source_system, source_record_id, as_of) VALUES \
-             ('{person}', 'firstname', 'cafmsa', 'CAF261-1234567', now()), ('{person}', 'nir', 'cafmsa', 'CAF261-1234567', now())"
+            "UPDATE beneficiary SET provenance = '{provenance}' WHERE id = '{person}'"
         ));
         exec(conn, &format!(
             "INSERT INTO beneficiary_source (deployment_id, beneficiary_id, source_system, source_record_id, last_as_of) \
@@ -436,7 +438,6 @@ async fn a_purge_removes_every_row_keeps_the_journal_and_leaves_a_proof_and_a_to
         ("notebook_creation", 1),
         ("orientation_request", 1),
         ("orientation_decision", 1),
-        ("field_provenance", 2),
         ("beneficiary_source", 1),
         ("beneficiary_structure", 1),
         ("external_data", 1),
@@ -465,7 +466,6 @@ async fn a_purge_removes_every_row_keeps_the_journal_and_leaves_a_proof_and_a_to
             format!("SELECT count(*) AS count FROM notebook_creation WHERE notebook_id = '{nb}'"),
             format!("SELECT count(*) AS count FROM orientation_decision WHERE notebook_id = '{nb}'"),
             format!("SELECT count(*) AS count FROM orientation_request WHERE beneficiary_id = '{person}'"),
-            format!("SELECT count(*) AS count FROM field_provenance WHERE beneficiary_id = '{person}'"),
             format!("SELECT count(*) AS count FROM beneficiary_source WHERE beneficiary_id = '{person}'"),
             format!("SELECT count(*) AS count FROM beneficiary_structure WHERE beneficiary_id = '{person}'"),
             format!("SELECT count(*) AS count FROM external_data WHERE beneficiary_id = '{person}' OR data::text LIKE '%{nir}%'"),

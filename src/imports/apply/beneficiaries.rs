@@ -3,13 +3,14 @@
 
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{Jsonb, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Jsonb, Uuid as SqlUuid};
 use uuid::Uuid;
 
 use super::{Applied, KindLines, LineApplier, LineFailure, RunContext, notebook};
 use crate::imports::kinds::{Beneficiaries, BeneficiaryRow};
 use crate::imports::records::{self, LineError};
 use crate::inbound::pipeline::{self, Options, Outcome};
+use crate::inbound::provenance::FieldSources;
 use crate::inbound::record::PersonRecord;
 use crate::inbound::{batch, merge};
 use crate::store::changes::PendingChange;
@@ -286,18 +287,10 @@ struct CurrentRow {
     row: serde_json::Value,
 }
 
-#[derive(QueryableByName)]
-struct OwnerRow {
-    #[diesel(sql_type = Text)]
-    field: String,
-    #[diesel(sql_type = Text)]
-    source_system: String,
-}
-
 /// A person's values and who set each, before a line changes them.
 struct Snapshot {
     row: serde_json::Value,
-    owners: Vec<OwnerRow>,
+    owners: FieldSources,
 }
 
 impl Snapshot {
@@ -306,11 +299,7 @@ impl Snapshot {
             diesel::sql_query("SELECT to_jsonb(b) AS row FROM beneficiary b WHERE id = $1")
                 .bind::<SqlUuid, _>(beneficiary)
                 .get_result(conn)?;
-        let owners: Vec<OwnerRow> = diesel::sql_query(
-            "SELECT field, source_system FROM field_provenance WHERE beneficiary_id = $1",
-        )
-        .bind::<SqlUuid, _>(beneficiary)
-        .load(conn)?;
+        let owners = FieldSources::from_json(row.row.get("provenance"));
         Ok(Snapshot {
             row: row.row,
             owners,
@@ -319,10 +308,9 @@ impl Snapshot {
 
     fn owner(&self, field: &str) -> serde_json::Value {
         self.owners
-            .iter()
-            .find(|owner| owner.field == field)
-            .map_or(serde_json::Value::Null, |owner| {
-                serde_json::Value::String(owner.source_system.clone())
+            .claim(field)
+            .map_or(serde_json::Value::Null, |claim| {
+                serde_json::Value::String(claim.system.clone())
             })
     }
 
