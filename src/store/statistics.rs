@@ -4,17 +4,22 @@
 //! well before autovacuum analyses them. Until then the planner believes they are tiny, and the
 //! plans it caches for a connection (the foreign-key checks of every insert, the matching
 //! probes) scan a whole deployment instead of probing an index: each chunk then costs more than
-//! the one before. A load analyses the tables itself each time they have doubled.
+//! the one before. A load analyses the tables itself each time they have doubled, until the
+//! planner has seen enough people: from then on it scales its estimates with the tables' size
+//! on its own, and autovacuum takes over.
 
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::Double;
 
-/// The tables a creation of people writes, analysed together.
-const PEOPLE_TABLES: &str = "beneficiary, notebook, notebook_creation, beneficiary_source";
+/// The tables a creation of people checks (foreign keys) and probes (matching).
+const PEOPLE_TABLES: &str = "beneficiary, notebook, beneficiary_source";
 
 /// Below this many new rows a table's statistics are not worth refreshing.
 const SMALLEST_GROWTH: u64 = 1_000;
+
+/// Once the planner has seen this many people, a load no longer analyses the tables.
+const ENOUGH_PEOPLE: u64 = 10_000;
 
 /// How much the people's tables grew since their statistics were last taken, during a load.
 #[derive(Debug, Clone, Copy)]
@@ -47,10 +52,10 @@ impl PeopleGrowth {
     }
 
     /// Counts people just created (and committed); analyses the tables when they have
-    /// doubled since the last analysis. Answers whether it did.
+    /// doubled since the last analysis, while the planner has seen few. Answers whether it did.
     pub fn created(&mut self, conn: &mut PgConnection, people: u64) -> QueryResult<bool> {
         self.created += people;
-        if self.created < SMALLEST_GROWTH.max(self.known) {
+        if self.known >= ENOUGH_PEOPLE || self.created < SMALLEST_GROWTH.max(self.known) {
             return Ok(false);
         }
         diesel::sql_query(format!("ANALYZE {PEOPLE_TABLES}")).execute(conn)?;
