@@ -265,22 +265,45 @@ pub fn create_new(
     Ok(results)
 }
 
+#[derive(QueryableByName)]
+struct ColumnDefault {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    default: String,
+}
+
+/// The people's columns that cannot be null and have a default, with it (as SQL).
+fn defaults(conn: &mut PgConnection) -> QueryResult<HashMap<String, String>> {
+    let rows: Vec<ColumnDefault> = diesel::sql_query(
+        "SELECT a.attname::text AS name, pg_get_expr(d.adbin, d.adrelid) AS default \
+         FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+         WHERE a.attrelid = 'beneficiary'::regclass AND a.attnotnull AND NOT a.attisdropped",
+    )
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.name, row.default))
+        .collect())
+}
+
 /// The people (with the provenance of their fields), their notebooks and creations, and their
-/// source links: a statement each (one per set of columns for the people).
+/// source links: a statement each. The people's statement names every column one of them has;
+/// a column another lacks takes its default, as when it is not named.
 fn insert(
     conn: &mut PgConnection,
     people: &[(usize, NewPerson<'_>)],
     creation_source: &str,
 ) -> QueryResult<()> {
     let now = Utc::now();
-    let mut by_columns: HashMap<String, Vec<serde_json::Value>> = HashMap::new();
+    let mut names: Vec<&str> = Vec::new();
+    let mut rows = Vec::with_capacity(people.len());
     for (_, person) in people {
-        let names = person
-            .present
-            .iter()
-            .map(|(name, _)| name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
+        for (name, _) in &person.present {
+            if !names.contains(&name.as_str()) {
+                names.push(name);
+            }
+        }
         let mut object: serde_json::Map<String, serde_json::Value> =
             person.present.iter().cloned().collect();
         let provenance = FieldSources::new(
@@ -293,19 +316,24 @@ fn insert(
             "deployment_id".into(),
             person.record.deployment_id.to_string().into(),
         );
-        by_columns
-            .entry(names)
-            .or_default()
-            .push(serde_json::Value::Object(object));
+        rows.push(serde_json::Value::Object(object));
     }
-    for (names, rows) in by_columns {
-        diesel::sql_query(format!(
-            "INSERT INTO beneficiary (id, deployment_id, provenance, {names}) \
-             SELECT id, deployment_id, provenance, {names} FROM jsonb_populate_recordset(NULL::beneficiary, $1)"
-        ))
-        .bind::<Jsonb, _>(serde_json::Value::Array(rows))
-        .execute(conn)?;
-    }
+    let defaults = defaults(conn)?;
+    let values: Vec<String> = names
+        .iter()
+        .map(|name| match defaults.get(*name) {
+            Some(default) => format!("coalesce(r.{name}, {default})"),
+            None => format!("r.{name}"),
+        })
+        .collect();
+    diesel::sql_query(format!(
+        "INSERT INTO beneficiary (id, deployment_id, provenance, {}) \
+         SELECT r.id, r.deployment_id, r.provenance, {} FROM jsonb_populate_recordset(NULL::beneficiary, $1) AS r",
+        names.join(", "),
+        values.join(", ")
+    ))
+    .bind::<Jsonb, _>(serde_json::Value::Array(rows))
+    .execute(conn)?;
     let column = |f: &dyn Fn(&NewPerson<'_>) -> Uuid| -> Vec<Uuid> {
         people.iter().map(|(_, person)| f(person)).collect()
     };

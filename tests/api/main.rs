@@ -22,6 +22,7 @@ mod plan;
 mod privacy;
 mod rate_limit;
 mod secrecy;
+mod statistics;
 mod support;
 mod sync;
 mod webhooks;

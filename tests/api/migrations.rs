@@ -52,3 +52,75 @@ fn one_active_referent_at_most_is_enforced_by_the_database() {
     .unwrap();
     assert_eq!(index.count, 1);
 }
+
+#[derive(QueryableByName, Debug, PartialEq)]
+struct FieldSource {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    field: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    source_system: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    source_record_id: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    as_of: String,
+}
+
+#[test]
+fn the_provenance_of_each_field_moves_into_the_person_row_intact() {
+    let database = TestDatabase::empty();
+    let mut conn = database.connect();
+    cdb_hub::postgres::run_migrations(&mut conn).unwrap();
+    // Back to the row-per-field table, with people whose fields came from two sources.
+    conn.revert_last_migration(cdb_hub::postgres::MIGRATIONS)
+        .unwrap();
+    conn.revert_last_migration(cdb_hub::postgres::MIGRATIONS)
+        .unwrap();
+    for statement in [
+        "INSERT INTO deployment (id, label) VALUES ('00000000-0000-0000-0000-000000000026', 'CD 26')",
+        "INSERT INTO beneficiary (id, deployment_id, firstname, lastname, date_of_birth, city, right_rsa, updated_at) \
+         VALUES ('00000000-0000-0000-0000-00000000000a', '00000000-0000-0000-0000-000000000026', 'Zoé', 'Lefèvre', '1980-01-02', \
+         'Die', 'rsa_droit_ouvert_versable', '2026-01-01T00:00:00Z')",
+        "INSERT INTO beneficiary (id, deployment_id, firstname, lastname, date_of_birth) \
+         VALUES ('00000000-0000-0000-0000-00000000000b', '00000000-0000-0000-0000-000000000026', 'Loïc', 'Dupré', '1990-03-04')",
+        "INSERT INTO field_provenance (beneficiary_id, field, source_system, source_record_id, as_of) VALUES \
+         ('00000000-0000-0000-0000-00000000000a', 'firstname', 'import', 'SI1', '2026-10-01T00:00:00Z'), \
+         ('00000000-0000-0000-0000-00000000000a', 'city', 'import', 'SI1', '2026-10-01T00:00:00Z'), \
+         ('00000000-0000-0000-0000-00000000000a', 'right_rsa', 'cafmsa:26', NULL, '2026-11-01T00:00:00Z')",
+    ] {
+        diesel::sql_query(statement).execute(&mut conn).unwrap();
+    }
+    cdb_hub::postgres::run_migrations(&mut conn).unwrap();
+    let sources: Vec<FieldSource> = diesel::sql_query(
+        "SELECT field, source_system, source_record_id, to_char(as_of AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS as_of \
+         FROM field_provenance ORDER BY beneficiary_id, field",
+    )
+    .load(&mut conn)
+    .unwrap();
+    let source = |field: &str, system: &str, record: Option<&str>, as_of: &str| FieldSource {
+        field: field.into(),
+        source_system: system.into(),
+        source_record_id: record.map(str::to_owned),
+        as_of: as_of.into(),
+    };
+    assert_eq!(
+        sources,
+        [
+            source("city", "import", Some("SI1"), "2026-10-01"),
+            source("firstname", "import", Some("SI1"), "2026-10-01"),
+            source("right_rsa", "cafmsa:26", None, "2026-11-01"),
+        ]
+    );
+    // Moving the provenance did not touch the people.
+    let untouched: Count = diesel::sql_query(
+        "SELECT count(*) AS count FROM beneficiary WHERE updated_at = '2026-01-01T00:00:00Z'",
+    )
+    .get_result(&mut conn)
+    .unwrap();
+    assert_eq!(untouched.count, 1);
+    let empty: Count = diesel::sql_query(
+        "SELECT count(*) AS count FROM beneficiary WHERE provenance = '{}'::jsonb",
+    )
+    .get_result(&mut conn)
+    .unwrap();
+    assert_eq!(empty.count, 1);
+}
