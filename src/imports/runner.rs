@@ -6,6 +6,7 @@
 //! the same transaction: a worker killed in the middle resumes at the checkpoint, without losing
 //! or repeating a line.
 
+use std::collections::HashSet;
 use std::io::Cursor;
 
 use diesel::pg::PgConnection;
@@ -419,19 +420,34 @@ impl<A: LineApplier> ChunkRun<'_, A> {
                 .collect();
             let mut together = self
                 .applier
-                .create_new(conn, self.context, &valid)?
+                .together(conn, self.context, &valid)?
                 .into_iter();
             let mut results = Vec::with_capacity(chunk.len());
             let mut pending: Vec<PendingChange> = Vec::new();
+            // People an earlier line of the chunk changed: a later line found unchanged
+            // together (before them) is applied again, after them.
+            let mut changed: HashSet<Uuid> = HashSet::new();
             for (cells, parsed) in chunk {
-                let created = match &parsed {
-                    Ok(numbered) => together.next().flatten().map(|a| (numbered.line, a)),
+                let applied = match &parsed {
+                    Ok(numbered) => together
+                        .next()
+                        .flatten()
+                        .filter(|a| {
+                            a.status != "unchanged"
+                                || a.beneficiary_id.is_none_or(|id| !changed.contains(&id))
+                        })
+                        .map(|a| (numbered.line, a)),
                     Err(_) => None,
                 };
-                let (result, changes) = match created {
+                let (result, changes) = match applied {
                     Some((line, applied)) => applied.into_result(line),
                     None => self.line(conn, cells, parsed)?,
                 };
+                if result.status == "update"
+                    && let Some(id) = result.beneficiary_id
+                {
+                    changed.insert(id);
+                }
                 pending.extend(changes);
                 results.push(result);
             }

@@ -15,8 +15,7 @@ use diesel::sql_types::{
 };
 use uuid::Uuid;
 
-use super::merge;
-use super::pipeline::Outcome;
+use super::pipeline::{self, Options, Outcome};
 use super::provenance::{FieldSources, SourceClaim};
 use super::record::PersonRecord;
 use crate::imports::fold::fold;
@@ -167,13 +166,13 @@ pub fn surely_unknown(
         .collect())
 }
 
-/// Whether the people found new are written, or only told (a preview writes nothing: it
-/// would only leave dead rows behind its rollback).
+/// Whether what a chunk finds is written, or only told (a preview writes nothing: it would
+/// only leave dead rows behind its rollback).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Creating {
-    /// Create them.
+pub enum Writing {
+    /// Write it.
     Write,
-    /// Answer what would be created, without writing.
+    /// Answer what would be written, without writing.
     Preview,
 }
 
@@ -190,14 +189,14 @@ struct NewPerson<'a> {
 /// the caller lets go together: the others are only there for their keys (a record applied the
 /// usual way may create or change someone the others would then match). Runs in the caller's
 /// transaction (in a savepoint: if the database refuses one of them, none is created here and
-/// all are left to the per-record path, which tells which one). With [`Creating::Preview`]
+/// all are left to the per-record path, which tells which one). With [`Writing::Preview`]
 /// nothing is written: the values were typed at the edge, so the database has nothing to refuse.
 pub fn create_new(
     conn: &mut PgConnection,
     records: &[&PersonRecord],
     wanted: &[bool],
     creation_source: &str,
-    creating: Creating,
+    writing: Writing,
 ) -> QueryResult<Vec<Created>> {
     let mut results: Vec<Created> = vec![None; records.len()];
     let wanted = |i: usize| wanted.get(i).copied().unwrap_or(false) && creatable(records[i]);
@@ -217,14 +216,7 @@ pub fn create_new(
         .filter(|(_, unknown)| *unknown)
         .map(|(&i, _)| {
             let record = records[i];
-            let mut present = merge::present_fields(&record.fields);
-            if let Some(nir) = record.nir() {
-                for (name, value) in &mut present {
-                    if name == "nir" {
-                        *value = serde_json::Value::String(nir.as_str().to_owned());
-                    }
-                }
-            }
+            let present = pipeline::present_values(record);
             let person = NewPerson {
                 record,
                 beneficiary: Uuid::new_v4(),
@@ -237,7 +229,7 @@ pub fn create_new(
     if people.is_empty() {
         return Ok(results);
     }
-    if creating == Creating::Write {
+    if writing == Writing::Write {
         let written = conn.transaction(|conn| insert(conn, &people, creation_source));
         match written {
             Ok(()) => {}
@@ -382,4 +374,123 @@ fn insert(
         .execute(conn)?;
     }
     Ok(())
+}
+
+/// A record that changes nothing of the person its source record is linked to.
+#[derive(Debug, Clone)]
+pub struct Unchanged {
+    /// The person.
+    pub beneficiary_id: Uuid,
+    /// The fields whose value the record does not win.
+    pub kept: Vec<String>,
+    /// The person's row as read (values and provenance), to show what was kept.
+    pub row: serde_json::Value,
+}
+
+#[derive(QueryableByName)]
+struct Linked {
+    #[diesel(sql_type = Integer)]
+    i: i32,
+    #[diesel(sql_type = SqlUuid)]
+    source_id: Uuid,
+    #[diesel(sql_type = Jsonb)]
+    row: serde_json::Value,
+}
+
+/// For each wanted record alone in the chunk whose source record is linked to a person and
+/// that would change none of their fields: that person, as [`pipeline::ingest`] would answer
+/// it (the source link matches first, and is then marked seen). `None` for the others, left to
+/// the pipeline. With [`Writing::Preview`] the links are not marked.
+pub fn unchanged(
+    conn: &mut PgConnection,
+    records: &[&PersonRecord],
+    wanted: &[bool],
+    writing: Writing,
+) -> QueryResult<Vec<Option<Unchanged>>> {
+    let mut results: Vec<Option<Unchanged>> = vec![None; records.len()];
+    let lonely = alone(records);
+    let candidates: Vec<usize> = (0..records.len())
+        .filter(|&i| {
+            let record = records[i];
+            wanted.get(i).copied().unwrap_or(false)
+                && lonely[i]
+                && record.source.record_id.is_some()
+                // The pipeline rejects an invalid NIR before matching.
+                && (record.fields.nir.is_none() || record.nir().is_some())
+        })
+        .collect();
+    if candidates.is_empty() {
+        return Ok(results);
+    }
+    let index: Vec<i32> = candidates
+        .iter()
+        .map(|&i| i32::try_from(i).unwrap_or(i32::MAX))
+        .collect();
+    let deployments: Vec<Uuid> = candidates
+        .iter()
+        .map(|&i| records[i].deployment_id)
+        .collect();
+    let systems: Vec<String> = candidates
+        .iter()
+        .map(|&i| records[i].source.system.clone())
+        .collect();
+    let ids: Vec<String> = candidates
+        .iter()
+        .map(|&i| records[i].source.record_id.clone().unwrap_or_default())
+        .collect();
+    // One probe of the link's key and of the person's id per record (OFFSET 0: see `unknown`).
+    let linked: Vec<Linked> = diesel::sql_query(
+        "SELECT t.i, p.source_id, p.row FROM unnest($1::int4[], $2::uuid[], $3::text[], $4::text[]) AS t(i, dep, sys, rid) \
+         CROSS JOIN LATERAL (SELECT s.id AS source_id, to_jsonb(b) AS row FROM beneficiary_source s \
+             JOIN beneficiary b ON b.id = s.beneficiary_id \
+             WHERE s.deployment_id = t.dep AND s.source_system = t.sys AND s.source_record_id = t.rid OFFSET 0) AS p",
+    )
+    .bind::<Array<Integer>, _>(&index)
+    .bind::<Array<SqlUuid>, _>(&deployments)
+    .bind::<Array<Text>, _>(&systems)
+    .bind::<Array<Text>, _>(&ids)
+    .load(conn)?;
+    let mut seen: Vec<(Uuid, DateTime<Utc>)> = Vec::new();
+    for found in linked {
+        let Some(i) = usize::try_from(found.i).ok().filter(|&i| i < records.len()) else {
+            continue;
+        };
+        let record = records[i];
+        let provenance = FieldSources::from_json(found.row.get("provenance"));
+        let Some(decisions) =
+            pipeline::decide_fields(record, &found.row, &provenance, Options::default())
+        else {
+            continue;
+        };
+        let Some(beneficiary_id) = found
+            .row
+            .get("id")
+            .and_then(|id| id.as_str())
+            .and_then(|id| id.parse().ok())
+        else {
+            continue;
+        };
+        if !decisions.apply.is_empty() {
+            continue;
+        }
+        seen.push((found.source_id, record.source.as_of));
+        results[i] = Some(Unchanged {
+            beneficiary_id,
+            kept: decisions.kept,
+            row: found.row,
+        });
+    }
+    if writing == Writing::Write && !seen.is_empty() {
+        let (links, as_of): (Vec<Uuid>, Vec<DateTime<Utc>>) = seen.into_iter().unzip();
+        diesel::sql_query(
+            "UPDATE beneficiary_source s SET last_as_of = greatest(s.last_as_of, t.as_of), \
+             last_seen_at = now(), no_longer_reported_at = NULL \
+             FROM unnest($1::uuid[], $2::timestamptz[]) AS t(id, as_of) \
+             WHERE s.id = t.id AND s.id = ANY ($1)",
+        )
+        .bind::<Array<SqlUuid>, _>(&links)
+        .bind::<Array<Timestamptz>, _>(&as_of)
+        .execute(conn)?;
+    }
+    Ok(results)
 }

@@ -88,6 +88,64 @@ pub enum Forced {
 
 /// The columns a record may write, in a fixed order (they come from our own field names, never
 /// from input, so building SQL with them is safe).
+/// The values a record brings, as the person's columns hold them (the NIR's 13 significant
+/// characters).
+pub fn present_values(record: &PersonRecord) -> Vec<(String, serde_json::Value)> {
+    let mut present = merge::present_fields(&record.fields);
+    if let Some(nir) = record.nir() {
+        for (name, value) in &mut present {
+            if name == "nir" {
+                *value = serde_json::Value::String(nir.as_str().to_owned());
+            }
+        }
+    }
+    present
+}
+
+/// What a record does to a known person's fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldDecisions {
+    /// The fields it writes, with their values.
+    pub apply: Vec<(String, serde_json::Value)>,
+    /// The fields whose value it does not win.
+    pub kept: Vec<String>,
+}
+
+/// Decides each field a record brings against the person's row and who set each value;
+/// `None` when a pivot disagrees and nobody decided it is the same person (a possible match).
+pub fn decide_fields(
+    record: &PersonRecord,
+    current: &serde_json::Value,
+    provenance: &FieldSources,
+    options: Options,
+) -> Option<FieldDecisions> {
+    let decided_same_person = matches!(options.forced, Some(Forced::SamePerson(_)));
+    let mut decisions = FieldDecisions {
+        apply: Vec::new(),
+        kept: Vec::new(),
+    };
+    for (field, value) in present_values(record) {
+        let known = provenance.owner(&field);
+        match merge::decide(
+            &field,
+            current.get(&field),
+            known.as_ref(),
+            &value,
+            record.source.kind,
+            record.source.as_of,
+        ) {
+            Decision::Apply => decisions.apply.push((field, value)),
+            Decision::Same => {}
+            Decision::Keep => decisions.kept.push(field),
+            Decision::Conflict if options.human_edit => decisions.apply.push((field, value)),
+            // A person decided this is the same person: the pivots already known stay.
+            Decision::Conflict if decided_same_person => {}
+            Decision::Conflict => return None,
+        }
+    }
+    Some(decisions)
+}
+
 fn columns(fields: &[(String, serde_json::Value)]) -> String {
     fields
         .iter()
@@ -235,15 +293,7 @@ fn create(
             None,
         ));
     }
-    let mut present = merge::present_fields(fields);
-    if let Some(nir) = record.nir() {
-        // Only the 13 significant characters are kept.
-        for (name, value) in &mut present {
-            if name == "nir" {
-                *value = serde_json::Value::String(nir.as_str().to_owned());
-            }
-        }
-    }
+    let present = present_values(record);
     let names = columns(&present);
     let provenance = FieldSources::new(
         SourceClaim::of(record, Utc::now()),
@@ -299,14 +349,6 @@ fn update(
             .bind::<SqlUuid, _>(beneficiary)
             .get_result(conn)?;
     let mut provenance = FieldSources::from_json(current.row.get("provenance"));
-    let mut present = merge::present_fields(&record.fields);
-    if let Some(nir) = record.nir() {
-        for (name, value) in &mut present {
-            if name == "nir" {
-                *value = serde_json::Value::String(nir.as_str().to_owned());
-            }
-        }
-    }
     // Namesakes: a person found only by names and birth date whose SI id is another one is
     // someone else for the département's system; never merged without a person deciding.
     if key == MatchKey::NamesAndBirthDate && !decided_same_person && !options.human_edit {
@@ -320,32 +362,14 @@ fn update(
             ));
         }
     }
-    let mut apply = Vec::new();
-    let mut kept = Vec::new();
-    for (field, value) in present {
-        let known = provenance.owner(&field);
-        match merge::decide(
-            &field,
-            current.row.get(&field),
-            known.as_ref(),
-            &value,
-            record.source.kind,
-            record.source.as_of,
-        ) {
-            Decision::Apply => apply.push((field, value)),
-            Decision::Same => {}
-            Decision::Keep => kept.push(field),
-            Decision::Conflict if options.human_edit => apply.push((field, value)),
-            // A person decided this is the same person: the pivots already known stay.
-            Decision::Conflict if decided_same_person => {}
-            Decision::Conflict => {
-                return Ok((
-                    possible_match(conn, record, "pivot_conflict", &[beneficiary])?,
-                    None,
-                ));
-            }
-        }
-    }
+    let Some(FieldDecisions { apply, kept }) =
+        decide_fields(record, &current.row, &provenance, options)
+    else {
+        return Ok((
+            possible_match(conn, record, "pivot_conflict", &[beneficiary])?,
+            None,
+        ));
+    };
     if apply.is_empty() {
         return Ok((
             Outcome::Unchanged {

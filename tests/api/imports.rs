@@ -642,3 +642,32 @@ fn cli_import(url: &str, path: &std::path::Path, extra: &[&str]) -> (Value, Stri
     assert!(output.status.success(), "{said}");
     (serde_json::from_slice(&output.stdout).unwrap(), said)
 }
+
+#[tokio::test]
+async fn a_line_that_would_change_nothing_sees_what_an_earlier_line_changed_of_the_same_person() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let token = world.token("manager_a");
+    let header = "Identifiant dans le SI*;Prénom*;Nom*;Date de naissance*;NIR;Ville";
+    let first = format!("{header}\r\nA1;Zoé;Lefèvre;02/01/1980;280012600100116;Valence\r\n");
+    let created = import(&app, token, "commit", first.as_bytes()).await;
+    assert_eq!(created["counts"]["create"], 1, "{created}");
+    // Line 2 is the same person under another SI id (found by the NIR), married since; line 3
+    // is the first record again, without the NIR: alone, it would change nothing of her as she
+    // was before the file.
+    let second = format!(
+        "{header}\r\nB9;Zoé;Martin;02/01/1980;280012600100116;Die\r\nA1;Zoé;Lefèvre;02/01/1980;;Valence\r\n"
+    );
+    let changed = import(&app, token, "commit", second.as_bytes()).await;
+    assert_eq!(changed["counts"]["update"], 2, "{changed}");
+    let id = changed["id"].as_str().unwrap();
+    let (_, rows) = get(&app, token, &format!("/v1/imports/{id}/rows")).await;
+    let third = &rows["items"][1];
+    assert_eq!(third["line"], 3, "{rows}");
+    assert_eq!(third["status"], "update", "{rows}");
+    assert_eq!(third["changes"]["lastname"]["before"], "Martin", "{third}");
+    assert_eq!(third["changes"]["lastname"]["after"], "Lefèvre");
+    // The same file again: line 2 then line 3 change her back and forth, as in file order.
+    let again = import(&app, token, "commit", second.as_bytes()).await;
+    assert_eq!(again["counts"]["update"], 2, "{again}");
+}

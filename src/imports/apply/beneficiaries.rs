@@ -53,7 +53,7 @@ impl LineApplier for BeneficiaryLines {
         apply_line(conn, self, context, row)
     }
 
-    fn create_new(
+    fn together(
         &self,
         conn: &mut PgConnection,
         context: &RunContext<'_>,
@@ -78,19 +78,41 @@ impl LineApplier for BeneficiaryLines {
             .zip(rows)
             .filter_map(|(record, row)| record.as_ref().map(|r| (r, !notebook::has_columns(row))))
             .unzip();
-        let mut created = super::created_together(batch::create_new(
-            conn,
-            &present,
-            &wanted,
-            CREATION_SOURCE,
-            context.creating(),
-        )?)
-        .into_iter();
+        let mut created = people_together(conn, context, &present, &wanted)?.into_iter();
         Ok(records
             .iter()
             .map(|record| record.as_ref().and_then(|_| created.next().flatten()))
             .collect())
     }
+}
+
+/// The records of a chunk that can only be new people, created together, and those that
+/// change nothing of the person their source record is linked to: their results by position
+/// (`None`: through the pipeline one at a time). `wanted` says which records may go together;
+/// the others count for their keys.
+pub fn people_together(
+    conn: &mut PgConnection,
+    context: &RunContext<'_>,
+    records: &[&PersonRecord],
+    wanted: &[bool],
+) -> QueryResult<Vec<Option<Applied>>> {
+    let created = batch::create_new(conn, records, wanted, CREATION_SOURCE, context.writing())?;
+    let mut results = super::created_together(created);
+    let left: Vec<bool> = wanted
+        .iter()
+        .zip(&results)
+        .map(|(wanted, result)| *wanted && result.is_none())
+        .collect();
+    let unchanged = batch::unchanged(conn, records, &left, context.writing())?;
+    for ((result, found), record) in results.iter_mut().zip(unchanged).zip(records) {
+        if let Some(found) = found {
+            let mut applied = Applied::new("unchanged");
+            applied.beneficiary_id = Some(found.beneficiary_id);
+            applied.kept = Snapshot::of_row(found.row).kept(record, &found.kept);
+            *result = Some(applied);
+        }
+    }
+    Ok(results)
 }
 
 /// One line through the pipeline, then its notebook columns.
@@ -299,11 +321,13 @@ impl Snapshot {
             diesel::sql_query("SELECT to_jsonb(b) AS row FROM beneficiary b WHERE id = $1")
                 .bind::<SqlUuid, _>(beneficiary)
                 .get_result(conn)?;
-        let owners = FieldSources::from_json(row.row.get("provenance"));
-        Ok(Snapshot {
-            row: row.row,
-            owners,
-        })
+        Ok(Self::of_row(row.row))
+    }
+
+    /// The snapshot of a person's row already read.
+    fn of_row(row: serde_json::Value) -> Self {
+        let owners = FieldSources::from_json(row.get("provenance"));
+        Snapshot { row, owners }
     }
 
     fn owner(&self, field: &str) -> serde_json::Value {

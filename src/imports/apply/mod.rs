@@ -45,12 +45,12 @@ pub struct RunContext<'a> {
 }
 
 impl RunContext<'_> {
-    /// Whether the people a chunk finds new are written (a commit) or only told (a preview).
-    pub fn creating(&self) -> crate::inbound::batch::Creating {
+    /// Whether what a chunk finds together is written (a commit) or only told (a preview).
+    pub fn writing(&self) -> crate::inbound::batch::Writing {
         if self.preview {
-            crate::inbound::batch::Creating::Preview
+            crate::inbound::batch::Writing::Preview
         } else {
-            crate::inbound::batch::Creating::Write
+            crate::inbound::batch::Writing::Write
         }
     }
 }
@@ -181,9 +181,10 @@ pub trait LineApplier: Sized {
         row: &Self::Row,
     ) -> Result<Applied, LineFailure>;
 
-    /// Creates together, before a chunk's lines are applied one at a time, the lines that can
-    /// only be new people: their results by position (`None`: applied the usual way).
-    fn create_new(
+    /// Applies together, before a chunk's lines are applied one at a time, the lines that can
+    /// only be new people or that change nothing of a known person: their results by position
+    /// (`None`: applied the usual way).
+    fn together(
         &self,
         _conn: &mut PgConnection,
         _context: &RunContext<'_>,

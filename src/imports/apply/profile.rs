@@ -6,7 +6,7 @@ use cdb_connector::records::Record;
 use cdb_departement::{BoundProfile, Profile, RowContext};
 use diesel::pg::PgConnection;
 
-use super::beneficiaries::ingest_person;
+use super::beneficiaries::{ingest_person, people_together};
 use super::{Applied, LineApplier, LineFailure, RunContext};
 use crate::imports::kinds::Numbered;
 use crate::imports::records::LineError;
@@ -113,7 +113,7 @@ impl LineApplier for ProfileLines {
         Ok(result)
     }
 
-    fn create_new(
+    fn together(
         &self,
         conn: &mut PgConnection,
         context: &RunContext<'_>,
@@ -130,14 +130,7 @@ impl LineApplier for ProfileLines {
             .iter()
             .flat_map(|line| std::iter::repeat_n(line.len() == 1, line.len()))
             .collect();
-        let mut created = super::created_together(crate::inbound::batch::create_new(
-            conn,
-            &all,
-            &wanted,
-            "import",
-            context.creating(),
-        )?)
-        .into_iter();
+        let mut created = people_together(conn, context, &all, &wanted)?.into_iter();
         Ok(people
             .iter()
             .map(|line| {
