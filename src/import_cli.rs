@@ -47,8 +47,9 @@ pub fn run(pool: &DbPool, options: &ImportOptions) -> anyhow::Result<serde_json:
             found.id
         }
         (None, Some(path)) => {
-            let file =
-                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            // Streamed into the import's large object: memory does not grow with the file.
+            let file = std::fs::File::open(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
             let file_name = path.file_name().map_or_else(
                 || "import.csv".into(),
                 |name| name.to_string_lossy().into_owned(),
@@ -62,13 +63,13 @@ pub fn run(pool: &DbPool, options: &ImportOptions) -> anyhow::Result<serde_json:
                     profile: options.profile.clone(),
                     sheet: options.sheet.clone(),
                     file_name,
-                    file,
                     created_by_account_id: None,
                     created_by_client_id: None,
                     structure_id,
                     overwrite: options.overwrite,
                     send_account_email: options.send_account_email,
                 },
+                std::io::BufReader::new(file),
                 false,
             )?
             .id
@@ -86,6 +87,7 @@ pub fn run(pool: &DbPool, options: &ImportOptions) -> anyhow::Result<serde_json:
     let started = Instant::now();
     let state = runner::run(
         &mut conn,
+        pool,
         import_id,
         RunLimit::default(),
         &options.app_url,

@@ -409,7 +409,6 @@ pub async fn upload(
         profile: form.profile,
         sheet: form.sheet,
         file_name,
-        file,
         created_by_account_id: account,
         created_by_client_id: client,
         structure_id: structure.filter(|_| structure_kind),
@@ -444,7 +443,7 @@ pub async fn upload(
                 ));
             }
         }
-        Ok(store::create(conn, &new, true)?)
+        Ok(store::create(conn, &new, Cursor::new(file), true)?)
     })
     .await?;
     tracing::info!(import_id = %row.id, kind = %row.kind, size = row.file_size, "import received");
@@ -677,9 +676,12 @@ pub async fn errors_file(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::ImportsWrite)?;
     let id = id.into_inner();
+    let files = state.pool.clone();
     let (name, bytes, charset) = with_conn(&state.pool, move |conn| {
         let row = reachable(conn, &caller, id)?;
-        let file = store::file(conn, id)?;
+        let oid = store::file(conn, id)?;
+        let file = crate::store::large_objects::Reader::open(&files, oid)
+            .map_err(|error| ApiError::internal(&error))?;
         let options = ReadOptions {
             sheet: row
                 .sheet
@@ -687,7 +689,7 @@ pub async fn errors_file(
                 .map_or(SheetChoice::First, SheetChoice::Named),
             ..ReadOptions::default()
         };
-        let table = Table::open(Cursor::new(file.as_slice()), &options).map_err(|error| {
+        let table = Table::open(file, &options).map_err(|error| {
             ApiError::new(
                 ErrorCode::Conflict,
                 format!("The file cannot be read: {error}"),

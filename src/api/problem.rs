@@ -138,6 +138,12 @@ impl From<diesel::result::Error> for ApiError {
     }
 }
 
+impl From<crate::store::large_objects::StreamError> for ApiError {
+    fn from(error: crate::store::large_objects::StreamError) -> Self {
+        ApiError::internal(&error)
+    }
+}
+
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(error: actix_web::error::BlockingError) -> Self {
         ApiError::internal(&error)

@@ -63,6 +63,12 @@ pub enum FileError {
     /// No connection.
     #[error("database: {0}")]
     Pool(#[from] diesel::r2d2::PoolError),
+    /// A file could not be kept.
+    #[error(transparent)]
+    File(#[from] crate::store::large_objects::StreamError),
+    /// An import of the file failed.
+    #[error(transparent)]
+    Import(#[from] crate::imports::runner::RunError),
 }
 
 /// The record ids of the persons that are entrants subject to droits et devoirs.

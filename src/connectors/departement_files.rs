@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::caf_files::FileError;
 use super::runner::Counts;
+use crate::postgres::DbPool;
 use crate::imports::runner::{self, RunLimit, RunState};
 use crate::store::connector_files::{self, PendingFile};
 use crate::store::connector_runs::ClaimedRun;
@@ -19,7 +20,7 @@ fn import_of(
     conn: &mut PgConnection,
     claimed: &ClaimedRun,
     file: &PendingFile,
-) -> QueryResult<Uuid> {
+) -> Result<Uuid, FileError> {
     let started = file
         .report
         .as_ref()
@@ -44,13 +45,13 @@ fn import_of(
                 profile,
                 sheet: None,
                 file_name: file.file_name.clone(),
-                file: file.content.clone(),
                 created_by_account_id: None,
                 created_by_client_id: None,
                 structure_id: None,
                 overwrite: false,
                 send_account_email: false,
             },
+            std::io::Cursor::new(file.content.as_slice()),
             false,
         )?;
         connector_files::progress(
@@ -66,6 +67,7 @@ fn import_of(
 /// Applies every received export of the instance, oldest first.
 pub fn apply_pending(
     conn: &mut PgConnection,
+    pool: &DbPool,
     claimed: &ClaimedRun,
     counts: &mut Counts,
 ) -> Result<(), FileError> {
@@ -73,7 +75,7 @@ pub fn apply_pending(
         let import_id = import_of(conn, claimed, &file)?;
         tracing::info!(file = %file.id, import = %import_id, "applying a departmental export");
         // No account is created by a beneficiaries file: no e-mail needs the application's URL.
-        if runner::run(conn, import_id, RunLimit::default(), "", &mut |_| {})? == RunState::Busy {
+        if runner::run(conn, pool, import_id, RunLimit::default(), "", &mut |_| {})? == RunState::Busy {
             return Ok(());
         }
         let Some(import) = imports::get(conn, import_id, None)? else {

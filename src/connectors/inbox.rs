@@ -113,49 +113,6 @@ pub fn collect(conn: &mut PgConnection) -> QueryResult<usize> {
 /// Bytes of a flux kept in memory for its header.
 const FLUX_HEAD: usize = 256 * 1024;
 
-/// Copies a file into a new large object, a piece at a time.
-fn stream_into_large_object(
-    conn: &mut PgConnection,
-    mut file: impl std::io::Read,
-) -> Result<large_objects::Streamed, Box<dyn std::error::Error + Send + Sync>> {
-    use sha2::Digest;
-    let oid = large_objects::create(conn)?;
-    let mut hasher = sha2::Sha256::new();
-    let mut head = Vec::new();
-    let mut piece = vec![0u8; 4 * 1024 * 1024];
-    let mut size: i64 = 0;
-    let copied = (|| -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        loop {
-            let n = file.read(&mut piece)?;
-            if n == 0 {
-                return Ok(());
-            }
-            let bytes = &piece[..n];
-            hasher.update(bytes);
-            if head.len() < FLUX_HEAD {
-                head.extend_from_slice(&bytes[..n.min(FLUX_HEAD - head.len())]);
-            }
-            large_objects::write_at(conn, oid, size, bytes)?;
-            size += i64::try_from(n).unwrap_or(i64::MAX);
-        }
-    })();
-    if let Err(error) = copied {
-        let _ = large_objects::unlink(conn, oid);
-        return Err(error);
-    }
-    let sha256 = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    Ok(large_objects::Streamed {
-        head,
-        oid,
-        size,
-        sha256,
-    })
-}
-
 fn take(
     conn: &mut PgConnection,
     instance: &Watched,
@@ -166,7 +123,7 @@ fn take(
     let (head, oid, size, sha256) = if instance.kind == "caf_msa" {
         // A flux is streamed into a large object: memory does not grow with the file.
         let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-        let streamed = stream_into_large_object(conn, file).map_err(|e| e.to_string())?;
+        let streamed = large_objects::stream(conn, file, FLUX_HEAD).map_err(|e| e.to_string())?;
         (
             streamed.head,
             Some(streamed.oid),

@@ -171,13 +171,14 @@ async fn execute_locked(
             apply_files(pool, &claimed, &mut counts, apply).await
         }
         "departement" => {
-            apply_files(
-                pool,
-                &claimed,
-                &mut counts,
-                super::departement_files::apply_pending,
-            )
-            .await
+            // The export is read from its import's large object on a second connection.
+            let reading = pool.clone();
+            let apply = move |conn: &mut diesel::PgConnection,
+                              claimed: &ClaimedRun,
+                              counts: &mut Counts| {
+                super::departement_files::apply_pending(conn, &reading, claimed, counts)
+            };
+            apply_files(pool, &claimed, &mut counts, apply).await
         }
         _ => Err(Stop(
             "this instance is fed by files: send them with POST /v1/connectors/{id}/files".into(),

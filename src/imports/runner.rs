@@ -7,7 +7,6 @@
 //! or repeating a line.
 
 use std::collections::HashSet;
-use std::io::Cursor;
 
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
@@ -22,7 +21,9 @@ use super::apply::{
 use super::kinds::{FailedRow, ImportKind, KindRows, Numbered};
 use super::records::LineError;
 use super::table::{ReadOptions, Row, SheetChoice, Table, TableError};
+use crate::postgres::DbPool;
 use crate::store::changes::{self, PendingChange};
+use crate::store::large_objects::Reader;
 use crate::store::imports::{self as store, FileFacts, ImportRow, LineResult};
 use crate::store::statistics::PeopleGrowth;
 
@@ -119,12 +120,25 @@ pub struct Progress {
 }
 
 /// A failure of the database while running (file problems end the import instead).
-pub type RunResult<T> = Result<T, diesel::result::Error>;
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// A statement failed.
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+    /// No connection to read the file on.
+    #[error(transparent)]
+    Pool(#[from] diesel::r2d2::PoolError),
+}
+
+/// The result of a run, or of one of its steps.
+pub type RunResult<T> = Result<T, RunError>;
 
 /// Runs an import from where it stands to its end (or to the limit), unless another worker is
-/// running it (`Busy`). `app_url` is the application's address, for the e-mails lines queue.
+/// running it (`Busy`). The file is read a piece at a time on a connection of `files` of its
+/// own. `app_url` is the application's address, for the e-mails lines queue.
 pub fn run(
     conn: &mut PgConnection,
+    files: &DbPool,
     import_id: Uuid,
     limit: RunLimit,
     app_url: &str,
@@ -133,7 +147,7 @@ pub fn run(
     if !store::try_lock_run(conn, import_id)? {
         return Ok(RunState::Busy);
     }
-    let result = run_locked(conn, import_id, limit, app_url, on_progress);
+    let result = run_locked(conn, files, import_id, limit, app_url, on_progress);
     let unlocked = store::unlock_run(conn, import_id);
     let state = result?;
     unlocked?;
@@ -142,6 +156,7 @@ pub fn run(
 
 fn run_locked(
     conn: &mut PgConnection,
+    files: &DbPool,
     import_id: Uuid,
     limit: RunLimit,
     app_url: &str,
@@ -158,6 +173,7 @@ fn run_locked(
     store::start(conn, import_id, working)?;
     let run = Run {
         import: &import,
+        files,
         preview: working == "previewing",
         app_url,
         limit,
@@ -236,6 +252,7 @@ fn by_kind<A: KindLines>(
 /// One run of an import.
 struct Run<'a> {
     import: &'a ImportRow,
+    files: &'a DbPool,
     preview: bool,
     app_url: &'a str,
     limit: RunLimit,
@@ -254,7 +271,7 @@ where
 {
     let import = run.import;
     let import_id = import.id;
-    let bytes = store::file(conn, import_id)?;
+    let oid = store::file(conn, import_id)?;
     let options = ReadOptions {
         sheet: import
             .sheet
@@ -262,7 +279,14 @@ where
             .map_or(SheetChoice::First, SheetChoice::Named),
         ..ReadOptions::default()
     };
-    let table = match Table::open(Cursor::new(bytes.as_slice()), &options) {
+    // Counted first, on its own reader: one connection reads the file at a time.
+    let rows_total = match import.rows_total {
+        Some(total) => Some(total),
+        None => Table::open(Reader::open(run.files, oid)?, &options)
+            .ok()
+            .map(|rows| i32::try_from(rows.count()).unwrap_or(i32::MAX)),
+    };
+    let table = match Table::open(Reader::open(run.files, oid)?, &options) {
         Ok(table) => table,
         Err(error) => return failed(conn, import_id, error.code(), &error.to_string()),
     };
@@ -270,12 +294,6 @@ where
     let prepared = match prepare(&header) {
         Ok(prepared) => prepared,
         Err((code, reason)) => return failed(conn, import_id, &code, &reason),
-    };
-    let rows_total = match import.rows_total {
-        Some(total) => Some(total),
-        None => Table::open(Cursor::new(bytes.as_slice()), &options)
-            .ok()
-            .map(|rows| i32::try_from(rows.count()).unwrap_or(i32::MAX)),
     };
     let dialect = table.dialect();
     let csv = matches!(table.format(), super::table::FileFormat::Csv);
@@ -468,7 +486,7 @@ impl<A: LineApplier> ChunkRun<'_, A> {
         });
         let after = match outcome {
             Ok(after) => after,
-            Err(ChunkEnd::Database(error)) => return Err(error),
+            Err(ChunkEnd::Database(error)) => return Err(error.into()),
             Err(ChunkEnd::Preview(results)) => conn.transaction(|conn| {
                 let after = counts.with(&results);
                 store::save_chunk(conn, id, &results, checkpoint, &after.to_json())?;
@@ -489,7 +507,7 @@ impl<A: LineApplier> ChunkRun<'_, A> {
         conn: &mut PgConnection,
         cells: Vec<String>,
         parsed: Parsed<A::Row>,
-    ) -> RunResult<(LineResult, Vec<PendingChange>)> {
+    ) -> QueryResult<(LineResult, Vec<PendingChange>)> {
         let numbered = match parsed {
             Ok(numbered) => numbered,
             Err(failed) => return Ok((*failed, Vec::new())),

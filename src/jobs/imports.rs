@@ -36,6 +36,7 @@ async fn run_import(
         let mut conn = pool.get()?;
         Ok(runner::run(
             &mut conn,
+            &pool,
             job.import_id,
             RunLimit::default(),
             &app_url,

@@ -6,10 +6,12 @@ use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{
-    Bigint, Bytea, Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid,
+    Bigint, Integer, Jsonb, Nullable, Oid, Text, Timestamptz, Uuid as SqlUuid,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+use super::large_objects::{self, StreamError};
 
 /// Stable name of the imports queue (never the Rust type path).
 pub const QUEUE: &str = "cdb.imports";
@@ -33,8 +35,6 @@ pub struct NewImport {
     pub sheet: Option<String>,
     /// The file's name as uploaded.
     pub file_name: String,
-    /// The file.
-    pub file: Vec<u8>,
     /// The person who uploaded it.
     pub created_by_account_id: Option<Uuid>,
     /// The API client that uploaded it.
@@ -151,21 +151,18 @@ pub struct RunImport {
     pub import_id: Uuid,
 }
 
-/// Keeps an upload and, with `enqueue`, its job, in one transaction (the command line runs
-/// its imports itself).
+/// Keeps an upload (its file streamed into a large object) and, with `enqueue`, its job, in
+/// one transaction (the command line runs its imports itself).
 pub fn create(
     conn: &mut PgConnection,
     new: &NewImport,
+    file: impl std::io::Read,
     enqueue_job: bool,
-) -> QueryResult<ImportRow> {
-    use sha2::Digest;
-    let sha: String = sha2::Sha256::digest(&new.file)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+) -> Result<ImportRow, StreamError> {
     conn.transaction(|conn| {
+        let file = large_objects::stream(conn, file, 0)?;
         let row: ImportRow = diesel::sql_query(format!(
-            "INSERT INTO import (deployment_id, kind, mode, profile, sheet, file_name, file_size, file_sha256, file, \
+            "INSERT INTO import (deployment_id, kind, mode, profile, sheet, file_name, file_size, file_sha256, file_oid, \
              created_by_account_id, created_by_client_id, structure_id, overwrite, send_account_email) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
              RETURNING {COLUMNS}"
@@ -176,9 +173,9 @@ pub fn create(
         .bind::<Nullable<Text>, _>(new.profile.as_deref())
         .bind::<Nullable<Text>, _>(new.sheet.as_deref())
         .bind::<Text, _>(&new.file_name)
-        .bind::<Bigint, _>(i64::try_from(new.file.len()).unwrap_or(i64::MAX))
-        .bind::<Text, _>(&sha)
-        .bind::<Bytea, _>(&new.file)
+        .bind::<Bigint, _>(file.size)
+        .bind::<Text, _>(&file.sha256)
+        .bind::<Oid, _>(file.oid)
         .bind::<Nullable<SqlUuid>, _>(new.created_by_account_id)
         .bind::<Nullable<SqlUuid>, _>(new.created_by_client_id)
         .bind::<Nullable<SqlUuid>, _>(new.structure_id)
@@ -239,16 +236,16 @@ pub fn lock(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<ImportRow>>
 
 #[derive(QueryableByName)]
 struct FileRow {
-    #[diesel(sql_type = Bytea)]
-    file: Vec<u8>,
+    #[diesel(sql_type = Oid)]
+    file_oid: u32,
 }
 
-/// The uploaded file.
-pub fn file(conn: &mut PgConnection, id: Uuid) -> QueryResult<Vec<u8>> {
-    diesel::sql_query("SELECT file FROM import WHERE id = $1")
+/// The large object holding the uploaded file (read it with [`large_objects::Reader`]).
+pub fn file(conn: &mut PgConnection, id: Uuid) -> QueryResult<u32> {
+    diesel::sql_query("SELECT file_oid FROM import WHERE id = $1")
         .bind::<SqlUuid, _>(id)
         .get_result::<FileRow>(conn)
-        .map(|row| row.file)
+        .map(|row| row.file_oid)
 }
 
 /// Starts (or restarts) the processing: `previewing` or `committing`.

@@ -1,7 +1,7 @@
 //! PostgreSQL large objects: a big file written piece by piece as it arrives and read back
 //! piece by piece, so that memory does not grow with the file.
 
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
@@ -62,6 +62,65 @@ pub fn unlink(conn: &mut PgConnection, oid: u32) -> QueryResult<()> {
         .map(|_| ())
 }
 
+/// Why a file could not be streamed into a large object.
+#[derive(Debug, thiserror::Error)]
+pub enum StreamError {
+    /// The file could not be read.
+    #[error("the file cannot be read: {0}")]
+    Read(#[from] std::io::Error),
+    /// The database failed.
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
+/// Bytes written to the object at a time.
+const WRITE_PIECE: usize = 4 * 1024 * 1024;
+
+/// Copies a file into a new large object a piece at a time, keeping its first `head` bytes.
+/// In the caller's transaction: if it rolls back, the object goes with it.
+pub fn stream(
+    conn: &mut PgConnection,
+    mut file: impl Read,
+    head: usize,
+) -> Result<Streamed, StreamError> {
+    use sha2::Digest;
+    let oid = create(conn)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut kept = Vec::new();
+    let mut piece = vec![0u8; WRITE_PIECE];
+    let mut size: i64 = 0;
+    let copied = (|| -> Result<(), StreamError> {
+        loop {
+            let n = file.read(&mut piece)?;
+            if n == 0 {
+                return Ok(());
+            }
+            let bytes = &piece[..n];
+            hasher.update(bytes);
+            if kept.len() < head {
+                kept.extend_from_slice(&bytes[..n.min(head - kept.len())]);
+            }
+            write_at(conn, oid, size, bytes)?;
+            size += i64::try_from(n).unwrap_or(i64::MAX);
+        }
+    })();
+    if let Err(error) = copied {
+        let _ = unlink(conn, oid);
+        return Err(error);
+    }
+    let sha256 = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(Streamed {
+        head: kept,
+        oid,
+        size,
+        sha256,
+    })
+}
+
 /// Reads a large object from the start, a piece at a time, on a connection of its own.
 pub struct Reader {
     conn: DbConnection,
@@ -106,4 +165,42 @@ impl Read for Reader {
         self.position += n;
         Ok(n)
     }
+}
+
+impl Seek for Reader {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        // The offset of the next byte `read` gives.
+        let piece = i64::try_from(self.piece.len()).unwrap_or(i64::MAX);
+        let read = i64::try_from(self.position).unwrap_or(i64::MAX);
+        let current = self.offset - piece + read;
+        let target = match to {
+            SeekFrom::Start(at) => i64::try_from(at).unwrap_or(i64::MAX),
+            SeekFrom::Current(by) => current.saturating_add(by),
+            SeekFrom::End(by) => {
+                // Rare (a workbook's directory is at its end): the server reads the object.
+                let size: Size = diesel::sql_query("SELECT length(lo_get($1))::int8 AS size")
+                    .bind::<Oid, _>(self.oid)
+                    .get_result(&mut self.conn)
+                    .map_err(std::io::Error::other)?;
+                size.size.saturating_add(by)
+            }
+        };
+        if target < 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "seek before the start of the file",
+            ));
+        }
+        self.offset = target;
+        self.piece.clear();
+        self.position = 0;
+        self.ended = false;
+        u64::try_from(target).map_err(std::io::Error::other)
+    }
+}
+
+#[derive(QueryableByName)]
+struct Size {
+    #[diesel(sql_type = BigInt)]
+    size: i64,
 }

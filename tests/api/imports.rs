@@ -113,7 +113,8 @@ pub(crate) async fn run_job(app: &TestApp, id: Uuid, limit: RunLimit) -> RunStat
     let url = app.database.url.clone();
     tokio::task::spawn_blocking(move || {
         let mut conn = PgConnection::establish(&url).unwrap();
-        runner::run(&mut conn, id, limit, "http://app.test", &mut |_| {}).unwrap()
+        let files = cdb_hub::postgres::diesel_pool(&url, 2).unwrap();
+        runner::run(&mut conn, &files, id, limit, "http://app.test", &mut |_| {}).unwrap()
     })
     .await
     .unwrap()
