@@ -8,8 +8,8 @@ use uuid::Uuid;
 
 use super::caf_files::FileError;
 use super::runner::Counts;
-use crate::postgres::DbPool;
 use crate::imports::runner::{self, RunLimit, RunState};
+use crate::postgres::DbPool;
 use crate::store::connector_files::{self, PendingFile};
 use crate::store::connector_runs::ClaimedRun;
 use crate::store::imports::{self, NewImport};
@@ -75,7 +75,9 @@ pub fn apply_pending(
         let import_id = import_of(conn, claimed, &file)?;
         tracing::info!(file = %file.id, import = %import_id, "applying a departmental export");
         // No account is created by a beneficiaries file: no e-mail needs the application's URL.
-        if runner::run(conn, pool, import_id, RunLimit::default(), "", &mut |_| {})? == RunState::Busy {
+        if runner::run(conn, pool, import_id, RunLimit::default(), "", &mut |_| {})?
+            == RunState::Busy
+        {
             return Ok(());
         }
         let Some(import) = imports::get(conn, import_id, None)? else {

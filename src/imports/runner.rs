@@ -23,8 +23,8 @@ use super::records::LineError;
 use super::table::{ReadOptions, Row, SheetChoice, Table, TableError};
 use crate::postgres::DbPool;
 use crate::store::changes::{self, PendingChange};
-use crate::store::large_objects::Reader;
 use crate::store::imports::{self as store, FileFacts, ImportRow, LineResult};
+use crate::store::large_objects::Reader;
 use crate::store::statistics::PeopleGrowth;
 
 /// Lines per transaction of a commit.
