@@ -145,6 +145,23 @@ fn alone(records: &[&PersonRecord]) -> Vec<bool> {
         .collect()
 }
 
+/// A chunk's records, with which of them share none of their keys with another (computed
+/// once for both chunk paths).
+pub struct ChunkRecords<'a, 'r> {
+    records: &'a [&'r PersonRecord],
+    lonely: Vec<bool>,
+}
+
+impl<'a, 'r> ChunkRecords<'a, 'r> {
+    /// The chunk's records, in file order.
+    pub fn new(records: &'a [&'r PersonRecord]) -> Self {
+        Self {
+            records,
+            lonely: alone(records),
+        }
+    }
+}
+
 /// For each record of a chunk applied in order, whether it surely matches nobody: none of
 /// its keys is known in the database at the chunk's start, nor shared with another record of
 /// the chunk (which could create or change someone before it).
@@ -193,18 +210,19 @@ struct NewPerson<'a> {
 /// nothing is written: the values were typed at the edge, so the database has nothing to refuse.
 pub fn create_new(
     conn: &mut PgConnection,
-    records: &[&PersonRecord],
+    chunk: &ChunkRecords<'_, '_>,
     wanted: &[bool],
     creation_source: &str,
     writing: Writing,
 ) -> QueryResult<Vec<Created>> {
+    let records = chunk.records;
     let mut results: Vec<Created> = vec![None; records.len()];
     let wanted = |i: usize| wanted.get(i).copied().unwrap_or(false) && creatable(records[i]);
     if !(0..records.len()).any(wanted) {
         return Ok(results);
     }
     // Keys shared with any other record count, wanted or not.
-    let lonely = alone(records);
+    let lonely = &chunk.lonely;
     let candidates: Vec<usize> = (0..records.len())
         .filter(|&i| wanted(i) && lonely[i])
         .collect();
@@ -265,8 +283,20 @@ struct ColumnDefault {
     default: String,
 }
 
+/// The people's columns that cannot be null and have a default, read once: the schema is the
+/// binary's own (its migrations).
+static DEFAULTS: std::sync::OnceLock<HashMap<String, String>> = std::sync::OnceLock::new();
+
 /// The people's columns that cannot be null and have a default, with it (as SQL).
-fn defaults(conn: &mut PgConnection) -> QueryResult<HashMap<String, String>> {
+fn defaults(conn: &mut PgConnection) -> QueryResult<&'static HashMap<String, String>> {
+    if let Some(defaults) = DEFAULTS.get() {
+        return Ok(defaults);
+    }
+    let read = read_defaults(conn)?;
+    Ok(DEFAULTS.get_or_init(|| read))
+}
+
+fn read_defaults(conn: &mut PgConnection) -> QueryResult<HashMap<String, String>> {
     let rows: Vec<ColumnDefault> = diesel::sql_query(
         "SELECT a.attname::text AS name, pg_get_expr(d.adbin, d.adrelid) AS default \
          FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
@@ -403,12 +433,13 @@ struct Linked {
 /// the pipeline. With [`Writing::Preview`] the links are not marked.
 pub fn unchanged(
     conn: &mut PgConnection,
-    records: &[&PersonRecord],
+    chunk: &ChunkRecords<'_, '_>,
     wanted: &[bool],
     writing: Writing,
 ) -> QueryResult<Vec<Option<Unchanged>>> {
+    let records = chunk.records;
     let mut results: Vec<Option<Unchanged>> = vec![None; records.len()];
-    let lonely = alone(records);
+    let lonely = &chunk.lonely;
     let candidates: Vec<usize> = (0..records.len())
         .filter(|&i| {
             let record = records[i];

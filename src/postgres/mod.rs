@@ -239,8 +239,8 @@ struct SessionSettings;
 
 impl diesel::r2d2::CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
-        // The hub's statements are short: compiling them with LLVM costs more than it saves
-        // (2 s of a 27 s import of 110,000 lines, see BENCHMARKS.md).
+        // The hub's statements are short: compiling them with LLVM never pays for itself (it
+        // showed up in the profile of a 110,000-line import).
         diesel::sql_query("SET jit = off")
             .execute(conn)
             .map(|_| ())

@@ -96,14 +96,15 @@ pub fn people_together(
     records: &[&PersonRecord],
     wanted: &[bool],
 ) -> QueryResult<Vec<Option<Applied>>> {
-    let created = batch::create_new(conn, records, wanted, CREATION_SOURCE, context.writing())?;
+    let chunk = batch::ChunkRecords::new(records);
+    let created = batch::create_new(conn, &chunk, wanted, CREATION_SOURCE, context.writing())?;
     let mut results = super::created_together(created);
     let left: Vec<bool> = wanted
         .iter()
         .zip(&results)
         .map(|(wanted, result)| *wanted && result.is_none())
         .collect();
-    let unchanged = batch::unchanged(conn, records, &left, context.writing())?;
+    let unchanged = batch::unchanged(conn, &chunk, &left, context.writing())?;
     for ((result, found), record) in results.iter_mut().zip(unchanged).zip(records) {
         if let Some(found) = found {
             let mut applied = Applied::new("unchanged");
