@@ -40,6 +40,7 @@ diesel::table! {
         deleted_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        login_email -> Nullable<Text>,
     }
 }
 

@@ -217,8 +217,9 @@ pub async fn create_structure(
     request: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Bytes,
+    body: super::extractors::BoundedBody<{ 64 * 1024 }>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.0;
     let writer = writer_of(&caller)?;
     if !writer.is_deployment_wide() {
         return Err(forbidden(
@@ -383,8 +384,9 @@ pub async fn create_professional(
     request: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Bytes,
+    body: super::extractors::BoundedBody<{ 64 * 1024 }>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.0;
     let writer = writer_of(&caller)?;
     if matches!(writer, DirectoryWriter::OwnProfile { .. }) {
         return Err(forbidden(

@@ -21,10 +21,7 @@ pub fn json_config() -> web::JsonConfig {
                     "The request body must be JSON (Content-Type: application/json).",
                 ),
                 JsonPayloadError::Overflow { .. }
-                | JsonPayloadError::OverflowKnownLength { .. } => ApiError::new(
-                    ErrorCode::BadRequest,
-                    "The request body is too large (1 MiB at most).",
-                ),
+                | JsonPayloadError::OverflowKnownLength { .. } => body_too_large(1 << 20),
                 other => ApiError::new(
                     ErrorCode::BadRequest,
                     format!("The request body is not valid JSON: {other}."),
@@ -78,4 +75,58 @@ where
     T: serde::Deserialize<'de>,
 {
     <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
+
+/// A request body read whole up to `LIMIT` bytes, for handlers that keep the bytes (their
+/// `Idempotency-Key` hashes them). A larger body is refused with 413 as problem+json as soon as
+/// its announced length or its bytes pass the limit, without reading the rest.
+pub struct BoundedBody<const LIMIT: usize>(pub web::Bytes);
+
+/// The refusal of a body over its limit.
+pub fn body_too_large(limit: usize) -> ApiError {
+    ApiError::new(
+        ErrorCode::PayloadTooLarge,
+        format!(
+            "The request body is too large for this operation ({} KiB at most).",
+            limit / 1024
+        ),
+    )
+    .with("limit_bytes", serde_json::json!(limit))
+}
+
+impl<const LIMIT: usize> actix_web::FromRequest for BoundedBody<LIMIT> {
+    type Error = ApiError;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(
+        request: &actix_web::HttpRequest,
+        payload: &mut actix_web::dev::Payload,
+    ) -> Self::Future {
+        use futures_util::StreamExt;
+        let announced = request
+            .headers()
+            .get(actix_web::http::header::CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse::<u64>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if announced.is_some_and(|length| length > LIMIT as u64) {
+                return Err(body_too_large(LIMIT));
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|error| {
+                    ApiError::new(
+                        ErrorCode::BadRequest,
+                        format!("The request body could not be read: {error}."),
+                    )
+                })?;
+                if body.len() + chunk.len() > LIMIT {
+                    return Err(body_too_large(LIMIT));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(BoundedBody(body.freeze()))
+        })
+    }
 }

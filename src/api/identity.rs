@@ -200,6 +200,7 @@ pub async fn edit_beneficiary(
                 conn,
                 &record,
                 "hub_api",
+                reach,
                 Options {
                     forced: Some(Forced::SamePerson(id)),
                     human_edit: true,
@@ -239,7 +240,7 @@ pub async fn edit_beneficiary(
             return Err(ApiError::new(ErrorCode::ValidationFailed, message)
                 .with("reason", serde_json::json!(code)));
         }
-        Outcome::Created { .. } | Outcome::PossibleMatch { .. } => {
+        Outcome::Created { .. } | Outcome::PossibleMatch { .. } | Outcome::PendingReview => {
             return Err(ApiError::new(
                 ErrorCode::Conflict,
                 "The edit could not be applied to this person.",

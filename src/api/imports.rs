@@ -18,7 +18,7 @@ use super::db::with_conn;
 use super::problem::{ApiError, ErrorCode, Problem};
 use crate::app::AppState;
 use crate::auth::caller::Caller;
-use crate::auth::policy::{self, Importer};
+use crate::auth::policy::{self, ImportAccess, Importer};
 use crate::auth::scopes::Scope;
 use crate::imports::errors_csv::{self, ErrorLine};
 use crate::imports::records::LineError;
@@ -316,6 +316,9 @@ fn target_deployment(importer: Importer, asked: Option<&str>) -> Result<Uuid, Ap
         )),
         (
             Importer::Deployment(own)
+            | Importer::AdministeredStructures {
+                deployment: own, ..
+            }
             | Importer::Client {
                 deployment: own, ..
             },
@@ -354,7 +357,9 @@ pub async fn upload(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::ImportsWrite)?;
     // Refuse before reading the file when the caller may import nothing at all.
-    policy::importer(&caller, true).ok_or_else(forbidden)?;
+    if !policy::imports_anything(&caller) {
+        return Err(forbidden());
+    }
     let form = read_form(multipart).await?;
     let kind = form.kind.ok_or_else(|| invalid("kind is required."))?;
     if !KINDS.contains(&kind.as_str()) {
@@ -378,7 +383,7 @@ pub async fn upload(
         }
     }
     let structure_kind = NEEDS_STRUCTURE.contains(&kind.as_str());
-    let importer = policy::importer(&caller, structure_kind).ok_or_else(forbidden)?;
+    let importer = policy::importer(&caller, access_of(&kind)).ok_or_else(forbidden)?;
     let overwrite = flag(form.overwrite.as_deref(), "overwrite")?;
     let send_account_email = flag(form.send_account_email.as_deref(), "send_account_email")?;
     let structure = form
@@ -415,11 +420,12 @@ pub async fn upload(
         overwrite,
         send_account_email,
     };
-    let admin_structure = caller.account().and_then(|account| {
-        (account.role == crate::auth::role::Role::AdminStructure)
-            .then_some(account.profile_id)
-            .flatten()
-    });
+    let admin_structure = match importer {
+        Importer::AdministeredStructures {
+            admin_structure_id, ..
+        } => Some(admin_structure_id),
+        _ => None,
+    };
     let row = with_conn(&state.pool, move |conn| {
         let exists: bool = diesel::select(diesel::dsl::exists(
             crate::schema::deployment::table.filter(crate::schema::deployment::id.eq(deployment)),
@@ -452,6 +458,15 @@ pub async fn upload(
         .json(ImportView::from(row)))
 }
 
+/// What a kind of file gives access to.
+fn access_of(kind: &str) -> ImportAccess {
+    match kind {
+        "beneficiaries" => ImportAccess::People,
+        kind if NEEDS_STRUCTURE.contains(&kind) => ImportAccess::OneStructure,
+        _ => ImportAccess::Deployment,
+    }
+}
+
 /// The import if the caller may follow it.
 fn reachable(
     conn: &mut diesel::PgConnection,
@@ -460,10 +475,24 @@ fn reachable(
 ) -> Result<ImportRow, ApiError> {
     let not_found = || ApiError::not_found("import");
     let row = store::get(conn, id, None)?.ok_or_else(not_found)?;
-    let structure_kind = NEEDS_STRUCTURE.contains(&row.kind.as_str());
-    let within = match policy::importer(caller, structure_kind) {
+    let within = match policy::importer(caller, access_of(&row.kind)) {
         Some(Importer::AnyDeployment) => true,
         Some(Importer::Deployment(deployment)) => deployment == row.deployment_id,
+        // A structure administrator follows only the files of the structures they administer.
+        Some(Importer::AdministeredStructures {
+            deployment,
+            admin_structure_id,
+        }) => {
+            deployment == row.deployment_id
+                && match row.structure_id {
+                    Some(structure) => crate::store::directory_writes::administers(
+                        conn,
+                        admin_structure_id,
+                        structure,
+                    )?,
+                    None => false,
+                }
+        }
         Some(Importer::Client {
             deployment,
             api_client_id,
@@ -567,10 +596,10 @@ pub struct ImportLines {
         (status = 200, description = "One page of lines.", body = ImportLines),
         (status = 400, description = "Invalid filter.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing imports:write.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing imports:write or beneficiaries:read.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such import within reach.", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = ["imports:write"]), ("bearer" = []))
+    security(("oauth2" = ["imports:write", "beneficiaries:read"]), ("bearer" = []))
 )]
 #[get("/v1/imports/{id}/rows")]
 pub async fn list_rows(
@@ -595,15 +624,36 @@ pub async fn list_rows(
             "limit must be between 1 and 1000.",
         ));
     }
+    // The lines show people's values (before → after): a read of each person shown.
+    caller.require(Scope::BeneficiariesRead)?;
     let mut lines = with_conn(&state.pool, move |conn| {
-        reachable(conn, &caller, id)?;
-        Ok(store::lines(
+        let row = reachable(conn, &caller, id)?;
+        let mut lines = store::lines(
             conn,
             id,
             params.status.as_deref(),
             params.after_line.unwrap_or(0),
             limit + 1,
-        )?)
+        )?;
+        lines.truncate(usize::try_from(limit).unwrap_or(0) + 1);
+        let shown: Vec<_> = lines
+            .iter()
+            .take(usize::try_from(limit).unwrap_or(0))
+            .filter_map(|line| line.beneficiary_id)
+            .map(|person| {
+                super::journal::entry(
+                    &caller,
+                    person,
+                    Some(row.deployment_id),
+                    super::journal::Access::Read,
+                    "GET /v1/imports/{id}/rows",
+                    true,
+                    None,
+                )
+            })
+            .collect();
+        crate::store::access_log::record(conn, &shown)?;
+        Ok(lines)
     })
     .await?;
     let more = lines.len() > usize::try_from(limit).unwrap_or(0);
@@ -662,11 +712,11 @@ pub async fn commit(
     responses(
         (status = 200, description = "The errors file.", content_type = "text/csv", body = String),
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing imports:write.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing imports:write or beneficiaries:read.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such import within reach.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The file was never read (failed before its header).", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = ["imports:write"]), ("bearer" = []))
+    security(("oauth2" = ["imports:write", "beneficiaries:read"]), ("bearer" = []))
 )]
 #[get("/v1/imports/{id}/errors.csv")]
 pub async fn errors_file(
@@ -675,6 +725,8 @@ pub async fn errors_file(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::ImportsWrite)?;
+    // The lines in error carry people's data as the file gave it.
+    caller.require(Scope::BeneficiariesRead)?;
     let id = id.into_inner();
     let files = state.pool.clone();
     let (name, bytes, charset) = with_conn(&state.pool, move |conn| {

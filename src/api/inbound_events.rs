@@ -239,12 +239,13 @@ pub async fn receive_event(
                     result: None,
                 });
             }
-            let outcome = crate::inbound::ingest_one(conn, &record, "connector", Options::default())?;
+            let outcome = crate::inbound::ingest_one(conn, &record, "connector", crate::domain::reach::Reach::Deployment(record.deployment_id), Options::default())?;
             let result = match outcome {
                 Outcome::Created { .. } => "created",
                 Outcome::Updated { .. } => "updated",
                 Outcome::Unchanged { .. } => "unchanged",
                 Outcome::PossibleMatch { .. } => "possible_match",
+                Outcome::PendingReview => "pending_review",
                 Outcome::Rejected { .. } => "rejected",
             };
             Ok::<_, ApiError>(EventOutcome {

@@ -187,7 +187,7 @@ pub async fn resolve_match(
                 .map_err(|e| ApiError::internal(&e))?
                 .into_record(found.deployment_id);
             // A pivot conflict decided as the same person: the pivots the person already has stay.
-            let outcome = crate::inbound::ingest_one(conn, &record, "hub_api", Options { forced: Some(forced), ..Options::default() })?;
+            let outcome = crate::inbound::ingest_one(conn, &record, "hub_api", crate::domain::reach::Reach::Deployment(deployment), Options { forced: Some(forced), ..Options::default() })?;
             let resolved = match &outcome {
                 Outcome::Created { beneficiary_id, .. } | Outcome::Updated { beneficiary_id, .. } | Outcome::Unchanged { beneficiary_id, .. } => Some(*beneficiary_id),
                 _ => None,

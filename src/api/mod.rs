@@ -17,6 +17,7 @@ pub mod identity;
 pub mod imports;
 pub mod inbound_events;
 pub mod journal;
+pub mod login_address;
 pub mod matches;
 pub mod members;
 pub mod notebooks;
@@ -73,6 +74,7 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(people::get_beneficiary)
         .service(people::access_log)
         .service(identity::edit_beneficiary)
+        .service(login_address::set_login_email)
         .service(privacy::export_beneficiary)
         .service(privacy::purge_beneficiary)
         .service(notebooks::get_notebook)

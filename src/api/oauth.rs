@@ -129,8 +129,9 @@ fn basic_credentials(request: &HttpRequest) -> Option<Result<(String, String), (
 pub async fn token(
     request: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Bytes,
+    body: super::extractors::BoundedBody<{ 16 * 1024 }>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.0;
     let is_form = request
         .headers()
         .get(header::CONTENT_TYPE)

@@ -11,7 +11,6 @@ use super::problem::{ApiError, ErrorCode, Problem};
 use crate::app::AppState;
 use crate::auth::caller::Caller;
 use crate::auth::policy::{self, Importer};
-use crate::auth::role::Role;
 use crate::auth::scopes::Scope;
 use crate::store::{directory, directory_writes};
 
@@ -44,25 +43,24 @@ pub async fn pending_beneficiaries(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::ImportsWrite)?;
-    let importer = policy::importer(&caller, true).ok_or_else(|| {
-        ApiError::new(
-            ErrorCode::Forbidden,
-            "Your role does not import rattachement files.",
-        )
-    })?;
-    let admin_structure = caller.account().and_then(|account| {
-        (account.role == Role::AdminStructure)
-            .then_some(account.profile_id)
-            .flatten()
-    });
+    // The file names people: a read of each of them.
+    caller.require(Scope::BeneficiariesRead)?;
+    let importer =
+        policy::importer(&caller, policy::ImportAccess::OneStructure).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::Forbidden,
+                "Your role does not import rattachement files.",
+            )
+        })?;
+    let admin_structure = match importer {
+        Importer::AdministeredStructures {
+            admin_structure_id, ..
+        } => Some(admin_structure_id),
+        _ => None,
+    };
     let id = id.into_inner();
     let bytes = with_conn(&state.pool, move |conn| {
-        let deployment = match importer {
-            Importer::AnyDeployment => None,
-            Importer::Deployment(deployment) | Importer::Client { deployment, .. } => {
-                Some(deployment)
-            }
-        };
+        let deployment = importer.deployment();
         let structure = directory_writes::structure(conn, id, deployment)?
             .ok_or_else(|| ApiError::not_found("structure"))?;
         if let Some(admin) = admin_structure
@@ -74,6 +72,21 @@ pub async fn pending_beneficiaries(
             ));
         }
         let people = directory::pending_beneficiaries(conn, structure.id)?;
+        let shown: Vec<_> = people
+            .iter()
+            .map(|person| {
+                super::journal::entry(
+                    &caller,
+                    person.beneficiary_id,
+                    Some(structure.deployment_id),
+                    super::journal::Access::Read,
+                    "GET /v1/structures/{id}/pending-beneficiaries.csv",
+                    true,
+                    None,
+                )
+            })
+            .collect();
+        crate::store::access_log::record(conn, &shown)?;
         let mut out = "\u{feff}".as_bytes().to_vec();
         let mut writer = csv::WriterBuilder::new()
             .delimiter(b';')

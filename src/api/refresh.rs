@@ -124,12 +124,20 @@ pub async fn refresh_notebook(
                 &raw,
             )?;
             for record in person_records(deployment, &records) {
-                match crate::inbound::ingest_one(conn, &record, "connector", Options::default())? {
+                match crate::inbound::ingest_one(
+                    conn,
+                    &record,
+                    "connector",
+                    crate::domain::reach::Reach::Deployment(record.deployment_id),
+                    Options::default(),
+                )? {
                     Outcome::Updated { fields, .. } => {
                         refreshed.status = "updated".into();
                         refreshed.fields.extend(fields);
                     }
-                    Outcome::PossibleMatch { .. } => refreshed.status = "possible_match".into(),
+                    Outcome::PossibleMatch { .. } | Outcome::PendingReview => {
+                        refreshed.status = "possible_match".into()
+                    }
                     _ => {}
                 }
             }

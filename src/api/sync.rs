@@ -25,7 +25,8 @@ use crate::store;
 /// Largest batch.
 pub const MAX_BATCH: usize = 1000;
 
-/// Where the caller's writes come from, for provenance.
+/// Where the caller's writes come from, for provenance: each client and each account is a
+/// source of its own, so that one caller's record ids never meet another's.
 pub fn source_of(caller: &Caller, record_id: Option<String>, as_of: DateTime<Utc>) -> Source {
     match &caller.principal {
         Principal::Client(client) => Source {
@@ -37,7 +38,7 @@ pub fn source_of(caller: &Caller, record_id: Option<String>, as_of: DateTime<Utc
         },
         Principal::Account(account) => Source {
             kind: SourceKind::Human,
-            system: format!("human:{}", account.role),
+            system: format!("human:{}:{}", account.role, account.account_id),
             record_id,
             as_of,
             author_account_id: Some(account.account_id),
@@ -261,6 +262,23 @@ pub fn person_fields(input: &PersonInput) -> Result<PersonFields, Vec<FieldError
     })
 }
 
+/// A record held for the deployment's managers to decide; it names nobody.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PendingReview {
+    /// Always `pending_review`.
+    pub status: String,
+    /// What happens next.
+    pub detail: String,
+}
+
+/// What a caller is told of a record it may not apply.
+pub fn pending_review() -> PendingReview {
+    PendingReview {
+        status: "pending_review".into(),
+        detail: "This record may concern a person you cannot change: the deployment's managers will decide.".into(),
+    }
+}
+
 /// The notebook created for a partner.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NotebookCreated {
@@ -268,15 +286,18 @@ pub struct NotebookCreated {
     pub beneficiary_id: Uuid,
 }
 
-/// Creates a person and their notebook (idempotent on the NIR: an existing NIR of the same
-/// deployment answers 409 with its notebook id, one of another deployment 400).
+/// Creates a person and their notebook (idempotent on the NIR: an existing NIR of someone
+/// within the caller's reach answers 409 with its notebook id). A NIR of someone the caller may
+/// not change — outside its reach, or in another deployment — answers 202 `pending_review`:
+/// the record waits for the deployment's managers, and the answer names nobody.
 #[utoipa::path(
     tag = "sync",
     request_body = PersonInput,
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays answer the first response.")),
     responses(
         (status = 201, description = "Created.", body = NotebookCreated),
-        (status = 400, description = "The NIR belongs to another deployment, or a malformed body.", body = Problem, content_type = "application/problem+json"),
+        (status = 202, description = "Held for the deployment's managers: the person may be someone the caller cannot change.", body = PendingReview),
+        (status = 400, description = "A malformed body.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing scope or role.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The person already has a notebook: `notebook_id` says which.", body = Problem, content_type = "application/problem+json"),
@@ -289,8 +310,9 @@ pub async fn create_notebook(
     request: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Bytes,
+    body: super::extractors::BoundedBody<{ 64 * 1024 }>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.0;
     let deployment = writable_deployment(&caller)?;
     let idempotency = Idempotency::from_request(&request, &caller, &body)?;
     let input: PersonInput = json_body(&body)?;
@@ -307,9 +329,10 @@ pub async fn create_notebook(
         source: source_of(&caller, None, Utc::now()),
         fields,
     };
+    let reach = policy::beneficiaries(&caller);
     let answer = with_conn(&state.pool, move |conn| {
         Idempotency::answer(idempotency.as_ref(), conn, |conn| {
-        let outcome = crate::inbound::ingest_one(conn, &record, "hub_api", Options::default())?;
+        let outcome = crate::inbound::ingest_one(conn, &record, "hub_api", reach, Options::default())?;
         let (status, body) = match outcome {
             Outcome::Created {
                 beneficiary_id,
@@ -343,16 +366,13 @@ pub async fn create_notebook(
                     serde_json::to_value(problem).unwrap_or_default(),
                 )
             }
+            Outcome::PendingReview => (
+                StatusCode::ACCEPTED,
+                serde_json::to_value(pending_review()).unwrap_or_default(),
+            ),
             Outcome::Rejected { code, message } => {
-                let error = if code == "nir_in_other_deployment" {
-                    ApiError::new(
-                        ErrorCode::BadRequest,
-                        "A person with this NIR has a notebook in another deployment.",
-                    )
-                } else {
-                    ApiError::new(ErrorCode::ValidationFailed, message)
-                };
-                return Err(error);
+                return Err(ApiError::new(ErrorCode::ValidationFailed, message)
+                    .with("reason", serde_json::json!(code)));
             }
         };
         Ok((status, body))
@@ -389,7 +409,10 @@ pub struct BatchResult {
     /// Position in the request.
     pub index: usize,
     pub source_id: Option<String>,
-    /// `created`, `updated`, `unchanged`, `possible_match` or `rejected`.
+    /// `created`, `updated`, `unchanged`, `possible_match`, `pending_review` (held for the
+    /// deployment's managers: it may concern someone the caller cannot change; no id is given)
+    /// or `rejected` (`as_of_in_future` among the codes: an as-of date more than five minutes
+    /// ahead of the hub's clock).
     pub status: String,
     pub beneficiary_id: Option<Uuid>,
     pub notebook_id: Option<Uuid>,
@@ -445,6 +468,9 @@ fn result_of(index: usize, source_id: Option<String>, outcome: Outcome) -> Batch
             result.status = "possible_match".into();
             result.possible_match_id = Some(possible_match_id);
         }
+        Outcome::PendingReview => {
+            result.status = "pending_review".into();
+        }
         Outcome::Rejected { code, message } => {
             result.status = "rejected".into();
             result.errors.push(FieldError {
@@ -476,8 +502,9 @@ pub async fn batch(
     request: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Bytes,
+    body: super::extractors::BoundedBody<{ 8 * 1024 * 1024 }>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.0;
     let deployment = writable_deployment(&caller)?;
     let idempotency = Idempotency::from_request(&request, &caller, &body)?;
     let batch: BatchRequest = json_body(&body)?;
@@ -542,9 +569,10 @@ pub async fn batch(
             })),
         }
     }
+    let reach = policy::beneficiaries(&caller);
     let answer = with_conn(&state.pool, move |conn| {
         Idempotency::answer(idempotency.as_ref(), conn, move |conn| {
-            let outcomes = crate::inbound::ingest_all(conn, &records, "hub_api")?;
+            let outcomes = crate::inbound::ingest_all(conn, &records, "hub_api", reach)?;
             for ((index, source_id), outcome) in positions.into_iter().zip(outcomes) {
                 results[index] = Some(result_of(index, source_id, outcome));
             }

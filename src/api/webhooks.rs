@@ -499,8 +499,9 @@ pub async fn replay_webhook(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Bytes,
+    body: super::extractors::BoundedBody<{ 64 * 1024 }>,
 ) -> Result<web::Json<ReplayResult>, ApiError> {
+    let body = body.0;
     let (client, _) = subscriber(&caller)?;
     let id = id.into_inner();
     let request: ReplayRequest = if body.iter().all(u8::is_ascii_whitespace) {

@@ -6,45 +6,7 @@ use uuid::Uuid;
 
 use super::caller::{Caller, Principal};
 use super::role::Role;
-
-/// Which beneficiaries (and so which notebooks) a caller may see.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reach {
-    /// Every beneficiary of every deployment (national administrator).
-    Everything,
-    /// Every beneficiary of one deployment (manager, orientation manager, API client).
-    Deployment(Uuid),
-    /// Beneficiaries attached to, or followed by a professional of, the structures a structure
-    /// administrator administers.
-    AdministeredStructures {
-        /// The deployment.
-        deployment: Uuid,
-        /// The administrator's profile.
-        admin_structure_id: Uuid,
-    },
-    /// Beneficiaries attached to, or followed by a professional of, one structure (an API
-    /// client narrowed to a structure).
-    Structure {
-        /// The deployment.
-        deployment: Uuid,
-        /// The structure.
-        structure_id: Uuid,
-    },
-    /// Beneficiaries whose notebook has this account as an active member (professional).
-    ActiveMember {
-        /// The deployment.
-        deployment: Uuid,
-        /// The member's account.
-        account_id: Uuid,
-    },
-    /// One's own record (beneficiary).
-    Own {
-        /// The beneficiary.
-        beneficiary_id: Uuid,
-    },
-    /// Nobody.
-    Nothing,
-}
+pub use crate::domain::reach::Reach;
 
 /// The beneficiaries within a caller's reach.
 pub fn beneficiaries(caller: &Caller) -> Reach {
@@ -262,8 +224,15 @@ pub fn directory_writer(caller: &Caller) -> Option<DirectoryWriter> {
 pub enum Importer {
     /// Any deployment, named with the upload (national administrator).
     AnyDeployment,
-    /// Their own deployment (manager, or a structure administrator for the directory kinds).
+    /// Their own deployment (manager).
     Deployment(Uuid),
+    /// The files of the structures a structure administrator administers.
+    AdministeredStructures {
+        /// Their deployment.
+        deployment: Uuid,
+        /// The administrator's profile.
+        admin_structure_id: Uuid,
+    },
     /// A partner system: its own deployment, and only the imports it uploaded itself.
     Client {
         /// Its deployment.
@@ -273,27 +242,76 @@ pub enum Importer {
     },
 }
 
-/// Who may import a kind of file, as in the original: the deployment's managers (and national
-/// administrators) every kind; structure administrators the files of one of their structures
-/// (`structure_kind`: professionals and rattachements; the handler checks they administer it);
-/// API clients of a whole deployment with `imports:write` (the caller's scopes are checked by
-/// the handler). `None` for everyone else.
-pub fn importer(caller: &Caller, structure_kind: bool) -> Option<Importer> {
+impl Importer {
+    /// The deployment the importer is bound to; `None` for every deployment.
+    pub fn deployment(self) -> Option<Uuid> {
+        match self {
+            Importer::AnyDeployment => None,
+            Importer::Deployment(deployment)
+            | Importer::AdministeredStructures { deployment, .. }
+            | Importer::Client { deployment, .. } => Some(deployment),
+        }
+    }
+}
+
+/// What a kind of file does, as far as access goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportAccess {
+    /// People's records (`beneficiaries`): goes through the inbound pipeline.
+    People,
+    /// A file for one structure (`professionals`, `rattachements`): creates professionals'
+    /// accounts and gives them notebooks.
+    OneStructure,
+    /// The deployment's directory and orientations (`structures`, `orientation_managers`,
+    /// `reorientations`): creates staff accounts and assigns referents.
+    Deployment,
+}
+
+/// Who may import a kind of file. Kinds that create accounts or hand out notebooks are for
+/// people in a session: the deployment's managers and national administrators every kind, a
+/// structure administrator the files of one of their structures (the handler checks they
+/// administer it). API clients of a whole deployment (with `imports:write`, checked by the
+/// handler) and a manager's personal access token import people's records only: a leaked
+/// credential must not mint logins. `None` for everyone else.
+pub fn importer(caller: &Caller, access: ImportAccess) -> Option<Importer> {
     match &caller.principal {
-        Principal::Account(account) => match account.role {
-            Role::AdminCdb => Some(Importer::AnyDeployment),
-            Role::Manager => account.deployment_id.map(Importer::Deployment),
-            Role::AdminStructure if structure_kind => {
-                account.deployment_id.map(Importer::Deployment)
+        Principal::Account(account) => {
+            let in_session = account.is_session || access == ImportAccess::People;
+            match account.role {
+                Role::AdminCdb if in_session => Some(Importer::AnyDeployment),
+                Role::Manager if in_session => account.deployment_id.map(Importer::Deployment),
+                Role::AdminStructure
+                    if account.is_session && access == ImportAccess::OneStructure =>
+                {
+                    Some(Importer::AdministeredStructures {
+                        deployment: account.deployment_id?,
+                        admin_structure_id: account.profile_id?,
+                    })
+                }
+                _ => None,
             }
-            _ => None,
-        },
-        Principal::Client(client) if client.structure_id.is_none() => Some(Importer::Client {
-            deployment: client.deployment_id,
-            api_client_id: client.api_client_id,
-        }),
+        }
+        Principal::Client(client)
+            if client.structure_id.is_none() && access == ImportAccess::People =>
+        {
+            Some(Importer::Client {
+                deployment: client.deployment_id,
+                api_client_id: client.api_client_id,
+            })
+        }
         Principal::Client(_) => None,
     }
+}
+
+/// Whether a caller may upload any kind of file at all (checked before reading the upload).
+pub fn imports_anything(caller: &Caller) -> bool {
+    [
+        ImportAccess::People,
+        ImportAccess::OneStructure,
+        ImportAccess::Deployment,
+    ]
+    .into_iter()
+    .any(|access| importer(caller, access).is_some())
 }
 
 #[cfg(test)]
@@ -418,6 +436,38 @@ mod tests {
         assert!(may_read_access_log(&account(Role::Beneficiary)));
         assert!(!may_read_access_log(&account(Role::Professional)));
         assert!(!may_read_access_log(&account(Role::OrientationManager)));
+    }
+
+    #[test]
+    fn accounts_are_imported_only_in_a_session_and_clients_import_people_only() {
+        for access in [ImportAccess::OneStructure, ImportAccess::Deployment] {
+            let mut token = account(Role::Manager);
+            if let Principal::Account(a) = &mut token.principal {
+                a.is_session = false;
+            }
+            assert_eq!(importer(&token, access), None, "{access:?} with a token");
+            assert!(importer(&account(Role::Manager), access).is_some());
+        }
+        let client = Caller {
+            principal: Principal::Client(ClientPrincipal {
+                api_client_id: Uuid::from_u128(9),
+                client_id: "cdb_x".into(),
+                deployment_id: Uuid::from_u128(2),
+                structure_id: None,
+            }),
+            scopes: Scopes::NONE,
+        };
+        assert!(importer(&client, ImportAccess::People).is_some());
+        assert_eq!(importer(&client, ImportAccess::OneStructure), None);
+        assert_eq!(importer(&client, ImportAccess::Deployment), None);
+        assert_eq!(
+            importer(&account(Role::AdminStructure), ImportAccess::People),
+            None
+        );
+        assert!(matches!(
+            importer(&account(Role::AdminStructure), ImportAccess::OneStructure),
+            Some(Importer::AdministeredStructures { .. })
+        ));
     }
 
     #[test]

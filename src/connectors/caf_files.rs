@@ -149,6 +149,7 @@ fn apply_people(
                 conn,
                 &person.record,
                 "connector",
+                crate::domain::reach::Reach::Deployment(person.record.deployment_id),
                 Options {
                     refuse_new: !person.create,
                     ..Options::default()

@@ -185,7 +185,9 @@ pub fn clear_content<'a>(
             DecryptError::UnsupportedAlgorithm { what, oid } => format!(
                 "fichier chiffré (S/MIME) avec un algorithme non pris en charge ({what}, OID {oid})"
             ),
-            DecryptError::BadPadding => "déchiffrement impossible : remplissage invalide \
+            // One answer for every failure that depends on the key or the ciphertext: telling
+            // them apart would be an oracle.
+            DecryptError::Undecryptable => "déchiffrement impossible avec la clé de l'instance \
                  (mauvaise clé ou fichier altéré)"
                 .to_owned(),
             other => format!("déchiffrement impossible : {other}"),
@@ -231,8 +233,13 @@ pub fn apply_file(
                 counts.read += records.len() as u64;
                 let mut person = None;
                 for record in person_records(claimed.deployment_id, &records) {
-                    let outcome =
-                        crate::inbound::ingest_one(conn, &record, "connector", Options::default())?;
+                    let outcome = crate::inbound::ingest_one(
+                        conn,
+                        &record,
+                        "connector",
+                        crate::domain::reach::Reach::Deployment(record.deployment_id),
+                        Options::default(),
+                    )?;
                     let item = super::runner::item(
                         &format!("line {}", row.line),
                         None,

@@ -344,6 +344,7 @@ async fn refresh_from_france_travail(
                                     conn,
                                     &record,
                                     "connector",
+                                    crate::domain::reach::Reach::Deployment(record.deployment_id),
                                     Options::default(),
                                 )?;
                                 items.push(item(&record_ref, Some(person), &outcome, &mut counts));
@@ -462,6 +463,14 @@ pub fn item(
                 "possible_match",
                 person,
                 Some(format!("{reason}: possible match {possible_match_id}")),
+            )
+        }
+        Outcome::PendingReview => {
+            counts.possible_matches += 1;
+            (
+                "possible_match",
+                person,
+                Some("held for the deployment's managers".to_owned()),
             )
         }
         Outcome::Rejected { code, .. } if code == "unknown_person" => {

@@ -5,3 +5,5 @@
 //! are re-exported here, so that one parser owns each key.
 
 pub use cdb_connector::identity::{Nir, NirError};
+
+pub mod reach;

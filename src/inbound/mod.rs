@@ -14,23 +14,25 @@ pub mod record;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 
+use crate::domain::reach::Reach;
 use crate::store::changes::{self, PendingChange};
 use pipeline::{Options, Outcome};
 use record::PersonRecord;
 
-/// Runs records in one transaction; a record that fails is rolled back alone (savepoint) and
+/// Runs records of a writer of this reach in one transaction; a record that fails is rolled back alone (savepoint) and
 /// reported, the others are applied; the changes are recorded last.
 pub fn ingest_all(
     conn: &mut PgConnection,
     records: &[PersonRecord],
     creation_source: &str,
+    reach: Reach,
 ) -> QueryResult<Vec<Outcome>> {
     conn.transaction(|conn| {
         let mut outcomes = Vec::with_capacity(records.len());
         let mut pending: Vec<PendingChange> = Vec::new();
         for record in records {
             let result = conn.transaction(|conn| {
-                pipeline::ingest(conn, record, creation_source, Options::default())
+                pipeline::ingest(conn, record, creation_source, reach, Options::default())
             });
             match result {
                 Ok((outcome, change)) => {
@@ -48,15 +50,16 @@ pub fn ingest_all(
     })
 }
 
-/// Runs one record with a decision taken by a person.
+/// Runs one record for a writer of this reach, with the caller's options.
 pub fn ingest_one(
     conn: &mut PgConnection,
     record: &PersonRecord,
     creation_source: &str,
+    reach: Reach,
     options: Options,
 ) -> QueryResult<Outcome> {
     conn.transaction(|conn| {
-        let (outcome, change) = pipeline::ingest(conn, record, creation_source, options)?;
+        let (outcome, change) = pipeline::ingest(conn, record, creation_source, reach, options)?;
         changes::record(conn, change.as_slice())?;
         Ok(outcome)
     })

@@ -12,6 +12,7 @@ use super::matching::{self, MatchKey, MatchResult};
 use super::merge::{self, Decision};
 use super::provenance::{FieldSources, SourceClaim};
 use super::record::{PersonRecord, SourceKind};
+use crate::domain::reach::Reach;
 use crate::store::changes::PendingChange;
 
 /// What the pipeline did with a record.
@@ -55,6 +56,10 @@ pub enum Outcome {
         /// `ambiguous` or `pivot_conflict`.
         reason: String,
     },
+    /// Kept for the deployment's managers to decide: the record is about someone the writer
+    /// may not change (outside its reach, or in another deployment). The answer is the same
+    /// whoever matched, and names nobody.
+    PendingReview,
     /// Refused.
     Rejected {
         /// Stable code.
@@ -196,13 +201,38 @@ fn rejected(code: &str, message: impl Into<String>) -> Outcome {
     }
 }
 
-/// Runs one record through the pipeline; answers what it did and the change to record.
+/// How far ahead of the hub's clock an as-of date may be (clock skew between systems): a
+/// later one would make the record win every future correction, so it is refused.
+pub const MAX_CLOCK_SKEW_MINUTES: i64 = 5;
+
+/// The refusal of a record dated in the future, `None` when its date is acceptable.
+pub fn future_as_of(record: &PersonRecord) -> Option<Outcome> {
+    (record.source.as_of > Utc::now() + chrono::Duration::minutes(MAX_CLOCK_SKEW_MINUTES)).then(
+        || {
+            rejected(
+                "as_of_in_future",
+                format!(
+                    "as_of {} is in the future: the data cannot be dated after it was sent.",
+                    record.source.as_of.to_rfc3339()
+                ),
+            )
+        },
+    )
+}
+
+/// Runs one record through the pipeline for a writer whose reach is `reach`; answers what it
+/// did and the change to record. A record about someone outside that reach is held for the
+/// deployment's managers ([`Outcome::PendingReview`]), neither applied nor revealed.
 pub fn ingest(
     conn: &mut PgConnection,
     record: &PersonRecord,
     creation_source: &str,
+    reach: Reach,
     options: Options,
 ) -> QueryResult<(Outcome, Option<PendingChange>)> {
+    if let Some(refused) = future_as_of(record) {
+        return Ok((refused, None));
+    }
     if let Some(nir) = &record.fields.nir
         && record.nir().is_none()
     {
@@ -219,13 +249,27 @@ pub fn ingest(
         Some(Forced::DifferentPerson) => MatchResult::New,
         None => matching::find(conn, record)?,
     };
+    let deployment = record.deployment_id;
     let outcome = match found {
         MatchResult::OtherDeployment { .. } => {
             return Ok((
-                rejected(
-                    "nir_in_other_deployment",
-                    "A person with this NIR belongs to another deployment.",
-                ),
+                held_for_review(conn, record, "other_deployment", &[])?,
+                None,
+            ));
+        }
+        MatchResult::Matched { beneficiary_id, .. }
+            if !crate::store::reach::contains_all(conn, reach, deployment, &[beneficiary_id])? =>
+        {
+            return Ok((
+                held_for_review(conn, record, "outside_reach", &[beneficiary_id])?,
+                None,
+            ));
+        }
+        MatchResult::Ambiguous { candidates, .. }
+            if !crate::store::reach::contains_all(conn, reach, deployment, &candidates)? =>
+        {
+            return Ok((
+                held_for_review(conn, record, "outside_reach", &candidates)?,
                 None,
             ));
         }
@@ -236,7 +280,17 @@ pub fn ingest(
             ));
         }
         MatchResult::New if options.refuse_new => return Ok((unknown_person(), None)),
-        MatchResult::New => create(conn, record, creation_source)?,
+        MatchResult::New => {
+            let created = create(conn, record, creation_source)?;
+            if let Outcome::Created {
+                beneficiary_id,
+                notebook_id,
+            } = created.0
+            {
+                crate::store::reach::attach_created(conn, reach, beneficiary_id, notebook_id)?;
+            }
+            created
+        }
         MatchResult::Matched {
             beneficiary_id,
             key,
@@ -244,6 +298,18 @@ pub fn ingest(
     };
     link_source(conn, record, &outcome)?;
     Ok(outcome)
+}
+
+/// Keeps a record the writer may not apply as a possible match for the deployment's managers,
+/// and answers the writer without naming anyone.
+fn held_for_review(
+    conn: &mut PgConnection,
+    record: &PersonRecord,
+    reason: &str,
+    candidates: &[Uuid],
+) -> QueryResult<Outcome> {
+    possible_match(conn, record, reason, candidates)?;
+    Ok(Outcome::PendingReview)
 }
 
 fn possible_match(

@@ -170,7 +170,8 @@ struct AccountByEmail {
     account_id: Uuid,
 }
 
-/// Live accounts whose profile has this e-mail (case-insensitive), any role, any deployment.
+/// Live accounts whose login address is this e-mail (a staff profile's e-mail, a person's
+/// account's own login address) (case-insensitive), any role, any deployment.
 pub fn by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Vec<Uuid>> {
     let rows: Vec<AccountByEmail> = diesel::sql_query(
         "SELECT a.id AS account_id FROM account a \
@@ -179,8 +180,7 @@ pub fn by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Vec<Uuid>> 
          LEFT JOIN admin_structure p3 ON p3.id = a.admin_structure_id \
          LEFT JOIN orientation_manager p4 ON p4.id = a.orientation_manager_id \
          LEFT JOIN professional p5 ON p5.id = a.professional_id \
-         LEFT JOIN beneficiary p6 ON p6.id = a.beneficiary_id \
-         WHERE a.deleted_at IS NULL AND a.confirmed AND lower(coalesce(p1.email, p2.email, p3.email, p4.email, p5.email, p6.email)) = lower($1) \
+         WHERE a.deleted_at IS NULL AND a.confirmed AND lower(coalesce(p1.email, p2.email, p3.email, p4.email, p5.email, a.login_email)) = lower($1) \
          ORDER BY a.created_at",
     )
     .bind::<Text, _>(email)
@@ -218,6 +218,7 @@ pub fn ensure_beneficiary_account(
                     account::deployment_id.eq(one.deployment_id),
                     account::beneficiary_id.eq(one.id),
                     account::confirmed.eq(true),
+                    account::login_email.eq(email),
                 ))
                 .returning(account::id)
                 .get_result(conn)?;
@@ -347,4 +348,54 @@ pub fn revoke_token(
     .set(account_token::revoked_at.eq(Utc::now()))
     .execute(conn)
     .map(|count| count == 1)
+}
+
+/// A person's login address as it was and as it now is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginAddressChange {
+    /// The account.
+    pub account_id: Uuid,
+    /// The address login links went to before, if the account existed.
+    pub previous: Option<String>,
+}
+
+/// Sets where a person's login links are sent, creating their account if they had none.
+pub fn set_beneficiary_login_email(
+    conn: &mut PgConnection,
+    beneficiary: Uuid,
+    deployment: Uuid,
+    email: &str,
+) -> QueryResult<LoginAddressChange> {
+    let existing: Option<(Uuid, Option<String>)> = account::table
+        .filter(account::beneficiary_id.eq(beneficiary))
+        .select((account::id, account::login_email))
+        .first(conn)
+        .optional()?;
+    match existing {
+        Some((account_id, previous)) => {
+            diesel::update(account::table.find(account_id))
+                .set(account::login_email.eq(email))
+                .execute(conn)?;
+            Ok(LoginAddressChange {
+                account_id,
+                previous,
+            })
+        }
+        None => {
+            let account_id = diesel::insert_into(account::table)
+                .values((
+                    account::role.eq(Role::Beneficiary.as_str()),
+                    account::deployment_id.eq(deployment),
+                    account::beneficiary_id.eq(beneficiary),
+                    account::confirmed.eq(true),
+                    account::login_email.eq(email),
+                ))
+                .returning(account::id)
+                .get_result(conn)?;
+            Ok(LoginAddressChange {
+                account_id,
+                previous: None,
+            })
+        }
+    }
 }

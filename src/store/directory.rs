@@ -262,6 +262,9 @@ pub struct PendingBeneficiary {
     /// Their notebook.
     #[diesel(sql_type = diesel::sql_types::Uuid)]
     pub notebook_id: Uuid,
+    /// The person (for the access journal).
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub beneficiary_id: Uuid,
     /// Last name.
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub lastname: String,
@@ -280,7 +283,7 @@ pub fn pending_beneficiaries(
     structure: Uuid,
 ) -> QueryResult<Vec<PendingBeneficiary>> {
     diesel::sql_query(
-        "SELECT n.id AS notebook_id, b.lastname, b.firstname, b.date_of_birth \
+        "SELECT n.id AS notebook_id, b.id AS beneficiary_id, b.lastname, b.firstname, b.date_of_birth \
          FROM beneficiary_structure bs \
          JOIN beneficiary b ON b.id = bs.beneficiary_id \
          JOIN notebook n ON n.beneficiary_id = b.id \

@@ -7,7 +7,7 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Uuid as SqlUuid};
 
-use crate::auth::policy::Reach;
+use crate::domain::reach::Reach;
 use crate::schema::beneficiary;
 
 /// A boolean filter on `beneficiary`.
@@ -72,5 +72,58 @@ pub fn beneficiaries(reach: Reach) -> BeneficiaryFilter {
                 ),
             )
         }
+    }
+}
+
+/// Whether every one of these people is within a reach (a write is held otherwise).
+pub fn contains_all(
+    conn: &mut diesel::pg::PgConnection,
+    reach: Reach,
+    deployment: uuid::Uuid,
+    people: &[uuid::Uuid],
+) -> QueryResult<bool> {
+    if people.is_empty() || reach.covers_deployment(deployment) {
+        return Ok(true);
+    }
+    let within: i64 = beneficiary::table
+        .filter(beneficiary::id.eq_any(people))
+        .filter(beneficiaries(reach))
+        .count()
+        .get_result(conn)?;
+    Ok(usize::try_from(within).is_ok_and(|within| within == people.len()))
+}
+
+/// Puts a person a writer has just created within that writer's reach: attached to the
+/// structure of a client narrowed to it, or with the professional who created them as a
+/// member of their notebook (so that the writer can go on updating whom it created).
+pub fn attach_created(
+    conn: &mut diesel::pg::PgConnection,
+    reach: Reach,
+    person: uuid::Uuid,
+    notebook: uuid::Uuid,
+) -> QueryResult<()> {
+    use diesel::sql_types::Uuid as Id;
+    match reach {
+        Reach::Structure { structure_id, .. } => diesel::sql_query(
+            "INSERT INTO beneficiary_structure (deployment_id, beneficiary_id, structure_id, status) \
+             SELECT deployment_id, id, $2, 'current' FROM beneficiary WHERE id = $1",
+        )
+        .bind::<Id, _>(person)
+        .bind::<Id, _>(structure_id)
+        .execute(conn)
+        .map(|_| ()),
+        Reach::ActiveMember { account_id, .. } => diesel::sql_query(
+            "INSERT INTO notebook_member (deployment_id, notebook_id, account_id, member_type, creator_account_id) \
+             SELECT deployment_id, id, $2, 'no_referent', $2 FROM notebook WHERE id = $1",
+        )
+        .bind::<Id, _>(notebook)
+        .bind::<Id, _>(account_id)
+        .execute(conn)
+        .map(|_| ()),
+        Reach::Everything
+        | Reach::Deployment(_)
+        | Reach::AdministeredStructures { .. }
+        | Reach::Own { .. }
+        | Reach::Nothing => Ok(()),
     }
 }

@@ -1087,8 +1087,8 @@ async fn encrypted_extracts_are_opened_with_the_instance_key_or_rejected_with_th
         rejected["error"]
             .as_str()
             .unwrap()
-            .contains("autre destinataire"),
-        "{rejected}"
+            .contains("mauvaise clé ou fichier altéré"),
+        "one answer for a wrong key and an altered file (no oracle): {rejected}"
     );
     // The key is sealed and never logged.
     let key_line = pem.lines().nth(1).unwrap();

@@ -229,7 +229,7 @@ pub async fn world(app: &TestApp) -> World {
         tokens.push(("professional_other_deployment", session(&mut conn, pro_b)));
         for (name, id) in [("beneficiary_self", followed), ("beneficiary_other", other)] {
             let account = Uuid::new_v4();
-            exec(&mut conn, &format!("INSERT INTO account (id, role, deployment_id, beneficiary_id, confirmed) VALUES ('{account}', 'beneficiary', '{a}', '{id}', true)"));
+            exec(&mut conn, &format!("INSERT INTO account (id, role, deployment_id, beneficiary_id, confirmed, login_email) SELECT '{account}', 'beneficiary', '{a}', id, true, email FROM beneficiary WHERE id = '{id}'"));
             tokens.push((name, session(&mut conn, account)));
         }
         World {

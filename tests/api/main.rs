@@ -14,6 +14,7 @@ mod health;
 mod import_kinds;
 mod imports;
 mod journey;
+mod least_privilege;
 mod login;
 mod mail;
 mod migrations;

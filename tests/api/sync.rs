@@ -80,7 +80,6 @@ async fn creating_the_same_notebook_twice_answers_201_then_409_with_the_same_id(
     let keyed = json!({"nir": format!("2900175123456{:02}", cdb_hub::domain::Nir::parse("2900175123456").unwrap().key()), "firstname": "Jay", "lastname": "Randévoui", "date_of_birth": "1990-01-01"});
     let (status, _, _) = post(&app, &token, "/v1/notebooks", &keyed, None).await;
     assert_eq!(status, 409);
-    // A NIR of another deployment is a 400, as the original answered.
     let (status, body, _) = post(&app, &token, "/v1/notebooks", &json!({"nir": "1850375123456", "firstname": "A", "lastname": "B", "date_of_birth": "1985-03-14"}), None).await;
     assert_eq!(status, 409, "{body}"); // same deployment: the fixture's person
     let other = world.deployment_b;
@@ -91,8 +90,11 @@ async fn creating_the_same_notebook_twice_answers_201_then_409_with_the_same_id(
     })
     .await
     .unwrap();
+    // A NIR of another deployment is held for the managers and named nowhere: the partner
+    // cannot learn that another département knows this person.
     let (status, body, _) = post(&app, &token, "/v1/notebooks", &json!({"nir": "1700175999999", "firstname": "X", "lastname": "Y", "date_of_birth": "1970-01-01"}), None).await;
-    assert_eq!(status, 400, "{body}");
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(body["status"], "pending_review");
     let (status, body, _) = post(
         &app,
         &token,
@@ -170,7 +172,7 @@ async fn a_batch_applies_valid_records_and_reports_invalid_ones_by_index() {
         "{body}"
     );
     // A newer record of the same source id updates the person.
-    let update = json!({"items": [{"source_id": "SI-0", "as_of": "2030-01-01T00:00:00Z", "city": "Valence"}]});
+    let update = json!({"items": [{"source_id": "SI-0", "as_of": Utc::now().to_rfc3339(), "city": "Valence"}]});
     let (_, body, _) = post(&app, &token, "/v1/beneficiaries/batch", &update, None).await;
     assert_eq!(body["items"][0]["status"], "updated", "{body}");
     assert_eq!(body["items"][0]["fields"], json!(["city"]));
@@ -314,7 +316,7 @@ async fn matching_and_merge_rules_through_the_pipeline() {
     let url2 = url.clone();
     tokio::task::spawn_blocking(move || {
         let mut conn = PgConnection::establish(&url).unwrap();
-        let mut run = |records: Vec<PersonRecord>| cdb_hub::inbound::ingest_all(&mut conn, &records, "import").unwrap();
+        let mut run = |records: Vec<PersonRecord>| cdb_hub::inbound::ingest_all(&mut conn, &records, "import", cdb_hub::domain::reach::Reach::Everything).unwrap();
         // An IODAS couple shares one SI id: two people, told apart by their role.
         let mut dem = person("Marc", "Couple");
         dem.external_id = Some("IODAS77".into());

@@ -66,6 +66,75 @@ pub enum FluxError {
         /// What the schema expected.
         problem: SchemaProblem,
     },
+    /// The file goes beyond a bound of the reader ([`Limit`]); the message is in French,
+    /// for the agent who uploaded it.
+    #[error(
+        "Le fichier contient {limit} à la ligne {line} : ce n'est pas un flux CAF/MSA valide.",
+        line = .position.line
+    )]
+    Limit {
+        /// Where the offending text or element starts.
+        position: Position,
+        /// The bound gone beyond.
+        limit: Limit,
+    },
+}
+
+/// A bound of the reader that a file goes beyond. No real flux comes near any of them: a
+/// file that does is hostile or is not a flux, and is refused before it is held in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// A text node, or a value put together from text, references and CDATA, longer than
+    /// `max_bytes` (of decoded UTF-8).
+    Text {
+        /// The bound, in bytes.
+        max_bytes: usize,
+    },
+    /// A tag (name and attributes), comment, declaration or CDATA section longer than
+    /// `max_bytes`.
+    Markup {
+        /// The bound, in bytes.
+        max_bytes: usize,
+    },
+    /// More than `max` elements open at once.
+    Depth {
+        /// The bound.
+        max: usize,
+    },
+    /// More than `max` attributes on one element.
+    Attributes {
+        /// The bound.
+        max: usize,
+    },
+}
+
+impl fmt::Display for Limit {
+    /// What went beyond the bound, in French for the agents who read the file's report.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Text { max_bytes } => write!(f, "un texte de plus de {}", Size(*max_bytes)),
+            Self::Markup { max_bytes } => write!(
+                f,
+                "une balise, un commentaire ou une déclaration de plus de {}",
+                Size(*max_bytes)
+            ),
+            Self::Depth { max } => write!(f, "plus de {max} éléments imbriqués"),
+            Self::Attributes { max } => write!(f, "un élément de plus de {max} attributs"),
+        }
+    }
+}
+
+/// A size in bytes, in kibibytes when it is a whole number of them.
+struct Size(usize);
+
+impl fmt::Display for Size {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 >= 1024 && self.0.is_multiple_of(1024) {
+            write!(f, "{} Kio", self.0 / 1024)
+        } else {
+            write!(f, "{} octets", self.0)
+        }
+    }
 }
 
 /// How a file breaks the schema.
@@ -267,6 +336,42 @@ mod tests {
             error.to_string(),
             "line 12, column 4 (byte 310), in Racine/InfosFoyerRSA[1]/Personne[1]/Identification: \
              unexpected <PRENOM>, expected <NOMNAI>"
+        );
+    }
+
+    #[test]
+    fn limits_are_told_in_french_with_their_line() {
+        let at = Position {
+            line: 3,
+            column: 9,
+            byte: 120,
+        };
+        let error = |limit| FluxError::Limit {
+            position: at,
+            limit,
+        };
+        assert_eq!(
+            error(Limit::Text {
+                max_bytes: 64 * 1024
+            })
+            .to_string(),
+            "Le fichier contient un texte de plus de 64 Kio à la ligne 3 : \
+             ce n'est pas un flux CAF/MSA valide."
+        );
+        assert_eq!(
+            error(Limit::Markup { max_bytes: 100 }).to_string(),
+            "Le fichier contient une balise, un commentaire ou une déclaration de plus de \
+             100 octets à la ligne 3 : ce n'est pas un flux CAF/MSA valide."
+        );
+        assert!(
+            error(Limit::Depth { max: 64 })
+                .to_string()
+                .contains("plus de 64 éléments imbriqués à la ligne 3")
+        );
+        assert!(
+            error(Limit::Attributes { max: 16 })
+                .to_string()
+                .contains("un élément de plus de 16 attributs")
         );
     }
 }

@@ -43,7 +43,7 @@ mod schema;
 mod values;
 mod walker;
 
-pub use error::{FluxError, FluxWarning, HouseholdWarning, Position, SchemaProblem};
+pub use error::{FluxError, FluxWarning, HouseholdWarning, Limit, Position, SchemaProblem};
 pub use header::{FluxHeader, FluxKind, Trailer};
 pub use household::{
     CafAddress, CodedDate, Household, HouseholdRights, Partner, Person, RsaApplication,

@@ -3,7 +3,8 @@
 //! The walker checks every element against its parent's sequence (order, bounds), every
 //! simple value against its type, and hands the tagged values and blocks to a [`Sink`].
 //! It keeps only the open elements and the current value: memory does not grow with the
-//! file.
+//! file. [`Limits`] bound those too, whatever the file holds: a flux can be uploaded by
+//! anyone with the right, and without them one 300 MB text node would be held whole.
 
 use std::io::{self, BufRead};
 use std::sync::Arc;
@@ -15,10 +16,31 @@ use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::{BytesRef, BytesStart, Event};
 
 use crate::encoding::{self, Rewound};
-use crate::error::{FluxError, Position, SchemaProblem, excerpt};
+use crate::error::{FluxError, Limit, Position, SchemaProblem, excerpt};
 use crate::position::Tracked;
 use crate::schema::{Content, Element, Field, Group, ROOT, ValueType};
 use crate::values::{self, Value, is_xml_space};
+
+/// Bounds on what one piece of a file may take, far above anything a real flux holds: its
+/// longest value has 200 characters (`LIBANO`), its deepest element is 7 levels down, its
+/// root carries two attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Limits {
+    /// Bytes of decoded UTF-8 in one event (a text node, a tag with its attributes, a
+    /// comment, a declaration) and in one value put together from several.
+    pub(crate) text: usize,
+    /// Elements open at once.
+    pub(crate) depth: usize,
+    /// Attributes on one element.
+    pub(crate) attributes: usize,
+}
+
+/// The limits of every read.
+pub(crate) const LIMITS: Limits = Limits {
+    text: 64 * 1024,
+    depth: 64,
+    attributes: 16,
+};
 
 /// Receives what the walker reads.
 pub(crate) trait Sink {
@@ -78,14 +100,21 @@ pub(crate) struct Walker<R: BufRead> {
     open_value: Option<OpenValue>,
     stage: Stage,
     started: bool,
+    limits: Limits,
 }
 
 impl<R: BufRead> Walker<R> {
     /// Prepares to walk `input`, choosing its decoder from the XML declaration.
     pub(crate) fn new(input: R) -> Result<Self, FluxError> {
+        Self::with_limits(input, LIMITS)
+    }
+
+    /// [`Walker::new`] with other limits (tests reach them with small inputs).
+    pub(crate) fn with_limits(input: R, limits: Limits) -> Result<Self, FluxError> {
         let decoded = encoding::decode(input)?;
         let single_byte = decoded.encoding != UTF_8;
-        let tracked = Tracked::new(decoded.reader, single_byte, decoded.bom_len);
+        let max_event = u64::try_from(limits.text).unwrap_or(u64::MAX - 1);
+        let tracked = Tracked::new(decoded.reader, single_byte, decoded.bom_len, max_event);
         let mut xml = Reader::from_reader(tracked);
         let config = xml.config_mut();
         config.trim_text(false);
@@ -100,6 +129,7 @@ impl<R: BufRead> Walker<R> {
             open_value: None,
             stage: Stage::Prolog,
             started: false,
+            limits,
         })
     }
 
@@ -128,8 +158,11 @@ impl<R: BufRead> Walker<R> {
         sink: &mut impl Sink,
     ) -> Result<Option<Walked>, FluxError> {
         let at = self.xml.get_ref().position();
+        self.xml.get_mut().start_event();
         let event = match self.xml.read_event_into(buf) {
+            Ok(_) if self.xml.get_ref().event_too_long() => return Err(self.event_too_long(at)),
             Ok(event) => event,
+            Err(_) if self.xml.get_ref().event_too_long() => return Err(self.event_too_long(at)),
             Err(error) => return Err(self.xml_error(error, at)),
         };
         let first = !self.started;
@@ -144,7 +177,7 @@ impl<R: BufRead> Walker<R> {
             Event::Text(text) => {
                 if self.open_value.is_some() {
                     self.text.push_str(&text.xml10_content());
-                    Ok(None)
+                    self.check_value_length().map(|()| None)
                 } else {
                     self.outside_value(&text, at).map(|()| None)
                 }
@@ -152,7 +185,7 @@ impl<R: BufRead> Walker<R> {
             Event::CData(data) => {
                 if self.open_value.is_some() {
                     self.text.push_str(&data.xml10_content());
-                    Ok(None)
+                    self.check_value_length().map(|()| None)
                 } else {
                     self.outside_value(&data.xml10_content(), at).map(|()| None)
                 }
@@ -196,6 +229,16 @@ impl<R: BufRead> Walker<R> {
         sink: &mut impl Sink,
     ) -> Result<(), FluxError> {
         let name = start.name().into_inner();
+        // The schema's own depth stays far below; this guards the frames against a table
+        // that would one day nest without end.
+        if self.frames.len() >= self.limits.depth {
+            return Err(FluxError::Limit {
+                position: at,
+                limit: Limit::Depth {
+                    max: self.limits.depth,
+                },
+            });
+        }
         let (element, occurrence) = match self.stage {
             Stage::Epilog => return Err(syntax(at, "an element after the root element")),
             Stage::Prolog if name == ROOT.name => {
@@ -325,19 +368,58 @@ impl<R: BufRead> Walker<R> {
                 }
             }
         } else {
+            // Only the five predefined entities exist here: a DOCTYPE, the only place where
+            // others could be declared, is refused, so nothing is ever expanded.
             match resolve_predefined_entity(reference) {
                 Some(resolved) => self.text.push_str(resolved),
                 None => return Err(syntax(at, &format!("unknown entity &{};", &**reference))),
             }
         }
-        Ok(())
+        self.check_value_length()
+    }
+
+    /// Each event is bounded, but a value is put together from several (text, references,
+    /// CDATA): its total is bounded too.
+    fn check_value_length(&self) -> Result<(), FluxError> {
+        match &self.open_value {
+            Some(open) if self.text.len() > self.limits.text => Err(FluxError::Limit {
+                position: open.at,
+                limit: Limit::Text {
+                    max_bytes: self.limits.text,
+                },
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// The error for an event that went past [`Limits::text`].
+    fn event_too_long(&self, at: Position) -> FluxError {
+        let max_bytes = self.limits.text;
+        let limit = if self.xml.get_ref().event_is_markup() {
+            Limit::Markup { max_bytes }
+        } else {
+            Limit::Text { max_bytes }
+        };
+        FluxError::Limit {
+            position: at,
+            limit,
+        }
     }
 
     fn check_attributes(&self, start: &BytesStart<'_>, at: Position) -> Result<(), FluxError> {
         if start.attributes_raw().chars().all(is_xml_space) {
             return Ok(());
         }
-        for attribute in start.attributes() {
+        for (count, attribute) in start.attributes().enumerate() {
+            // Checking an attribute against those before it costs their number: bound it.
+            if count >= self.limits.attributes {
+                return Err(FluxError::Limit {
+                    position: at,
+                    limit: Limit::Attributes {
+                        max: self.limits.attributes,
+                    },
+                });
+            }
             let attribute = attribute.map_err(|e| syntax(at, &e.to_string()))?;
             let key = attribute.key.into_inner();
             // Namespace declarations and xsi:noNamespaceSchemaLocation are always allowed.
@@ -591,5 +673,211 @@ mod tests {
         };
         assert_eq!(expected(&done), "the end of <Racine>");
         assert_eq!(first_missing(&done), None);
+    }
+
+    /// Walks the whole text with these limits: the walker as the walk left it, and the
+    /// error that stopped it.
+    fn walk_with(text: &str, limits: Limits) -> (Walker<&[u8]>, Option<FluxError>) {
+        let mut walker = Walker::with_limits(text.as_bytes(), limits).unwrap();
+        let mut recorder = Recorder::default();
+        loop {
+            match walker.walk(&mut recorder) {
+                Ok(Walked::Paused) => continue,
+                Ok(Walked::Finished) => return (walker, None),
+                Err(error) => return (walker, Some(error)),
+            }
+        }
+    }
+
+    fn passes(text: &str, limits: Limits) -> bool {
+        walk_with(text, limits).1.is_none()
+    }
+
+    /// The limit a walk stopped on and the line it names; `None` when it did not stop.
+    fn limit_of(text: &str, limits: Limits) -> Option<(Limit, u64)> {
+        match walk_with(text, limits).1 {
+            Some(FluxError::Limit { limit, position }) => Some((limit, position.line)),
+            Some(other) => panic!("not a limit: {other}"),
+            None => None,
+        }
+    }
+
+    /// The deepest element under `element`, counting it.
+    fn depth(element: &Element) -> usize {
+        match element.content {
+            Content::Value(..) => 1,
+            Content::Children(children, _) => 1 + children.iter().map(depth).max().unwrap_or(0),
+        }
+    }
+
+    /// The longest value the schema allows, in characters.
+    fn longest(element: &Element) -> usize {
+        match element.content {
+            Content::Value(ValueType::Text(max), _) => usize::from(max),
+            Content::Value(..) => 32,
+            Content::Children(children, _) => children.iter().map(longest).max().unwrap_or(0),
+        }
+    }
+
+    #[test]
+    fn the_schema_stays_far_within_the_limits() {
+        assert_eq!(depth(&ROOT), 7);
+        assert!(depth(&ROOT) * 4 < LIMITS.depth);
+        // Three bytes of UTF-8 a character at most (windows-1252 decodes to the BMP).
+        assert_eq!(longest(&ROOT), 200);
+        assert!(longest(&ROOT) * 3 * 100 < LIMITS.text);
+        assert!(walk(&document(HEADER)).is_ok());
+    }
+
+    #[test]
+    fn a_text_or_a_tag_exactly_at_the_bound_passes_and_one_byte_more_does_not() {
+        let limits = Limits {
+            text: 200,
+            ..LIMITS
+        };
+        let spaces = |n: usize| {
+            document(HEADER).replace(
+                "<TransmissionFlux>",
+                &format!("{}<TransmissionFlux>", " ".repeat(n)),
+            )
+        };
+        assert!(passes(&spaces(200), limits));
+        assert_eq!(
+            limit_of(&spaces(201), limits),
+            Some((Limit::Text { max_bytes: 200 }, 2))
+        );
+        // `<Racine xmlns:a="…">` is 19 bytes and its value.
+        let tag = |n: usize| {
+            document(HEADER).replace(
+                "<Racine>",
+                &format!("<Racine xmlns:a=\"{}\">", "a".repeat(n - 19)),
+            )
+        };
+        assert!(passes(&tag(200), limits));
+        assert_eq!(
+            limit_of(&tag(201), limits),
+            Some((Limit::Markup { max_bytes: 200 }, 2))
+        );
+        let comment =
+            document(HEADER).replace("<Racine>", &format!("<Racine><!--{}-->", "-".repeat(300)));
+        assert_eq!(
+            limit_of(&comment, limits),
+            Some((Limit::Markup { max_bytes: 200 }, 2))
+        );
+    }
+
+    #[test]
+    fn a_value_made_of_many_small_pieces_is_bounded_as_a_whole() {
+        let limits = Limits { text: 64, ..LIMITS };
+        let pieces = "ab&amp;<![CDATA[cd]]>&#65;".repeat(20);
+        let header = HEADER.replace(">CRI<", &format!(">{pieces}<"));
+        let text = document(&header);
+        assert_eq!(
+            limit_of(&text, limits),
+            Some((Limit::Text { max_bytes: 64 }, 2))
+        );
+        // Under the bound it is the schema that refuses it.
+        assert!(matches!(
+            walk_with(&text, LIMITS).1,
+            Some(FluxError::Schema {
+                problem: SchemaProblem::InvalidValue { .. },
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn depth_and_attributes_are_bounded() {
+        let shallow = Limits { depth: 2, ..LIMITS };
+        assert_eq!(
+            limit_of(&document(HEADER), shallow),
+            Some((Limit::Depth { max: 2 }, 2))
+        );
+        let attributes = |n: usize| {
+            let list: String = (0..n).map(|i| format!(" xmlns:a{i}=\"\"")).collect();
+            document(HEADER).replace("<Racine>", &format!("<Racine{list}>"))
+        };
+        assert!(passes(&attributes(16), LIMITS));
+        assert_eq!(
+            limit_of(&attributes(17), LIMITS),
+            Some((Limit::Attributes { max: 16 }, 2))
+        );
+    }
+
+    #[test]
+    fn an_internal_subset_is_neither_expanded_nor_held_whole() {
+        let laughs = "<!DOCTYPE Racine [<!ENTITY lol \"lol\">\
+            <!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\
+            <!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">]>";
+        let text = document(&HEADER.replace(">CRI<", ">&lol3;<"))
+            .replace("<Racine>", &format!("{laughs}<Racine>"));
+        assert!(matches!(
+            walk_with(&text, LIMITS).1,
+            Some(FluxError::Syntax { ref message, .. }) if message.contains("DOCTYPE")
+        ));
+        let huge = format!("<!DOCTYPE Racine [<!ENTITY a \"{}\">]>", "a".repeat(1000));
+        let text = document(HEADER).replace("<Racine>", &format!("{huge}<Racine>"));
+        let limits = Limits {
+            text: 200,
+            ..LIMITS
+        };
+        assert_eq!(
+            limit_of(&text, limits),
+            Some((Limit::Markup { max_bytes: 200 }, 2))
+        );
+    }
+
+    mod bounded {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// Pieces of XML, good and bad, that random documents are made of.
+        fn piece() -> impl Strategy<Value = String> {
+            let name = prop::sample::select(vec![
+                "Racine",
+                "IdentificationFlux",
+                "APPLIEME",
+                "InfosFoyerRSA",
+                "Personne",
+                "a",
+                "x:y",
+            ]);
+            prop_oneof![
+                name.clone().prop_map(|n| format!("<{n}>")),
+                name.clone().prop_map(|n| format!("</{n}>")),
+                name.clone().prop_map(|n| format!("<{n}/>")),
+                (name, 0..40usize)
+                    .prop_map(|(n, k)| format!("<{n} xmlns:a=\"{}\">", "v".repeat(k))),
+                "[a-z &<>;#\\]\\[!-]{0,80}",
+                (0..120usize).prop_map(|k| " ".repeat(k)),
+                Just("&amp;".to_owned()),
+                Just("&lol;".to_owned()),
+                Just("<![CDATA[x]]>".to_owned()),
+                Just("<!-- c -->".to_owned()),
+                Just("<!DOCTYPE Racine [<!ENTITY lol \"lol\">]>".to_owned()),
+                Just(HEADER.to_owned()),
+            ]
+        }
+
+        proptest! {
+            // Whatever the document, the walker's buffers stay within the limits: the
+            // event buffer within one event, the value within one event past its bound.
+            #[test]
+            fn buffers_stay_bounded_whatever_the_document(
+                pieces in prop::collection::vec(piece(), 0..200),
+                text in 16..128usize,
+                depth in 1..10usize,
+                attributes in 0..3usize,
+            ) {
+                let limits = Limits { text, depth, attributes };
+                let document = format!("<?xml version=\"1.0\"?>{}", pieces.concat());
+                let (walker, _) = walk_with(&document, limits);
+                prop_assert!(walker.buf.len() <= text + 1, "event of {} bytes", walker.buf.len());
+                let value = walker.text.len();
+                prop_assert!(value <= 2 * text + 1, "value of {} bytes", value);
+                prop_assert!(walker.frames.len() <= depth);
+            }
+        }
     }
 }

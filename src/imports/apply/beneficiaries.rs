@@ -229,6 +229,10 @@ pub fn ingest_person(
             // A preview rolls the possible match back: its id would point nowhere.
             result.possible_match_id = (!context.preview).then_some(possible_match_id);
         }
+        // Someone of another deployment has this NIR: the managers decide, nobody is named.
+        Outcome::PendingReview => {
+            result.status = "possible_match";
+        }
         Outcome::Rejected { code, message } => {
             return Err(reject(&code, &message));
         }
@@ -276,8 +280,13 @@ impl From<diesel::result::Error> for Attempt {
 /// caller reads the values it replaces, then runs it again.
 fn ingest(conn: &mut PgConnection, record: &PersonRecord, second: bool) -> QueryResult<Ingested> {
     let attempt = conn.transaction::<_, Attempt, _>(|conn| {
-        let (outcome, change) =
-            pipeline::ingest(conn, record, CREATION_SOURCE, Options::default())?;
+        let (outcome, change) = pipeline::ingest(
+            conn,
+            record,
+            CREATION_SOURCE,
+            crate::domain::reach::Reach::Deployment(record.deployment_id),
+            Options::default(),
+        )?;
         if let Outcome::Updated { beneficiary_id, .. } = &outcome
             && !second
         {

@@ -216,17 +216,23 @@ impl LineApplier for RattachementLines {
                 row.notebook_id.as_str(),
                 "unknown_notebook",
                 format!(
-                    "Aucun carnet « {} » sur ce territoire",
+                    "Aucun carnet « {} » parmi les personnes rattachées à cette structure",
                     row.notebook_id.as_str()
                 ),
             )
         };
         let id = Uuid::parse_str(row.notebook_id.as_str()).map_err(|_| unknown())?;
+        // Only the notebooks the structure's pending list shows: its people. Any other
+        // notebook of the territory is answered as unknown (the file must not learn it exists).
         let notebook: NotebookOf = diesel::sql_query(
-            "SELECT id AS notebook_id, beneficiary_id FROM notebook WHERE id = $1 AND deployment_id = $2",
+            "SELECT n.id AS notebook_id, n.beneficiary_id FROM notebook n \
+             JOIN beneficiary_structure bs ON bs.beneficiary_id = n.beneficiary_id \
+             AND bs.structure_id = $3 AND bs.status = 'current' \
+             WHERE n.id = $1 AND n.deployment_id = $2",
         )
         .bind::<SqlUuid, _>(id)
         .bind::<SqlUuid, _>(deployment)
+        .bind::<SqlUuid, _>(structure)
         .get_result(conn)
         .optional()?
         .ok_or_else(unknown)?;

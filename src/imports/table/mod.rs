@@ -121,6 +121,23 @@ pub enum TableError {
         "Le classeur n'a pas pu être lu ({0}) : enregistrez-le à nouveau depuis Excel ou LibreOffice"
     )]
     Spreadsheet(String),
+    /// A sheet with a value beyond the last column a file may use.
+    #[error(
+        "La feuille a une valeur à la ligne {line}, colonne {column} : au-delà de 10 000 colonnes, \
+         ce n'est pas un fichier d'import (supprimez les colonnes vides ou inutiles)"
+    )]
+    TooWide {
+        /// The line of the cell.
+        line: u64,
+        /// Its column (1 = A).
+        column: u64,
+    },
+    /// A sheet whose cells, laid out, would exceed what an import holds.
+    #[error(
+        "La feuille est trop grande : plus de 8 millions de cellules une fois les lignes mises \
+         bout à bout ; découpez le fichier ou supprimez les colonnes inutiles"
+    )]
+    TooManyCells,
     /// A workbook without any worksheet.
     #[error("Le classeur ne contient aucune feuille de calcul")]
     NoSheet,
@@ -158,6 +175,8 @@ impl TableError {
             Self::NoSheet => "no_sheet",
             Self::SheetNotFound { .. } => "sheet_not_found",
             Self::RecordTooLong { .. } => "record_too_long",
+            Self::TooWide { .. } => "sheet_too_wide",
+            Self::TooManyCells => "sheet_too_large",
             Self::Io(_) => "io_error",
         }
     }

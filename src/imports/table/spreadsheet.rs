@@ -24,7 +24,21 @@ pub(super) fn read<R: Read + Seek>(
         return Ok((FileFormat::Xls, rows_of(&mut book, sheet)?));
     }
     let xlsx_error = match open_workbook_from_rs::<Xlsx<_>, _>(&mut reader) {
-        Ok(mut book) => return Ok((FileFormat::Xlsx, rows_of(&mut book, sheet)?)),
+        Ok(mut book) => {
+            let name = sheet_name(&book, sheet)?;
+            let mut cells = book
+                .worksheet_cells_reader(&name)
+                .map_err(|error| TableError::Spreadsheet(error.to_string()))?;
+            let rows = sparse_rows(|| {
+                cells
+                    .next_cell()
+                    .map(|cell| {
+                        cell.map(|cell| (cell.get_position(), Data::from(cell.get_value().clone())))
+                    })
+                    .map_err(|error| TableError::Spreadsheet(error.to_string()))
+            })?;
+            return Ok((FileFormat::Xlsx, rows));
+        }
         Err(error) => error.to_string(),
     };
     reader.seek(SeekFrom::Start(0))?;
@@ -33,9 +47,83 @@ pub(super) fn read<R: Read + Seek>(
     }
     reader.seek(SeekFrom::Start(0))?;
     match open_workbook_from_rs::<Xlsb<_>, _>(&mut reader) {
-        Ok(mut book) => Ok((FileFormat::Xlsb, rows_of(&mut book, sheet)?)),
+        Ok(mut book) => {
+            let name = sheet_name(&book, sheet)?;
+            let mut cells = book
+                .worksheet_cells_reader(&name)
+                .map_err(|error| TableError::Spreadsheet(error.to_string()))?;
+            let rows = sparse_rows(|| {
+                cells
+                    .next_cell()
+                    .map(|cell| {
+                        cell.map(|cell| (cell.get_position(), Data::from(cell.get_value().clone())))
+                    })
+                    .map_err(|error| TableError::Spreadsheet(error.to_string()))
+            })?;
+            Ok((FileFormat::Xlsb, rows))
+        }
         Err(_) => Err(TableError::Spreadsheet(xlsx_error)),
     }
+}
+
+/// Columns a sheet may use, as for CSV files.
+pub const MAX_SHEET_COLUMNS: u32 = 10_000;
+
+/// Cells a sheet may span once laid out (each row from the sheet's first used column to its
+/// last non-empty cell): a 110,000-line template of 50 columns is 5.5 million.
+pub const MAX_SHEET_CELLS: usize = 8_000_000;
+
+/// The rows of a sheet read cell by cell, holding only the cells it has: a workbook whose
+/// declared or used dimensions are huge (a cell in A1 and another in XFD1048576) is read as
+/// two rows, never as a grid of 17 billion cells, and one that really spans more than
+/// [`MAX_SHEET_CELLS`] is refused before it is laid out.
+fn sparse_rows(
+    mut next: impl FnMut() -> Result<Option<((u32, u32), Data)>, TableError>,
+) -> Result<Vec<Row>, TableError> {
+    let mut by_row: std::collections::BTreeMap<u32, Vec<(u32, String)>> = Default::default();
+    let mut first_column = u32::MAX;
+    let mut held = 0usize;
+    while let Some(((row, column), value)) = next()? {
+        if matches!(value, Data::Empty) {
+            continue;
+        }
+        let text = render(&value);
+        if text.trim().is_empty() {
+            continue;
+        }
+        if column >= MAX_SHEET_COLUMNS {
+            return Err(TableError::TooWide {
+                line: u64::from(row) + 1,
+                column: u64::from(column) + 1,
+            });
+        }
+        held += 1;
+        if held > MAX_SHEET_CELLS {
+            return Err(TableError::TooManyCells);
+        }
+        first_column = first_column.min(column);
+        by_row.entry(row).or_default().push((column, text));
+    }
+    let mut laid_out = 0usize;
+    let mut rows = Vec::with_capacity(by_row.len());
+    for (row, mut cells) in by_row {
+        cells.sort_by_key(|(column, _)| *column);
+        let width = cells
+            .last()
+            .map_or(0, |(column, _)| (column - first_column) as usize + 1);
+        laid_out += width;
+        if laid_out > MAX_SHEET_CELLS {
+            return Err(TableError::TooManyCells);
+        }
+        let mut line = vec![String::new(); width];
+        for (column, text) in cells {
+            line[(column - first_column) as usize] = text;
+        }
+        if let Some(row) = Row::new(u64::from(row) + 1, line) {
+            rows.push(row);
+        }
+    }
+    Ok(rows)
 }
 
 /// The non-blank rows of one sheet, numbered as Excel numbers them.

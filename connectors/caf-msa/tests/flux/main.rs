@@ -2,6 +2,7 @@
 
 mod encoding;
 mod invalid;
+mod limits;
 mod robustness;
 mod sample;
 mod variants;

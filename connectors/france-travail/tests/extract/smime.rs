@@ -43,11 +43,11 @@ fn aes_and_3des_extracts_decrypt_to_the_clear_file_with_either_pem_form() {
 }
 
 #[test]
-fn another_key_finds_no_recipient() {
+fn another_key_of_the_same_size_cannot_decrypt() {
     let other = key("other_key.pem");
     assert_eq!(
         other.decrypt(&encrypted("principal.aes256.p7m")),
-        Err(DecryptError::NoRecipient)
+        Err(DecryptError::Undecryptable)
     );
     assert!(format!("{other:?}").starts_with("DecryptionKey(RSA 2048"));
 }
@@ -81,13 +81,18 @@ fn clear_truncated_and_other_cms_files_are_refused_with_their_reason() {
 }
 
 #[test]
-fn an_altered_ciphertext_fails_its_padding() {
+fn an_altered_ciphertext_gets_the_same_answer_as_a_wrong_key() {
     let key = key("test_key_pkcs8.pem");
     let mut altered = encrypted("principal.aes256.p7m");
     let last = altered.len() - 1;
-    // The last byte of the last block: its padding no longer reads.
+    // The last byte of the last block: its padding no longer reads, which must not show.
     altered[last] ^= 0x5a;
-    assert_eq!(key.decrypt(&altered), Err(DecryptError::BadPadding));
+    let error = key.decrypt(&altered).unwrap_err();
+    assert_eq!(error, DecryptError::Undecryptable);
+    let wrong_key = self::key("other_key.pem")
+        .decrypt(&encrypted("principal.aes256.p7m"))
+        .unwrap_err();
+    assert_eq!(error.to_string(), wrong_key.to_string());
 }
 
 #[test]

@@ -1,0 +1,371 @@
+//! Least privilege on writes, written as the attacks they prevent: a caller changes only the
+//! people within its reach, learns nothing of those beyond it, cannot date its data in the
+//! future, shares no source ids with another caller, and never moves anyone's login address.
+
+use diesel::prelude::*;
+use reqwest::Method;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::fixture::{World, client_token, world};
+use crate::support::{TestApp, spawn_app};
+
+/// Sends a request as a partner would (with its purpose); answers the status and JSON body.
+async fn call(app: &TestApp, method: Method, token: &str, path: &str, body: Value) -> (u16, Value) {
+    let mut request = app
+        .client
+        .request(method, format!("{}{path}", app.address))
+        .bearer_auth(token)
+        .header("X-Purpose", "contrôle des droits");
+    if !body.is_null() {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn batch(app: &TestApp, token: &str, items: Value) -> Vec<Value> {
+    let (status, body) = call(
+        app,
+        Method::POST,
+        token,
+        "/v1/beneficiaries/batch",
+        json!({"items": items}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body["items"].as_array().unwrap().clone()
+}
+
+async fn sql<T: Send + 'static>(
+    app: &TestApp,
+    query: impl FnOnce(&mut PgConnection) -> T + Send + 'static,
+) -> T {
+    let url = app.database.url.clone();
+    tokio::task::spawn_blocking(move || query(&mut PgConnection::establish(&url).unwrap()))
+        .await
+        .unwrap()
+}
+
+#[derive(QueryableByName)]
+struct Text {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    value: String,
+}
+
+async fn email_of(app: &TestApp, person: Uuid) -> String {
+    sql(app, move |conn| {
+        diesel::sql_query(format!(
+            "SELECT email AS value FROM beneficiary WHERE id = '{person}'"
+        ))
+        .get_result::<Text>(conn)
+        .unwrap()
+        .value
+    })
+    .await
+}
+
+/// A person of deployment B, with a NIR of their own.
+async fn person_of_deployment_b(app: &TestApp, world: &World) -> String {
+    let other = world.deployment_b;
+    sql(app, move |conn| {
+        diesel::sql_query(format!(
+            "INSERT INTO beneficiary (deployment_id, firstname, lastname, date_of_birth, nir) VALUES ('{other}', 'Bea', 'Ailleurs', '1970-01-01', '2700175999998')"
+        ))
+        .execute(conn)
+        .unwrap();
+    })
+    .await;
+    "2700175999998".into()
+}
+
+/// What a batch item says, without its position and key.
+fn answer(item: &Value) -> Value {
+    let mut item = item.clone();
+    let object = item.as_object_mut().unwrap();
+    object.remove("index");
+    object.remove("source_id");
+    item
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_narrowed_to_a_structure_cannot_take_over_a_person_outside_it() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let url = app.database.url.clone();
+    let write = "beneficiaries:read beneficiaries:write";
+    let attacker = client_token(
+        &app,
+        &url,
+        world.deployment_a,
+        Some(world.structure_s2),
+        write,
+    )
+    .await;
+    let followed = format!("/v1/beneficiaries/{}", world.beneficiary);
+    let (status, _) = call(&app, Method::GET, &attacker, &followed, Value::Null).await;
+    assert_eq!(status, 404, "the person is outside the client's reach");
+
+    // First step of the takeover: the person's NIR, the attacker's address, a date in 2100.
+    let items = batch(&app, &attacker, json!([
+        {"source_id": "T-1", "nir": world.nir, "email": "attacker@evil.example", "as_of": "2100-01-01T00:00:00Z"},
+    ]))
+    .await;
+    assert_eq!(items[0]["status"], "rejected", "{items:?}");
+    assert_eq!(items[0]["errors"][0]["code"], "as_of_in_future");
+    assert_eq!(
+        email_of(&app, world.beneficiary).await,
+        "sophie.tifour@example.org"
+    );
+
+    // Without the date: held for the managers, nobody named, nothing changed.
+    let nir_b = person_of_deployment_b(&app, &world).await;
+    let items = batch(&app, &attacker, json!([
+        {"source_id": "T-2", "nir": world.nir, "email": "attacker@evil.example"},
+        {"source_id": "T-3", "nir": nir_b, "email": "attacker@evil.example"},
+        // Found by names and birth date: someone of the deployment outside the structure.
+        {"source_id": "T-4", "firstname": "Jean", "lastname": "AUTRE", "date_of_birth": "1985-03-14", "email": "attacker@evil.example"},
+    ]))
+    .await;
+    for item in &items {
+        assert_eq!(item["status"], "pending_review", "{item}");
+        assert!(
+            item["beneficiary_id"].is_null() && item["possible_match_id"].is_null(),
+            "{item}"
+        );
+    }
+    assert_eq!(
+        answer(&items[0]),
+        answer(&items[1]),
+        "the answer does not tell what matched"
+    );
+    assert_eq!(
+        answer(&items[0]),
+        answer(&items[2]),
+        "the answer does not tell what matched"
+    );
+    assert_eq!(
+        email_of(&app, world.beneficiary).await,
+        "sophie.tifour@example.org"
+    );
+    assert_eq!(
+        email_of(&app, world.other_beneficiary).await,
+        "jean.autre@example.org"
+    );
+
+    // The same through POST /v1/notebooks: one answer whoever matched.
+    let (status, inside) = call(
+        &app,
+        Method::POST,
+        &attacker,
+        "/v1/notebooks",
+        json!({"nir": world.nir, "firstname": "S", "lastname": "T", "date_of_birth": "1985-03-14"}),
+    )
+    .await;
+    assert_eq!(status, 202, "{inside}");
+    let (status, elsewhere) = call(
+        &app,
+        Method::POST,
+        &attacker,
+        "/v1/notebooks",
+        json!({"nir": nir_b, "firstname": "S", "lastname": "T", "date_of_birth": "1985-03-14"}),
+    )
+    .await;
+    assert_eq!(status, 202, "{elsewhere}");
+    assert_eq!(inside, elsewhere);
+    assert_eq!(inside["status"], "pending_review");
+
+    // The deployment's managers have the records to decide on.
+    let (status, matches) = call(
+        &app,
+        Method::GET,
+        world.token("manager_a"),
+        "/v1/matches",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 200, "{matches}");
+    let reasons: Vec<&str> = matches["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["reason"].as_str())
+        .collect();
+    assert!(reasons.contains(&"outside_reach"), "{matches}");
+    assert!(reasons.contains(&"other_deployment"), "{matches}");
+
+    // What the client creates is within its reach, and it goes on updating it.
+    let items = batch(&app, &attacker, json!([
+        {"source_id": "NEW-1", "firstname": "Nouvelle", "lastname": "Personne", "date_of_birth": "2001-02-03"},
+    ]))
+    .await;
+    assert_eq!(items[0]["status"], "created", "{items:?}");
+    let created = items[0]["beneficiary_id"].as_str().unwrap().to_owned();
+    let (status, _) = call(
+        &app,
+        Method::GET,
+        &attacker,
+        &format!("/v1/beneficiaries/{created}"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let items = batch(&app, &attacker, json!([
+        {"source_id": "NEW-1", "firstname": "Nouvelle", "lastname": "Personne", "date_of_birth": "2001-02-03", "city": "Die"},
+    ]))
+    .await;
+    assert_eq!(items[0]["status"], "updated", "{items:?}");
+    assert_eq!(items[0]["beneficiary_id"], created.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_professional_changes_only_their_notebooks_and_shares_no_source_ids() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let member = world.token("professional_member");
+    let outsider = world.token("professional_non_member");
+    let items = batch(
+        &app,
+        outsider,
+        json!([{"source_id": "P-1", "nir": world.nir, "city": "Ailleurs"}]),
+    )
+    .await;
+    assert_eq!(items[0]["status"], "pending_review", "{items:?}");
+    let items = batch(
+        &app,
+        member,
+        json!([{"source_id": "P-1", "nir": world.nir, "city": "Die"}]),
+    )
+    .await;
+    assert_eq!(items[0]["status"], "updated", "{items:?}");
+
+    // Two professionals using the same record id speak of two people.
+    let items = batch(&app, member, json!([{"source_id": "42", "firstname": "Alice", "lastname": "Un", "date_of_birth": "1990-01-01"}])).await;
+    assert_eq!(items[0]["status"], "created", "{items:?}");
+    let alice = items[0]["beneficiary_id"].clone();
+    let items = batch(&app, outsider, json!([{"source_id": "42", "firstname": "Bob", "lastname": "Deux", "date_of_birth": "1991-01-01"}])).await;
+    assert_eq!(items[0]["status"], "created", "{items:?}");
+    assert_ne!(
+        items[0]["beneficiary_id"], alice,
+        "another professional's record id must not meet Alice"
+    );
+    // The creator follows whom they created.
+    let (status, _) = call(
+        &app,
+        Method::GET,
+        outsider,
+        &format!(
+            "/v1/beneficiaries/{}",
+            items[0]["beneficiary_id"].as_str().unwrap()
+        ),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_exchange_never_moves_a_login_address() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let url = app.database.url.clone();
+    let partner = client_token(
+        &app,
+        &url,
+        world.deployment_a,
+        None,
+        "beneficiaries:read beneficiaries:write",
+    )
+    .await;
+    // A partner of the whole deployment may change the contact e-mail…
+    let items = batch(
+        &app,
+        &partner,
+        json!([{"source_id": "E-1", "nir": world.nir, "email": "nouvelle@example.org"}]),
+    )
+    .await;
+    assert_eq!(items[0]["status"], "updated", "{items:?}");
+    assert_eq!(
+        email_of(&app, world.beneficiary).await,
+        "nouvelle@example.org"
+    );
+    // …but login links still go to the address of the person's account.
+    for email in ["nouvelle@example.org", "sophie.tifour@example.org"] {
+        let (status, _) = call(
+            &app,
+            Method::POST,
+            "",
+            "/v1/auth/login",
+            json!({"email": email}),
+        )
+        .await;
+        assert!(status < 300, "{status}");
+    }
+    async fn recipients(app: &TestApp) -> Vec<String> {
+        sql(app, |conn| {
+            diesel::sql_query("SELECT recipient AS value FROM email_outbox ORDER BY created_at")
+                .load::<Text>(conn)
+                .unwrap()
+                .into_iter()
+                .map(|row| row.value)
+                .collect::<Vec<_>>()
+        })
+        .await
+    }
+    let sent = recipients(&app).await;
+    assert!(
+        !sent.contains(&"nouvelle@example.org".to_owned()),
+        "{sent:?}"
+    );
+    assert!(
+        sent.contains(&"sophie.tifour@example.org".to_owned()),
+        "{sent:?}"
+    );
+
+    // Only the person or a manager, in a session, moves it; the old address is told.
+    let path = format!("/v1/beneficiaries/{}/login-email", world.beneficiary);
+    let body = json!({"email": "sophie@example.org"});
+    for (caller, expected) in [
+        ("client_a", 403),
+        ("professional_member", 403),
+        ("admin_structure_s1", 403),
+        ("manager_b", 404),
+        ("beneficiary_other", 404),
+    ] {
+        let (status, answer) =
+            call(&app, Method::PUT, world.token(caller), &path, body.clone()).await;
+        assert_eq!(status, expected, "{caller}: {answer}");
+    }
+    let (status, _) = call(&app, Method::PUT, &partner, &path, body.clone()).await;
+    assert_eq!(status, 403, "a partner with beneficiaries:write");
+    let (status, changed) = call(
+        &app,
+        Method::PUT,
+        world.token("beneficiary_self"),
+        &path,
+        body.clone(),
+    )
+    .await;
+    assert_eq!(status, 200, "{changed}");
+    assert_eq!(changed["previous_address_notified"], true);
+    let sent = recipients(&app).await;
+    assert_eq!(
+        sent.last().map(String::as_str),
+        Some("sophie.tifour@example.org"),
+        "the notice to the old address"
+    );
+    let (status, _) = call(
+        &app,
+        Method::POST,
+        "",
+        "/v1/auth/login",
+        json!({"email": "sophie@example.org"}),
+    )
+    .await;
+    assert!(status < 300);
+    assert_eq!(
+        recipients(&app).await.last().map(String::as_str),
+        Some("sophie@example.org")
+    );
+}
