@@ -19,11 +19,16 @@ use crate::connectors::kinds;
 use crate::store::connectors::{self, InstanceChanges, InstanceRow, ItemRow, NewInstance, RunRow};
 
 /// Who administers connectors: the deployment's managers (in a session), national
-/// administrators, and partner systems holding `connectors:admin`. Answers the deployment
-/// filter (`None`: every deployment).
+/// administrators, and partner systems of a whole deployment holding `connectors:admin` (a
+/// client narrowed to a structure never: a connector reads and writes the whole deployment).
+/// Answers the deployment filter (`None`: every deployment).
 fn administrators(caller: &Caller) -> Result<Option<Uuid>, ApiError> {
     caller.require(Scope::ConnectorsAdmin)?;
     match &caller.principal {
+        Principal::Client(client) if client.structure_id.is_some() => Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "A client narrowed to a structure does not administer connectors: they act on the whole deployment.",
+        )),
         Principal::Client(client) => Ok(Some(client.deployment_id)),
         Principal::Account(account) if !account.is_session => Err(ApiError::new(
             ErrorCode::Forbidden,
@@ -294,6 +299,20 @@ pub async fn update_connector(
         connectors::get(conn, scope, id)?.ok_or_else(|| ApiError::not_found("connector"))
     })
     .await?;
+    if let Some(config) = &body.config
+        && body.secrets.is_none()
+        && current.has_secrets
+        && redirects_secrets(&current.config, config)
+    {
+        return Err(ApiError::new(
+            ErrorCode::ValidationFailed,
+            "Changing where an instance connects (a URL or the client id) needs its secrets again in the same request: the stored ones never follow a new host.",
+        )
+        .with(
+            "errors",
+            serde_json::json!([{"field": "secrets", "code": "secrets_required", "message": "send the secrets with the new settings"}]),
+        ));
+    }
     if body.config.is_some() || body.secrets.is_some() {
         let config = body.config.clone().unwrap_or(current.config.clone());
         // Secrets left as they are stay valid; only new ones are checked with the settings.
@@ -334,6 +353,22 @@ pub async fn update_connector(
     })
     .await?;
     Ok(web::Json(row))
+}
+
+/// Whether new settings change where the instance's secrets would be sent: a URL or the
+/// client id they authenticate.
+fn redirects_secrets(current: &serde_json::Value, new: &serde_json::Value) -> bool {
+    let keys = |config: &serde_json::Value| -> Vec<String> {
+        config
+            .as_object()
+            .map(|object| object.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    keys(current)
+        .into_iter()
+        .chain(keys(new))
+        .filter(|key| key.ends_with("_url") || key == "client_id")
+        .any(|key| current.get(&key) != new.get(&key))
 }
 
 /// Secrets of the right shape, to check new settings against when the stored secrets stay.

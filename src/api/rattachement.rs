@@ -101,10 +101,11 @@ pub async fn pending_beneficiaries(
         for person in &people {
             let id = person.notebook_id.to_string();
             let born = person.date_of_birth.format("%Y-%m-%d").to_string();
-            write(
-                &mut writer,
-                &[&id, &person.lastname, &person.firstname, &born, ""],
-            )?;
+            let (lastname, firstname) = (
+                crate::domain::spreadsheet_cell::inert(&person.lastname),
+                crate::domain::spreadsheet_cell::inert(&person.firstname),
+            );
+            write(&mut writer, &[&id, &lastname, &firstname, &born, ""])?;
         }
         writer.flush().map_err(|error| ApiError::internal(&error))?;
         drop(writer);

@@ -7,3 +7,4 @@
 pub use cdb_connector::identity::{Nir, NirError};
 
 pub mod reach;
+pub mod spreadsheet_cell;

@@ -75,10 +75,13 @@ pub fn write_error_lines<W: Write>(
             })
             .collect::<Vec<_>>()
             .join(MESSAGE_SEPARATOR);
+        // The file goes back to a spreadsheet: no cell of it may run as a formula there.
         write_record(
             &mut out,
             dialect,
-            padded(&row.cells, width).chain([messages]),
+            padded(&row.cells, width)
+                .chain([messages])
+                .map(|cell| crate::domain::spreadsheet_cell::inert(&cell).into_owned()),
         )?;
     }
     out.flush()

@@ -53,6 +53,8 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("post", "/v1/matches/{id}/resolve"),
     // Tests in `journey.rs`.
     ("patch", "/v1/beneficiaries/{id}"),
+    // Tests in `least_privilege.rs` and `write_matrix.rs`.
+    ("put", "/v1/beneficiaries/{id}/login-email"),
     ("patch", "/v1/notebooks/{id}"),
     ("post", "/v1/notebooks/{id}/situations"),
     ("delete", "/v1/notebooks/{id}/situations/{situation_id}"),

@@ -369,3 +369,121 @@ async fn data_exchange_never_moves_a_login_address() {
         Some("sophie@example.org")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connector_instance_cannot_be_pointed_at_another_host_with_its_stored_secret() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let manager = world.token("manager_a");
+    let (status, created) = call(&app, Method::POST, manager, "/v1/connectors", json!({
+        "kind": "france_travail", "name": "France Travail",
+        "config": {"client_id": "PAR_cd93", "api_base_url": "http://127.0.0.1:9/", "auth_base_url": "http://127.0.0.1:9/"},
+        "secrets": {"client_secret": "s3cret"},
+    }))
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let path = format!("/v1/connectors/{}", created["id"].as_str().unwrap());
+    for config in [
+        json!({"client_id": "PAR_cd93", "api_base_url": "https://evil.example/", "auth_base_url": "http://127.0.0.1:9/"}),
+        json!({"client_id": "PAR_cd93", "api_base_url": "http://127.0.0.1:9/", "auth_base_url": "https://evil.example/"}),
+        json!({"client_id": "PAR_other", "api_base_url": "http://127.0.0.1:9/", "auth_base_url": "http://127.0.0.1:9/"}),
+    ] {
+        let (status, problem) = call(
+            &app,
+            Method::PATCH,
+            manager,
+            &path,
+            json!({"config": config}),
+        )
+        .await;
+        assert_eq!(status, 422, "{problem}");
+        assert_eq!(
+            problem["errors"][0]["code"], "secrets_required",
+            "{problem}"
+        );
+    }
+    // With the secrets sent again, the change is the manager's own decision.
+    let (status, _) = call(&app, Method::PATCH, manager, &path, json!({
+        "config": {"client_id": "PAR_cd93", "api_base_url": "http://127.0.0.1:10/", "auth_base_url": "http://127.0.0.1:9/"},
+        "secrets": {"client_secret": "s3cret"},
+    }))
+    .await;
+    assert_eq!(status, 200);
+    // A client narrowed to a structure never administers connectors.
+    let url = app.database.url.clone();
+    let narrowed = client_token(
+        &app,
+        &url,
+        world.deployment_a,
+        Some(world.structure_s1),
+        "connectors:admin",
+    )
+    .await;
+    for (method, target) in [
+        (Method::GET, "/v1/connectors".to_owned()),
+        (Method::GET, path.clone()),
+        (Method::DELETE, path.clone()),
+    ] {
+        let (status, _) = call(&app, method, &narrowed, &target, Value::Null).await;
+        assert_eq!(status, 403, "{target}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_are_bounded_per_operation_and_a_real_batch_fits() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let url = app.database.url.clone();
+    let partner = client_token(
+        &app,
+        &url,
+        world.deployment_a,
+        None,
+        "beneficiaries:read beneficiaries:write",
+    )
+    .await;
+    // 1,000 records as a département's system sends them: every field filled.
+    let items: Vec<Value> = (0..1000)
+        .map(|i| json!({
+            "source_id": format!("SI-{i:06}"), "external_id": format!("IODAS-{i:08}"), "external_role": "DEM",
+            "firstname": "Marie-Christine", "lastname": format!("Lefèvre-Dupont {i}"), "date_of_birth": "1982-07-14",
+            "place_of_birth": "Saint-Étienne", "mobile_number": "06 12 34 56 78", "email": format!("marie.lefevre{i}@exemple-de-messagerie.fr"),
+            "address1": "12 rue de la République, bâtiment B, escalier 3", "address2": "Résidence Les Tilleuls, appartement 42",
+            "postal_code": "42000", "city": "Saint-Étienne", "caf_number": format!("{:07}", 1_000_000 + i), "caf_organisation": "CAF421",
+            "household_role": "DEM", "right_rsa": "rsa_droit_ouvert_versable", "right_are": false, "right_ass": false, "right_bonus": true,
+        }))
+        .collect();
+    let body = json!({"items": items});
+    assert!(
+        serde_json::to_vec(&body).unwrap().len() > 256 * 1024,
+        "larger than the old limit"
+    );
+    let (status, answer) = call(
+        &app,
+        Method::POST,
+        &partner,
+        "/v1/beneficiaries/batch",
+        body,
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["items"].as_array().unwrap().len(), 1000);
+    // Beyond its limit, a body is refused as a problem document.
+    let huge = "x".repeat(9 * 1024 * 1024);
+    let response = app
+        .client
+        .post(format!("{}/v1/beneficiaries/batch", app.address))
+        .bearer_auth(&partner)
+        .header("Content-Type", "application/json")
+        .body(format!("{{\"items\": [\"{huge}\"]}}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(problem["code"], "payload_too_large");
+}

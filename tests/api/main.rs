@@ -27,3 +27,4 @@ mod statistics;
 mod support;
 mod sync;
 mod webhooks;
+mod write_matrix;

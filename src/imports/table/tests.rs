@@ -490,3 +490,30 @@ fn xls_97_2003_workbook() {
         ]
     );
 }
+
+/// A workbook whose two cells sit at opposite corners of the grid (A1 and XFD1048576), or
+/// that writes past the 10,000th column: the reader must neither allocate the grid between
+/// them nor crash.
+fn corner_xlsx(far_row: u32, far_column: u16) -> Vec<u8> {
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.write_string(0, 0, "nir").unwrap();
+    sheet.write_string(far_row, far_column, "x").unwrap();
+    workbook.save_to_buffer().unwrap()
+}
+
+#[test]
+fn a_sparse_workbook_is_read_as_the_cells_it_has_never_as_its_grid() {
+    // Far row, near column: two rows, the second a line of Excel's last row.
+    let (header, rows) = read_all(&corner_xlsx(1_048_575, 3));
+    assert_eq!(header, strings(&["nir"]));
+    assert_eq!(rows, vec![(1_048_576, strings(&["", "", "", "x"]))]);
+    // The opposite corner: refused with the cell's place, in French, without laying out
+    // 17 billion cells.
+    let error = open_err(&corner_xlsx(1_048_575, 16_383));
+    assert_eq!(error.code(), "sheet_too_wide");
+    assert!(
+        error.to_string().contains("ligne 1048576, colonne 16384"),
+        "{error}"
+    );
+}
