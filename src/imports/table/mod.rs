@@ -92,6 +92,11 @@ pub struct Row {
 impl Row {
     /// Builds a row, dropping trailing cells that hold only spaces; `None` if nothing is left.
     pub fn new(line: u64, mut cells: Vec<String>) -> Option<Self> {
+        for cell in &mut cells {
+            if let Some(value) = crate::domain::spreadsheet_cell::restored(cell) {
+                *cell = value.to_owned();
+            }
+        }
         while cells.last().is_some_and(|cell| cell.trim().is_empty()) {
             cells.pop();
         }
