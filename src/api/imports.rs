@@ -628,14 +628,13 @@ pub async fn list_rows(
     caller.require(Scope::BeneficiariesRead)?;
     let mut lines = with_conn(&state.pool, move |conn| {
         let row = reachable(conn, &caller, id)?;
-        let mut lines = store::lines(
+        let lines = store::lines(
             conn,
             id,
             params.status.as_deref(),
             params.after_line.unwrap_or(0),
             limit + 1,
         )?;
-        lines.truncate(usize::try_from(limit).unwrap_or(0) + 1);
         let shown: Vec<_> = lines
             .iter()
             .take(usize::try_from(limit).unwrap_or(0))

@@ -239,7 +239,7 @@ pub async fn receive_event(
                     result: None,
                 });
             }
-            let outcome = crate::inbound::ingest_one(conn, &record, "connector", crate::domain::reach::Reach::Deployment(record.deployment_id), Options::default())?;
+            let outcome = crate::inbound::ingest_from_connector(conn, &record, Options::default())?;
             let result = match outcome {
                 Outcome::Created { .. } => "created",
                 Outcome::Updated { .. } => "updated",

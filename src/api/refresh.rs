@@ -124,13 +124,7 @@ pub async fn refresh_notebook(
                 &raw,
             )?;
             for record in person_records(deployment, &records) {
-                match crate::inbound::ingest_one(
-                    conn,
-                    &record,
-                    "connector",
-                    crate::domain::reach::Reach::Deployment(record.deployment_id),
-                    Options::default(),
-                )? {
+                match crate::inbound::ingest_from_connector(conn, &record, Options::default())? {
                     Outcome::Updated { fields, .. } => {
                         refreshed.status = "updated".into();
                         refreshed.fields.extend(fields);

@@ -145,11 +145,9 @@ fn apply_people(
         let outcome = if unknown && !person.create {
             crate::inbound::pipeline::unknown_person()
         } else {
-            crate::inbound::ingest_one(
+            crate::inbound::ingest_from_connector(
                 conn,
                 &person.record,
-                "connector",
-                crate::domain::reach::Reach::Deployment(person.record.deployment_id),
                 Options {
                     refuse_new: !person.create,
                     ..Options::default()

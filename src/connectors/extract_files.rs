@@ -233,13 +233,8 @@ pub fn apply_file(
                 counts.read += records.len() as u64;
                 let mut person = None;
                 for record in person_records(claimed.deployment_id, &records) {
-                    let outcome = crate::inbound::ingest_one(
-                        conn,
-                        &record,
-                        "connector",
-                        crate::domain::reach::Reach::Deployment(record.deployment_id),
-                        Options::default(),
-                    )?;
+                    let outcome =
+                        crate::inbound::ingest_from_connector(conn, &record, Options::default())?;
                     let item = super::runner::item(
                         &format!("line {}", row.line),
                         None,

@@ -340,11 +340,9 @@ async fn refresh_from_france_travail(
                             let records = dossier.records(None);
                             counts.read += records.len() as u64;
                             for record in person_records(deployment, &records) {
-                                let outcome = crate::inbound::ingest_one(
+                                let outcome = crate::inbound::ingest_from_connector(
                                     conn,
                                     &record,
-                                    "connector",
-                                    crate::domain::reach::Reach::Deployment(record.deployment_id),
                                     Options::default(),
                                 )?;
                                 items.push(item(&record_ref, Some(person), &outcome, &mut counts));

@@ -65,6 +65,22 @@ pub fn ingest_one(
     })
 }
 
+/// Runs one record of a source the deployment runs itself — its connectors, CAF/MSA fluxes,
+/// departmental exports and events: such a source writes for the whole deployment.
+pub fn ingest_from_connector(
+    conn: &mut PgConnection,
+    record: &PersonRecord,
+    options: Options,
+) -> QueryResult<Outcome> {
+    ingest_one(
+        conn,
+        record,
+        "connector",
+        Reach::Deployment(record.deployment_id),
+        options,
+    )
+}
+
 /// A database refusal as a reason a partner can act on (constraint names say which value).
 fn database_reason(error: &diesel::result::Error) -> String {
     match error {

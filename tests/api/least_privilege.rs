@@ -80,6 +80,13 @@ async fn person_of_deployment_b(app: &TestApp, world: &World) -> String {
     "2700175999998".into()
 }
 
+/// A partner of deployment A that reads and writes people (narrowed to a structure if given).
+async fn writer(app: &TestApp, world: &World, structure: Option<Uuid>) -> String {
+    let url = app.database.url.clone();
+    let scopes = "beneficiaries:read beneficiaries:write";
+    client_token(app, &url, world.deployment_a, structure, scopes).await
+}
+
 /// What a batch item says, without its position and key.
 fn answer(item: &Value) -> Value {
     let mut item = item.clone();
@@ -93,16 +100,7 @@ fn answer(item: &Value) -> Value {
 async fn a_client_narrowed_to_a_structure_cannot_take_over_a_person_outside_it() {
     let app = spawn_app().await;
     let world = world(&app).await;
-    let url = app.database.url.clone();
-    let write = "beneficiaries:read beneficiaries:write";
-    let attacker = client_token(
-        &app,
-        &url,
-        world.deployment_a,
-        Some(world.structure_s2),
-        write,
-    )
-    .await;
+    let attacker = writer(&app, &world, Some(world.structure_s2)).await;
     let followed = format!("/v1/beneficiaries/{}", world.beneficiary);
     let (status, _) = call(&app, Method::GET, &attacker, &followed, Value::Null).await;
     assert_eq!(status, 404, "the person is outside the client's reach");
@@ -269,15 +267,7 @@ async fn a_professional_changes_only_their_notebooks_and_shares_no_source_ids() 
 async fn data_exchange_never_moves_a_login_address() {
     let app = spawn_app().await;
     let world = world(&app).await;
-    let url = app.database.url.clone();
-    let partner = client_token(
-        &app,
-        &url,
-        world.deployment_a,
-        None,
-        "beneficiaries:read beneficiaries:write",
-    )
-    .await;
+    let partner = writer(&app, &world, None).await;
     // A partner of the whole deployment may change the contact e-mail…
     let items = batch(
         &app,
@@ -433,15 +423,7 @@ async fn a_connector_instance_cannot_be_pointed_at_another_host_with_its_stored_
 async fn bodies_are_bounded_per_operation_and_a_real_batch_fits() {
     let app = spawn_app().await;
     let world = world(&app).await;
-    let url = app.database.url.clone();
-    let partner = client_token(
-        &app,
-        &url,
-        world.deployment_a,
-        None,
-        "beneficiaries:read beneficiaries:write",
-    )
-    .await;
+    let partner = writer(&app, &world, None).await;
     // 1,000 records as a département's system sends them: every field filled.
     let items: Vec<Value> = (0..1000)
         .map(|i| json!({

@@ -11,6 +11,25 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 
 use super::{FileFormat, Row, SheetChoice, TableError};
 
+/// The rows of the chosen sheet of a workbook that calamine reads cell by cell (XLSX, XLSB:
+/// two reader types with the same methods and no common trait), through [`sparse_rows`].
+macro_rules! cells_of {
+    ($book:expr, $sheet:expr) => {{
+        let name = sheet_name(&$book, $sheet)?;
+        let mut cells = $book
+            .worksheet_cells_reader(&name)
+            .map_err(|error| TableError::Spreadsheet(error.to_string()))?;
+        sparse_rows(|| {
+            cells
+                .next_cell()
+                .map(|cell| {
+                    cell.map(|cell| (cell.get_position(), Data::from(cell.get_value().clone())))
+                })
+                .map_err(|error| TableError::Spreadsheet(error.to_string()))
+        })?
+    }};
+}
+
 /// Reads the chosen sheet of an XLS workbook (an OLE compound file) or of a zipped one
 /// (XLSX, ODS, XLSB, tried in the order agents use them).
 pub(super) fn read<R: Read + Seek>(
@@ -24,21 +43,7 @@ pub(super) fn read<R: Read + Seek>(
         return Ok((FileFormat::Xls, rows_of(&mut book, sheet)?));
     }
     let xlsx_error = match open_workbook_from_rs::<Xlsx<_>, _>(&mut reader) {
-        Ok(mut book) => {
-            let name = sheet_name(&book, sheet)?;
-            let mut cells = book
-                .worksheet_cells_reader(&name)
-                .map_err(|error| TableError::Spreadsheet(error.to_string()))?;
-            let rows = sparse_rows(|| {
-                cells
-                    .next_cell()
-                    .map(|cell| {
-                        cell.map(|cell| (cell.get_position(), Data::from(cell.get_value().clone())))
-                    })
-                    .map_err(|error| TableError::Spreadsheet(error.to_string()))
-            })?;
-            return Ok((FileFormat::Xlsx, rows));
-        }
+        Ok(mut book) => return Ok((FileFormat::Xlsx, cells_of!(book, sheet))),
         Err(error) => error.to_string(),
     };
     reader.seek(SeekFrom::Start(0))?;
@@ -47,21 +52,7 @@ pub(super) fn read<R: Read + Seek>(
     }
     reader.seek(SeekFrom::Start(0))?;
     match open_workbook_from_rs::<Xlsb<_>, _>(&mut reader) {
-        Ok(mut book) => {
-            let name = sheet_name(&book, sheet)?;
-            let mut cells = book
-                .worksheet_cells_reader(&name)
-                .map_err(|error| TableError::Spreadsheet(error.to_string()))?;
-            let rows = sparse_rows(|| {
-                cells
-                    .next_cell()
-                    .map(|cell| {
-                        cell.map(|cell| (cell.get_position(), Data::from(cell.get_value().clone())))
-                    })
-                    .map_err(|error| TableError::Spreadsheet(error.to_string()))
-            })?;
-            Ok((FileFormat::Xlsb, rows))
-        }
+        Ok(mut book) => Ok((FileFormat::Xlsb, cells_of!(book, sheet))),
         Err(_) => Err(TableError::Spreadsheet(xlsx_error)),
     }
 }
