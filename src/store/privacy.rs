@@ -82,6 +82,40 @@ pub fn export(conn: &mut PgConnection, beneficiary_id: Uuid) -> QueryResult<serd
 /// cascades of the schema find nothing left). $1 is the person.
 const PURGE_STEPS: &[(&str, &str)] = &[
     (
+        // The lines of imports keep their outcome for the import's counts, not the person.
+        "import_row",
+        "UPDATE import_row SET beneficiary_id = NULL, possible_match_id = NULL, changes = NULL, \
+         kept = NULL, errors = NULL, cells = NULL WHERE beneficiary_id = $1",
+    ),
+    (
+        // The items of connector runs likewise keep their outcome only.
+        "connector_run_item",
+        "UPDATE connector_run_item SET beneficiary_id = NULL, record_ref = 'purged', message = NULL \
+         WHERE beneficiary_id = $1 OR record_ref = 'beneficiary:' || $1::text",
+    ),
+    (
+        "connector_row",
+        "DELETE FROM connector_row WHERE beneficiary_id = $1",
+    ),
+    (
+        // Deliveries about the person; the tombstone's, made after the purge, holds ids only.
+        "webhook_delivery",
+        "DELETE FROM webhook_delivery WHERE beneficiary_id = $1",
+    ),
+    (
+        // Answers kept for replays that name the person or their notebook.
+        "idempotency_key",
+        "DELETE FROM idempotency_key WHERE response_body::text LIKE '%' || $1::text || '%' \
+         OR response_body::text LIKE ANY (SELECT '%' || id::text || '%' FROM notebook WHERE beneficiary_id = $1)",
+    ),
+    (
+        // The departmental events' state names the person by the département's own id.
+        "inbound_event_state",
+        "DELETE FROM inbound_event_state s USING beneficiary_source bs \
+         WHERE bs.beneficiary_id = $1 AND bs.source_system = 'departement:events:' || s.instance_id::text \
+         AND s.resource_id = bs.source_record_id",
+    ),
+    (
         "notebook_event",
         "DELETE FROM notebook_event WHERE notebook_id IN (SELECT id FROM notebook WHERE beneficiary_id = $1)",
     ),
@@ -130,6 +164,7 @@ const PURGE_STEPS: &[(&str, &str)] = &[
         // notebook, with their name) sent to the professionals of their group.
         "email_outbox",
         "DELETE FROM email_outbox WHERE lower(recipient) = (SELECT lower(email) FROM beneficiary WHERE id = $1) \
+         OR lower(recipient) IN (SELECT lower(login_email) FROM account WHERE beneficiary_id = $1) \
          OR EXISTS (SELECT 1 FROM notebook n WHERE n.beneficiary_id = $1 AND email_outbox.body LIKE '%/carnet/' || n.id::text || '%')",
     ),
     ("notebook", "DELETE FROM notebook WHERE beneficiary_id = $1"),

@@ -638,3 +638,101 @@ async fn a_purge_that_would_break_someone_elses_notebook_deletes_nothing() {
         200
     );
 }
+
+/// Tables that may keep a purged person's id, and why: the proof itself, the change feed's
+/// tombstone and its webhook deliveries (partners must learn to delete their copy; ids and field
+/// names only), and the access journal (who read or wrote the person, kept for
+/// accountability; ids only). None of them may hold a personal value.
+const KEEP_IDS_ONLY: &[&str] = &["purge_proof", "change", "webhook_delivery", "access_log"];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_purged_person_is_found_in_no_table_of_the_catalog() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    seed(&app, &world).await;
+    let person = world.beneficiary;
+    // The person also went through a file import, an idempotent partner batch and a login.
+    let csv = format!(
+        "Identifiant dans le SI*;Prénom*;Nom*;Date de naissance*;Téléphone;Email;Code postal;Ville\r\n\
+         SI-{person};Sophie;Tifour;14/03/1985;06 11 22 33 44;sophie.tifour@example.org;75001;Paris\r\n"
+    );
+    let manager = world.token("manager_a");
+    let (status, body, _) = crate::imports::upload(
+        &app,
+        manager,
+        &[("kind", "beneficiaries"), ("mode", "commit")],
+        csv.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    let import: Uuid = body["id"].as_str().unwrap().parse().unwrap();
+    crate::imports::run_job(&app, import, Default::default()).await;
+    let url = app.database.url.clone();
+    let partner = crate::fixture::client_token(
+        &app,
+        &url,
+        world.deployment_a,
+        None,
+        "beneficiaries:read beneficiaries:write",
+    )
+    .await;
+    let response = app
+        .client
+        .post(format!("{}/v1/beneficiaries/batch", app.address))
+        .bearer_auth(&partner)
+        .header("Idempotency-Key", "purge-scan-1")
+        .json(&json!({"items": [{"source_id": "P-1", "nir": world.nir, "firstname": "Sophie", "lastname": "Tifour", "city": "Lyon"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["items"][0]["status"], "updated", "{answer}");
+    let (status, _) = purge(&app, manager, person, Some(REASON)).await;
+    assert_eq!(status, 200);
+
+    // Every base table of the database, from the catalog: a table added later is scanned too.
+    let nb = world.notebook;
+    let nir = world.nir.clone();
+    let leftovers = on_db(&app, move |conn| {
+        #[derive(QueryableByName)]
+        struct Table {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            name: String,
+        }
+        let tables: Vec<Table> = diesel::sql_query(
+            "SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) AS name \
+             FROM information_schema.tables WHERE table_type = 'BASE TABLE' \
+             AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1",
+        )
+        .load(conn)
+        .unwrap();
+        assert!(tables.len() > 40, "the catalog lists the tables");
+        let ids = [person.to_string(), nb.to_string()];
+        let personal = [nir.clone(), "Tifour".into(), "TIFOUR".into(), "sophie.tifour".into()];
+        let mut leftovers = Vec::new();
+        for table in tables {
+            let bare = table.name.rsplit('.').next().unwrap_or_default().to_owned();
+            let needles: Vec<&String> = if KEEP_IDS_ONLY.contains(&bare.as_str()) {
+                personal.iter().collect()
+            } else {
+                ids.iter().chain(personal.iter()).collect()
+            };
+            for needle in needles {
+                let found = count(
+                    conn,
+                    &format!(
+                        "SELECT count(*) AS count FROM {} t WHERE to_jsonb(t)::text LIKE '%{needle}%'",
+                        table.name
+                    ),
+                );
+                if found > 0 {
+                    leftovers.push(format!("{}: {found} row(s) with {needle}", table.name));
+                }
+            }
+        }
+        leftovers
+    })
+    .await;
+    assert!(leftovers.is_empty(), "the purge left: {leftovers:#?}");
+}
