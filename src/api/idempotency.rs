@@ -1,5 +1,7 @@
 //! `Idempotency-Key` on POSTs: a replay with the same key and body answers the first response;
-//! the same key with another body is refused (422).
+//! the same key with another body is refused (422). The key is taken in the same transaction as
+//! the work: a concurrent duplicate answers 409 `idempotency_in_progress`, and the work and its
+//! kept answer commit together (a crash never runs a request twice).
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode};
 use diesel::pg::PgConnection;
@@ -121,16 +123,42 @@ impl Idempotency {
     where
         F: FnOnce(&mut PgConnection) -> Result<(StatusCode, serde_json::Value), ApiError>,
     {
-        if let Some(idempotency) = idempotency
-            && let Some(replay) = idempotency.replay(conn)?
-        {
-            return Ok(Answer::from(replay));
-        }
-        let (status, body) = work(conn)?;
-        if let Some(idempotency) = idempotency {
+        let Some(idempotency) = idempotency else {
+            let (status, body) = work(conn)?;
+            return Ok(Answer::new(status, body));
+        };
+        conn.transaction(|conn| {
+            idempotency.take(conn)?;
+            if let Some(replay) = idempotency.replay(conn)? {
+                return Ok(Answer::from(replay));
+            }
+            let (status, body) = work(conn)?;
             idempotency.store(conn, status, &body)?;
+            Ok(Answer::new(status, body))
+        })
+    }
+
+    /// Takes the key for this transaction; a request holding it already answers 409.
+    fn take(&self, conn: &mut PgConnection) -> Result<(), ApiError> {
+        #[derive(QueryableByName)]
+        struct Taken {
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            taken: bool,
         }
-        Ok(Answer::new(status, body))
+        let taken: Taken = diesel::sql_query(
+            "SELECT pg_try_advisory_xact_lock(hashtextextended('idempotency:' || $1 || ':' || $2, 0)) AS taken",
+        )
+        .bind::<Text, _>(&self.caller)
+        .bind::<Text, _>(&self.key)
+        .get_result(conn)?;
+        if taken.taken {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                ErrorCode::IdempotencyInProgress,
+                "A request with this Idempotency-Key is still running: retry once it has answered.",
+            ))
+        }
     }
 
     /// The first response to this key, or a refusal if the key was used for another request.

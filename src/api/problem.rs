@@ -41,6 +41,8 @@ pub enum ErrorCode {
     InvalidLoginKey,
     /// An Idempotency-Key was reused with another request.
     IdempotencyKeyReused,
+    /// A request with the same Idempotency-Key is running: retry once it has answered.
+    IdempotencyInProgress,
     /// The resource changed since the version sent in `If-Match`.
     PreconditionFailed,
     /// An update needs `If-Match` with the version read.
@@ -65,7 +67,7 @@ impl ErrorCode {
             Self::InsufficientScope | Self::Forbidden => StatusCode::FORBIDDEN,
             Self::PurposeRequired | Self::InvalidParameter => StatusCode::BAD_REQUEST,
             Self::ValidationFailed | Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Conflict => StatusCode::CONFLICT,
+            Self::Conflict | Self::IdempotencyInProgress => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UpstreamUnavailable => StatusCode::BAD_GATEWAY,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -91,6 +93,7 @@ impl ErrorCode {
             Self::RateLimited => "Too many requests",
             Self::InvalidLoginKey => "Invalid login key",
             Self::IdempotencyKeyReused => "Idempotency key reused",
+            Self::IdempotencyInProgress => "Idempotency key in progress",
             Self::PreconditionFailed => "Precondition failed",
             Self::PreconditionRequired => "Precondition required",
             Self::PayloadTooLarge => "Payload too large",

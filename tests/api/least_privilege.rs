@@ -469,3 +469,47 @@ async fn bodies_are_bounded_per_operation_and_a_real_batch_fits() {
     let problem: Value = response.json().await.unwrap();
     assert_eq!(problem["code"], "payload_too_large");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_idempotency_key_runs_its_request_once_even_sent_concurrently() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let partner = writer(&app, &world, None).await;
+    let body = json!({"items": [{"source_id": "ONCE-1", "firstname": "Une", "lastname": "Seulefois", "date_of_birth": "1990-01-01"}]});
+    let sends = (0..8).map(|_| {
+        let request = app
+            .client
+            .post(format!("{}/v1/beneficiaries/batch", app.address))
+            .bearer_auth(&partner)
+            .header("Idempotency-Key", "concurrent-1")
+            .json(&body);
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let replayed = response.headers().contains_key("idempotent-replayed");
+            (status, replayed, response.json::<Value>().await.unwrap())
+        }
+    });
+    let answers = futures_util::future::join_all(sends).await;
+    let mut ran = 0;
+    for (status, replayed, answer) in &answers {
+        match status {
+            200 if !replayed => ran += 1,
+            200 => assert_eq!(
+                answer["items"][0]["status"], "created",
+                "a replay of the first answer"
+            ),
+            409 => assert_eq!(answer["code"], "idempotency_in_progress", "{answer}"),
+            other => panic!("{other}: {answer}"),
+        }
+    }
+    assert_eq!(ran, 1, "{answers:?}");
+    let people = sql(&app, |conn| {
+        diesel::sql_query("SELECT id::text AS value FROM beneficiary WHERE lastname = 'Seulefois'")
+            .load::<Text>(conn)
+            .unwrap()
+            .len()
+    })
+    .await;
+    assert_eq!(people, 1);
+}
