@@ -390,7 +390,9 @@ pub fn advance(
 pub const CLAIM_LEASE_SECS: i64 = 300;
 
 /// Claims the deliveries due at `now` of enabled subscriptions whose person has no older
-/// undelivered delivery (order per person), holding them for the worker for a lease.
+/// undelivered delivery (order per person), holding them for the worker for a lease. A client
+/// revoked, or that lost `webhooks:admin`, gets nothing more (its deliveries wait, and resume
+/// if the scope is given back).
 pub fn claim_due(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
@@ -405,6 +407,8 @@ pub fn claim_due(
         "WITH due AS ( \
            SELECT d.id FROM webhook_delivery d \
            JOIN webhook_subscription s ON s.id = d.subscription_id AND s.enabled \
+           JOIN api_client c ON c.id = s.api_client_id AND c.revoked_at IS NULL \
+                AND 'webhooks:admin' = ANY (c.scopes) \
            WHERE d.status IN ('pending', 'failed') AND d.next_attempt_at <= $1 \
              AND NOT EXISTS (SELECT 1 FROM webhook_delivery o \
                  WHERE o.subscription_id = d.subscription_id \
@@ -449,7 +453,8 @@ pub struct Outgoing {
     /// Start of the retry window.
     #[diesel(sql_type = Timestamptz)]
     pub window_started_at: DateTime<Utc>,
-    /// Whether the subscription is enabled.
+    /// Whether the subscription is enabled and its client may still receive (not revoked,
+    /// still holding `webhooks:admin`).
     #[diesel(sql_type = Bool)]
     pub enabled: bool,
 }
@@ -458,8 +463,10 @@ pub struct Outgoing {
 pub fn outgoing(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<Outgoing>> {
     diesel::sql_query(
         "SELECT d.id, d.subscription_id, s.url, s.secret, d.body, d.status, d.attempts, \
-                d.window_started_at, s.enabled \
+                d.window_started_at, \
+                (s.enabled AND c.revoked_at IS NULL AND 'webhooks:admin' = ANY (c.scopes)) AS enabled \
          FROM webhook_delivery d JOIN webhook_subscription s ON s.id = d.subscription_id \
+         JOIN api_client c ON c.id = s.api_client_id \
          WHERE d.id = $1",
     )
     .bind::<SqlUuid, _>(id)

@@ -768,3 +768,48 @@ struct N {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     n: i64,
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliveries_stop_when_the_client_is_revoked_or_loses_the_scope() {
+    let (app, world) = open_app().await;
+    let hook = endpoint(503).await;
+    let webhooks = Webhooks::new(OPEN).unwrap();
+    let token = subscriber(&app, &world, None).await;
+    let created = subscribe(&app, &token, &format!("{}/hook", hook.uri()), json!(["*"])).await;
+    let subscription = created["id"].as_str().unwrap().to_owned();
+    change(
+        &app,
+        world.deployment_a,
+        world.beneficiary,
+        "beneficiary.updated",
+    );
+    let outcomes = tick(&app, &webhooks, Utc::now()).await;
+    assert_eq!(outcomes.len(), 1, "one attempt, refused by the endpoint");
+    assert_eq!(hook.received_requests().await.unwrap().len(), 1);
+    for (revoke, restore) in [
+        (
+            "UPDATE api_client SET scopes = array_remove(scopes, 'webhooks:admin')",
+            "UPDATE api_client SET scopes = scopes || '{webhooks:admin}'",
+        ),
+        ("UPDATE api_client SET revoked_at = now()", ""),
+    ] {
+        let subscription = subscription.clone();
+        let mut conn = app.database.connect();
+        diesel::sql_query(format!(
+            "{revoke} WHERE id = (SELECT api_client_id FROM webhook_subscription WHERE id = '{subscription}')"
+        ))
+        .execute(&mut conn)
+        .unwrap();
+        // Past every retry delay: nothing is claimed, nothing is sent.
+        let outcomes = tick(&app, &webhooks, Utc::now() + Duration::hours(2)).await;
+        assert!(outcomes.is_empty(), "{revoke}: {outcomes:?}");
+        assert_eq!(hook.received_requests().await.unwrap().len(), 1, "{revoke}");
+        if !restore.is_empty() {
+            diesel::sql_query(format!(
+                "{restore} WHERE id = (SELECT api_client_id FROM webhook_subscription WHERE id = '{subscription}')"
+            ))
+            .execute(&mut conn)
+            .unwrap();
+        }
+    }
+}
