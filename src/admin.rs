@@ -159,10 +159,14 @@ pub fn clients(
 }
 
 /// `cdb-hub keys …`
-pub fn keys(conn: &mut PgConnection, command: KeysCommand) -> anyhow::Result<serde_json::Value> {
+pub fn keys(
+    conn: &mut PgConnection,
+    command: KeysCommand,
+    secrets: std::sync::Arc<crate::auth::secret_box::SecretBox>,
+) -> anyhow::Result<serde_json::Value> {
     match command {
         KeysCommand::Rotate => {
-            let ring = KeyRing::load(conn)?;
+            let ring = KeyRing::load(conn, secrets)?;
             let kid = ring.rotate(conn)?;
             Ok(json!({"active_kid": kid}))
         }

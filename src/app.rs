@@ -58,7 +58,7 @@ impl AppState {
         secrets: Arc<crate::connectors::secrets::SecretBox>,
     ) -> Result<Self, anyhow::Error> {
         let mut conn = pool.get()?;
-        let keys = KeyRing::load(&mut conn)?;
+        let keys = KeyRing::load(&mut conn, secrets.clone())?;
         drop(conn);
         Ok(AppState {
             limits: Arc::new(RateLimits::new(

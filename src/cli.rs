@@ -256,6 +256,15 @@ pub struct AuthOptions {
     /// Requests a minute allowed per address on the token and login endpoints.
     #[arg(long, env = "CDB_SIGN_IN_RATE_LIMIT_PER_MINUTE", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
     pub sign_in_rate_limit_per_minute: u32,
+
+    /// Reverse proxies (CIDR, comma-separated, e.g. `10.0.0.0/8,::1/128`) whose `Forwarded` or
+    /// `X-Forwarded-For` header names the caller's address; from anyone else it is ignored.
+    #[arg(long, env = "CDB_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
+    /// A token that `/metrics` then requires (`Authorization: Bearer …`); open when unset.
+    #[arg(long, env = "CDB_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 impl Default for AuthOptions {
@@ -267,6 +276,8 @@ impl Default for AuthOptions {
             session_lifetime_hours: defaults.session_lifetime_hours,
             rate_limit_per_minute: defaults.rate_limit_per_minute,
             sign_in_rate_limit_per_minute: defaults.sign_in_rate_limit_per_minute,
+            trusted_proxies: defaults.trusted_proxies,
+            metrics_token: defaults.metrics_token,
         }
     }
 }
@@ -281,6 +292,8 @@ impl AuthOptions {
             secret_overlap_hours: 24,
             rate_limit_per_minute: self.rate_limit_per_minute,
             sign_in_rate_limit_per_minute: self.sign_in_rate_limit_per_minute,
+            trusted_proxies: self.trusted_proxies.clone(),
+            metrics_token: self.metrics_token.clone().filter(|token| !token.is_empty()),
         }
     }
 }

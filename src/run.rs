@@ -45,7 +45,11 @@ pub async fn run(settings: Settings, command: Command) -> anyhow::Result<()> {
             administer(&settings, move |conn| crate::admin::clients(conn, command)).await
         }
         Command::Keys(command) => {
-            administer(&settings, move |conn| crate::admin::keys(conn, command)).await
+            let secrets = std::sync::Arc::new(SecretBox::load(&settings.data_dir)?);
+            administer(&settings, move |conn| {
+                crate::admin::keys(conn, command, secrets)
+            })
+            .await
         }
         Command::Import(options) => {
             let database = open(&settings).await?;

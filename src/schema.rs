@@ -653,6 +653,7 @@ diesel::table! {
         public_key -> Bytea,
         created_at -> Timestamptz,
         retired_at -> Nullable<Timestamptz>,
+        sealed -> Bool,
     }
 }
 

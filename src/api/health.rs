@@ -68,17 +68,38 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, Api
 
 /// Metrics in the Prometheus text format: HTTP requests by route and status, job counts by
 /// queue and state.
+/// When the operator set a metrics token, only a request bearing it is answered.
 #[utoipa::path(
     tag = "operations",
-    responses((status = 200, description = "Prometheus text exposition format.", body = String, content_type = "text/plain"))
+    responses(
+        (status = 200, description = "Prometheus text exposition format.", body = String, content_type = "text/plain"),
+        (status = 401, description = "A metrics token is configured and this request does not bear it.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = []))
 )]
 #[get("/metrics")]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+pub async fn metrics(
+    request: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(expected) = &state.auth.metrics_token {
+        let sent = crate::auth::caller::bearer_token(&request).unwrap_or_default();
+        // Digests are compared, not the tokens: how long the comparison takes tells nothing
+        // about the token itself.
+        let same =
+            crate::auth::secrets::sha256_hex(sent) == crate::auth::secrets::sha256_hex(expected);
+        if !same {
+            return Err(ApiError::new(
+                ErrorCode::Unauthenticated,
+                "The metrics need the operator's metrics token.",
+            ));
+        }
+    }
     let pool = state.pool.clone();
     if let Ok(Err(error)) = web::block(move || crate::jobs::refresh_job_metrics(&pool)).await {
         tracing::warn!(%error, "job counts could not be read for the metrics");
     }
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(crate::metrics::render())
+        .body(crate::metrics::render()))
 }

@@ -126,7 +126,9 @@ pub async fn rate_limit(
     };
     let limits = &state.limits;
     limits.forget_idle_keys();
-    let address = request.peer_addr().map(|peer| peer.ip());
+    let address = request
+        .peer_addr()
+        .map(|peer| caller_address(peer.ip(), request.headers(), &state.auth.trusted_proxies));
     let mut verdict = None;
     // The router decodes percent-escapes (`/oauth/%74oken` reaches the token endpoint): compare
     // the decoded path, or the stricter bucket could be bypassed.
@@ -190,7 +192,114 @@ fn refuse<B>(request: ServiceRequest, verdict: &Verdict) -> ServiceResponse<Eith
     request.into_response(response).map_into_right_body()
 }
 
+/// The caller's address: the peer's, unless the peer is a trusted proxy; then the nearest
+/// address of the forwarding chain (`Forwarded: for=`, else `X-Forwarded-For`) that is not a
+/// trusted proxy itself. A chain sent by anyone else is ignored: it is the caller's to forge.
+pub fn caller_address(
+    peer: IpAddr,
+    headers: &actix_web::http::header::HeaderMap,
+    trusted: &[ipnet::IpNet],
+) -> IpAddr {
+    let is_trusted = |address: &IpAddr| trusted.iter().any(|net| net.contains(address));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let forwarded: Vec<IpAddr> = headers
+        .get_all(actix_web::http::header::FORWARDED)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|element| {
+            element.split(';').find_map(|pair| {
+                let (name, value) = pair.trim().split_once('=')?;
+                name.eq_ignore_ascii_case("for")
+                    .then(|| forwarded_address(value))?
+            })
+        })
+        .collect();
+    let chain = if forwarded.is_empty() {
+        headers
+            .get_all("x-forwarded-for")
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .filter_map(forwarded_address)
+            .collect()
+    } else {
+        forwarded
+    };
+    chain
+        .iter()
+        .rev()
+        .find(|address| !is_trusted(address))
+        .or(chain.first())
+        .copied()
+        .unwrap_or(peer)
+}
+
+/// One address of a forwarding header: `192.0.2.1`, `"[2001:db8::1]:4711"`, `192.0.2.1:80`.
+fn forwarded_address(text: &str) -> Option<IpAddr> {
+    let text = text.trim().trim_matches('"');
+    if let Ok(address) = text.parse::<IpAddr>() {
+        return Some(address);
+    }
+    if let Ok(socket) = text.parse::<std::net::SocketAddr>() {
+        return Some(socket.ip());
+    }
+    text.strip_prefix('[')
+        .and_then(|rest| rest.split_once(']'))
+        .and_then(|(inside, _)| inside.parse().ok())
+}
+
 /// How long a test must wait for a bucket of `per_minute` to refill one request.
 pub fn refill_interval(per_minute: u32) -> Duration {
     Duration::from_secs_f64(60.0 / f64::from(per_minute.max(1)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(
+                HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            );
+        }
+        map
+    }
+
+    #[test]
+    fn the_forwarding_chain_is_believed_only_from_a_trusted_proxy() {
+        let proxy: IpAddr = "10.0.0.5".parse().unwrap();
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let forged = headers(&[("x-forwarded-for", "203.0.113.9")]);
+        let outsider: IpAddr = "198.51.100.7".parse().unwrap();
+        assert_eq!(caller_address(outsider, &forged, &trusted), outsider);
+        assert_eq!(
+            caller_address(proxy, &forged, &[]),
+            proxy,
+            "no proxy trusted"
+        );
+        assert_eq!(
+            caller_address(proxy, &forged, &trusted),
+            "203.0.113.9".parse::<IpAddr>().unwrap()
+        );
+        // The caller prepends a forged address: the nearest untrusted one is the real caller.
+        let prepended = headers(&[("x-forwarded-for", "1.2.3.4, 203.0.113.9, 10.0.0.7")]);
+        assert_eq!(
+            caller_address(proxy, &prepended, &trusted),
+            "203.0.113.9".parse::<IpAddr>().unwrap()
+        );
+        let standard = headers(&[(
+            "forwarded",
+            "for=\"[2001:db8::1]:4711\";proto=https, for=10.0.0.7",
+        )]);
+        assert_eq!(
+            caller_address(proxy, &standard, &trusted),
+            "2001:db8::1".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(caller_address(proxy, &headers(&[]), &trusted), proxy);
+    }
 }

@@ -1,9 +1,11 @@
 //! The keys signing API clients' access tokens (EdDSA): created on first use, kept in the
-//! database so that every hub process signs and verifies with the same ones, published as a
-//! JWKS, and rotated by adding a new key (the old one keeps verifying until its tokens expire).
+//! database sealed by the hub's secret box (a database dump alone cannot mint tokens) so that
+//! every hub process signs and verifies with the same ones, published as a JWKS, and rotated by
+//! adding a new key (the old one keeps verifying until its tokens expire).
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, RwLock};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -28,6 +30,9 @@ pub enum KeyError {
     /// Key encoding failure.
     #[error("signing key encoding failed: {0}")]
     Encoding(String),
+    /// A sealed key does not open with this hub's secrets key.
+    #[error("a token signing key does not open with this hub's secrets key: {0}")]
+    Sealing(#[from] super::secret_box::SecretsError),
 }
 
 #[derive(Queryable, Insertable)]
@@ -38,6 +43,7 @@ struct KeyRow {
     public_key: Vec<u8>,
     created_at: DateTime<Utc>,
     retired_at: Option<DateTime<Utc>>,
+    sealed: bool,
 }
 
 /// One key usable for verification (and for signing if it is the active one).
@@ -51,6 +57,21 @@ struct LoadedKey {
 /// The signing keys known to this process.
 pub struct KeyRing {
     keys: RwLock<(Option<String>, HashMap<String, LoadedKey>)>,
+    secrets: Arc<super::secret_box::SecretBox>,
+    /// When a token with an unknown key id last made this process read the keys again (Unix
+    /// seconds): at most once a minute, so that forged key ids cannot hammer the database.
+    last_unknown_kid_reload: AtomicI64,
+}
+
+/// How often a token signed by an unknown key may make the keys be read again.
+pub const UNKNOWN_KID_RELOAD_SECS: i64 = 60;
+
+/// What a sealed key is bound to: its key id.
+fn sealing_id(kid: &str) -> uuid::Uuid {
+    uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_OID,
+        format!("cdb-hub:signing_key:{kid}").as_bytes(),
+    )
 }
 
 /// A JSON Web Key (public part of an Ed25519 key).
@@ -78,27 +99,34 @@ pub struct JwkSet {
     pub keys: Vec<Jwk>,
 }
 
-fn new_key_row() -> Result<KeyRow, KeyError> {
+fn new_key_row(secrets: &super::secret_box::SecretBox) -> Result<KeyRow, KeyError> {
     let mut seed = [0u8; 32];
     rand::rng().fill(&mut seed);
     let signing = SigningKey::from_bytes(&seed);
     let der = signing
         .to_pkcs8_der()
         .map_err(|e| KeyError::Encoding(e.to_string()))?;
+    let kid = super::secrets::random_alphanumeric(16);
     Ok(KeyRow {
-        kid: super::secrets::random_alphanumeric(16),
-        private_key_der: der.as_bytes().to_vec(),
+        private_key_der: secrets.seal(sealing_id(&kid), der.as_bytes())?,
+        kid,
         public_key: signing.verifying_key().to_bytes().to_vec(),
         created_at: Utc::now(),
         retired_at: None,
+        sealed: true,
     })
 }
 
 impl KeyRing {
     /// Loads the keys, creating the first one on a fresh database.
-    pub fn load(conn: &mut PgConnection) -> Result<Self, KeyError> {
+    pub fn load(
+        conn: &mut PgConnection,
+        secrets: Arc<super::secret_box::SecretBox>,
+    ) -> Result<Self, KeyError> {
         let ring = KeyRing {
             keys: RwLock::new((None, HashMap::new())),
+            secrets,
+            last_unknown_kid_reload: AtomicI64::new(0),
         };
         ring.reload(conn)?;
         let has_active = ring
@@ -108,7 +136,7 @@ impl KeyRing {
             .unwrap_or(false);
         if !has_active {
             diesel::insert_into(signing_key::table)
-                .values(new_key_row()?)
+                .values(new_key_row(&ring.secrets)?)
                 .execute(conn)?;
             ring.reload(conn)?;
         }
@@ -126,10 +154,26 @@ impl KeyRing {
             if row.retired_at.is_none() {
                 active = Some(row.kid.clone());
             }
+            let private_key_der = if row.sealed {
+                self.secrets
+                    .open(sealing_id(&row.kid), &row.private_key_der)?
+            } else {
+                // Written before keys were sealed: sealed now, in place.
+                let sealed = self
+                    .secrets
+                    .seal(sealing_id(&row.kid), &row.private_key_der)?;
+                diesel::update(signing_key::table.find(&row.kid))
+                    .set((
+                        signing_key::private_key_der.eq(sealed),
+                        signing_key::sealed.eq(true),
+                    ))
+                    .execute(conn)?;
+                row.private_key_der.clone()
+            };
             keys.insert(
                 row.kid.clone(),
                 LoadedKey {
-                    encoding: EncodingKey::from_ed_der(&row.private_key_der),
+                    encoding: EncodingKey::from_ed_der(&private_key_der),
                     decoding: DecodingKey::from_ed_der(&row.public_key),
                     public_key: row.public_key,
                     retired_at: row.retired_at,
@@ -144,7 +188,7 @@ impl KeyRing {
 
     /// Retires the active key and creates a new one; answers the new key id.
     pub fn rotate(&self, conn: &mut PgConnection) -> Result<String, KeyError> {
-        let row = new_key_row()?;
+        let row = new_key_row(&self.secrets)?;
         let kid = row.kid.clone();
         conn.transaction::<_, KeyError, _>(|conn| {
             diesel::update(signing_key::table.filter(signing_key::retired_at.is_null()))
@@ -204,6 +248,24 @@ impl KeyRing {
                     .is_none_or(|retired| retired + token_lifetime > now)
             })
             .map(|key| verify(&key.decoding))
+    }
+
+    /// Reads the keys again for a token signed by an unknown key id (another process may have
+    /// rotated them), unless that was done less than [`UNKNOWN_KID_RELOAD_SECS`] ago; answers
+    /// whether the keys were read.
+    pub fn reload_for_unknown_kid(&self, conn: &mut PgConnection) -> Result<bool, KeyError> {
+        let now = Utc::now().timestamp();
+        let last = self.last_unknown_kid_reload.load(Ordering::Relaxed);
+        if now - last < UNKNOWN_KID_RELOAD_SECS
+            || self
+                .last_unknown_kid_reload
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            return Ok(false);
+        }
+        self.reload(conn)?;
+        Ok(true)
     }
 
     /// Whether a key id is known.

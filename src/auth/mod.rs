@@ -9,6 +9,7 @@ pub mod login;
 pub mod policy;
 pub mod role;
 pub mod scopes;
+pub mod secret_box;
 pub mod secrets;
 pub mod token_cache;
 pub mod tokens;
@@ -28,6 +29,11 @@ pub struct AuthSettings {
     pub rate_limit_per_minute: u32,
     /// Requests a minute per address on the token and login endpoints.
     pub sign_in_rate_limit_per_minute: u32,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` are believed (none by default: the
+    /// peer address is the caller's).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// When set, `/metrics` answers only a request bearing this token.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for AuthSettings {
@@ -39,6 +45,8 @@ impl Default for AuthSettings {
             secret_overlap_hours: 24,
             rate_limit_per_minute: 1200,
             sign_in_rate_limit_per_minute: 30,
+            trusted_proxies: Vec::new(),
+            metrics_token: None,
         }
     }
 }

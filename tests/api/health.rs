@@ -134,3 +134,39 @@ async fn metrics_count_requests_by_route_and_status_and_jobs_by_state() {
         "{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_can_be_put_behind_a_token() {
+    let database = tokio::task::spawn_blocking(crate::support::TestDatabase::new)
+        .await
+        .unwrap();
+    let auth = cdb_hub::auth::AuthSettings {
+        metrics_token: Some("m3trics-s3cret".into()),
+        ..crate::support::test_auth_settings()
+    };
+    let app = crate::support::spawn_app_with(database, auth).await;
+    let url = format!("{}/metrics", app.address);
+    let anonymous = app.client.get(&url).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    assert_eq!(
+        anonymous.headers()["content-type"],
+        "application/problem+json"
+    );
+    let wrong = app
+        .client
+        .get(&url)
+        .bearer_auth("guess")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let right = app
+        .client
+        .get(&url)
+        .bearer_auth("m3trics-s3cret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), 200);
+    assert!(right.text().await.unwrap().contains("http_requests"));
+}

@@ -256,7 +256,7 @@ async fn me(app: &TestApp, token: &str) -> u16 {
 
 fn keys(app: &TestApp) -> cdb_hub::auth::keys::KeyRing {
     let mut conn = PgConnection::establish(&app.database.url).unwrap();
-    cdb_hub::auth::keys::KeyRing::load(&mut conn).unwrap()
+    cdb_hub::auth::keys::KeyRing::load(&mut conn, crate::support::test_secrets()).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -325,7 +325,7 @@ async fn expired_foreign_and_wrong_audience_tokens_are_refused() {
     let other_db = crate::support::TestDatabase::new();
     let foreign_ring = {
         let mut conn = other_db.connect();
-        cdb_hub::auth::keys::KeyRing::load(&mut conn).unwrap()
+        cdb_hub::auth::keys::KeyRing::load(&mut conn, crate::support::test_secrets()).unwrap()
     };
     assert_eq!(
         me(&app, &sign(&claims, &foreign_ring)).await,
@@ -487,4 +487,78 @@ async fn revocation_rotation_and_key_rollover() {
         .await
         .unwrap();
     assert_eq!(other.status(), 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_keys_are_sealed_at_rest_and_old_clear_ones_get_sealed() {
+    let app = spawn_app().await;
+    #[derive(diesel::QueryableByName)]
+    struct Key {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        kid: String,
+        #[diesel(sql_type = diesel::sql_types::Bytea)]
+        private_key_der: Vec<u8>,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        sealed: bool,
+    }
+    let read = |app: &TestApp| {
+        let mut conn = PgConnection::establish(&app.database.url).unwrap();
+        diesel::sql_query(
+            "SELECT kid, private_key_der, sealed FROM signing_key ORDER BY created_at",
+        )
+        .load::<Key>(&mut conn)
+        .unwrap()
+    };
+    let stored = tokio::task::block_in_place(|| read(&app));
+    assert_eq!(stored.len(), 1);
+    assert!(stored[0].sealed);
+    // A PKCS#8 key is a DER SEQUENCE (0x30) holding the algorithm's OID; the sealed one is not.
+    let ed25519_oid = [0x06, 0x03, 0x2b, 0x65, 0x70];
+    assert!(
+        !stored[0]
+            .private_key_der
+            .windows(5)
+            .any(|w| w == ed25519_oid)
+    );
+    // A key written in clear by an older hub is sealed by the next one to read it.
+    let ring = tokio::task::block_in_place(|| keys(&app));
+    let clear = ring.with_signing_key(|kid, _| kid.to_owned()).unwrap();
+    tokio::task::block_in_place(|| {
+        let mut conn = PgConnection::establish(&app.database.url).unwrap();
+        let secrets = crate::support::test_secrets();
+        let sealing = uuid::Uuid::new_v5(
+            &uuid::Uuid::NAMESPACE_OID,
+            format!("cdb-hub:signing_key:{clear}").as_bytes(),
+        );
+        let der = secrets.open(sealing, &stored[0].private_key_der).unwrap();
+        diesel::sql_query(
+            "UPDATE signing_key SET private_key_der = $1, sealed = false WHERE kid = $2",
+        )
+        .bind::<diesel::sql_types::Bytea, _>(der)
+        .bind::<diesel::sql_types::Text, _>(&clear)
+        .execute(&mut conn)
+        .unwrap();
+    });
+    let again = tokio::task::block_in_place(|| keys(&app));
+    assert_eq!(again.active_kid().as_deref(), Some(clear.as_str()));
+    let stored = tokio::task::block_in_place(|| read(&app));
+    assert!(stored.iter().all(|key| key.sealed), "sealed on reading");
+    assert_eq!(stored[0].kid, clear);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_key_ids_read_the_keys_again_at_most_once_a_minute() {
+    let app = spawn_app().await;
+    let ring = tokio::task::block_in_place(|| keys(&app));
+    let mut conn = PgConnection::establish(&app.database.url).unwrap();
+    assert!(
+        ring.reload_for_unknown_kid(&mut conn).unwrap(),
+        "the first one reads them"
+    );
+    for _ in 0..5 {
+        assert!(
+            !ring.reload_for_unknown_kid(&mut conn).unwrap(),
+            "then not within the minute"
+        );
+    }
 }

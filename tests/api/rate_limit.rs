@@ -90,3 +90,50 @@ async fn the_token_endpoint_is_limited_per_address() {
         "the sign-in bucket is shared by the sign-in endpoints"
     );
 }
+
+/// Sign-in attempts from one address, as seen through `X-Forwarded-For`.
+async fn sign_in_from(app: &crate::support::TestApp, forwarded_for: &str) -> u16 {
+    app.client
+        .post(format!("{}/v1/auth/login", app.address))
+        .header("X-Forwarded-For", forwarded_for)
+        .json(&serde_json::json!({"email": "nobody@example.org"}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trusted_proxy_each_caller_has_its_own_sign_in_bucket() {
+    for (trusted, shared) in [
+        (vec!["127.0.0.1/32".parse().unwrap()], false),
+        (vec![], true),
+    ] {
+        let database = tokio::task::spawn_blocking(TestDatabase::new)
+            .await
+            .unwrap();
+        let auth = cdb_hub::auth::AuthSettings {
+            sign_in_rate_limit_per_minute: 2,
+            trusted_proxies: trusted,
+            ..Default::default()
+        };
+        let app = spawn_app_with(database, auth).await;
+        assert_ne!(sign_in_from(&app, "203.0.113.1").await, 429);
+        assert_ne!(sign_in_from(&app, "203.0.113.1").await, 429);
+        assert_eq!(
+            sign_in_from(&app, "203.0.113.1").await,
+            429,
+            "the same caller"
+        );
+        // Another caller behind the proxy; untrusted, the header is the caller's to forge and
+        // every request is the proxy's own address.
+        let other = sign_in_from(&app, "203.0.113.2").await;
+        assert_eq!(
+            other == 429,
+            shared,
+            "another caller (trusted proxy: {})",
+            !shared
+        );
+    }
+}
