@@ -39,9 +39,20 @@ pub struct AppState {
     pub secrets: Arc<crate::connectors::secrets::SecretBox>,
     /// Outbound webhook settings and HTTP client.
     pub webhooks: Arc<crate::webhooks::Webhooks>,
+    /// What the operator lets connector instances reach (inboxes, hosts).
+    pub connector_rules: Arc<crate::connectors::operator::ConnectorRules>,
 }
 
 impl AppState {
+    /// The same state with the operator's rules for connector instances.
+    pub fn with_connector_rules(
+        mut self,
+        rules: crate::connectors::operator::ConnectorRules,
+    ) -> Self {
+        self.connector_rules = Arc::new(rules);
+        self
+    }
+
     /// The same state with other webhook settings.
     pub fn with_webhooks(
         mut self,
@@ -74,6 +85,7 @@ impl AppState {
             webhooks: Arc::new(crate::webhooks::Webhooks::new(
                 crate::webhooks::WebhookSettings::default(),
             )?),
+            connector_rules: Arc::default(),
         })
     }
 }

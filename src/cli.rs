@@ -324,6 +324,15 @@ pub struct WorkerOptions {
 
     /// Let webhook deliveries go to loopback, private and link-local addresses (tests, local
     /// development); refused otherwise, at creation and at each delivery.
+    /// Folder holding one inbox folder per deployment (`<root>/<deployment id>/…`); connector
+    /// instances may watch a directory only inside their deployment's. Unset: no inboxes.
+    #[arg(long, env = "CDB_INBOX_ROOT")]
+    pub inbox_root: Option<std::path::PathBuf>,
+
+    /// Let France Travail instances use other hosts than the real ones (a sandbox, a mock).
+    #[arg(long, env = "CDB_CONNECTORS_ALLOW_ANY_HOST")]
+    pub connectors_allow_any_host: bool,
+
     #[arg(long, env = "CDB_WEBHOOKS_ALLOW_PRIVATE")]
     pub webhooks_allow_private: bool,
 
@@ -338,7 +347,15 @@ pub struct WorkerOptions {
 }
 
 impl WorkerOptions {
-    /// The webhook settings these options give.
+    /// What these options let connector instances reach.
+    pub fn connector_rules(&self) -> crate::connectors::operator::ConnectorRules {
+        crate::connectors::operator::ConnectorRules {
+            inbox_root: self.inbox_root.clone(),
+            allow_any_host: self.connectors_allow_any_host,
+        }
+    }
+
+    /// Webhook settings of these options.
     pub fn webhook_settings(&self) -> crate::webhooks::WebhookSettings {
         crate::webhooks::WebhookSettings {
             allow_private: self.webhooks_allow_private,
@@ -356,6 +373,8 @@ impl Default for WorkerOptions {
             mail_from: "Carnet de bord <contact@carnetdebord.inclusion.beta.gouv.fr>".into(),
             webhooks_allow_private: false,
             webhooks_allow_http: false,
+            inbox_root: None,
+            connectors_allow_any_host: false,
             links_url: crate::auth::AuthSettings::default().app_url,
         }
     }

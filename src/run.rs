@@ -141,7 +141,8 @@ async fn serve_on(
     let state = tokio::task::spawn_blocking(move || AppState::build(pool, auth, state_secrets))
         .await
         .context("start-up stopped unexpectedly")??
-        .with_webhooks(options.worker.webhook_settings())?;
+        .with_webhooks(options.worker.webhook_settings())?
+        .with_connector_rules(options.worker.connector_rules());
     let server = http_server(state, listener, grace)?;
     let server_handle = server.handle();
     let monitor = crate::jobs::monitor(database, &options.worker, secrets)?;

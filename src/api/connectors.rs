@@ -165,6 +165,7 @@ pub async fn create_connector(
     };
     let config = body.config.unwrap_or_else(|| serde_json::json!({}));
     kinds::validate(&body.kind, &config, body.secrets.as_ref()).map_err(setting_error)?;
+    kinds::allowed(&state.connector_rules, deployment, &config).map_err(setting_error)?;
     let id = Uuid::new_v4();
     let sealed = match &body.secrets {
         Some(secrets) => Some(seal(&state, id, secrets)?),
@@ -322,6 +323,8 @@ pub async fn update_connector(
                 .then(|| placeholder_secrets(&current.kind))
         });
         kinds::validate(&current.kind, &config, check_secrets.as_ref()).map_err(setting_error)?;
+        kinds::allowed(&state.connector_rules, current.deployment_id, &config)
+            .map_err(setting_error)?;
     }
     let changes = InstanceChanges {
         name: body.name.as_deref().map(name).transpose()?,

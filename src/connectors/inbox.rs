@@ -2,7 +2,7 @@
 //! département's transfer drops files; each complete file is kept like an upload, then moved to
 //! `.cdb-received/` in the same directory so it is taken once.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use diesel::pg::PgConnection;
@@ -73,7 +73,10 @@ fn settled(path: &Path) -> bool {
 }
 
 /// Takes the settled files of every watched inbox; answers how many were kept.
-pub fn collect(conn: &mut PgConnection) -> QueryResult<usize> {
+pub fn collect(
+    conn: &mut PgConnection,
+    rules: &super::operator::ConnectorRules,
+) -> QueryResult<usize> {
     let watched: Vec<Watched> = diesel::sql_query(
         "SELECT id, deployment_id, kind, config FROM connector_instance \
          WHERE enabled AND deleted_at IS NULL AND kind IN ('caf_msa', 'france_travail', 'departement') \
@@ -85,7 +88,14 @@ pub fn collect(conn: &mut PgConnection) -> QueryResult<usize> {
         let Some(dir) = instance.config.get("inbox_dir").and_then(|d| d.as_str()) else {
             continue;
         };
-        let dir = PathBuf::from(dir);
+        // Checked again at each read: the root may have changed, or a link been laid since.
+        let dir = match rules.inbox(instance.deployment_id, dir) {
+            Ok(dir) => dir,
+            Err(refused) => {
+                tracing::warn!(instance = %instance.id, %refused, "inbox outside the deployment's folder: not read");
+                continue;
+            }
+        };
         let entries = match std::fs::read_dir(&dir) {
             Ok(entries) => entries,
             Err(error) => {

@@ -170,6 +170,30 @@ fn inbox(dir: Option<&str>) -> Result<(), SettingError> {
     }
 }
 
+/// Checks an instance's settings against what the operator allows: its inbox in its
+/// deployment's folder of the inbox root, its France Travail URLs on the real hosts.
+pub fn allowed(
+    rules: &super::operator::ConnectorRules,
+    deployment: uuid::Uuid,
+    config: &serde_json::Value,
+) -> Result<(), SettingError> {
+    if let Some(dir) = config.get("inbox_dir").and_then(|d| d.as_str())
+        && !dir.trim().is_empty()
+    {
+        rules
+            .inbox(deployment, dir)
+            .map_err(|refused| error("config.inbox_dir", refused.0))?;
+    }
+    for field in ["auth_base_url", "api_base_url"] {
+        if let Some(url) = config.get(field).and_then(|u| u.as_str()) {
+            rules
+                .france_travail_url(url)
+                .map_err(|refused| error(&format!("config.{field}"), refused.0))?;
+        }
+    }
+    Ok(())
+}
+
 /// The key opening the instance's encrypted extract files, when its secrets hold one.
 pub fn extract_key(secrets: &serde_json::Value) -> Result<Option<DecryptionKey>, SettingError> {
     let secrets: FranceTravailSecrets = parse("secrets", secrets)?;

@@ -8,5 +8,6 @@ pub mod extract_actions;
 pub mod extract_files;
 pub mod inbox;
 pub mod kinds;
+pub mod operator;
 pub mod runner;
 pub mod secrets;

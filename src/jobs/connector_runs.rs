@@ -13,6 +13,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::connectors::operator::ConnectorRules;
 use crate::connectors::runner;
 use crate::connectors::secrets::SecretBox;
 use crate::postgres::{Database, DbPool};
@@ -44,7 +45,7 @@ async fn execute(
 
 /// Queues the runs whose schedule came since they were last scheduled, then answers the queued
 /// runs to hand to the job queue.
-pub fn due_runs(pool: &DbPool) -> Result<Vec<Uuid>, runner::RunError> {
+pub fn due_runs(pool: &DbPool, rules: &ConnectorRules) -> Result<Vec<Uuid>, runner::RunError> {
     let mut conn = pool.get()?;
     let now = Utc::now();
     for instance in connector_runs::scheduled(&mut conn)? {
@@ -67,7 +68,7 @@ pub fn due_runs(pool: &DbPool) -> Result<Vec<Uuid>, runner::RunError> {
             }
         }
     }
-    let taken = crate::connectors::inbox::collect(&mut conn)?;
+    let taken = crate::connectors::inbox::collect(&mut conn, rules)?;
     if taken > 0 {
         tracing::info!(taken, "inbox files taken");
     }
@@ -83,9 +84,11 @@ async fn on_tick(
     _tick: Tick,
     pool: Data<DbPool>,
     storage: Data<PostgresStorage<ExecuteRun>>,
+    rules: Data<Arc<ConnectorRules>>,
 ) -> Result<(), BoxDynError> {
     let pool = (*pool).clone();
-    let runs = tokio::task::spawn_blocking(move || due_runs(&pool)).await??;
+    let rules = (*rules).clone();
+    let runs = tokio::task::spawn_blocking(move || due_runs(&pool, &rules)).await??;
     let mut storage = (*storage).clone();
     for run_id in runs {
         storage.push(ExecuteRun { run_id }).await?;
@@ -98,6 +101,7 @@ pub fn register(
     monitor: Monitor,
     database: &Database,
     secrets: Arc<SecretBox>,
+    rules: Arc<ConnectorRules>,
     instance: &str,
 ) -> Result<Monitor, cron::error::Error> {
     let every_five_seconds = cron::Schedule::from_str("*/5 * * * * *")?;
@@ -122,6 +126,7 @@ pub fn register(
                 .backend(CronScheduler::new(every_five_seconds.clone()))
                 .data(tick_pool.clone())
                 .data(tick_queue.clone())
+                .data(rules.clone())
                 .build(on_tick)
         }))
 }

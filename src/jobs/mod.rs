@@ -26,7 +26,8 @@ pub fn monitor(
     let monitor = Monitor::new().shutdown_timeout(Duration::from_secs(options.shutdown_grace_secs));
     let monitor = housekeeping::register(monitor, database, options, &instance)?;
     let monitor = imports::register(monitor, database, &instance, &options.links_url);
-    let monitor = connector_runs::register(monitor, database, secrets.clone(), &instance)?;
+    let rules = std::sync::Arc::new(options.connector_rules());
+    let monitor = connector_runs::register(monitor, database, secrets.clone(), rules, &instance)?;
     let webhooks = std::sync::Arc::new(crate::webhooks::Webhooks::new(options.webhook_settings())?);
     Ok(webhooks::register(
         monitor, database, webhooks, secrets, &instance,

@@ -86,8 +86,10 @@ async fn two_monthly_fluxes_close_a_right_in_their_order_with_the_flux_dates() {
         assert_eq!(status, 202, "{file}");
     }
     let pool = app.database.pool();
-    let runs =
-        tokio::task::block_in_place(|| cdb_hub::jobs::connector_runs::due_runs(&pool)).unwrap();
+    let runs = tokio::task::block_in_place(|| {
+        cdb_hub::jobs::connector_runs::due_runs(&pool, &crate::support::connector_rules())
+    })
+    .unwrap();
     for run in runs {
         cdb_hub::connectors::runner::execute(&pool, &test_secrets(), run)
             .await

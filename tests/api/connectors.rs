@@ -385,8 +385,10 @@ async fn runs_are_one_at_a_time_follow_the_schedule_and_fail_with_a_reason() {
     let pool = app.database.pool();
     // The first second of the schedule after the creation.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let due =
-        tokio::task::block_in_place(|| cdb_hub::jobs::connector_runs::due_runs(&pool)).unwrap();
+    let due = tokio::task::block_in_place(|| {
+        cdb_hub::jobs::connector_runs::due_runs(&pool, &crate::support::connector_rules())
+    })
+    .unwrap();
     assert_eq!(
         due.len(),
         1,
@@ -403,8 +405,10 @@ async fn runs_are_one_at_a_time_follow_the_schedule_and_fail_with_a_reason() {
     .await;
     assert_eq!(status, 409, "one run at a time: {problem}");
     assert_eq!(problem["run_id"], due[0].to_string());
-    let again =
-        tokio::task::block_in_place(|| cdb_hub::jobs::connector_runs::due_runs(&pool)).unwrap();
+    let again = tokio::task::block_in_place(|| {
+        cdb_hub::jobs::connector_runs::due_runs(&pool, &crate::support::connector_rules())
+    })
+    .unwrap();
     assert!(again.is_empty(), "handed over once");
     cdb_hub::connectors::runner::execute(&pool, &test_secrets(), due[0])
         .await
@@ -547,8 +551,10 @@ async fn a_caf_msa_flux_is_applied_once_reported_and_its_unknown_people_listed()
     assert_eq!(again["id"], file_id.as_str());
 
     let pool = app.database.pool();
-    let runs =
-        tokio::task::block_in_place(|| cdb_hub::jobs::connector_runs::due_runs(&pool)).unwrap();
+    let runs = tokio::task::block_in_place(|| {
+        cdb_hub::jobs::connector_runs::due_runs(&pool, &crate::support::connector_rules())
+    })
+    .unwrap();
     assert_eq!(runs.len(), 1, "the upload queued a run");
     cdb_hub::connectors::runner::execute(&pool, &test_secrets(), runs[0])
         .await
@@ -619,8 +625,10 @@ async fn a_caf_msa_flux_is_applied_once_reported_and_its_unknown_people_listed()
     );
 
     // Nothing left to apply: no new run; the history has the run, record by record.
-    let runs =
-        tokio::task::block_in_place(|| cdb_hub::jobs::connector_runs::due_runs(&pool)).unwrap();
+    let runs = tokio::task::block_in_place(|| {
+        cdb_hub::jobs::connector_runs::due_runs(&pool, &crate::support::connector_rules())
+    })
+    .unwrap();
     assert!(runs.is_empty());
     let (_, files, _) = send(
         &app,
@@ -675,8 +683,10 @@ async fn france_travail_extracts_apply_only_new_or_changed_rows() {
     for name in ["principal.csv", "principal_next_week.csv"] {
         let (status, file) = upload(&app, manager, &instance, extract(name)).await;
         assert_eq!(status, 202, "{file}");
-        let runs =
-            tokio::task::block_in_place(|| cdb_hub::jobs::connector_runs::due_runs(&pool)).unwrap();
+        let runs = tokio::task::block_in_place(|| {
+            cdb_hub::jobs::connector_runs::due_runs(&pool, &crate::support::connector_rules())
+        })
+        .unwrap();
         assert_eq!(runs.len(), 1);
         cdb_hub::connectors::runner::execute(&pool, &test_secrets(), runs[0])
             .await
@@ -799,7 +809,7 @@ async fn an_inbox_directory_is_taken_once_its_files_are_complete() {
     let app = spawn_app().await;
     let world = world(&app).await;
     let manager = world.token("manager_a");
-    let inbox = tempfile::tempdir().unwrap();
+    let inbox = crate::support::inbox_of(world.deployment_a);
     let (status, problem, _) = send(
         &app,
         Method::POST,
@@ -825,8 +835,10 @@ async fn an_inbox_directory_is_taken_once_its_files_are_complete() {
     std::fs::write(&dropped, flux()).unwrap();
     let pool = app.database.pool();
     // Just written: it may still be growing, so it waits.
-    let runs =
-        tokio::task::block_in_place(|| cdb_hub::jobs::connector_runs::due_runs(&pool)).unwrap();
+    let runs = tokio::task::block_in_place(|| {
+        cdb_hub::jobs::connector_runs::due_runs(&pool, &crate::support::connector_rules())
+    })
+    .unwrap();
     assert!(runs.is_empty());
     assert!(dropped.exists());
     let settled = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
@@ -836,8 +848,10 @@ async fn an_inbox_directory_is_taken_once_its_files_are_complete() {
         .unwrap()
         .set_modified(settled)
         .unwrap();
-    let runs =
-        tokio::task::block_in_place(|| cdb_hub::jobs::connector_runs::due_runs(&pool)).unwrap();
+    let runs = tokio::task::block_in_place(|| {
+        cdb_hub::jobs::connector_runs::due_runs(&pool, &crate::support::connector_rules())
+    })
+    .unwrap();
     assert_eq!(runs.len(), 1, "taken and a run queued");
     assert!(!dropped.exists(), "moved aside once taken");
     assert_eq!(
@@ -1002,8 +1016,10 @@ async fn apply_upload(app: &TestApp, token: &str, instance: &str, body: Vec<u8>)
     let (status, file) = upload(app, token, instance, body).await;
     assert_eq!(status, 202, "{file}");
     let pool = app.database.pool();
-    let runs =
-        tokio::task::block_in_place(|| cdb_hub::jobs::connector_runs::due_runs(&pool)).unwrap();
+    let runs = tokio::task::block_in_place(|| {
+        cdb_hub::jobs::connector_runs::due_runs(&pool, &crate::support::connector_rules())
+    })
+    .unwrap();
     assert_eq!(runs.len(), 1);
     cdb_hub::connectors::runner::execute(&pool, &test_secrets(), runs[0])
         .await

@@ -619,7 +619,7 @@ async fn a_departmental_instance_applies_the_webrsa_exports_of_its_inbox_as_impo
     let app = crate::support::spawn_app().await;
     let world = world(&app).await;
     let manager = world.token("manager_a");
-    let inbox = tempfile::tempdir().unwrap();
+    let inbox = crate::support::inbox_of(world.deployment_a);
     let (status, refused, _) = crate::support::send(
         &app,
         Method::POST,
@@ -655,8 +655,10 @@ async fn a_departmental_instance_applies_the_webrsa_exports_of_its_inbox_as_impo
         .set_modified(settled)
         .unwrap();
     let pool = app.database.pool();
-    let runs =
-        tokio::task::block_in_place(|| cdb_hub::jobs::connector_runs::due_runs(&pool)).unwrap();
+    let runs = tokio::task::block_in_place(|| {
+        cdb_hub::jobs::connector_runs::due_runs(&pool, &crate::support::connector_rules())
+    })
+    .unwrap();
     assert_eq!(runs.len(), 1, "taken and a run queued");
     cdb_hub::connectors::runner::execute(&pool, &crate::support::test_secrets(), runs[0])
         .await

@@ -513,3 +513,116 @@ async fn one_idempotency_key_runs_its_request_once_even_sent_concurrently() {
     .await;
     assert_eq!(people, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inbox_cannot_be_pointed_at_another_deployment_or_the_hubs_own_files() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let manager = world.token("manager_a");
+    let own = crate::support::inbox_of(world.deployment_a);
+    let theirs = crate::support::inbox_of(world.deployment_b);
+    let root = crate::support::connector_rules().inbox_root.unwrap();
+    let escape = own.path().join("escape");
+    std::os::unix::fs::symlink(theirs.path(), &escape).unwrap();
+    for dir in [
+        theirs.path().to_path_buf(),
+        own.path()
+            .join("..")
+            .join("..")
+            .join(world.deployment_b.to_string()),
+        root.clone(),
+        std::path::PathBuf::from("/etc"),
+        std::env::temp_dir(),
+        escape,
+    ] {
+        let (status, problem) = call(
+            &app,
+            Method::POST,
+            manager,
+            "/v1/connectors",
+            json!({
+                "kind": "caf_msa", "name": "CAF", "config": {"inbox_dir": dir},
+            }),
+        )
+        .await;
+        assert_eq!(status, 422, "{}: {problem}", dir.display());
+        assert_eq!(
+            problem["errors"][0]["field"], "config.inbox_dir",
+            "{problem}"
+        );
+    }
+    let (status, created) = call(
+        &app,
+        Method::POST,
+        manager,
+        "/v1/connectors",
+        json!({
+            "kind": "caf_msa", "name": "CAF", "config": {"inbox_dir": own.path()},
+        }),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    // Moving it later is checked the same way.
+    let path = format!("/v1/connectors/{}", created["id"].as_str().unwrap());
+    let (status, _) = call(
+        &app,
+        Method::PATCH,
+        manager,
+        &path,
+        json!({"config": {"inbox_dir": theirs.path()}}),
+    )
+    .await;
+    assert_eq!(status, 422);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_production_hub_france_travail_is_reached_at_its_real_hosts_only() {
+    let database = tokio::task::spawn_blocking(crate::support::TestDatabase::new)
+        .await
+        .unwrap();
+    // The operator's defaults: no inbox root, the real France Travail hosts only.
+    let app = crate::support::spawn_app_configured(
+        database,
+        crate::support::test_auth_settings(),
+        Default::default(),
+        cdb_hub::connectors::operator::ConnectorRules::default(),
+    )
+    .await;
+    let world = world(&app).await;
+    let manager = world.token("manager_a");
+    let create = |config: Value| json!({"kind": "france_travail", "name": "FT", "config": config, "secrets": {"client_secret": "s3cret"}});
+    for (field, config) in [
+        (
+            "config.api_base_url",
+            json!({"client_id": "PAR_cd93", "api_base_url": "https://evil.example/"}),
+        ),
+        (
+            "config.auth_base_url",
+            json!({"client_id": "PAR_cd93", "auth_base_url": "http://127.0.0.1:9/"}),
+        ),
+        (
+            "config.api_base_url",
+            json!({"client_id": "PAR_cd93", "api_base_url": "https://api.francetravail.io.evil.example/"}),
+        ),
+        (
+            "config.inbox_dir",
+            json!({"client_id": "PAR_cd93", "inbox_dir": "/srv/cdb-inbox"}),
+        ),
+    ] {
+        let (status, problem) = call(
+            &app,
+            Method::POST,
+            manager,
+            "/v1/connectors",
+            create(config.clone()),
+        )
+        .await;
+        assert_eq!(status, 422, "{config}: {problem}");
+        assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+    }
+    let (status, created) = call(&app, Method::POST, manager, "/v1/connectors", create(json!({
+        "client_id": "PAR_cd93", "api_base_url": "https://api.francetravail.io", "auth_base_url": "https://entreprise.francetravail.fr",
+    })))
+    .await;
+    assert_eq!(status, 201, "{created}");
+}

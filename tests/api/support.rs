@@ -276,6 +276,25 @@ pub struct TestApp {
     pub client: reqwest::Client,
 }
 
+/// The connector rules of the test apps: inboxes under one folder of the machine's temporary
+/// directory (a folder per deployment), and any France Travail host (the mocks are local).
+pub fn connector_rules() -> cdb_hub::connectors::operator::ConnectorRules {
+    cdb_hub::connectors::operator::ConnectorRules {
+        inbox_root: Some(std::env::temp_dir().join("cdb-hub-test-inboxes")),
+        allow_any_host: true,
+    }
+}
+
+/// A fresh inbox directory of a deployment, under the test apps' inbox root.
+pub fn inbox_of(deployment: uuid::Uuid) -> tempfile::TempDir {
+    let folder = connector_rules()
+        .inbox_root
+        .expect("an inbox root")
+        .join(deployment.to_string());
+    std::fs::create_dir_all(&folder).expect("the deployment's inbox folder");
+    tempfile::tempdir_in(folder).expect("an inbox")
+}
+
 /// Starts the app on its own fresh database.
 pub async fn spawn_app() -> TestApp {
     let database = tokio::task::spawn_blocking(TestDatabase::new)
@@ -307,7 +326,7 @@ pub fn tls_provider() {
 
 /// Starts the app with given authentication settings.
 pub async fn spawn_app_with(database: TestDatabase, auth: cdb_hub::auth::AuthSettings) -> TestApp {
-    spawn_app_configured(database, auth, Default::default()).await
+    spawn_app_configured(database, auth, Default::default(), connector_rules()).await
 }
 
 /// Starts the app on its own fresh database with given webhook settings (the wiremock
@@ -316,7 +335,7 @@ pub async fn spawn_app_with_webhooks(settings: cdb_hub::webhooks::WebhookSetting
     let database = tokio::task::spawn_blocking(TestDatabase::new)
         .await
         .expect("database");
-    spawn_app_configured(database, test_auth_settings(), settings).await
+    spawn_app_configured(database, test_auth_settings(), settings, connector_rules()).await
 }
 
 /// Starts the app with given authentication and webhook settings.
@@ -324,6 +343,7 @@ pub async fn spawn_app_configured(
     database: TestDatabase,
     auth: cdb_hub::auth::AuthSettings,
     webhooks: cdb_hub::webhooks::WebhookSettings,
+    rules: cdb_hub::connectors::operator::ConnectorRules,
 ) -> TestApp {
     tls_provider();
     let pool = database.pool();
@@ -334,7 +354,8 @@ pub async fn spawn_app_configured(
         .expect("state task")
         .expect("state builds")
         .with_webhooks(webhooks)
-        .expect("webhook client builds");
+        .expect("webhook client builds")
+        .with_connector_rules(rules);
     let server = http_server(state, listener, Duration::from_secs(1)).expect("server starts");
     tokio::spawn(server);
     TestApp {
