@@ -335,13 +335,28 @@ pub async fn events(
     let purpose = journal::purpose(&request, &caller)?;
     let notebook = id.into_inner();
     let reach = policy::beneficiaries(&caller);
+    // Partners never learn that a person is followed by a sensitive structure, as in the
+    // notebook itself: the events naming one are left out, their professionals unnamed.
+    let hide_sensitive = matches!(caller.principal, crate::auth::caller::Principal::Client(_));
     let rows = with_conn(&state.pool, move |conn| {
         let Some((person, deployment)) =
             store::notebooks::within_reach(conn, reach::beneficiaries(reach), notebook)?
         else {
             return Err(ApiError::not_found("notebook"));
         };
-        let rows = plan::events(conn, notebook, 200)?;
+        let mut rows = plan::events(conn, notebook, 200)?;
+        if hide_sensitive {
+            let sensitive = store::directory::sensitive_structures(conn, deployment)?;
+            rows.retain(|row| !sensitive.named_in(&row.payload));
+            for row in &mut rows {
+                if row
+                    .author_account_id
+                    .is_some_and(|author| sensitive.accounts.contains(&author))
+                {
+                    row.author_account_id = None;
+                }
+            }
+        }
         store::access_log::record(
             conn,
             &[journal::entry(

@@ -297,3 +297,54 @@ pub fn pending_beneficiaries(
     .bind::<diesel::sql_types::Uuid, _>(structure)
     .load(conn)
 }
+
+/// What reveals a deployment's sensitive structures (whose name tells the people's situation):
+/// their ids and names, and the accounts of their professionals.
+#[derive(Debug, Clone, Default)]
+pub struct SensitiveStructures {
+    /// Ids and names of the sensitive structures.
+    pub structures: Vec<(Uuid, String)>,
+    /// Accounts of their professionals.
+    pub accounts: Vec<Uuid>,
+}
+
+/// The sensitive structures of a deployment and their professionals' accounts.
+pub fn sensitive_structures(
+    conn: &mut PgConnection,
+    deployment: Uuid,
+) -> QueryResult<SensitiveStructures> {
+    let structures: Vec<(Uuid, String)> = structure::table
+        .filter(structure::deployment_id.eq(deployment))
+        .filter(structure::sensitive)
+        .select((structure::id, structure::name))
+        .load(conn)?;
+    if structures.is_empty() {
+        return Ok(SensitiveStructures::default());
+    }
+    let ids: Vec<Uuid> = structures.iter().map(|(id, _)| *id).collect();
+    let professionals = professional::table
+        .filter(professional::structure_id.eq_any(&ids))
+        .select(professional::id.nullable());
+    let accounts: Vec<Uuid> = crate::schema::account::table
+        .filter(crate::schema::account::professional_id.eq_any(professionals))
+        .select(crate::schema::account::id)
+        .load(conn)?;
+    Ok(SensitiveStructures {
+        structures,
+        accounts,
+    })
+}
+
+impl SensitiveStructures {
+    /// Whether a timeline event's content names one of these structures.
+    pub fn named_in(&self, payload: &serde_json::Value) -> bool {
+        if self.structures.is_empty() {
+            return false;
+        }
+        let text = payload.to_string();
+        self.structures.iter().any(|(id, name)| {
+            text.contains(&id.to_string())
+                || (!name.trim().is_empty() && text.contains(name.as_str()))
+        })
+    }
+}

@@ -626,3 +626,70 @@ async fn on_a_production_hub_france_travail_is_reached_at_its_real_hosts_only() 
     .await;
     assert_eq!(status, 201, "{created}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_timeline_hides_sensitive_structures_from_partners_like_the_notebook_does() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let (nb, a, s1) = (world.notebook, world.deployment_a, world.structure_s1);
+    let member = world.token("professional_member").to_owned();
+    // An event naming the structure, and a plan step written by its professional.
+    sql(&app, move |conn| {
+        diesel::sql_query(format!(
+            "INSERT INTO notebook_event (deployment_id, notebook_id, event_type, event_date, payload) VALUES \
+             ('{a}', '{nb}', 'orientation', now(), '{{\"event_label\": \"Rattachement à la structure S1\", \"after\": {{\"structure_id\": \"{s1}\", \"structure\": \"S1\"}}}}')"
+        ))
+        .execute(conn)
+        .unwrap();
+        diesel::sql_query(format!("UPDATE structure SET sensitive = true WHERE id = '{s1}'"))
+            .execute(conn)
+            .unwrap();
+    })
+    .await;
+    let (status, _) = call(
+        &app,
+        Method::POST,
+        &member,
+        &format!("/v1/notebooks/{nb}/focuses"),
+        json!({"theme": "emploi"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let path = format!("/v1/notebooks/{nb}/events");
+    let (status, seen_by_manager) = call(
+        &app,
+        Method::GET,
+        world.token("manager_a"),
+        &path,
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let text = seen_by_manager.to_string();
+    assert!(
+        text.contains(&s1.to_string()),
+        "people of the deployment see it: {text}"
+    );
+    let (status, seen_by_partner) = call(
+        &app,
+        Method::GET,
+        world.token("client_a"),
+        &path,
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let events = seen_by_partner.as_array().unwrap();
+    assert!(!events.is_empty(), "the other events stay");
+    let text = seen_by_partner.to_string();
+    assert!(
+        !text.contains(&s1.to_string()) && !text.contains("structure S1"),
+        "{text}"
+    );
+    assert!(
+        events
+            .iter()
+            .all(|event| event["author_account_id"].is_null()),
+        "{text}"
+    );
+}
