@@ -92,8 +92,8 @@ pub async fn refresh_notebook(
         .map_err(|e| ApiError::new(ErrorCode::UpstreamUnavailable, e.message))?;
     let (records, raw) = match connector.read_dossier(&runner::keys_of(&person)).await {
         Ok(dossier) => (
-            dossier.records(None),
-            runner::raw_payloads(person.id, &dossier),
+            runner::dossier_records(&dossier, &state.secrets),
+            runner::raw_payloads(person.id, &dossier, &state.secrets),
         ),
         Err(ConnectorError::NotFound) => (Vec::new(), Vec::new()),
         Err(error) => {

@@ -39,6 +39,9 @@ pub enum SecretsError {
 /// The key that seals connector secrets.
 pub struct SecretBox {
     key: LessSafeKey,
+    /// A key of its own for keyed digests, derived from the hub's key (never the same bytes
+    /// for two purposes).
+    digests: ring::hmac::Key,
 }
 
 impl fmt::Debug for SecretBox {
@@ -52,8 +55,13 @@ impl SecretBox {
     pub fn from_key(bytes: &[u8]) -> Result<Self, SecretsError> {
         let unbound = UnboundKey::new(&AES_256_GCM, bytes)
             .map_err(|_| SecretsError::BadKey(format!("{} bytes", bytes.len())))?;
+        let derived = ring::digest::digest(
+            &ring::digest::SHA256,
+            &[b"cdb-hub keyed digests\0".as_slice(), bytes].concat(),
+        );
         Ok(Self {
             key: LessSafeKey::new(unbound),
+            digests: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, derived.as_ref()),
         })
     }
 
@@ -114,6 +122,16 @@ impl SecretBox {
             }
             Err(error) => Err(file_error(error.to_string())),
         }
+    }
+
+    /// A keyed digest of a value for a purpose (hex, 128 bits): a stable id that nobody without
+    /// the hub's key can link back to the value, such as a NIR.
+    pub fn keyed_id(&self, purpose: &str, value: &str) -> String {
+        let tag = ring::hmac::sign(&self.digests, format!("{purpose}\0{value}").as_bytes());
+        tag.as_ref()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// Seals a value for an instance: nonce followed by ciphertext and tag.

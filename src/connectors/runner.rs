@@ -327,6 +327,7 @@ async fn refresh_from_france_travail(
         }
         let run = claimed.run_id;
         let snapshot = counts.clone();
+        let secrets = Arc::clone(secrets);
         let (items, new_counts) = blocking(pool, move |conn| {
             conn.transaction(|conn| {
                 let mut counts = snapshot;
@@ -336,8 +337,8 @@ async fn refresh_from_france_travail(
                     let record_ref = format!("beneficiary:{person}");
                     match result {
                         Ok(dossier) => {
-                            raw.extend(raw_payloads(person, &dossier));
-                            let records = dossier.records(None);
+                            raw.extend(raw_payloads(person, &dossier, &secrets));
+                            let records = dossier_records(&dossier, &secrets);
                             counts.read += records.len() as u64;
                             for record in person_records(deployment, &records) {
                                 let outcome = crate::inbound::ingest_from_connector(
@@ -415,16 +416,57 @@ async fn read_patiently(
 }
 
 /// The raw answers of a dossier, to keep versioned with the person they were read for.
-pub fn raw_payloads(person: Uuid, dossier: &JobSeekerDossier) -> Vec<NewPayload> {
+pub fn raw_payloads(
+    person: Uuid,
+    dossier: &JobSeekerDossier,
+    secrets: &SecretBox,
+) -> Vec<NewPayload> {
     dossier
         .raw
         .iter()
         .map(|payload| NewPayload {
-            source_record_id: dossier.raw_record_id(payload),
+            source_record_id: private_record_id(secrets, &dossier.raw_record_id(payload)),
             beneficiary_id: person,
             data: payload.body.clone(),
         })
         .collect()
+}
+
+/// The records of a dossier, their record ids made private (see [`private_record_id`]).
+pub fn dossier_records(
+    dossier: &JobSeekerDossier,
+    secrets: &SecretBox,
+) -> Vec<cdb_connector::records::Record> {
+    let mut records = dossier.records(None);
+    for record in &mut records {
+        record.source.record_id = private_record_id(secrets, &record.source.record_id);
+    }
+    records
+}
+
+/// Prefix of the record id the France Travail connector gives a person it found by NIR only.
+const NIR_DIGEST: &str = "nir-sha256:";
+
+/// A France Travail record id that shows nothing derived from a NIR: the connector's plain
+/// digest of a NIR (a person without a France Travail number; a NIR can be found back from it
+/// by trying them all) becomes a digest keyed with the hub's secret.
+pub fn private_record_id(secrets: &SecretBox, id: &str) -> String {
+    match id.strip_prefix(NIR_DIGEST) {
+        Some(rest) => {
+            let (digest, api) = rest
+                .split_once('/')
+                .map_or((rest, None), |(d, a)| (d, Some(a)));
+            let keyed = format!(
+                "nir-hmac:{}",
+                secrets.keyed_id("france_travail_record", digest)
+            );
+            match api {
+                Some(api) => format!("{keyed}/{api}"),
+                None => keyed,
+            }
+        }
+        None => id.to_owned(),
+    }
 }
 
 /// What the pipeline did with one record of a run, counted and kept as a run item. `person` is
@@ -485,5 +527,37 @@ pub fn item(
         outcome: name.into(),
         beneficiary_id: beneficiary,
         message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_id_derived_from_a_nir_is_keyed_with_the_hubs_secret() {
+        let secrets = SecretBox::from_key(&[3u8; 32]).unwrap();
+        let other = SecretBox::from_key(&[4u8; 32]).unwrap();
+        let plain = "nir-sha256:0123456789abcdef";
+        let keyed = private_record_id(&secrets, plain);
+        assert!(
+            keyed.starts_with("nir-hmac:") && !keyed.contains("0123456789abcdef"),
+            "{keyed}"
+        );
+        assert_eq!(
+            keyed,
+            private_record_id(&secrets, plain),
+            "stable: the source link holds"
+        );
+        assert_ne!(keyed, private_record_id(&other, plain), "keyed");
+        assert_eq!(
+            private_record_id(&secrets, &format!("{plain}/informations-administratives")),
+            format!("{keyed}/informations-administratives")
+        );
+        assert_eq!(
+            private_record_id(&secrets, "12345678901"),
+            "12345678901",
+            "a France Travail number stays"
+        );
     }
 }

@@ -1,0 +1,1 @@
+SELECT 1; -- the digests taken out cannot be put back
