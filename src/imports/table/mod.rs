@@ -6,6 +6,7 @@
 
 mod csv_rows;
 mod spreadsheet;
+mod workbook_guard;
 
 use std::io::{self, Read, Seek, SeekFrom};
 
@@ -137,6 +138,17 @@ pub enum TableError {
         /// Its column (1 = A).
         column: u64,
     },
+    /// A part of a zipped workbook that would inflate past what the hub reads (a zip bomb).
+    #[error(
+        "Le classeur est anormalement volumineux une fois décompressé ({part} : {megabytes} Mo) : \
+         enregistrez-le à nouveau depuis Excel ou LibreOffice, ou découpez-le"
+    )]
+    Inflated {
+        /// The part of the archive.
+        part: String,
+        /// Its inflated size, in MiB.
+        megabytes: u64,
+    },
     /// A sheet whose cells, laid out, would exceed what an import holds.
     #[error(
         "La feuille est trop grande : plus de 8 millions de cellules une fois les lignes mises \
@@ -182,6 +194,7 @@ impl TableError {
             Self::RecordTooLong { .. } => "record_too_long",
             Self::TooWide { .. } => "sheet_too_wide",
             Self::TooManyCells => "sheet_too_large",
+            Self::Inflated { .. } => "workbook_too_large",
             Self::Io(_) => "io_error",
         }
     }

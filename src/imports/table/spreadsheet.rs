@@ -42,6 +42,7 @@ pub(super) fn read<R: Read + Seek>(
             .map_err(|error| TableError::Spreadsheet(error.to_string()))?;
         return Ok((FileFormat::Xls, rows_of(&mut book, sheet)?));
     }
+    super::workbook_guard::check(&mut reader)?;
     let xlsx_error = match open_workbook_from_rs::<Xlsx<_>, _>(&mut reader) {
         Ok(mut book) => return Ok((FileFormat::Xlsx, cells_of!(book, sheet))),
         Err(error) => error.to_string(),
