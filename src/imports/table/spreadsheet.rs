@@ -38,6 +38,7 @@ pub(super) fn read<R: Read + Seek>(
     sheet: &SheetChoice,
 ) -> Result<(FileFormat, Vec<Row>), TableError> {
     if compound_file {
+        super::workbook_guard::check_xls(&mut reader)?;
         let mut book = open_workbook_from_rs::<Xls<_>, _>(&mut reader)
             .map_err(|error| TableError::Spreadsheet(error.to_string()))?;
         return Ok((FileFormat::Xls, rows_of(&mut book, sheet)?));

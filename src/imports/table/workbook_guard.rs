@@ -183,6 +183,78 @@ fn ods_extent<R: Read>(content: R) -> Result<(), TableError> {
     }
 }
 
+/// Refuses an old binary XLS workbook (BIFF8 in a compound file) one of whose sheets, laid out
+/// between its first and last cells, would exceed [`MAX_SHEET_CELLS`]: calamine builds every
+/// sheet's grid when it opens the file. Leaves the reader at its start.
+pub fn check_xls<R: Read + Seek>(reader: &mut R) -> Result<(), TableError> {
+    let result = xls_extent(reader);
+    reader.seek(SeekFrom::Start(0))?;
+    result
+}
+
+/// Record types of BIFF8 that hold a cell at (row, column) in their first four bytes.
+const CELL_RECORDS: [u16; 7] = [0x0006, 0x0203, 0x0204, 0x00D6, 0x0205, 0x027E, 0x00FD];
+/// MULRK: a row, a first column, values, then the last column in its last two bytes.
+const MULRK: u16 = 0x00BD;
+/// BOF and EOF of a substream.
+const BOF: u16 = 0x0809;
+const EOF: u16 = 0x000A;
+
+fn xls_extent<R: Read + Seek>(reader: &mut R) -> Result<(), TableError> {
+    let Ok(mut file) = cfb::CompoundFile::open(&mut *reader) else {
+        return Ok(());
+    };
+    let name = ["/Workbook", "/Book"]
+        .into_iter()
+        .find(|name| file.is_stream(name));
+    let Some(name) = name else {
+        return Ok(());
+    };
+    let Ok(stream) = file.open_stream(name) else {
+        return Ok(());
+    };
+    let mut stream = std::io::BufReader::new(stream);
+    let mut header = [0u8; 4];
+    let mut data = Vec::new();
+    let mut bounds: Option<(u32, u32, u32, u32)> = None;
+    while stream.read_exact(&mut header).is_ok() {
+        let kind = u16::from_le_bytes([header[0], header[1]]);
+        let length = usize::from(u16::from_le_bytes([header[2], header[3]]));
+        data.resize(length, 0);
+        if stream.read_exact(&mut data).is_err() {
+            break;
+        }
+        let cell = |row: usize, column: usize| -> Option<(u32, u32)> {
+            let word = |at: usize| {
+                data.get(at..at + 2)
+                    .map(|b| u32::from(u16::from_le_bytes([b[0], b[1]])))
+            };
+            Some((word(row)?, word(column)?))
+        };
+        let cells: Vec<(u32, u32)> = match kind {
+            BOF | EOF => {
+                bounds = None;
+                Vec::new()
+            }
+            kind if CELL_RECORDS.contains(&kind) => cell(0, 2).into_iter().collect(),
+            MULRK if length >= 6 => cell(0, 2).into_iter().chain(cell(0, length - 2)).collect(),
+            _ => Vec::new(),
+        };
+        for (row, column) in cells {
+            let (top, bottom, left, right) = bounds.get_or_insert((row, row, column, column));
+            *top = (*top).min(row);
+            *bottom = (*bottom).max(row);
+            *left = (*left).min(column);
+            *right = (*right).max(column);
+            let area = u64::from(*bottom - *top + 1) * u64::from(*right - *left + 1);
+            if area > MAX_SHEET_CELLS as u64 {
+                return Err(TableError::TooManyCells);
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,5 +319,46 @@ mod tests {
         assert!(error.to_string().contains("sharedStrings"), "{error}");
         // Not a zip: left to the other readers.
         assert!(check(&mut Cursor::new(b"nir;nom\r\n".to_vec())).is_ok());
+    }
+
+    /// A compound file holding a BIFF8 record stream with number cells at these places.
+    fn xls(cells: &[(u16, u16)]) -> Vec<u8> {
+        let record = |kind: u16, data: &[u8]| {
+            let mut bytes = kind.to_le_bytes().to_vec();
+            bytes.extend_from_slice(&u16::try_from(data.len()).unwrap().to_le_bytes());
+            bytes.extend_from_slice(data);
+            bytes
+        };
+        let mut stream = record(BOF, &[0, 6, 0x10, 0, 0, 0, 0, 0]);
+        for (row, column) in cells {
+            let mut number = row.to_le_bytes().to_vec();
+            number.extend_from_slice(&column.to_le_bytes());
+            number.extend_from_slice(&[0; 10]);
+            stream.extend(record(0x0203, &number));
+        }
+        stream.extend(record(EOF, &[]));
+        let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+        file.create_stream("/Workbook")
+            .unwrap()
+            .write_all(&stream)
+            .unwrap();
+        file.flush().unwrap();
+        file.into_inner().into_inner()
+    }
+
+    #[test]
+    fn an_xls_with_cells_at_opposite_corners_is_refused_before_calamine() {
+        let error = check_xls(&mut Cursor::new(xls(&[(0, 0), (65_535, 255)]))).unwrap_err();
+        assert_eq!(error.code(), "sheet_too_large");
+        assert!(check_xls(&mut Cursor::new(xls(&[(0, 0), (1_000, 40)]))).is_ok());
+        let real = std::fs::read(format!(
+            "{}/fixtures/imports/import_charges_orientation.xls",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        assert!(
+            check_xls(&mut Cursor::new(real)).is_ok(),
+            "a real export passes"
+        );
     }
 }
