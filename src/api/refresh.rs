@@ -88,7 +88,7 @@ pub async fn refresh_notebook(
         .map_err(|e| ApiError::internal(&e))?;
     let secrets: serde_json::Value =
         serde_json::from_slice(&secrets).map_err(|e| ApiError::internal(&e))?;
-    let connector = kinds::france_travail(&instance.config, &secrets)
+    let connector = kinds::france_travail(&state.connector_rules, &instance.config, &secrets)
         .map_err(|e| ApiError::new(ErrorCode::UpstreamUnavailable, e.message))?;
     let (records, raw) = match connector.read_dossier(&runner::keys_of(&person)).await {
         Ok(dossier) => (

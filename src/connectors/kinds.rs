@@ -206,12 +206,22 @@ pub fn extract_key(secrets: &serde_json::Value) -> Result<Option<DecryptionKey>,
         .map_err(|e| error("secrets.extract_private_key", e.to_string()))
 }
 
-/// Builds the France Travail connector of an instance.
+/// Builds the France Travail connector of an instance, its hosts checked again against the
+/// operator's rules (they may have changed since the instance was saved).
 pub fn france_travail(
+    rules: &super::operator::ConnectorRules,
     config: &serde_json::Value,
     secrets: &serde_json::Value,
 ) -> Result<FranceTravailConnector, SettingError> {
     let config = france_travail_config(config, secrets)?;
+    for (field, url) in [
+        ("config.auth_base_url", &config.auth_base_url),
+        ("config.api_base_url", &config.api_base_url),
+    ] {
+        rules
+            .france_travail_url(url)
+            .map_err(|refused| error(field, refused.0))?;
+    }
     FranceTravailConnector::new(config).map_err(|e| error("config", e.to_string()))
 }
 
@@ -284,5 +294,27 @@ mod tests {
         let unknown = validate("departement", &json!({"profile": "solis"}), None);
         assert_eq!(unknown.unwrap_err().field, "config.profile");
         assert!(validate("caf_msa", &json!({"profile": "iodas"}), None).is_err());
+    }
+
+    #[test]
+    fn a_run_reaches_france_travail_only_on_hosts_the_operator_allows() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let config = json!({"client_id": "PAR_cd93", "api_base_url": "http://127.0.0.1:9/"});
+        let secrets = json!({"client_secret": "s3cret"});
+        let strict = super::super::operator::ConnectorRules::default();
+        let refused = france_travail(&strict, &config, &secrets)
+            .err()
+            .map(|e| e.field);
+        assert_eq!(refused.as_deref(), Some("config.api_base_url"));
+        let sandbox = super::super::operator::ConnectorRules {
+            allow_any_host: true,
+            ..Default::default()
+        };
+        assert!(france_travail(&sandbox, &config, &secrets).is_ok());
+        let real = json!({"client_id": "PAR_cd93"});
+        assert!(
+            france_travail(&strict, &real, &secrets).is_ok(),
+            "the defaults are the real hosts"
+        );
     }
 }

@@ -14,6 +14,7 @@ use diesel::sql_types::{Bool, Text};
 use uuid::Uuid;
 
 use super::caf_files::{self, FileError};
+use super::operator::ConnectorRules;
 use super::secrets::SecretBox;
 use super::{extract_files, kinds};
 use crate::inbound::canonical::person_records;
@@ -99,7 +100,12 @@ struct Locked {
 
 /// Runs a run to its end (or to a failure recorded on it). A run already finished, or executed
 /// by another process right now, is left alone.
-pub async fn execute(pool: &DbPool, secrets: &Arc<SecretBox>, run: Uuid) -> Result<(), RunError> {
+pub async fn execute(
+    pool: &DbPool,
+    secrets: &Arc<SecretBox>,
+    rules: &ConnectorRules,
+    run: Uuid,
+) -> Result<(), RunError> {
     // The lock lives on one connection for the whole run.
     let lock_pool = pool.clone();
     let (lock_conn, locked) = tokio::task::spawn_blocking(move || {
@@ -116,7 +122,7 @@ pub async fn execute(pool: &DbPool, secrets: &Arc<SecretBox>, run: Uuid) -> Resu
         tracing::info!(%run, "run executed by another process");
         return Ok(());
     }
-    let result = execute_locked(pool, secrets, run).await;
+    let result = execute_locked(pool, secrets, rules, run).await;
     tokio::task::spawn_blocking(move || {
         let mut conn = lock_conn;
         diesel::sql_query("SELECT pg_advisory_unlock(hashtextextended($1, 7))")
@@ -132,6 +138,7 @@ pub async fn execute(pool: &DbPool, secrets: &Arc<SecretBox>, run: Uuid) -> Resu
 async fn execute_locked(
     pool: &DbPool,
     secrets: &Arc<SecretBox>,
+    rules: &ConnectorRules,
     run: Uuid,
 ) -> Result<(), RunError> {
     let Some(claimed) = blocking(pool, move |conn| Ok(connector_runs::claim(conn, run)?)).await?
@@ -155,7 +162,7 @@ async fn execute_locked(
                 // A run for received files applies them only; the others also ask the partner
                 // APIs.
                 Ok(()) if claimed.trigger != "file" => {
-                    refresh_from_france_travail(pool, secrets, &claimed, &mut counts).await
+                    refresh_from_france_travail(pool, secrets, rules, &claimed, &mut counts).await
                 }
                 other => other,
             }
@@ -294,11 +301,12 @@ fn extract_key(
 async fn refresh_from_france_travail(
     pool: &DbPool,
     secrets: &Arc<SecretBox>,
+    rules: &ConnectorRules,
     claimed: &ClaimedRun,
     counts: &mut Counts,
 ) -> Result<(), Stop> {
     let opened = open_secrets(secrets, claimed)?;
-    let connector = kinds::france_travail(&claimed.config, &opened)
+    let connector = kinds::france_travail(rules, &claimed.config, &opened)
         .map_err(|e| Stop(format!("{}: {}", e.field, e.message)))?;
     let mut after: Option<Uuid> = claimed.checkpoint.as_deref().and_then(|c| c.parse().ok());
     let deployment = claimed.deployment_id;

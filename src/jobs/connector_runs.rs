@@ -38,8 +38,9 @@ async fn execute(
     job: ExecuteRun,
     pool: Data<DbPool>,
     secrets: Data<Arc<SecretBox>>,
+    rules: Data<Arc<ConnectorRules>>,
 ) -> Result<(), BoxDynError> {
-    runner::execute(&pool, &secrets, job.run_id).await?;
+    runner::execute(&pool, &secrets, &rules, job.run_id).await?;
     Ok(())
 }
 
@@ -109,6 +110,7 @@ pub fn register(
     let queue = storage(database);
     let tick_queue = queue.clone();
     let tick_pool = pool.clone();
+    let tick_rules = rules.clone();
     let worker_name = format!("{QUEUE}-{instance}");
     let tick_name = format!("{QUEUE}-tick-{instance}");
     Ok(monitor
@@ -119,6 +121,7 @@ pub fn register(
                 .retry(RetryPolicy::retries(3))
                 .data(pool.clone())
                 .data(secrets.clone())
+                .data(rules.clone())
                 .build(execute)
         })
         .register(move |_| {
@@ -126,7 +129,7 @@ pub fn register(
                 .backend(CronScheduler::new(every_five_seconds.clone()))
                 .data(tick_pool.clone())
                 .data(tick_queue.clone())
-                .data(rules.clone())
+                .data(tick_rules.clone())
                 .build(on_tick)
         }))
 }

@@ -91,9 +91,14 @@ async fn two_monthly_fluxes_close_a_right_in_their_order_with_the_flux_dates() {
     })
     .unwrap();
     for run in runs {
-        cdb_hub::connectors::runner::execute(&pool, &test_secrets(), run)
-            .await
-            .unwrap();
+        cdb_hub::connectors::runner::execute(
+            &pool,
+            &test_secrets(),
+            &crate::support::connector_rules(),
+            run,
+        )
+        .await
+        .unwrap();
     }
     let (_, files, _) = send(
         &app,

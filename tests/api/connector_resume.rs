@@ -80,9 +80,14 @@ async fn a_run_stopped_after_a_page_resumes_at_its_checkpoint() {
         .execute(&mut conn)
         .unwrap();
     });
-    cdb_hub::connectors::runner::execute(&app.database.pool(), &test_secrets(), run)
-        .await
-        .unwrap();
+    cdb_hub::connectors::runner::execute(
+        &app.database.pool(),
+        &test_secrets(),
+        &crate::support::connector_rules(),
+        run,
+    )
+    .await
+    .unwrap();
     let searches = ft
         .received_requests()
         .await

@@ -100,6 +100,7 @@ async fn run_now(app: &TestApp, token: &str, instance: &str) -> String {
     cdb_hub::connectors::runner::execute(
         &app.database.pool(),
         &test_secrets(),
+        &crate::support::connector_rules(),
         id.parse().unwrap(),
     )
     .await
@@ -410,9 +411,14 @@ async fn runs_are_one_at_a_time_follow_the_schedule_and_fail_with_a_reason() {
     })
     .unwrap();
     assert!(again.is_empty(), "handed over once");
-    cdb_hub::connectors::runner::execute(&pool, &test_secrets(), due[0])
-        .await
-        .unwrap();
+    cdb_hub::connectors::runner::execute(
+        &pool,
+        &test_secrets(),
+        &crate::support::connector_rules(),
+        due[0],
+    )
+    .await
+    .unwrap();
     let (_, run, _) = send(
         &app,
         Method::GET,
@@ -556,9 +562,14 @@ async fn a_caf_msa_flux_is_applied_once_reported_and_its_unknown_people_listed()
     })
     .unwrap();
     assert_eq!(runs.len(), 1, "the upload queued a run");
-    cdb_hub::connectors::runner::execute(&pool, &test_secrets(), runs[0])
-        .await
-        .unwrap();
+    cdb_hub::connectors::runner::execute(
+        &pool,
+        &test_secrets(),
+        &crate::support::connector_rules(),
+        runs[0],
+    )
+    .await
+    .unwrap();
 
     let (_, applied, _) = send(
         &app,
@@ -688,9 +699,14 @@ async fn france_travail_extracts_apply_only_new_or_changed_rows() {
         })
         .unwrap();
         assert_eq!(runs.len(), 1);
-        cdb_hub::connectors::runner::execute(&pool, &test_secrets(), runs[0])
-            .await
-            .unwrap();
+        cdb_hub::connectors::runner::execute(
+            &pool,
+            &test_secrets(),
+            &crate::support::connector_rules(),
+            runs[0],
+        )
+        .await
+        .unwrap();
         let (_, run, _) = send(
             &app,
             Method::GET,
@@ -860,9 +876,14 @@ async fn an_inbox_directory_is_taken_once_its_files_are_complete() {
             .count(),
         1
     );
-    cdb_hub::connectors::runner::execute(&pool, &test_secrets(), runs[0])
-        .await
-        .unwrap();
+    cdb_hub::connectors::runner::execute(
+        &pool,
+        &test_secrets(),
+        &crate::support::connector_rules(),
+        runs[0],
+    )
+    .await
+    .unwrap();
     let (_, files, _) = send(
         &app,
         Method::GET,
@@ -1021,9 +1042,14 @@ async fn apply_upload(app: &TestApp, token: &str, instance: &str, body: Vec<u8>)
     })
     .unwrap();
     assert_eq!(runs.len(), 1);
-    cdb_hub::connectors::runner::execute(&pool, &test_secrets(), runs[0])
-        .await
-        .unwrap();
+    cdb_hub::connectors::runner::execute(
+        &pool,
+        &test_secrets(),
+        &crate::support::connector_rules(),
+        runs[0],
+    )
+    .await
+    .unwrap();
     let (_, shown, _) = send(
         app,
         Method::GET,

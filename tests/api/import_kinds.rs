@@ -660,9 +660,14 @@ async fn a_departmental_instance_applies_the_webrsa_exports_of_its_inbox_as_impo
     })
     .unwrap();
     assert_eq!(runs.len(), 1, "taken and a run queued");
-    cdb_hub::connectors::runner::execute(&pool, &crate::support::test_secrets(), runs[0])
-        .await
-        .unwrap();
+    cdb_hub::connectors::runner::execute(
+        &pool,
+        &crate::support::test_secrets(),
+        &crate::support::connector_rules(),
+        runs[0],
+    )
+    .await
+    .unwrap();
     let (_, files, _) = crate::support::send(
         &app,
         Method::GET,
