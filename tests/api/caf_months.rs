@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::connectors::upload;
 use crate::fixture::world;
-use crate::support::{send, spawn_app, test_secrets};
+use crate::support::{send, spawn_app};
 
 #[derive(QueryableByName)]
 struct Event {
@@ -86,19 +86,9 @@ async fn two_monthly_fluxes_close_a_right_in_their_order_with_the_flux_dates() {
         assert_eq!(status, 202, "{file}");
     }
     let pool = app.database.pool();
-    let runs = tokio::task::block_in_place(|| {
-        cdb_hub::jobs::connector_runs::due_runs(&pool, &crate::support::connector_rules())
-    })
-    .unwrap();
+    let runs = crate::support::due_runs(&pool);
     for run in runs {
-        cdb_hub::connectors::runner::execute(
-            &pool,
-            &test_secrets(),
-            &crate::support::connector_rules(),
-            run,
-        )
-        .await
-        .unwrap();
+        crate::support::execute_run(&pool, run).await;
     }
     let (_, files, _) = send(
         &app,

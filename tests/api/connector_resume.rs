@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::connectors::{CLIENT_ID, SECRET, france_travail};
 use crate::fixture::world;
-use crate::support::{send, spawn_app, test_secrets};
+use crate::support::{send, spawn_app};
 
 #[derive(QueryableByName)]
 struct Id {
@@ -80,14 +80,7 @@ async fn a_run_stopped_after_a_page_resumes_at_its_checkpoint() {
         .execute(&mut conn)
         .unwrap();
     });
-    cdb_hub::connectors::runner::execute(
-        &app.database.pool(),
-        &test_secrets(),
-        &crate::support::connector_rules(),
-        run,
-    )
-    .await
-    .unwrap();
+    crate::support::execute_run(&app.database.pool(), run).await;
     let searches = ft
         .received_requests()
         .await

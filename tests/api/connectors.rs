@@ -11,7 +11,7 @@ use wiremock::matchers::{body_json, body_string_contains, header, method, path, 
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::fixture::world;
-use crate::support::{TestApp, captured_logs, send, spawn_app, test_secrets};
+use crate::support::{TestApp, captured_logs, send, spawn_app};
 
 pub(crate) const SECRET: &str = "sup3r-s3cr3t-client-secret";
 pub(crate) const CLIENT_ID: &str = "PAR_cdbhub_0123456789";
@@ -97,14 +97,7 @@ async fn run_now(app: &TestApp, token: &str, instance: &str) -> String {
     .await;
     assert_eq!(status, 202, "{run}");
     let id = run["id"].as_str().unwrap().to_owned();
-    cdb_hub::connectors::runner::execute(
-        &app.database.pool(),
-        &test_secrets(),
-        &crate::support::connector_rules(),
-        id.parse().unwrap(),
-    )
-    .await
-    .unwrap();
+    crate::support::execute_run(&app.database.pool(), id.parse().unwrap()).await;
     id
 }
 
@@ -386,10 +379,7 @@ async fn runs_are_one_at_a_time_follow_the_schedule_and_fail_with_a_reason() {
     let pool = app.database.pool();
     // The first second of the schedule after the creation.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let due = tokio::task::block_in_place(|| {
-        cdb_hub::jobs::connector_runs::due_runs(&pool, &crate::support::connector_rules())
-    })
-    .unwrap();
+    let due = crate::support::due_runs(&pool);
     assert_eq!(
         due.len(),
         1,
@@ -406,19 +396,9 @@ async fn runs_are_one_at_a_time_follow_the_schedule_and_fail_with_a_reason() {
     .await;
     assert_eq!(status, 409, "one run at a time: {problem}");
     assert_eq!(problem["run_id"], due[0].to_string());
-    let again = tokio::task::block_in_place(|| {
-        cdb_hub::jobs::connector_runs::due_runs(&pool, &crate::support::connector_rules())
-    })
-    .unwrap();
+    let again = crate::support::due_runs(&pool);
     assert!(again.is_empty(), "handed over once");
-    cdb_hub::connectors::runner::execute(
-        &pool,
-        &test_secrets(),
-        &crate::support::connector_rules(),
-        due[0],
-    )
-    .await
-    .unwrap();
+    crate::support::execute_run(&pool, due[0]).await;
     let (_, run, _) = send(
         &app,
         Method::GET,
@@ -557,19 +537,9 @@ async fn a_caf_msa_flux_is_applied_once_reported_and_its_unknown_people_listed()
     assert_eq!(again["id"], file_id.as_str());
 
     let pool = app.database.pool();
-    let runs = tokio::task::block_in_place(|| {
-        cdb_hub::jobs::connector_runs::due_runs(&pool, &crate::support::connector_rules())
-    })
-    .unwrap();
+    let runs = crate::support::due_runs(&pool);
     assert_eq!(runs.len(), 1, "the upload queued a run");
-    cdb_hub::connectors::runner::execute(
-        &pool,
-        &test_secrets(),
-        &crate::support::connector_rules(),
-        runs[0],
-    )
-    .await
-    .unwrap();
+    crate::support::execute_run(&pool, runs[0]).await;
 
     let (_, applied, _) = send(
         &app,
@@ -636,10 +606,7 @@ async fn a_caf_msa_flux_is_applied_once_reported_and_its_unknown_people_listed()
     );
 
     // Nothing left to apply: no new run; the history has the run, record by record.
-    let runs = tokio::task::block_in_place(|| {
-        cdb_hub::jobs::connector_runs::due_runs(&pool, &crate::support::connector_rules())
-    })
-    .unwrap();
+    let runs = crate::support::due_runs(&pool);
     assert!(runs.is_empty());
     let (_, files, _) = send(
         &app,
@@ -694,19 +661,9 @@ async fn france_travail_extracts_apply_only_new_or_changed_rows() {
     for name in ["principal.csv", "principal_next_week.csv"] {
         let (status, file) = upload(&app, manager, &instance, extract(name)).await;
         assert_eq!(status, 202, "{file}");
-        let runs = tokio::task::block_in_place(|| {
-            cdb_hub::jobs::connector_runs::due_runs(&pool, &crate::support::connector_rules())
-        })
-        .unwrap();
+        let runs = crate::support::due_runs(&pool);
         assert_eq!(runs.len(), 1);
-        cdb_hub::connectors::runner::execute(
-            &pool,
-            &test_secrets(),
-            &crate::support::connector_rules(),
-            runs[0],
-        )
-        .await
-        .unwrap();
+        crate::support::execute_run(&pool, runs[0]).await;
         let (_, run, _) = send(
             &app,
             Method::GET,
@@ -851,10 +808,7 @@ async fn an_inbox_directory_is_taken_once_its_files_are_complete() {
     std::fs::write(&dropped, flux()).unwrap();
     let pool = app.database.pool();
     // Just written: it may still be growing, so it waits.
-    let runs = tokio::task::block_in_place(|| {
-        cdb_hub::jobs::connector_runs::due_runs(&pool, &crate::support::connector_rules())
-    })
-    .unwrap();
+    let runs = crate::support::due_runs(&pool);
     assert!(runs.is_empty());
     assert!(dropped.exists());
     let settled = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
@@ -864,10 +818,7 @@ async fn an_inbox_directory_is_taken_once_its_files_are_complete() {
         .unwrap()
         .set_modified(settled)
         .unwrap();
-    let runs = tokio::task::block_in_place(|| {
-        cdb_hub::jobs::connector_runs::due_runs(&pool, &crate::support::connector_rules())
-    })
-    .unwrap();
+    let runs = crate::support::due_runs(&pool);
     assert_eq!(runs.len(), 1, "taken and a run queued");
     assert!(!dropped.exists(), "moved aside once taken");
     assert_eq!(
@@ -876,14 +827,7 @@ async fn an_inbox_directory_is_taken_once_its_files_are_complete() {
             .count(),
         1
     );
-    cdb_hub::connectors::runner::execute(
-        &pool,
-        &test_secrets(),
-        &crate::support::connector_rules(),
-        runs[0],
-    )
-    .await
-    .unwrap();
+    crate::support::execute_run(&pool, runs[0]).await;
     let (_, files, _) = send(
         &app,
         Method::GET,
@@ -1037,19 +981,9 @@ async fn apply_upload(app: &TestApp, token: &str, instance: &str, body: Vec<u8>)
     let (status, file) = upload(app, token, instance, body).await;
     assert_eq!(status, 202, "{file}");
     let pool = app.database.pool();
-    let runs = tokio::task::block_in_place(|| {
-        cdb_hub::jobs::connector_runs::due_runs(&pool, &crate::support::connector_rules())
-    })
-    .unwrap();
+    let runs = crate::support::due_runs(&pool);
     assert_eq!(runs.len(), 1);
-    cdb_hub::connectors::runner::execute(
-        &pool,
-        &test_secrets(),
-        &crate::support::connector_rules(),
-        runs[0],
-    )
-    .await
-    .unwrap();
+    crate::support::execute_run(&pool, runs[0]).await;
     let (_, shown, _) = send(
         app,
         Method::GET,

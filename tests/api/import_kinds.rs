@@ -655,19 +655,9 @@ async fn a_departmental_instance_applies_the_webrsa_exports_of_its_inbox_as_impo
         .set_modified(settled)
         .unwrap();
     let pool = app.database.pool();
-    let runs = tokio::task::block_in_place(|| {
-        cdb_hub::jobs::connector_runs::due_runs(&pool, &crate::support::connector_rules())
-    })
-    .unwrap();
+    let runs = crate::support::due_runs(&pool);
     assert_eq!(runs.len(), 1, "taken and a run queued");
-    cdb_hub::connectors::runner::execute(
-        &pool,
-        &crate::support::test_secrets(),
-        &crate::support::connector_rules(),
-        runs[0],
-    )
-    .await
-    .unwrap();
+    crate::support::execute_run(&pool, runs[0]).await;
     let (_, files, _) = crate::support::send(
         &app,
         Method::GET,

@@ -285,6 +285,21 @@ pub fn connector_rules() -> cdb_hub::connectors::operator::ConnectorRules {
     }
 }
 
+/// The connector runs due now, as the worker's tick finds them (inboxes taken first).
+pub fn due_runs(pool: &cdb_hub::postgres::DbPool) -> Vec<uuid::Uuid> {
+    tokio::task::block_in_place(|| {
+        cdb_hub::jobs::connector_runs::due_runs(pool, &connector_rules())
+    })
+    .expect("the tick runs")
+}
+
+/// Runs a connector run in this process, as the worker does.
+pub async fn execute_run(pool: &cdb_hub::postgres::DbPool, run: uuid::Uuid) {
+    cdb_hub::connectors::runner::execute(pool, &test_secrets(), &connector_rules(), run)
+        .await
+        .expect("the run executes");
+}
+
 /// A fresh inbox directory of a deployment, under the test apps' inbox root.
 pub fn inbox_of(deployment: uuid::Uuid) -> tempfile::TempDir {
     let folder = connector_rules()
