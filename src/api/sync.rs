@@ -178,6 +178,21 @@ pub fn person_fields(input: &PersonInput) -> Result<PersonFields, Vec<FieldError
             format!("{ft:?} is not an 11-character France Travail id"),
         );
     }
+    // The one parser of the key: a partner's number meets the flux's and the files'.
+    let caf_number = match text(&input.caf_number) {
+        Some(raw) => match cdb_connector::identity::CafMatricule::parse(&raw) {
+            Ok(matricule) => Some(matricule.as_str().to_owned()),
+            Err(e) => {
+                error(
+                    "caf_number",
+                    "invalid_caf_number",
+                    format!("{raw:?} is not a CAF/MSA file number: {e}"),
+                );
+                None
+            }
+        },
+        None => None,
+    };
     if let Some(role) = text(&input.household_role)
         && !["DEM", "CJT", "ENF", "AUT", "RDO"].contains(&role.as_str())
     {
@@ -243,7 +258,7 @@ pub fn person_fields(input: &PersonInput) -> Result<PersonFields, Vec<FieldError
         place_of_birth: text(&input.place_of_birth),
         nir,
         caf_organisation: text(&input.caf_organisation),
-        caf_number: text(&input.caf_number),
+        caf_number,
         household_role: text(&input.household_role),
         france_travail_id: text(&input.france_travail_id),
         external_id: text(&input.external_id),

@@ -130,3 +130,57 @@ fn the_provenance_of_each_field_moves_into_the_person_row_intact() {
     .unwrap();
     assert_eq!(empty.count, 1);
 }
+
+#[test]
+fn stored_caf_numbers_take_the_one_parsers_form() {
+    #[derive(QueryableByName)]
+    struct Number {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        caf_number: String,
+    }
+    let database = TestDatabase::empty();
+    let mut conn = database.connect();
+    cdb_hub::postgres::run_migrations(&mut conn).unwrap();
+    while conn
+        .applied_migrations()
+        .unwrap()
+        .iter()
+        .any(|version| version.to_string().as_str() >= "20261124000031")
+    {
+        conn.revert_last_migration(cdb_hub::postgres::MIGRATIONS)
+            .unwrap();
+    }
+    // Numbers as the former file rule stored them, and as partners sent them raw.
+    let raw = [
+        "1234560",
+        "123",
+        "2055990",
+        "0123456",
+        "CAF0027004992",
+        "isqcjqo",
+        "12 34 567",
+        "000205599000000",
+        "012345600000000",
+        "0002055990",
+    ];
+    diesel::sql_query("INSERT INTO deployment (id, label) VALUES ('00000000-0000-0000-0000-000000000031', 'CD 31')")
+        .execute(&mut conn)
+        .unwrap();
+    for (index, number) in raw.iter().enumerate() {
+        diesel::sql_query(format!(
+            "INSERT INTO beneficiary (deployment_id, firstname, lastname, date_of_birth, caf_number) \
+             VALUES ('00000000-0000-0000-0000-000000000031', 'P', 'N{index}', '1980-01-01', '{number}')"
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    }
+    cdb_hub::postgres::run_migrations(&mut conn).unwrap();
+    let stored: Vec<Number> =
+        diesel::sql_query("SELECT caf_number FROM beneficiary ORDER BY substr(lastname, 2)::int")
+            .load(&mut conn)
+            .unwrap();
+    for (number, stored) in raw.iter().zip(stored) {
+        let parsed = cdb_connector::identity::CafMatricule::parse(number).unwrap();
+        assert_eq!(stored.caf_number, parsed.as_str(), "{number}");
+    }
+}

@@ -486,3 +486,35 @@ async fn a_manager_resolves_possible_matches_and_provenance_shows_each_fields_so
     assert_eq!(body["items"][0]["status"], "unchanged", "{body}");
     assert_eq!(body["items"][0]["beneficiary_id"], chosen.as_str());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caf_number_in_any_form_meets_the_same_household() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let token = writer(&app, &world).await;
+    // The flux's form (right-padded to 15) with spaces, then the bare 7-digit number.
+    let first = json!({"items": [{"source_id": "CAF-A", "firstname": "Ana", "lastname": "Foyer", "date_of_birth": "1980-01-01", "caf_number": " 012 3456 00000000"}]});
+    let (_, body, _) = post(&app, &token, "/v1/beneficiaries/batch", &first, None).await;
+    assert_eq!(body["items"][0]["status"], "created", "{body}");
+    let person = body["items"][0]["beneficiary_id"].clone();
+    let second =
+        json!({"items": [{"source_id": "OTHER-SYSTEM-1", "caf_number": "0123456", "city": "Die"}]});
+    let (_, body, _) = post(&app, &token, "/v1/beneficiaries/batch", &second, None).await;
+    assert_eq!(body["items"][0]["status"], "updated", "{body}");
+    assert_eq!(
+        body["items"][0]["beneficiary_id"], person,
+        "one household, one person"
+    );
+    let (_, body, _) = post(
+        &app,
+        &token,
+        "/v1/beneficiaries/batch",
+        &json!({"items": [{"source_id": "X", "caf_number": "12-34"}]}),
+        None,
+    )
+    .await;
+    assert_eq!(
+        body["items"][0]["errors"][0]["code"], "invalid_caf_number",
+        "{body}"
+    );
+}

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use super::super::fold::fold;
 use super::super::headers::ColumnSpec;
 use super::super::values::{
-    self, CafNumber, EducationLevel, Email, GeographicalArea, Nir, PhoneNumber, PostalCode,
+    self, CafMatricule, EducationLevel, Email, GeographicalArea, Nir, PhoneNumber, PostalCode,
     RomeCode, RsaRight, WorkSituation,
 };
 use super::{Cells, ImportKind};
@@ -72,7 +72,7 @@ pub struct BeneficiaryRow {
     /// Work situation.
     pub work_situation: Option<WorkSituation>,
     /// CAF/MSA allocataire number.
-    pub caf_number: Option<CafNumber>,
+    pub caf_number: Option<CafMatricule>,
     /// Pôle emploi / France Travail identifier.
     pub pe_number: Option<String>,
     /// RSA right.

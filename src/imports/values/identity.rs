@@ -1,7 +1,7 @@
 //! Identifiers of a person or a notebook: NIR, CAF/MSA allocataire number, the
 //! département's own identifier, the Carnet de bord notebook id.
 
-pub use cdb_connector::identity::{Nir, NirError};
+pub use cdb_connector::identity::{CafMatricule, CafMatriculeError, Nir, NirError};
 
 use super::{CellError, ErrorCode, MAX_TEXT_CHARS, is_scientific, scientific_error};
 
@@ -32,54 +32,30 @@ pub fn nir(raw: &str, label: &str) -> Result<Nir, CellError> {
     })
 }
 
-/// A CAF/MSA allocataire number (matricule), normalised as rdv-insertion does so that the
-/// same foyer matches whichever file it came from.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-pub struct CafNumber(String);
-
-impl CafNumber {
-    /// The normalised number.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// Parses an allocataire number: spaces removed; a number longer than 7 characters loses its
-/// leading zeros, then is cut to 7 if the rest is only zeros (the CAF flux right-pads the
-/// 7-digit number to 15: `205599000000000` → `2055990`).
-pub fn caf_number(raw: &str, label: &str) -> Result<CafNumber, CellError> {
+/// Parses an allocataire number with the one parser of the key (`CafMatricule`, shared with
+/// the CAF/MSA fluxes and the departmental profiles), so that a line of a file and a flux about
+/// the same household meet; the refusal says why in French.
+pub fn caf_number(raw: &str, label: &str) -> Result<CafMatricule, CellError> {
     let value = raw.trim();
     if is_scientific(value) {
         return Err(scientific_error(label, value));
     }
-    let invalid = || {
+    CafMatricule::parse(value).map_err(|error| {
+        let why = match error {
+            CafMatriculeError::Empty => "il est vide".to_owned(),
+            CafMatriculeError::Character => {
+                "il ne contient que des chiffres et des lettres".to_owned()
+            }
+            CafMatriculeError::Length(length) => format!(
+                "il compte {length} caractères, {} au plus",
+                CafMatricule::MAX_LENGTH
+            ),
+        };
         CellError::new(
             ErrorCode::InvalidCafNumber,
-            format!(
-                "{label} « {value} » n'est pas valide : il ne contient que des chiffres et des \
-                 lettres, 15 au plus"
-            ),
+            format!("{label} « {value} » n'est pas valide : {why}"),
         )
-    };
-    let compact: String = value.chars().filter(|c| !c.is_whitespace()).collect();
-    if compact.is_empty()
-        || compact.len() > 15
-        || !compact.bytes().all(|b| b.is_ascii_alphanumeric())
-    {
-        return Err(invalid());
-    }
-    if compact.len() <= 7 {
-        return Ok(CafNumber(compact));
-    }
-    let unpadded = compact.trim_start_matches('0');
-    let number = match unpadded.get(7..) {
-        Some(tail) if tail.bytes().all(|b| b == b'0') => &unpadded[..7],
-        _ => unpadded,
-    };
-    if number.is_empty() {
-        return Err(invalid());
-    }
-    Ok(CafNumber(number.to_owned()))
+    })
 }
 
 /// A notebook identifier (identifiant Carnet de bord), a UUID in lowercase hyphenated form.
@@ -241,7 +217,11 @@ mod tests {
         assert_eq!(caf("000205599000000"), Ok("2055990".into()));
         assert_eq!(caf("CAF0027004992"), Ok("CAF0027004992".into()));
         assert_eq!(caf("ISQCJQO"), Ok("ISQCJQO".into()));
-        for value in ["12-34", "1234567890123456", "n°123", "00000000"] {
+        // The one parser's rules: a short number is the 7-digit one, zero-padded; a 7-digit
+        // number right-padded by the flux keeps its own leading zero.
+        assert_eq!(caf("123"), Ok("0000123".into()));
+        assert_eq!(caf("012345600000000"), Ok("0123456".into()));
+        for value in ["12-34", "123456789012345678901", "n°123", "00000000"] {
             assert_eq!(
                 caf_number(value, "Le numéro allocataire").unwrap_err().code,
                 ErrorCode::InvalidCafNumber,

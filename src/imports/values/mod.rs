@@ -25,7 +25,7 @@ pub use contact::{
     Email, PostalCode, Siret, Website, email, email_list, postal_code, siret, website,
 };
 pub use date::date;
-pub use identity::{CafNumber, Nir, NotebookId, caf_number, identifier, nir, notebook_id};
+pub use identity::{CafMatricule, Nir, NotebookId, caf_number, identifier, nir, notebook_id};
 pub use phone::{PhoneNumber, phone, phone_list};
 pub use rome::{RomeCode, rome, rome_list};
 pub use text::{name, text, text_list};

@@ -1,0 +1,1 @@
+SELECT 1; -- the former form of each number is not kept
