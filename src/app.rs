@@ -36,19 +36,16 @@ pub struct AppState {
     /// Client tokens already verified.
     pub verified_tokens: Arc<crate::auth::token_cache::VerifiedTokens>,
     /// The key sealing connector secrets.
-    pub secrets: Arc<crate::connectors::secrets::SecretBox>,
+    pub secrets: Arc<crate::sources::secrets::SecretBox>,
     /// Outbound webhook settings and HTTP client.
-    pub webhooks: Arc<crate::webhooks::Webhooks>,
+    pub webhooks: Arc<crate::outbound::Webhooks>,
     /// What the operator lets connector instances reach (inboxes, hosts).
-    pub connector_rules: Arc<crate::connectors::operator::ConnectorRules>,
+    pub connector_rules: Arc<crate::sources::operator::ConnectorRules>,
 }
 
 impl AppState {
     /// The same state with the operator's rules for connector instances.
-    pub fn with_connector_rules(
-        mut self,
-        rules: crate::connectors::operator::ConnectorRules,
-    ) -> Self {
+    pub fn with_connector_rules(mut self, rules: crate::sources::operator::ConnectorRules) -> Self {
         self.connector_rules = Arc::new(rules);
         self
     }
@@ -56,9 +53,9 @@ impl AppState {
     /// The same state with other webhook settings.
     pub fn with_webhooks(
         mut self,
-        settings: crate::webhooks::WebhookSettings,
+        settings: crate::outbound::WebhookSettings,
     ) -> Result<Self, reqwest::Error> {
-        self.webhooks = Arc::new(crate::webhooks::Webhooks::new(settings)?);
+        self.webhooks = Arc::new(crate::outbound::Webhooks::new(settings)?);
         Ok(self)
     }
 
@@ -66,7 +63,7 @@ impl AppState {
     pub fn build(
         pool: DbPool,
         auth: AuthSettings,
-        secrets: Arc<crate::connectors::secrets::SecretBox>,
+        secrets: Arc<crate::sources::secrets::SecretBox>,
     ) -> Result<Self, anyhow::Error> {
         let mut conn = pool.get()?;
         let keys = KeyRing::load(&mut conn, secrets.clone())?;
@@ -82,8 +79,8 @@ impl AppState {
             clients: Arc::default(),
             verified_tokens: Arc::default(),
             secrets,
-            webhooks: Arc::new(crate::webhooks::Webhooks::new(
-                crate::webhooks::WebhookSettings::default(),
+            webhooks: Arc::new(crate::outbound::Webhooks::new(
+                crate::outbound::WebhookSettings::default(),
             )?),
             connector_rules: Arc::default(),
         })
@@ -107,7 +104,7 @@ pub fn http_server(
     listener: TcpListener,
     grace: Duration,
 ) -> std::io::Result<Server> {
-    crate::metrics::handle();
+    crate::telemetry::metrics::handle();
     let document = openapi();
     let text = ContractText {
         yaml: contract::to_yaml(&document),

@@ -32,7 +32,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(cdb_hub::run::run(settings, command)) {
+    match runtime.block_on(cdb_hub::cli::run::run(settings, command)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!(error = format!("{error:#}"), "cdb-hub stopped on an error");

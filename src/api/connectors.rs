@@ -15,7 +15,7 @@ use crate::app::AppState;
 use crate::auth::caller::{Caller, Principal};
 use crate::auth::role::Role;
 use crate::auth::scopes::Scope;
-use crate::connectors::kinds;
+use crate::sources::kinds;
 use crate::store::connectors::{self, InstanceChanges, InstanceRow, ItemRow, NewInstance, RunRow};
 
 /// Who administers connectors: the deployment's managers (in a session), national
@@ -757,7 +757,7 @@ pub async fn upload_file(
         ));
     }
     let (created, error, received) = web::block(move || {
-        let (created, error) = crate::connectors::inbox::inspect(&kind, &received.head);
+        let (created, error) = crate::sources::inbox::inspect(&kind, &received.head);
         (created, error, received)
     })
     .await?;

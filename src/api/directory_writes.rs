@@ -23,7 +23,7 @@ use crate::auth::policy::{self, DirectoryWriter};
 use crate::store::{self, directory_writes::Written};
 
 /// Subject of the e-mail telling a professional their account exists (as in the original).
-pub use crate::notices::ACCOUNT_CREATED_SUBJECT;
+pub use crate::notify::ACCOUNT_CREATED_SUBJECT;
 
 /// A structure to create.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -355,7 +355,7 @@ pub async fn update_structure(
 
 /// The e-mail telling a professional that their account exists and how to log in.
 fn account_created_body(app_url: &str, professional: &ProfessionalView, structure: &str) -> String {
-    crate::notices::account_created(
+    crate::notify::account_created(
         app_url,
         &format!("{} {}", professional.firstname, professional.lastname),
         &professional.email,

@@ -101,5 +101,5 @@ pub async fn metrics(
     }
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(crate::metrics::render()))
+        .body(crate::telemetry::metrics::render()))
 }

@@ -195,7 +195,7 @@ pub async fn set_referent(
                     members::notify(
                         conn,
                         former,
-                        &crate::notices::referent_changed(&app_url, notebook, &person.name, &new.name),
+                        &crate::notify::referent_changed(&app_url, notebook, &person.name, &new.name),
                     )?;
                 }
                 if let Some(new) = &change.new
@@ -204,7 +204,7 @@ pub async fn set_referent(
                     members::notify(
                         conn,
                         new,
-                        &crate::notices::notebook_invitation(&app_url, notebook, &person.name, None),
+                        &crate::notify::notebook_invitation(&app_url, notebook, &person.name, None),
                     )?;
                 }
                 let payload = serde_json::json!({

@@ -42,7 +42,7 @@ pub async fn observe(
         .request()
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_owned());
-    crate::metrics::record_request(&method, &route, status, elapsed);
+    crate::telemetry::metrics::record_request(&method, &route, status, elapsed);
     span.in_scope(|| {
         tracing::info!(
             status,

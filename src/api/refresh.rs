@@ -16,9 +16,9 @@ use crate::app::AppState;
 use crate::auth::caller::Caller;
 use crate::auth::policy;
 use crate::auth::scopes::Scope;
-use crate::connectors::{kinds, runner};
 use crate::inbound::canonical::person_records;
 use crate::inbound::pipeline::{Options, Outcome};
+use crate::sources::{kinds, runner};
 use crate::store::{self, connector_runs};
 
 /// What a refresh did.

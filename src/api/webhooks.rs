@@ -15,11 +15,11 @@ use super::problem::{ApiError, ErrorCode, Problem};
 use crate::app::AppState;
 use crate::auth::caller::{Caller, Principal};
 use crate::auth::scopes::Scope;
+use crate::outbound::{delivery, parse_event_types, ssrf};
 use crate::store::webhooks::{
     self as store, DeliveryCounts, DeliveryRow, NewSubscription, SubscriptionChanges,
     SubscriptionRow,
 };
-use crate::webhooks::{delivery, parse_event_types, ssrf};
 
 /// The subscriber: an API client holding `webhooks:admin`. Answers its internal id and its
 /// deployment.

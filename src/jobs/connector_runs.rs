@@ -13,10 +13,10 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::connectors::operator::ConnectorRules;
-use crate::connectors::runner;
-use crate::connectors::secrets::SecretBox;
 use crate::postgres::{Database, DbPool};
+use crate::sources::operator::ConnectorRules;
+use crate::sources::runner;
+use crate::sources::secrets::SecretBox;
 use crate::store::{connector_runs, connectors};
 
 /// Stable name of the connector runs queue.
@@ -69,7 +69,7 @@ pub fn due_runs(pool: &DbPool, rules: &ConnectorRules) -> Result<Vec<Uuid>, runn
             }
         }
     }
-    let taken = crate::connectors::inbox::collect(&mut conn, rules)?;
+    let taken = crate::sources::inbox::collect(&mut conn, rules)?;
     if taken > 0 {
         tracing::info!(taken, "inbox files taken");
     }

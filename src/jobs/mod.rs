@@ -20,7 +20,7 @@ use crate::postgres::{Database, DbPool};
 pub fn monitor(
     database: &Database,
     options: &WorkerOptions,
-    secrets: std::sync::Arc<crate::connectors::secrets::SecretBox>,
+    secrets: std::sync::Arc<crate::sources::secrets::SecretBox>,
 ) -> Result<Monitor, anyhow::Error> {
     let instance = uuid::Uuid::now_v7().simple().to_string();
     let monitor = Monitor::new().shutdown_timeout(Duration::from_secs(options.shutdown_grace_secs));
@@ -28,7 +28,7 @@ pub fn monitor(
     let monitor = imports::register(monitor, database, &instance, &options.links_url);
     let rules = std::sync::Arc::new(options.connector_rules());
     let monitor = connector_runs::register(monitor, database, secrets.clone(), rules, &instance)?;
-    let webhooks = std::sync::Arc::new(crate::webhooks::Webhooks::new(options.webhook_settings())?);
+    let webhooks = std::sync::Arc::new(crate::outbound::Webhooks::new(options.webhook_settings())?);
     Ok(webhooks::register(
         monitor, database, webhooks, secrets, &instance,
     )?)
@@ -60,14 +60,14 @@ pub fn refresh_job_metrics(pool: &DbPool) -> Result<(), crate::postgres::Databas
                 .iter()
                 .find(|c| c.queue == queue && c.state == state)
                 .map_or(0, |c| c.count);
-            crate::metrics::set_job_count(queue, state, count);
+            crate::telemetry::metrics::set_job_count(queue, state, count);
         }
     }
     for other in counts.iter().filter(|c| c.queue != housekeeping::QUEUE) {
-        crate::metrics::set_job_count(&other.queue, &other.state, other.count);
+        crate::telemetry::metrics::set_job_count(&other.queue, &other.state, other.count);
     }
     for instance in crate::store::connectors::list(&mut conn, None)? {
-        crate::metrics::set_connector_stale(
+        crate::telemetry::metrics::set_connector_stale(
             &instance.id.to_string(),
             &instance.kind,
             instance.stale,

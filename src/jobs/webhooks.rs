@@ -13,10 +13,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::connectors::secrets::SecretBox;
+use crate::outbound::Webhooks;
+use crate::outbound::delivery::{self, DeliveryError};
 use crate::postgres::{Database, DbPool};
-use crate::webhooks::Webhooks;
-use crate::webhooks::delivery::{self, DeliveryError};
+use crate::sources::secrets::SecretBox;
 
 /// Stable name of the webhook deliveries queue.
 pub const QUEUE: &str = "cdb.webhook-deliveries";
@@ -45,7 +45,7 @@ pub fn storage(database: &Database) -> PostgresStorage<SendDelivery> {
 /// answers their ids, to hand to the workers.
 pub fn due_deliveries(pool: &DbPool, now: DateTime<Utc>) -> Result<Vec<Uuid>, DeliveryError> {
     let mut conn = pool.get()?;
-    let created = crate::webhooks::fan_out::fan_out_all(&mut conn, now)?;
+    let created = crate::outbound::fan_out::fan_out_all(&mut conn, now)?;
     if created > 0 {
         tracing::debug!(created, "webhook deliveries created");
     }

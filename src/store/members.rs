@@ -13,7 +13,7 @@ use super::Count;
 
 use super::outbox;
 use super::timeline::{Author, WriteError, commit};
-use crate::notices::{self, Notice};
+use crate::notify::{self, Notice};
 
 /// An account as shown in the group: its e-mail and name.
 #[derive(Debug, Clone, QueryableByName)]
@@ -244,13 +244,13 @@ pub fn invite(
         notify(
             conn,
             &invited,
-            &notices::notebook_invitation(app_url, notebook, &person.name, by.as_deref()),
+            &notify::notebook_invitation(app_url, notebook, &person.name, by.as_deref()),
         )?;
         if let Some(former) = &former {
             notify(
                 conn,
                 former,
-                &notices::referent_changed(app_url, notebook, &person.name, &invited.name),
+                &notify::referent_changed(app_url, notebook, &person.name, &invited.name),
             )?;
         }
         let member_type = if as_referent { "referent" } else { "no_referent" };

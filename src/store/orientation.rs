@@ -13,7 +13,7 @@ use super::Count;
 
 use super::members::{self, notebook_person, notify};
 use super::timeline::{Author, WriteError, commit, invalid_or};
-use crate::notices::{self, OrientationSummary};
+use crate::notify::{self, OrientationSummary};
 
 #[derive(QueryableByName)]
 struct IdRow {
@@ -135,7 +135,7 @@ pub fn deny(
             notify(
                 conn,
                 &requestor,
-                &notices::request_denied(app_url, open.notebook_id, &person.name, reason),
+                &notify::request_denied(app_url, open.notebook_id, &person.name, reason),
             )?;
         }
         let payload = serde_json::json!({
@@ -288,7 +288,7 @@ pub fn decide(
             referent: change.new.as_ref().map(|p| p.name.clone()),
             former_referents: change.former.iter().map(|p| p.name.clone()).collect(),
         };
-        let notice = notices::orientation(app_url, notebook, &summary);
+        let notice = notify::orientation(app_url, notebook, &summary);
         for recipient in change.former.iter().chain(change.new.iter()) {
             notify(conn, recipient, &notice)?;
         }

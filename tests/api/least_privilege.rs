@@ -585,7 +585,7 @@ async fn on_a_production_hub_france_travail_is_reached_at_its_real_hosts_only() 
         database,
         crate::support::test_auth_settings(),
         Default::default(),
-        cdb_hub::connectors::operator::ConnectorRules::default(),
+        cdb_hub::sources::operator::ConnectorRules::default(),
     )
     .await;
     let world = world(&app).await;

@@ -278,8 +278,8 @@ pub struct TestApp {
 
 /// The connector rules of the test apps: inboxes under one folder of the machine's temporary
 /// directory (a folder per deployment), and any France Travail host (the mocks are local).
-pub fn connector_rules() -> cdb_hub::connectors::operator::ConnectorRules {
-    cdb_hub::connectors::operator::ConnectorRules {
+pub fn connector_rules() -> cdb_hub::sources::operator::ConnectorRules {
+    cdb_hub::sources::operator::ConnectorRules {
         inbox_root: Some(std::env::temp_dir().join("cdb-hub-test-inboxes")),
         allow_any_host: true,
     }
@@ -295,7 +295,7 @@ pub fn due_runs(pool: &cdb_hub::postgres::DbPool) -> Vec<uuid::Uuid> {
 
 /// Runs a connector run in this process, as the worker does.
 pub async fn execute_run(pool: &cdb_hub::postgres::DbPool, run: uuid::Uuid) {
-    cdb_hub::connectors::runner::execute(pool, &test_secrets(), &connector_rules(), run)
+    cdb_hub::sources::runner::execute(pool, &test_secrets(), &connector_rules(), run)
         .await
         .expect("the run executes");
 }
@@ -346,7 +346,7 @@ pub async fn spawn_app_with(database: TestDatabase, auth: cdb_hub::auth::AuthSet
 
 /// Starts the app on its own fresh database with given webhook settings (the wiremock
 /// endpoints of the tests are on 127.0.0.1, over http).
-pub async fn spawn_app_with_webhooks(settings: cdb_hub::webhooks::WebhookSettings) -> TestApp {
+pub async fn spawn_app_with_webhooks(settings: cdb_hub::outbound::WebhookSettings) -> TestApp {
     let database = tokio::task::spawn_blocking(TestDatabase::new)
         .await
         .expect("database");
@@ -357,8 +357,8 @@ pub async fn spawn_app_with_webhooks(settings: cdb_hub::webhooks::WebhookSetting
 pub async fn spawn_app_configured(
     database: TestDatabase,
     auth: cdb_hub::auth::AuthSettings,
-    webhooks: cdb_hub::webhooks::WebhookSettings,
-    rules: cdb_hub::connectors::operator::ConnectorRules,
+    webhooks: cdb_hub::outbound::WebhookSettings,
+    rules: cdb_hub::sources::operator::ConnectorRules,
 ) -> TestApp {
     tls_provider();
     let pool = database.pool();
@@ -435,8 +435,6 @@ pub async fn send(
 }
 
 /// The connector secrets key of the tests.
-pub fn test_secrets() -> std::sync::Arc<cdb_hub::connectors::secrets::SecretBox> {
-    std::sync::Arc::new(
-        cdb_hub::connectors::secrets::SecretBox::from_key(&[42u8; 32]).expect("key"),
-    )
+pub fn test_secrets() -> std::sync::Arc<cdb_hub::sources::secrets::SecretBox> {
+    std::sync::Arc::new(cdb_hub::sources::secrets::SecretBox::from_key(&[42u8; 32]).expect("key"))
 }

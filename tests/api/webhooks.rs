@@ -14,9 +14,9 @@ use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use cdb_hub::jobs::webhooks::due_deliveries;
+use cdb_hub::outbound::delivery::{Outcome, deliver};
+use cdb_hub::outbound::{WebhookSettings, Webhooks};
 use cdb_hub::store::changes::{PendingChange, record};
-use cdb_hub::webhooks::delivery::{Outcome, deliver};
-use cdb_hub::webhooks::{WebhookSettings, Webhooks};
 
 use crate::fixture::{World, client_token, world};
 use crate::support::{TestApp, send, spawn_app, spawn_app_with_webhooks, test_secrets};

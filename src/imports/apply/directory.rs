@@ -11,7 +11,7 @@ use crate::imports::kinds::{
     Structures,
 };
 use crate::imports::values::PhoneNumber;
-use crate::notices;
+use crate::notify;
 use crate::store::directory_writes::{
     self as store, NewProfessionalRow, NewStaff, NewStructureRow, ProfessionalChanges, Staff,
     StructureChanges, Written,
@@ -276,7 +276,7 @@ fn admin(
             )?;
             store::attach_admin(conn, deployment, admin_id, structure)?;
             if send {
-                let notice = notices::account_created(
+                let notice = notify::account_created(
                     context.app_url,
                     &name(),
                     email,
@@ -290,7 +290,7 @@ fn admin(
         Some(existing) => {
             let attached = store::attach_admin(conn, deployment, existing.id, structure)?;
             if attached && send {
-                let notice = notices::structure_added(context.app_url, &name(), structure_name);
+                let notice = notify::structure_added(context.app_url, &name(), structure_name);
                 outbox::queue(conn, email, &notice.subject, &notice.body)?;
             }
             Ok(attached)
@@ -353,7 +353,7 @@ impl LineApplier for ProfessionalLines {
             let structure = store::structure(conn, structure_id, Some(deployment))?
                 .map(|s| s.name)
                 .unwrap_or_default();
-            let notice = notices::account_created(
+            let notice = notify::account_created(
                 context.app_url,
                 &format!("{} {}", row.firstname, row.lastname),
                 email,
@@ -460,7 +460,7 @@ impl LineApplier for OrientationManagerLines {
                 .flatten()
                 .collect::<Vec<_>>()
                 .join(" ");
-            let notice = notices::account_created(
+            let notice = notify::account_created(
                 context.app_url,
                 if name.is_empty() { email } else { &name },
                 email,

@@ -1,5 +1,7 @@
 //! Logging set-up: `tracing` with a pretty or JSON formatter, filtered by the configured level.
 
+pub mod metrics;
+
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt;
 use tracing_subscriber::prelude::*;

@@ -161,7 +161,7 @@ pub fn request_denied(
 pub fn caf_report(
     date: &str,
     file_name: &str,
-    report: &crate::connectors::caf_files::FileReport,
+    report: &crate::sources::caf_files::FileReport,
     error: Option<&str>,
 ) -> Notice {
     let body = match error {

@@ -217,7 +217,7 @@ async fn finish(
         )?)
     })
     .await?;
-    crate::metrics::connector_run_finished(&claimed.kind, error.is_none());
+    crate::telemetry::metrics::connector_run_finished(&claimed.kind, error.is_none());
     match &error {
         None => tracing::info!(%run, ?counts, "connector run succeeded"),
         Some(reason) => tracing::warn!(%run, %reason, "connector run failed"),

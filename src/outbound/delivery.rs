@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{SIGNATURE_HEADER, TIMESTAMP_HEADER, Webhooks, retry_delay, signature, ssrf};
-use crate::connectors::secrets::SecretBox;
 use crate::postgres::DbPool;
+use crate::sources::secrets::SecretBox;
 use crate::store::webhooks as store;
 
 /// What one POST to an endpoint gave.
@@ -178,9 +178,9 @@ pub async fn deliver(
     })
     .await??;
     match outcome {
-        Outcome::Delivered => crate::metrics::webhook_delivery(true),
+        Outcome::Delivered => crate::telemetry::metrics::webhook_delivery(true),
         Outcome::Retry(_) | Outcome::Dead => {
-            crate::metrics::webhook_delivery(false);
+            crate::telemetry::metrics::webhook_delivery(false);
             tracing::info!(%delivery, attempts, error = %attempt.error.as_deref().unwrap_or(""), dead = matches!(outcome, Outcome::Dead), "webhook delivery failed");
         }
         Outcome::Skipped => {}

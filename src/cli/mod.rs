@@ -1,5 +1,9 @@
 //! Command line of the `cdb-hub` binary: sub-commands and the options they share.
 
+pub mod admin;
+pub mod import;
+pub mod run;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -348,16 +352,16 @@ pub struct WorkerOptions {
 
 impl WorkerOptions {
     /// What these options let connector instances reach.
-    pub fn connector_rules(&self) -> crate::connectors::operator::ConnectorRules {
-        crate::connectors::operator::ConnectorRules {
+    pub fn connector_rules(&self) -> crate::sources::operator::ConnectorRules {
+        crate::sources::operator::ConnectorRules {
             inbox_root: self.inbox_root.clone(),
             allow_any_host: self.connectors_allow_any_host,
         }
     }
 
     /// Webhook settings of these options.
-    pub fn webhook_settings(&self) -> crate::webhooks::WebhookSettings {
-        crate::webhooks::WebhookSettings {
+    pub fn webhook_settings(&self) -> crate::outbound::WebhookSettings {
+        crate::outbound::WebhookSettings {
             allow_private: self.webhooks_allow_private,
             allow_http: self.webhooks_allow_http,
         }

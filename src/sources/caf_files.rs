@@ -334,7 +334,7 @@ fn notify_managers(
     error: Option<&str>,
 ) -> QueryResult<()> {
     let date = connector_files_date(conn, file)?;
-    let notice = crate::notices::caf_report(&date, file_name, report, error);
+    let notice = crate::notify::caf_report(&date, file_name, report, error);
     for email in connector_files::manager_emails(conn, deployment)? {
         outbox::queue(conn, &email, &notice.subject, &notice.body)?;
     }

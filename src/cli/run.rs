@@ -8,8 +8,8 @@ use anyhow::Context;
 use crate::app::{AppState, http_server, shutdown_signal};
 use crate::cli::{Command, DemoOptions, ServeOptions, WorkerOptions};
 use crate::config::Settings;
-use crate::connectors::secrets::SecretBox;
 use crate::postgres::Database;
+use crate::sources::secrets::SecretBox;
 
 /// Runs one sub-command to completion.
 pub async fn run(settings: Settings, command: Command) -> anyhow::Result<()> {
@@ -34,20 +34,26 @@ pub async fn run(settings: Settings, command: Command) -> anyhow::Result<()> {
         Command::Worker(options) => work(&settings, options).await,
         Command::Deployments(command) => {
             administer(&settings, move |conn| {
-                crate::admin::deployments(conn, command)
+                crate::cli::admin::deployments(conn, command)
             })
             .await
         }
         Command::Accounts(command) => {
-            administer(&settings, move |conn| crate::admin::accounts(conn, command)).await
+            administer(&settings, move |conn| {
+                crate::cli::admin::accounts(conn, command)
+            })
+            .await
         }
         Command::Clients(command) => {
-            administer(&settings, move |conn| crate::admin::clients(conn, command)).await
+            administer(&settings, move |conn| {
+                crate::cli::admin::clients(conn, command)
+            })
+            .await
         }
         Command::Keys(command) => {
             let secrets = std::sync::Arc::new(SecretBox::load(&settings.data_dir)?);
             administer(&settings, move |conn| {
-                crate::admin::keys(conn, command, secrets)
+                crate::cli::admin::keys(conn, command, secrets)
             })
             .await
         }
@@ -55,7 +61,7 @@ pub async fn run(settings: Settings, command: Command) -> anyhow::Result<()> {
             let database = open(&settings).await?;
             let pool = database.pool.clone();
             let result =
-                tokio::task::spawn_blocking(move || crate::import_cli::run(&pool, &options))
+                tokio::task::spawn_blocking(move || crate::cli::import::run(&pool, &options))
                     .await
                     .context("the import stopped unexpectedly");
             database.close().await;
