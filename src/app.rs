@@ -2,7 +2,6 @@
 //! shutdown signal drains both.
 
 use std::net::TcpListener;
-use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
@@ -14,78 +13,9 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::api::contract::{self, ApiDoc, ContractText};
-use crate::api::rate_limit::{RateLimits, rate_limit};
+use crate::api::rate_limit::rate_limit;
+pub use crate::api::state::AppState;
 use crate::api::{observe::observe, problem};
-use crate::auth::AuthSettings;
-use crate::auth::keys::KeyRing;
-use crate::postgres::DbPool;
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    /// Our database pool.
-    pub pool: DbPool,
-    /// Authentication settings.
-    pub auth: Arc<AuthSettings>,
-    /// Token signing keys.
-    pub keys: Arc<KeyRing>,
-    /// Rate-limiting buckets.
-    pub limits: Arc<RateLimits>,
-    /// Recently read API clients.
-    pub clients: Arc<crate::auth::client_cache::ClientCache>,
-    /// Client tokens already verified.
-    pub verified_tokens: Arc<crate::auth::token_cache::VerifiedTokens>,
-    /// The key sealing connector secrets.
-    pub secrets: Arc<crate::sources::secrets::SecretBox>,
-    /// Outbound webhook settings and HTTP client.
-    pub webhooks: Arc<crate::outbound::Webhooks>,
-    /// What the operator lets connector instances reach (inboxes, hosts).
-    pub connector_rules: Arc<crate::sources::operator::ConnectorRules>,
-}
-
-impl AppState {
-    /// The same state with the operator's rules for connector instances.
-    pub fn with_connector_rules(mut self, rules: crate::sources::operator::ConnectorRules) -> Self {
-        self.connector_rules = Arc::new(rules);
-        self
-    }
-
-    /// The same state with other webhook settings.
-    pub fn with_webhooks(
-        mut self,
-        settings: crate::outbound::WebhookSettings,
-    ) -> Result<Self, reqwest::Error> {
-        self.webhooks = Arc::new(crate::outbound::Webhooks::new(settings)?);
-        Ok(self)
-    }
-
-    /// Builds the state, loading (or creating) the signing keys. Blocking.
-    pub fn build(
-        pool: DbPool,
-        auth: AuthSettings,
-        secrets: Arc<crate::sources::secrets::SecretBox>,
-    ) -> Result<Self, anyhow::Error> {
-        let mut conn = pool.get()?;
-        let keys = KeyRing::load(&mut conn, secrets.clone())?;
-        drop(conn);
-        Ok(AppState {
-            limits: Arc::new(RateLimits::new(
-                auth.rate_limit_per_minute,
-                auth.sign_in_rate_limit_per_minute,
-            )),
-            pool,
-            auth: Arc::new(auth),
-            keys: Arc::new(keys),
-            clients: Arc::default(),
-            verified_tokens: Arc::default(),
-            secrets,
-            webhooks: Arc::new(crate::outbound::Webhooks::new(
-                crate::outbound::WebhookSettings::default(),
-            )?),
-            connector_rules: Arc::default(),
-        })
-    }
-}
 
 /// The contract, computed from the same route registration as the server.
 pub fn openapi() -> OpenApiDocument {

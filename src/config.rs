@@ -8,7 +8,48 @@ use apalis_postgres::PgConnectOptions;
 use thiserror::Error;
 use tracing_subscriber::EnvFilter;
 
-use crate::cli::{GlobalOptions, LogFormat};
+use clap::{Args, ValueEnum};
+
+/// Options shared by every sub-command, each also read from its environment variable.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalOptions {
+    /// PostgreSQL connection URL. When unset, the hub starts (or reuses) its own cluster in
+    /// `<data-dir>/postgres` from the PostgreSQL server binaries of this machine.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Directory holding the hub's own data (the embedded PostgreSQL cluster among it).
+    #[arg(
+        long,
+        env = "CDB_DATA_DIR",
+        default_value = "./.cdb-data",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+
+    /// Directory of the PostgreSQL server binaries (initdb, pg_ctl, postgres) for the embedded
+    /// cluster. When unset: the ones on PATH, else the newest /usr/lib/postgresql/*/bin.
+    #[arg(long, env = "CDB_POSTGRES_BIN_DIR", global = true)]
+    pub postgres_bin_dir: Option<PathBuf>,
+
+    /// Log filter: a level (error, warn, info, debug, trace) or a tracing directive list
+    /// such as `info,cdb_hub=debug`.
+    #[arg(long, env = "CDB_LOG_LEVEL", default_value = "info", global = true)]
+    pub log_level: String,
+
+    /// Log format: `pretty` for people, `json` for log collectors.
+    #[arg(long, env = "CDB_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
 
 /// Why the configuration cannot be used.
 #[derive(Debug, Error)]

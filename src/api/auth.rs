@@ -9,11 +9,11 @@ use uuid::Uuid;
 
 use super::db::with_conn;
 use super::problem::{ApiError, ErrorCode, Problem};
-use crate::app::AppState;
+use crate::api::state::AppState;
 use crate::auth::caller::{Caller, Principal};
-use crate::auth::role::Role;
-use crate::auth::scopes::Scopes;
 use crate::auth::{login, secrets};
+use crate::domain::role::Role;
+use crate::domain::scopes::Scopes;
 use crate::store;
 
 /// A login request.

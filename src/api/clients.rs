@@ -9,11 +9,11 @@ use uuid::Uuid;
 use super::db::with_conn;
 use super::pagination::{ListPage, PageParams};
 use super::problem::{ApiError, ErrorCode, Problem};
-use crate::app::AppState;
+use crate::api::state::AppState;
 use crate::auth::caller::Caller;
 use crate::auth::clients::{self, IssuedCredentials};
 use crate::auth::policy;
-use crate::auth::scopes::Scopes;
+use crate::domain::scopes::Scopes;
 use crate::store::{self, clients::ApiClientRow};
 
 /// An API client (never its secret, except once at creation and rotation).

@@ -11,10 +11,10 @@ use uuid::Uuid;
 use super::db::with_conn;
 use super::pagination::{ListPage, PageParams};
 use super::problem::{ApiError, ErrorCode, Problem};
-use crate::app::AppState;
+use crate::api::state::AppState;
 use crate::auth::caller::{Caller, Principal};
-use crate::auth::role::Role;
-use crate::auth::scopes::Scope;
+use crate::domain::role::Role;
+use crate::domain::scopes::Scope;
 use crate::sources::kinds;
 use crate::store::connectors::{self, InstanceChanges, InstanceRow, ItemRow, NewInstance, RunRow};
 
@@ -562,7 +562,7 @@ pub async fn list_run_items(
     let next_cursor = if rows.len() as i64 > limit {
         rows.truncate(usize::try_from(limit).unwrap_or(0));
         rows.last()
-            .map(|row| super::pagination::cursor_after_sequence(row.id))
+            .map(|row| crate::domain::cursor::after_sequence(row.id))
     } else {
         None
     };

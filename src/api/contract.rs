@@ -9,7 +9,7 @@ use utoipa::openapi::security::{
 };
 use utoipa::{Modify, OpenApi};
 
-use crate::auth::scopes::Scope;
+use crate::domain::scopes::Scope;
 
 use super::problem::{ErrorCode, Problem};
 

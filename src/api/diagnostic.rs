@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::problem::{ApiError, ErrorCode, Problem};
 use super::writes::{Written, if_match, write, written};
-use crate::app::AppState;
+use crate::api::state::AppState;
 use crate::auth::caller::Caller;
 use crate::store::diagnostic::{self, Project};
 

@@ -9,10 +9,10 @@ use uuid::Uuid;
 use super::db::with_conn;
 use super::pagination::{ListPage, PageParams};
 use super::problem::{ApiError, Problem};
-use crate::app::AppState;
+use crate::api::state::AppState;
 use crate::auth::caller::{Caller, Principal};
 use crate::auth::policy;
-use crate::auth::role::Role;
+use crate::domain::role::Role;
 use crate::store::{
     self,
     directory::{DeploymentRow, ProfessionalRow, StructureRow},

@@ -17,7 +17,7 @@ use super::directory_input::{self, FieldErrors};
 use super::extractors::json_body;
 use super::idempotency::Idempotency;
 use super::problem::{ApiError, ErrorCode, Problem};
-use crate::app::AppState;
+use crate::api::state::AppState;
 use crate::auth::caller::Caller;
 use crate::auth::policy::{self, DirectoryWriter};
 use crate::store::{self, directory_writes::Written};

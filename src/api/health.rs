@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::problem::{ApiError, ErrorCode, Problem};
-use crate::app::AppState;
+use crate::api::state::AppState;
 
 /// State of the process.
 #[derive(Debug, Serialize, ToSchema)]
@@ -83,7 +83,7 @@ pub async fn metrics(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(expected) = &state.auth.metrics_token {
-        let sent = crate::auth::caller::bearer_token(&request).unwrap_or_default();
+        let sent = crate::api::caller::bearer_token(&request).unwrap_or_default();
         // Digests are compared, not the tokens: how long the comparison takes tells nothing
         // about the token itself.
         let same =

@@ -16,10 +16,10 @@ use uuid::Uuid;
 
 use super::db::with_conn;
 use super::problem::{ApiError, ErrorCode, Problem};
-use crate::app::AppState;
+use crate::api::state::AppState;
 use crate::auth::caller::Caller;
 use crate::auth::policy::{self, ImportAccess, Importer};
-use crate::auth::scopes::Scope;
+use crate::domain::scopes::Scope;
 use crate::imports::errors_csv::{self, ErrorLine};
 use crate::imports::records::LineError;
 use crate::imports::runner::{Counts, KINDS, NEEDS_STRUCTURE};

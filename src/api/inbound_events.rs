@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::db::with_conn;
 use super::problem::{ApiError, ErrorCode, Problem};
-use crate::app::AppState;
+use crate::api::state::AppState;
 use crate::inbound::pipeline::{Options, Outcome};
 use crate::inbound::record::{PersonFields, PersonRecord, Source, SourceKind};
 use crate::store::connector_runs;

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::problem::{ApiError, ErrorCode};
 use crate::auth::caller::{Caller, Principal};
-use crate::auth::role::Role;
+use crate::domain::role::Role;
 use crate::store::access_log::NewAccess;
 
 /// Header carrying the purpose of an access.

@@ -10,10 +10,10 @@ use uuid::Uuid;
 use super::db::with_conn;
 use super::journal::{self, Access};
 use super::problem::{ApiError, ErrorCode, Problem};
-use crate::app::AppState;
+use crate::api::state::AppState;
 use crate::auth::caller::{Caller, Principal};
 use crate::auth::policy;
-use crate::auth::role::Role;
+use crate::domain::role::Role;
 use crate::store;
 
 /// The new login address.

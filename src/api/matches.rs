@@ -12,9 +12,9 @@ use uuid::Uuid;
 use super::db::with_conn;
 use super::pagination::{ListPage, PageParams};
 use super::problem::{ApiError, ErrorCode, Problem};
-use crate::app::AppState;
+use crate::api::state::AppState;
 use crate::auth::caller::Caller;
-use crate::auth::role::Role;
+use crate::domain::role::Role;
 use crate::inbound::pipeline::{Forced, Options, Outcome};
 use crate::inbound::record::PersonRecord;
 

@@ -2,6 +2,7 @@
 
 pub mod appointments;
 pub mod auth;
+pub mod caller;
 pub mod clients;
 pub mod connectors;
 pub mod contract;
@@ -33,6 +34,7 @@ pub mod rate_limit;
 pub mod rattachement;
 pub mod refresh;
 pub mod request_id;
+pub mod state;
 pub mod sync;
 pub mod sync_sessions;
 pub mod webhooks;

@@ -10,10 +10,10 @@ use super::db::with_conn;
 use super::journal::{self, Access};
 use super::people::{BeneficiaryView, journal_refusal};
 use super::problem::{ApiError, Problem};
-use crate::app::AppState;
+use crate::api::state::AppState;
 use crate::auth::caller::Caller;
 use crate::auth::policy;
-use crate::auth::scopes::Scope;
+use crate::domain::scopes::Scope;
 use crate::store::{self, notebooks::NotebookDocument};
 
 /// A member of the follow-up group (groupe de suivi).

@@ -10,10 +10,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::problem::ApiError;
-use crate::app::AppState;
+use crate::api::state::AppState;
 use crate::auth::keys::JwkSet;
-use crate::auth::scopes::Scopes;
 use crate::auth::{clients, tokens};
+use crate::domain::scopes::Scopes;
 use crate::store;
 
 /// A successful token response.

@@ -11,11 +11,11 @@ use super::db::with_conn;
 use super::pagination::{ListPage, PageParams};
 use super::problem::{ApiError, ErrorCode, Problem};
 use super::writes::{Written, write, write_within, written};
-use crate::app::AppState;
+use crate::api::state::AppState;
 use crate::auth::caller::{Caller, Principal};
 use crate::auth::policy::{self, Reach};
-use crate::auth::role::Role;
-use crate::auth::scopes::Scope;
+use crate::domain::role::Role;
+use crate::domain::scopes::Scope;
 use crate::store::orientation::{self, Decision, RequestRow};
 use crate::store::timeline::WriteError;
 

@@ -1,13 +1,12 @@
 //! Keyset pagination: `?limit=` and an opaque `?cursor=`, answered as
 //! `{"items": [...], "next_cursor": "…" | null}`.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::problem::ApiError;
+use crate::domain::cursor::{self, InvalidCursor};
 
 /// Default page size.
 pub const DEFAULT_LIMIT: i64 = 50;
@@ -39,65 +38,40 @@ impl PageParams {
 
     /// The id to continue after, decoded from the cursor.
     pub fn after(&self) -> Result<Option<Uuid>, ApiError> {
-        self.cursor.as_deref().map(decode_id).transpose()
+        self.cursor
+            .as_deref()
+            .map(cursor::decode_after_id)
+            .transpose()
+            .map_err(invalid_cursor)
     }
 
     /// The sequence number to continue before, decoded from the cursor (journals).
     pub fn before_sequence(&self) -> Result<Option<i64>, ApiError> {
         self.cursor
             .as_deref()
-            .map(|cursor| {
-                decode(cursor)
-                    .and_then(|text| text.strip_prefix("seq:").and_then(|n| n.parse().ok()))
-                    .ok_or_else(invalid_cursor)
-            })
+            .map(cursor::decode_before_sequence)
             .transpose()
+            .map_err(invalid_cursor)
     }
 }
 
-fn invalid_cursor() -> ApiError {
-    ApiError::invalid_parameter(
-        "cursor is not a cursor returned by this list; start again without it.",
-    )
-}
-
-fn decode(cursor: &str) -> Option<String> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-}
-
-fn decode_id(cursor: &str) -> Result<Uuid, ApiError> {
-    decode(cursor)
-        .and_then(|text| {
-            text.strip_prefix("id:")
-                .and_then(|id| Uuid::parse_str(id).ok())
-        })
-        .ok_or_else(invalid_cursor)
+fn invalid_cursor(error: InvalidCursor) -> ApiError {
+    ApiError::invalid_parameter(error.to_string())
 }
 
 /// The cursor continuing after an id.
 pub fn cursor_after(id: Uuid) -> String {
-    URL_SAFE_NO_PAD.encode(format!("id:{id}"))
-}
-
-/// The cursor continuing after a sequence number (change feed).
-pub fn cursor_after_sequence(sequence: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("after:{sequence}"))
+    cursor::after_id(id)
 }
 
 /// The sequence number of a change-feed cursor.
-pub fn decode_sequence(cursor: &str) -> Result<i64, ApiError> {
-    decode(cursor)
-        .and_then(|text| text.strip_prefix("after:").and_then(|n| n.parse().ok()))
-        .filter(|n: &i64| *n >= 0)
-        .ok_or_else(invalid_cursor)
+pub fn decode_sequence(text: &str) -> Result<i64, ApiError> {
+    cursor::decode_after_sequence(text).map_err(invalid_cursor)
 }
 
 /// The cursor continuing before a sequence number.
 pub fn cursor_before_sequence(sequence: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("seq:{sequence}"))
+    cursor::before_sequence(sequence)
 }
 
 /// One page of a list.

@@ -10,11 +10,11 @@ use super::db::with_conn;
 use super::journal::{self, Access};
 use super::pagination::{ListPage, PageParams, cursor_before_sequence};
 use super::problem::{ApiError, Problem};
-use crate::app::AppState;
+use crate::api::state::AppState;
 use crate::auth::caller::Caller;
 use crate::auth::policy;
-use crate::auth::scopes::Scope;
 use crate::domain::Nir;
+use crate::domain::scopes::Scope;
 use crate::store::{
     self, access_log::AccessRow, people::BeneficiaryFilters, people::BeneficiaryRow,
 };

@@ -12,10 +12,10 @@ use super::db::with_conn;
 use super::journal::{self, Access};
 use super::problem::{ApiError, ErrorCode, Problem};
 use super::writes::{Written, if_match, write, written};
-use crate::app::AppState;
+use crate::api::state::AppState;
 use crate::auth::caller::Caller;
 use crate::auth::policy;
-use crate::auth::scopes::Scope;
+use crate::domain::scopes::Scope;
 use crate::store::plan::{self, PlanItem};
 use crate::store::{self, reach};
 

@@ -19,10 +19,10 @@ use uuid::Uuid;
 use super::db::with_conn;
 use super::journal::{self, Access};
 use super::problem::{ApiError, ErrorCode, Problem};
-use crate::app::AppState;
+use crate::api::state::AppState;
 use crate::auth::caller::Caller;
 use crate::auth::policy;
-use crate::auth::scopes::Scope;
+use crate::domain::scopes::Scope;
 use crate::store::{
     self,
     privacy::{PurgeError, PurgeProofRow, PurgeRequest},

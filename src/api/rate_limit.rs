@@ -20,8 +20,9 @@ use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 
 use super::problem::{ApiError, ErrorCode};
-use crate::app::AppState;
-use crate::auth::caller::{Principal, authenticate, bearer_token};
+use crate::api::caller::{authenticate, bearer_token};
+use crate::api::state::AppState;
+use crate::auth::caller::Principal;
 
 type Limiter<K> =
     RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock, StateInformationMiddleware>;

@@ -8,10 +8,10 @@ use uuid::Uuid;
 
 use super::db::with_conn;
 use super::problem::{ApiError, ErrorCode, Problem};
-use crate::app::AppState;
+use crate::api::state::AppState;
 use crate::auth::caller::Caller;
 use crate::auth::policy::{self, Importer};
-use crate::auth::scopes::Scope;
+use crate::domain::scopes::Scope;
 use crate::store::{directory, directory_writes};
 
 /// The header of the file, as the original exported it.

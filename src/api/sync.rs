@@ -12,12 +12,12 @@ use super::db::with_conn;
 use super::extractors::json_body;
 use super::idempotency::Idempotency;
 use super::problem::{ApiError, ErrorCode, Problem};
-use crate::app::AppState;
+use crate::api::state::AppState;
 use crate::auth::caller::{Caller, Principal};
 use crate::auth::policy;
-use crate::auth::role::Role;
-use crate::auth::scopes::Scope;
 use crate::domain::Nir;
+use crate::domain::role::Role;
+use crate::domain::scopes::Scope;
 use crate::inbound::pipeline::{Options, Outcome};
 use crate::inbound::record::{PersonFields, PersonRecord, Source, SourceKind};
 use crate::store;
@@ -703,6 +703,6 @@ pub async fn changes(
                 committed_at: row.committed_at,
             })
             .collect(),
-        next_cursor: Some(super::pagination::cursor_after_sequence(last)),
+        next_cursor: Some(crate::domain::cursor::after_sequence(last)),
     }))
 }

@@ -8,9 +8,9 @@ use uuid::Uuid;
 
 use super::db::with_conn;
 use super::problem::{ApiError, ErrorCode, Problem};
-use crate::app::AppState;
+use crate::api::state::AppState;
 use crate::auth::caller::{Caller, Principal};
-use crate::auth::scopes::Scope;
+use crate::domain::scopes::Scope;
 use crate::store::sync_sessions::{self, SessionError, SessionRow};
 
 /// The partner's deployment and source system.

@@ -10,11 +10,12 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::db::with_conn;
-use super::pagination::{ListPage, PageParams, cursor_after_sequence};
+use super::pagination::{ListPage, PageParams};
 use super::problem::{ApiError, ErrorCode, Problem};
-use crate::app::AppState;
+use crate::api::state::AppState;
 use crate::auth::caller::{Caller, Principal};
-use crate::auth::scopes::Scope;
+use crate::domain::cursor::after_sequence as cursor_after_sequence;
+use crate::domain::scopes::Scope;
 use crate::outbound::{delivery, parse_event_types, ssrf};
 use crate::store::webhooks::{
     self as store, DeliveryCounts, DeliveryRow, NewSubscription, SubscriptionChanges,

@@ -10,11 +10,11 @@ use uuid::Uuid;
 use super::db::with_conn;
 use super::journal::{self, Access};
 use super::problem::{ApiError, ErrorCode};
-use crate::app::AppState;
+use crate::api::state::AppState;
 use crate::auth::caller::{Caller, Principal};
 use crate::auth::policy::{self, Reach};
-use crate::auth::role::Role;
-use crate::auth::scopes::Scope;
+use crate::domain::role::Role;
+use crate::domain::scopes::Scope;
 use crate::store::timeline::{Author, WriteError};
 use crate::store::{self, reach};
 

@@ -5,8 +5,8 @@ use chrono::{Duration, Utc};
 use diesel::pg::PgConnection;
 use uuid::Uuid;
 
-use super::scopes::Scopes;
 use super::secrets;
+use crate::domain::scopes::Scopes;
 use crate::store::clients::{self, ApiClientRow, NewClient};
 
 /// A client with its secret in clear, as answered once at creation or rotation.

@@ -7,8 +7,6 @@ pub mod clients;
 pub mod keys;
 pub mod login;
 pub mod policy;
-pub mod role;
-pub mod scopes;
 pub mod secret_box;
 pub mod secrets;
 pub mod token_cache;

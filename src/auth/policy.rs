@@ -5,8 +5,8 @@
 use uuid::Uuid;
 
 use super::caller::{Caller, Principal};
-use super::role::Role;
-pub use crate::domain::reach::Reach;
+pub use crate::domain::reach::{DirectoryReach, Reach, TombstoneReach};
+use crate::domain::role::Role;
 
 /// The beneficiaries within a caller's reach.
 pub fn beneficiaries(caller: &Caller) -> Reach {
@@ -66,17 +66,6 @@ pub fn directory(caller: &Caller) -> DirectoryReach {
     }
 }
 
-/// Reach over the directory of structures and professionals.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DirectoryReach {
-    /// All deployments.
-    Everything,
-    /// One deployment.
-    Deployment(Uuid),
-    /// None.
-    Nothing,
-}
-
 /// Who may read a person's access journal: the deployment's managers, the national
 /// administrators and the person themself. Applied on a beneficiary already within reach.
 pub fn may_read_access_log(caller: &Caller) -> bool {
@@ -118,17 +107,6 @@ pub fn purge_tombstones(reach: Reach) -> TombstoneReach {
         | Reach::ActiveMember { deployment, .. } => TombstoneReach::Deployment(deployment),
         Reach::Own { .. } | Reach::Nothing => TombstoneReach::Nothing,
     }
-}
-
-/// Which purge tombstones of the change feed a caller sees.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TombstoneReach {
-    /// Those of every deployment.
-    Everything,
-    /// Those of one deployment.
-    Deployment(Uuid),
-    /// None.
-    Nothing,
 }
 
 /// Who may manage API clients: national administrators (any deployment) and managers (their
@@ -318,7 +296,7 @@ pub fn imports_anything(caller: &Caller) -> bool {
 mod tests {
     use super::*;
     use crate::auth::caller::{AccountPrincipal, ClientPrincipal};
-    use crate::auth::scopes::Scopes;
+    use crate::domain::scopes::Scopes;
 
     fn account(role: Role) -> Caller {
         Caller {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::keys::KeyRing;
-use super::scopes::Scopes;
+use crate::domain::scopes::Scopes;
 
 /// Issuer of our tokens.
 pub const ISSUER: &str = "cdb-hub";

@@ -6,10 +6,10 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use serde_json::json;
 
-use crate::auth::role::Role;
-use crate::auth::scopes::Scopes;
 use crate::auth::{clients, keys::KeyRing, login};
 use crate::cli::{AccountsCommand, ClientsCommand, DeploymentsCommand, KeysCommand};
+use crate::domain::role::Role;
+use crate::domain::scopes::Scopes;
 use crate::schema::{account, admin_cdb, manager};
 use crate::store::directory;
 

@@ -7,7 +7,10 @@ pub mod run;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
+
+pub use crate::config::{GlobalOptions, LogFormat};
+pub use crate::jobs::options::WorkerOptions;
 
 /// Data-exchange hub of Carnet de bord: notebook API, imports and connectors.
 #[derive(Debug, Parser)]
@@ -20,47 +23,6 @@ pub struct Cli {
     /// What to run; `serve` when omitted.
     #[command(subcommand)]
     pub command: Option<Command>,
-}
-
-/// Options shared by every sub-command, each also read from its environment variable.
-#[derive(Debug, Clone, Args)]
-pub struct GlobalOptions {
-    /// PostgreSQL connection URL. When unset, the hub starts (or reuses) its own cluster in
-    /// `<data-dir>/postgres` from the PostgreSQL server binaries of this machine.
-    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
-    pub database_url: Option<String>,
-
-    /// Directory holding the hub's own data (the embedded PostgreSQL cluster among it).
-    #[arg(
-        long,
-        env = "CDB_DATA_DIR",
-        default_value = "./.cdb-data",
-        global = true
-    )]
-    pub data_dir: PathBuf,
-
-    /// Directory of the PostgreSQL server binaries (initdb, pg_ctl, postgres) for the embedded
-    /// cluster. When unset: the ones on PATH, else the newest /usr/lib/postgresql/*/bin.
-    #[arg(long, env = "CDB_POSTGRES_BIN_DIR", global = true)]
-    pub postgres_bin_dir: Option<PathBuf>,
-
-    /// Log filter: a level (error, warn, info, debug, trace) or a tracing directive list
-    /// such as `info,cdb_hub=debug`.
-    #[arg(long, env = "CDB_LOG_LEVEL", default_value = "info", global = true)]
-    pub log_level: String,
-
-    /// Log format: `pretty` for people, `json` for log collectors.
-    #[arg(long, env = "CDB_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
-    pub log_format: LogFormat,
-}
-
-/// How log lines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    /// Human-readable lines.
-    Pretty,
-    /// One JSON object per line.
-    Json,
 }
 
 /// The sub-commands of the hub.
@@ -298,88 +260,6 @@ impl AuthOptions {
             sign_in_rate_limit_per_minute: self.sign_in_rate_limit_per_minute,
             trusted_proxies: self.trusted_proxies.clone(),
             metrics_token: self.metrics_token.clone().filter(|token| !token.is_empty()),
-        }
-    }
-}
-
-/// Options of the background workers.
-#[derive(Debug, Clone, Args)]
-pub struct WorkerOptions {
-    /// Seconds given to running jobs and open requests to finish after a shutdown signal.
-    #[arg(long, env = "CDB_SHUTDOWN_GRACE_SECS", default_value_t = 8)]
-    pub shutdown_grace_secs: u64,
-
-    /// Days a finished background job is kept before housekeeping deletes it.
-    #[arg(long, env = "CDB_JOB_RETENTION_DAYS", default_value_t = 14)]
-    pub job_retention_days: u32,
-
-    /// SMTP server for e-mails, e.g. `smtp://user:password@smtp.example.org:587?tls=required`.
-    /// Unset: e-mails stay in the `email_outbox` table.
-    #[arg(long, env = "CDB_SMTP_URL", hide_env_values = true)]
-    pub smtp_url: Option<String>,
-
-    /// Sender of the e-mails.
-    #[arg(
-        long,
-        env = "CDB_MAIL_FROM",
-        default_value = "Carnet de bord <contact@carnetdebord.inclusion.beta.gouv.fr>"
-    )]
-    pub mail_from: String,
-
-    /// Let webhook deliveries go to loopback, private and link-local addresses (tests, local
-    /// development); refused otherwise, at creation and at each delivery.
-    /// Folder holding one inbox folder per deployment (`<root>/<deployment id>/…`); connector
-    /// instances may watch a directory only inside their deployment's. Unset: no inboxes.
-    #[arg(long, env = "CDB_INBOX_ROOT")]
-    pub inbox_root: Option<std::path::PathBuf>,
-
-    /// Let France Travail instances use other hosts than the real ones (a sandbox, a mock).
-    #[arg(long, env = "CDB_CONNECTORS_ALLOW_ANY_HOST")]
-    pub connectors_allow_any_host: bool,
-
-    #[arg(long, env = "CDB_WEBHOOKS_ALLOW_PRIVATE")]
-    pub webhooks_allow_private: bool,
-
-    /// Accept http webhook endpoints (not only https).
-    #[arg(long, env = "CDB_WEBHOOKS_ALLOW_HTTP")]
-    pub webhooks_allow_http: bool,
-
-    /// Base URL of the Carnet de bord application in the e-mails background jobs queue (the
-    /// accounts an import creates); the same variable as `--app-url`.
-    #[arg(long, env = "CDB_APP_URL", default_value = "http://127.0.0.1:8080")]
-    pub links_url: String,
-}
-
-impl WorkerOptions {
-    /// What these options let connector instances reach.
-    pub fn connector_rules(&self) -> crate::sources::operator::ConnectorRules {
-        crate::sources::operator::ConnectorRules {
-            inbox_root: self.inbox_root.clone(),
-            allow_any_host: self.connectors_allow_any_host,
-        }
-    }
-
-    /// Webhook settings of these options.
-    pub fn webhook_settings(&self) -> crate::outbound::WebhookSettings {
-        crate::outbound::WebhookSettings {
-            allow_private: self.webhooks_allow_private,
-            allow_http: self.webhooks_allow_http,
-        }
-    }
-}
-
-impl Default for WorkerOptions {
-    fn default() -> Self {
-        Self {
-            shutdown_grace_secs: 8,
-            job_retention_days: 14,
-            smtp_url: None,
-            mail_from: "Carnet de bord <contact@carnetdebord.inclusion.beta.gouv.fr>".into(),
-            webhooks_allow_private: false,
-            webhooks_allow_http: false,
-            inbox_root: None,
-            connectors_allow_any_host: false,
-            links_url: crate::auth::AuthSettings::default().app_url,
         }
     }
 }

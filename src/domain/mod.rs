@@ -6,5 +6,8 @@
 
 pub use cdb_connector::identity::{Nir, NirError};
 
+pub mod cursor;
 pub mod reach;
+pub mod role;
+pub mod scopes;
 pub mod spreadsheet_cell;

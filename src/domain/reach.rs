@@ -53,3 +53,25 @@ impl Reach {
         }
     }
 }
+
+/// Reach over the directory of structures and professionals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirectoryReach {
+    /// All deployments.
+    Everything,
+    /// One deployment.
+    Deployment(Uuid),
+    /// None.
+    Nothing,
+}
+
+/// Which purge tombstones of the change feed a caller sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TombstoneReach {
+    /// Those of every deployment.
+    Everything,
+    /// Those of one deployment.
+    Deployment(Uuid),
+    /// None.
+    Nothing,
+}

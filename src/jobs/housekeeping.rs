@@ -11,7 +11,7 @@ use apalis_postgres::{Config, PostgresStorage};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::cli::WorkerOptions;
+use crate::jobs::options::WorkerOptions;
 use crate::postgres::{Database, DbPool};
 
 /// Stable name of the housekeeping queue (never the Rust type path).

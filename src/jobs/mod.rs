@@ -5,6 +5,7 @@ pub mod connector_runs;
 pub mod housekeeping;
 pub mod imports;
 pub mod mail;
+pub mod options;
 pub mod webhooks;
 
 use std::time::Duration;
@@ -13,7 +14,7 @@ use apalis::prelude::*;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
-use crate::cli::WorkerOptions;
+use crate::jobs::options::WorkerOptions;
 use crate::postgres::{Database, DbPool};
 
 /// Builds the monitor running every worker of this process.

@@ -7,8 +7,8 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::api::pagination::cursor_after_sequence;
 use crate::auth::policy;
+use crate::domain::cursor::after_sequence as cursor_after_sequence;
 use crate::store::changes::{self, ChangeRow};
 use crate::store::reach;
 use crate::store::webhooks::{self as store, NewDelivery};

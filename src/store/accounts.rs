@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Text, Uuid as SqlUuid};
 use uuid::Uuid;
 
-use crate::auth::role::Role;
+use crate::domain::role::Role;
 use crate::schema::{account, account_token, login_key, professional};
 
 /// The parts of an account that decide what it may do.

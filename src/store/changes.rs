@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::privacy::PURGED;
 use super::reach::BeneficiaryFilter;
-use crate::auth::policy::TombstoneReach;
+use crate::domain::reach::TombstoneReach;
 use crate::schema::{beneficiary, change, change_counter};
 
 /// A change to record with the transaction that made it.

@@ -8,7 +8,7 @@ use diesel::sql_types::{Bool, Uuid as SqlUuid};
 use uuid::Uuid;
 
 use super::Page;
-use crate::auth::policy::DirectoryReach;
+use crate::domain::reach::DirectoryReach;
 use crate::schema::{deployment, professional, structure};
 
 /// A deployment (one département).

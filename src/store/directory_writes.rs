@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::changes::{self, PendingChange};
 use super::directory::{ProfessionalRow, StructureRow};
-use crate::auth::role::Role;
+use crate::domain::role::Role;
 use crate::schema::{account, account_token, admin_structure_structure, professional, structure};
 
 /// What a creation or an update did: the row written, or the existing row that holds the same

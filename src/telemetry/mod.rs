@@ -6,7 +6,7 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt;
 use tracing_subscriber::prelude::*;
 
-use crate::cli::LogFormat;
+use crate::config::LogFormat;
 
 /// Installs the global subscriber; later calls (tests) are ignored.
 pub fn init(filter: &str, format: LogFormat) {

@@ -5,8 +5,8 @@ use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use cdb_hub::auth::scopes::Scopes;
 use cdb_hub::auth::{clients, secrets};
+use cdb_hub::domain::scopes::Scopes;
 use cdb_hub::store;
 
 use crate::support::TestApp;

@@ -42,7 +42,7 @@ async fn writer(app: &TestApp, world: &World) -> String {
     let deployment = world.deployment_a;
     let issued = tokio::task::spawn_blocking(move || {
         let mut conn = PgConnection::establish(&url).unwrap();
-        let scopes = cdb_hub::auth::scopes::Scopes::parse(
+        let scopes = cdb_hub::domain::scopes::Scopes::parse(
             "beneficiaries:read beneficiaries:write notebooks:read",
         )
         .unwrap();
