@@ -130,7 +130,7 @@ pub async fn invite_member(
         "POST /v1/notebooks/{id}/members",
         move |conn, author| {
             may_act_on(conn, right, Some(body.account_id), !as_referent)?;
-            members::invite(
+            crate::notify::group::invite(
                 conn,
                 &app_url,
                 notebook,
@@ -183,45 +183,8 @@ pub async fn set_referent(
         notebook,
         "PUT /v1/notebooks/{id}/referent",
         move |conn, author| {
-            use diesel::Connection;
             may_act_on(conn, right, account, false)?;
-            conn.transaction(|conn| {
-                let change = members::set_referent(conn, notebook, account, author)?;
-                if !change.changed {
-                    return crate::store::timeline::check(conn, notebook, None);
-                }
-                let person = members::notebook_person(conn, notebook)?;
-                if let (Some(former), Some(new)) = (&change.former, &change.new) {
-                    members::notify(
-                        conn,
-                        former,
-                        &crate::notify::referent_changed(&app_url, notebook, &person.name, &new.name),
-                    )?;
-                }
-                if let Some(new) = &change.new
-                    && author.account_id != Some(new.id)
-                {
-                    members::notify(
-                        conn,
-                        new,
-                        &crate::notify::notebook_invitation(&app_url, notebook, &person.name, None),
-                    )?;
-                }
-                let payload = serde_json::json!({
-                    "event_label": "Changement de référent",
-                    "before": change.former.as_ref().map(|p| serde_json::json!({"referent": p.name, "account_id": p.id})),
-                    "after": change.new.as_ref().map(|p| serde_json::json!({"referent": p.name, "account_id": p.id})),
-                });
-                crate::store::timeline::commit(
-                    conn,
-                    notebook,
-                    None,
-                    author,
-                    "member",
-                    chrono::Utc::now(),
-                    payload,
-                )
-            })
+            crate::notify::group::change_referent(conn, &app_url, notebook, account, author)
         },
     )
     .await?;

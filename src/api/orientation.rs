@@ -217,7 +217,7 @@ pub async fn deny_request(
         notebook,
         "POST /v1/orientation-requests/{id}/deny",
         move |conn, author| {
-            orientation::deny(
+            crate::notify::group::deny(
                 conn,
                 &app_url,
                 deployment,
@@ -288,7 +288,7 @@ pub async fn decide_orientation(
         notebook,
         "POST /v1/notebooks/{id}/orientation",
         move |conn, author| -> Result<_, WriteError> {
-            orientation::decide(conn, &app_url, notebook, &decision, author)
+            crate::notify::group::decide(conn, &app_url, notebook, &decision, author)
         },
     )
     .await?;

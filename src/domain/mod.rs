@@ -7,7 +7,9 @@
 pub use cdb_connector::identity::{Nir, NirError};
 
 pub mod cursor;
+pub mod provenance;
 pub mod reach;
+pub mod reports;
 pub mod role;
 pub mod scopes;
 pub mod spreadsheet_cell;

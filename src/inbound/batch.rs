@@ -16,8 +16,8 @@ use diesel::sql_types::{
 use uuid::Uuid;
 
 use super::pipeline::{self, Options, Outcome};
-use super::provenance::{FieldSources, SourceClaim};
 use super::record::PersonRecord;
+use crate::domain::provenance::FieldSources;
 use crate::imports::fold::fold;
 use crate::store::changes::PendingChange;
 
@@ -329,7 +329,7 @@ fn insert(
         let mut object: serde_json::Map<String, serde_json::Value> =
             person.present.iter().cloned().collect();
         let provenance = FieldSources::new(
-            SourceClaim::of(person.record, now),
+            person.record.claim(now),
             person.present.iter().map(|(name, _)| name.clone()),
         );
         object.insert("provenance".into(), provenance.to_json());

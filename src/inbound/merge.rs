@@ -4,17 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::record::{PersonFields, SourceKind};
-
-/// Who set a field, and as of when.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Provenance {
-    /// Kind of the source that set it.
-    pub kind: SourceKind,
-    /// Its system name.
-    pub system: String,
-    /// As-of date of the data.
-    pub as_of: DateTime<Utc>,
-}
+pub use crate::domain::provenance::Provenance;
 
 /// The rule of a field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

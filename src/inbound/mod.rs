@@ -8,7 +8,7 @@ pub mod canonical;
 pub mod matching;
 pub mod merge;
 pub mod pipeline;
-pub mod provenance;
+
 pub mod record;
 
 use diesel::pg::PgConnection;

@@ -10,8 +10,9 @@ use uuid::Uuid;
 
 use super::matching::{self, MatchKey, MatchResult};
 use super::merge::{self, Decision};
-use super::provenance::{FieldSources, SourceClaim};
-use super::record::{PersonRecord, SourceKind};
+use super::record::PersonRecord;
+use crate::domain::provenance::FieldSources;
+pub use crate::domain::provenance::kind_of_system;
 use crate::domain::reach::Reach;
 use crate::store::changes::PendingChange;
 
@@ -173,17 +174,6 @@ struct JsonRow {
 struct IdRow {
     #[diesel(sql_type = SqlUuid)]
     id: Uuid,
-}
-
-/// The kind of a source from its recorded system name.
-pub fn kind_of_system(system: &str) -> SourceKind {
-    match system.split(':').next().unwrap_or_default() {
-        "cafmsa" => SourceKind::CafMsa,
-        "france_travail" => SourceKind::FranceTravail,
-        "departement" => SourceKind::Departement,
-        "human" => SourceKind::Human,
-        _ => SourceKind::Partner,
-    }
 }
 
 /// The outcome of a record that matches nobody when new people are refused.
@@ -362,7 +352,7 @@ fn create(
     let present = present_values(record);
     let names = columns(&present);
     let provenance = FieldSources::new(
-        SourceClaim::of(record, Utc::now()),
+        record.claim(Utc::now()),
         present.iter().map(|(name, _)| name.clone()),
     );
     let beneficiary: IdRow = diesel::sql_query(format!(
@@ -448,7 +438,7 @@ fn update(
     }
     let names = columns(&apply);
     provenance.set(
-        SourceClaim::of(record, Utc::now()),
+        record.claim(Utc::now()),
         apply.iter().map(|(name, _)| name.clone()),
     );
     diesel::sql_query(format!(

@@ -5,22 +5,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::Nir;
-
-/// Kinds of sources, which the merge rules rank.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SourceKind {
-    /// CAF/MSA (the RSA paying bodies): authoritative for rights.
-    CafMsa,
-    /// France Travail: authoritative for the job-seeker registration.
-    FranceTravail,
-    /// A département's information system (files, connector).
-    Departement,
-    /// A partner information system through the API.
-    Partner,
-    /// A person typing in Carnet de bord (professional, manager, the beneficiary).
-    Human,
-}
+pub use crate::domain::provenance::SourceKind;
 
 /// Where a record comes from.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -108,6 +93,18 @@ impl StoredRecord {
             deployment_id,
             source: self.source,
             fields: self.fields,
+        }
+    }
+}
+
+impl PersonRecord {
+    /// The claim this record makes on the fields it sets, written now.
+    pub fn claim(&self, now: DateTime<Utc>) -> crate::domain::provenance::SourceClaim {
+        crate::domain::provenance::SourceClaim {
+            system: self.source.system.clone(),
+            record_id: self.source.record_id.clone(),
+            as_of: self.source.as_of,
+            set_at: now,
         }
     }
 }

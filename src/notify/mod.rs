@@ -1,5 +1,9 @@
 //! The e-mails the original service sent on notebook events, in French: subject and plain-text
-//! body. Pure functions; the writers queue them in the outbox in their transaction.
+//! body. Pure functions; [`group`] queues them in the outbox in the transaction of the change.
+
+pub mod group;
+
+pub use crate::store::orientation::OrientationSummary;
 
 /// An e-mail to queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,23 +85,6 @@ pub fn referent_changed(
     }
 }
 
-/// What an orientation decided, for its e-mail.
-#[derive(Debug, Clone, Default)]
-pub struct OrientationSummary {
-    /// The person's name.
-    pub beneficiary: String,
-    /// The person's address, on one line.
-    pub address: Option<String>,
-    /// The new orientation system's name.
-    pub orientation: String,
-    /// The new structure's name.
-    pub structure: Option<String>,
-    /// The new referent's name.
-    pub referent: Option<String>,
-    /// The former referents' names.
-    pub former_referents: Vec<String>,
-}
-
 /// "Orientation d’un bénéficiaire" / "Réorientation d’un bénéficiaire": to the former and new
 /// referents after an orientation decision.
 pub fn orientation(app_url: &str, notebook: uuid::Uuid, summary: &OrientationSummary) -> Notice {
@@ -161,7 +148,7 @@ pub fn request_denied(
 pub fn caf_report(
     date: &str,
     file_name: &str,
-    report: &crate::sources::caf_files::FileReport,
+    report: &crate::domain::reports::FileReport,
     error: Option<&str>,
 ) -> Notice {
     let body = match error {

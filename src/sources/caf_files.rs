@@ -6,6 +6,7 @@
 //! not know are listed, not created — unless the instance says to create the entrants subject
 //! to droits et devoirs.
 
+use crate::domain::reports::FileReport;
 use std::collections::HashSet;
 use std::io::Cursor;
 
@@ -26,33 +27,6 @@ use crate::store::outbox;
 const CHUNK: usize = 200;
 /// Unknown people listed in a report at most.
 const MAX_LISTED: usize = 1000;
-
-/// What a file's application found.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct FileReport {
-    /// Households read.
-    pub households: u64,
-    /// Persons read.
-    pub persons: u64,
-    /// Persons matched to someone of the deployment.
-    pub matched: u64,
-    /// Of them, changed by the file.
-    pub updated: u64,
-    /// Of them, unchanged.
-    pub unchanged: u64,
-    /// Entrants whose notebook the file created (instance option).
-    pub created: u64,
-    /// Persons nobody of the deployment matches.
-    pub unknown: u64,
-    /// Persons kept for a manager to decide (ambiguous, identity conflict).
-    pub possible_matches: u64,
-    /// Persons refused (an invalid value).
-    pub errors: u64,
-    /// The unknown persons (at most 1,000): the flux's record id, names and birth date.
-    pub unknown_people: Vec<serde_json::Value>,
-    /// The file's warnings (trailer counts that disagree…).
-    pub warnings: Vec<String>,
-}
 
 /// Why a file application stopped (the run fails with it).
 #[derive(Debug, thiserror::Error)]

@@ -13,7 +13,6 @@ use super::Count;
 
 use super::outbox;
 use super::timeline::{Author, WriteError, commit};
-use crate::notify::{self, Notice};
 
 /// An account as shown in the group: its e-mail and name.
 #[derive(Debug, Clone, QueryableByName)]
@@ -81,9 +80,14 @@ pub fn notebook_person(conn: &mut PgConnection, notebook: Uuid) -> QueryResult<N
 }
 
 /// Queues an e-mail to an account that has an address.
-pub fn notify(conn: &mut PgConnection, to: &AccountPerson, notice: &Notice) -> QueryResult<()> {
+pub fn queue_mail(
+    conn: &mut PgConnection,
+    to: &AccountPerson,
+    subject: &str,
+    body: &str,
+) -> QueryResult<()> {
     if let Some(email) = &to.email {
-        outbox::queue(conn, email, &notice.subject, &notice.body)?;
+        outbox::queue(conn, email, subject, body)?;
     }
     Ok(())
 }
@@ -203,16 +207,30 @@ fn author_name(conn: &mut PgConnection, author: Author) -> QueryResult<Option<St
     })
 }
 
-/// Invites a professional or orientation manager into the group, as referent or not, and
-/// e-mails them the invitation. An active member cannot be invited again.
+/// Who an invitation concerns, for the e-mails that tell them.
+#[derive(Debug, Clone)]
+pub struct Invitation {
+    /// The notebook's new version.
+    pub version: i64,
+    /// The person of the notebook.
+    pub person: NotebookPerson,
+    /// The account invited.
+    pub invited: AccountPerson,
+    /// The referent replaced, when invited as referent.
+    pub former: Option<AccountPerson>,
+    /// The name of who invited them, when a person did.
+    pub by: Option<String>,
+}
+
+/// Invites a professional or orientation manager into the group, as referent or not. An active
+/// member cannot be invited again.
 pub fn invite(
     conn: &mut PgConnection,
-    app_url: &str,
     notebook: Uuid,
     account: Uuid,
     as_referent: bool,
     author: Author,
-) -> Result<i64, WriteError> {
+) -> Result<Invitation, WriteError> {
     conn.transaction(|conn| {
         let person = notebook_person(conn, notebook)?;
         let invited = eligible(conn, &person, account)?;
@@ -241,25 +259,63 @@ pub fn invite(
             add(conn, notebook, account, "no_referent", author)?;
         }
         let by = author_name(conn, author)?;
-        notify(
-            conn,
-            &invited,
-            &notify::notebook_invitation(app_url, notebook, &person.name, by.as_deref()),
-        )?;
-        if let Some(former) = &former {
-            notify(
-                conn,
-                former,
-                &notify::referent_changed(app_url, notebook, &person.name, &invited.name),
-            )?;
-        }
         let member_type = if as_referent { "referent" } else { "no_referent" };
         let payload = serde_json::json!({
             "event_label": "Ajout au groupe de suivi",
-            "before": former.map(|f| serde_json::json!({"referent": f.name, "account_id": f.id})),
+            "before": former.as_ref().map(|f| serde_json::json!({"referent": f.name, "account_id": f.id})),
             "after": {"account_id": invited.id, "name": invited.name, "member_type": member_type},
         });
-        commit(conn, notebook, None, author, "member", Utc::now(), payload)
+        let version = commit(conn, notebook, None, author, "member", Utc::now(), payload)?;
+        Ok(Invitation {
+            version,
+            person,
+            invited,
+            former,
+            by,
+        })
+    })
+}
+
+/// A referent change and the notebook's person, for the e-mails that tell it.
+#[derive(Debug, Clone)]
+pub struct ReferentChanged {
+    /// The notebook's version (unchanged when nothing changed).
+    pub version: i64,
+    /// The person of the notebook, when something changed.
+    pub person: Option<NotebookPerson>,
+    /// Who was and who is referent.
+    pub change: ReferentChange,
+}
+
+/// Names the referent of a notebook (none: no referent), keeping the change in the history.
+pub fn change_referent(
+    conn: &mut PgConnection,
+    notebook: Uuid,
+    account: Option<Uuid>,
+    author: Author,
+) -> Result<ReferentChanged, WriteError> {
+    conn.transaction(|conn| {
+        let change = set_referent(conn, notebook, account, author)?;
+        if !change.changed {
+            let version = super::timeline::check(conn, notebook, None)?;
+            return Ok(ReferentChanged {
+                version,
+                person: None,
+                change,
+            });
+        }
+        let person = notebook_person(conn, notebook)?;
+        let payload = serde_json::json!({
+            "event_label": "Changement de référent",
+            "before": change.former.as_ref().map(|p| serde_json::json!({"referent": p.name, "account_id": p.id})),
+            "after": change.new.as_ref().map(|p| serde_json::json!({"referent": p.name, "account_id": p.id})),
+        });
+        let version = commit(conn, notebook, None, author, "member", Utc::now(), payload)?;
+        Ok(ReferentChanged {
+            version,
+            person: Some(person),
+            change,
+        })
     })
 }
 

@@ -11,9 +11,8 @@ use uuid::Uuid;
 
 use super::Count;
 
-use super::members::{self, notebook_person, notify};
+use super::members::{self, AccountPerson, NotebookPerson, notebook_person};
 use super::timeline::{Author, WriteError, commit, invalid_or};
-use crate::notify::{self, OrientationSummary};
 
 #[derive(QueryableByName)]
 struct IdRow {
@@ -106,16 +105,27 @@ struct OpenRequest {
     requestor_account_id: Uuid,
 }
 
-/// Denies an open request ("maintien de l'accompagnement") and e-mails the requester. Answers
-/// the notebook and its new version.
+/// A denied request, and who asked for it (to be told).
+#[derive(Debug, Clone)]
+pub struct Denial {
+    /// The notebook.
+    pub notebook: Uuid,
+    /// Its new version.
+    pub version: i64,
+    /// The person of the notebook.
+    pub person: NotebookPerson,
+    /// The professional who asked, if their account still exists.
+    pub requestor: Option<AccountPerson>,
+}
+
+/// Denies an open request ("maintien de l'accompagnement").
 pub fn deny(
     conn: &mut PgConnection,
-    app_url: &str,
     deployment: Option<Uuid>,
     request: Uuid,
     reason: Option<&str>,
     author: Author,
-) -> Result<(Uuid, i64), WriteError> {
+) -> Result<Denial, WriteError> {
     conn.transaction(|conn| {
         let open: OpenRequest = diesel::sql_query(
             "UPDATE orientation_request SET status = 'denied', decided_at = now(), decision_reason = $3, \
@@ -131,13 +141,7 @@ pub fn deny(
         .optional()?
         .ok_or(WriteError::NotFound)?;
         let person = notebook_person(conn, open.notebook_id)?;
-        if let Some(requestor) = members::account_person(conn, open.requestor_account_id)? {
-            notify(
-                conn,
-                &requestor,
-                &notify::request_denied(app_url, open.notebook_id, &person.name, reason),
-            )?;
-        }
+        let requestor = members::account_person(conn, open.requestor_account_id)?;
         let payload = serde_json::json!({
             "event_label": "Demande de réorientation refusée",
             "status": "denied",
@@ -145,7 +149,12 @@ pub fn deny(
             "after": {"status": "denied", "reason": reason},
         });
         let version = commit(conn, open.notebook_id, None, author, "orientation", Utc::now(), payload)?;
-        Ok((open.notebook_id, version))
+        Ok(Denial {
+            notebook: open.notebook_id,
+            version,
+            person,
+            requestor,
+        })
     })
 }
 
@@ -180,16 +189,44 @@ struct Before {
     open_request: Option<Uuid>,
 }
 
+/// What an orientation decision tells the referents.
+#[derive(Debug, Clone, Default)]
+pub struct OrientationSummary {
+    /// The person's name.
+    pub beneficiary: String,
+    /// The person's address, on one line.
+    pub address: Option<String>,
+    /// The new orientation system's name.
+    pub orientation: String,
+    /// The new structure's name.
+    pub structure: Option<String>,
+    /// The new referent's name.
+    pub referent: Option<String>,
+    /// The former referents' names.
+    pub former_referents: Vec<String>,
+}
+
+/// A decision taken, and who is to be told.
+#[derive(Debug, Clone)]
+pub struct Decided {
+    /// The decision.
+    pub id: Uuid,
+    /// The notebook's new version.
+    pub version: i64,
+    /// What changed, in words.
+    pub summary: OrientationSummary,
+    /// The former and new referents.
+    pub recipients: Vec<AccountPerson>,
+}
+
 /// Orients or re-orients a notebook (accepting the open request when given): sets the
-/// orientation, the current structure and the referent, keeps the decision, e-mails the former
-/// and new referents.
+/// orientation, the current structure and the referent, keeps the decision.
 pub fn decide(
     conn: &mut PgConnection,
-    app_url: &str,
     notebook: Uuid,
     decision: &Decision,
     author: Author,
-) -> Result<(Uuid, i64), WriteError> {
+) -> Result<Decided, WriteError> {
     conn.transaction(|conn| {
         let person = notebook_person(conn, notebook)?;
         let deployment = person.deployment_id;
@@ -288,10 +325,7 @@ pub fn decide(
             referent: change.new.as_ref().map(|p| p.name.clone()),
             former_referents: change.former.iter().map(|p| p.name.clone()).collect(),
         };
-        let notice = notify::orientation(app_url, notebook, &summary);
-        for recipient in change.former.iter().chain(change.new.iter()) {
-            notify(conn, recipient, &notice)?;
-        }
+        let recipients = change.former.iter().chain(change.new.iter()).cloned().collect();
         let payload = serde_json::json!({
             "event_label": "(Ré)Orientation",
             "orientation": orientation,
@@ -304,7 +338,12 @@ pub fn decide(
             "after": {"orientation": orientation, "structure": structure, "referent": change.new.as_ref().map(|p| &p.name)},
         });
         let version = commit(conn, notebook, None, author, "orientation", Utc::now(), payload)?;
-        Ok((decided.id, version))
+        Ok(Decided {
+            id: decided.id,
+            version,
+            summary,
+            recipients,
+        })
     })
 }
 

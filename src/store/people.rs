@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::Page;
 use super::reach::BeneficiaryFilter;
-use crate::inbound::provenance::FieldSources;
+use crate::domain::provenance::FieldSources;
 use crate::schema::beneficiary;
 
 /// A beneficiary as stored.

@@ -7,10 +7,10 @@ use diesel::sql_types::{Jsonb, Uuid as SqlUuid};
 use uuid::Uuid;
 
 use super::{Applied, KindLines, LineApplier, LineFailure, RunContext, notebook};
+use crate::domain::provenance::FieldSources;
 use crate::imports::kinds::{Beneficiaries, BeneficiaryRow};
 use crate::imports::records::{self, LineError};
 use crate::inbound::pipeline::{self, Options, Outcome};
-use crate::inbound::provenance::FieldSources;
 use crate::inbound::record::PersonRecord;
 use crate::inbound::{batch, merge};
 use crate::store::changes::PendingChange;

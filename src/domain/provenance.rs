@@ -11,9 +11,43 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::merge::Provenance;
-use super::pipeline::kind_of_system;
-use super::record::PersonRecord;
+/// Kinds of sources, which the merge rules rank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// CAF/MSA (the RSA paying bodies): authoritative for rights.
+    CafMsa,
+    /// France Travail: authoritative for the job-seeker registration.
+    FranceTravail,
+    /// A département's information system (files, connector).
+    Departement,
+    /// A partner information system through the API.
+    Partner,
+    /// A person typing in Carnet de bord (professional, manager, the beneficiary).
+    Human,
+}
+
+/// Who set a field, and as of when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance {
+    /// Kind of the source that set it.
+    pub kind: SourceKind,
+    /// Its system name.
+    pub system: String,
+    /// As-of date of the data.
+    pub as_of: DateTime<Utc>,
+}
+
+/// The kind of a source from its recorded system name.
+pub fn kind_of_system(system: &str) -> SourceKind {
+    match system.split(':').next().unwrap_or_default() {
+        "cafmsa" => SourceKind::CafMsa,
+        "france_travail" => SourceKind::FranceTravail,
+        "departement" => SourceKind::Departement,
+        "human" => SourceKind::Human,
+        _ => SourceKind::Partner,
+    }
+}
 
 /// A source's record that set fields of a person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,18 +60,6 @@ pub struct SourceClaim {
     pub as_of: DateTime<Utc>,
     /// When the hub wrote the fields.
     pub set_at: DateTime<Utc>,
-}
-
-impl SourceClaim {
-    /// The claim of a record written now.
-    pub fn of(record: &PersonRecord, now: DateTime<Utc>) -> Self {
-        Self {
-            system: record.source.system.clone(),
-            record_id: record.source.record_id.clone(),
-            as_of: record.source.as_of,
-            set_at: now,
-        }
-    }
 }
 
 /// The provenance of a person's fields, as stored in their row.
