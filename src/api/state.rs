@@ -23,7 +23,7 @@ pub struct AppState {
     /// Client tokens already verified.
     pub verified_tokens: Arc<crate::auth::token_cache::VerifiedTokens>,
     /// The key sealing connector secrets.
-    pub secrets: Arc<crate::sources::secrets::SecretBox>,
+    pub secrets: Arc<crate::auth::secret_box::SecretBox>,
     /// Outbound webhook settings and HTTP client.
     pub webhooks: Arc<crate::outbound::Webhooks>,
     /// What the operator lets connector instances reach (inboxes, hosts).
@@ -50,7 +50,7 @@ impl AppState {
     pub fn build(
         pool: DbPool,
         auth: AuthSettings,
-        secrets: Arc<crate::sources::secrets::SecretBox>,
+        secrets: Arc<crate::auth::secret_box::SecretBox>,
     ) -> Result<Self, anyhow::Error> {
         let mut conn = pool.get()?;
         let keys = KeyRing::load(&mut conn, secrets.clone())?;

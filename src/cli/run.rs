@@ -6,10 +6,10 @@ use std::time::Duration;
 use anyhow::Context;
 
 use crate::app::{AppState, http_server, shutdown_signal};
+use crate::auth::secret_box::SecretBox;
 use crate::cli::{Command, DemoOptions, ServeOptions, WorkerOptions};
 use crate::config::Settings;
 use crate::postgres::Database;
-use crate::sources::secrets::SecretBox;
 
 /// Runs one sub-command to completion.
 pub async fn run(settings: Settings, command: Command) -> anyhow::Result<()> {

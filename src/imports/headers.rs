@@ -6,7 +6,7 @@ use std::fmt;
 
 use thiserror::Error;
 
-use super::fold::fold;
+use cdb_connector::text::fold;
 
 /// The header of the column added to errors files (see `errors_csv`): ignored on re-upload.
 pub const ERRORS_HEADER: &str = "Erreurs";

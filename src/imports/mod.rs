@@ -6,7 +6,6 @@
 pub mod apply;
 pub mod encoding;
 pub mod errors_csv;
-pub mod fold;
 pub mod headers;
 pub mod kinds;
 pub mod records;

@@ -18,8 +18,8 @@ use uuid::Uuid;
 use super::pipeline::{self, Options, Outcome};
 use super::record::PersonRecord;
 use crate::domain::provenance::FieldSources;
-use crate::imports::fold::fold;
 use crate::store::changes::PendingChange;
+use cdb_connector::text::fold;
 
 /// A record's result from the batch: created, or `None` for [`pipeline::ingest`] to handle.
 pub type Created = Option<(Outcome, Option<PendingChange>)>;

@@ -13,10 +13,10 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::auth::secret_box::SecretBox;
 use crate::postgres::{Database, DbPool};
 use crate::sources::operator::ConnectorRules;
 use crate::sources::runner;
-use crate::sources::secrets::SecretBox;
 use crate::store::{connector_runs, connectors};
 
 /// Stable name of the connector runs queue.

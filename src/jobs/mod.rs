@@ -21,7 +21,7 @@ use crate::postgres::{Database, DbPool};
 pub fn monitor(
     database: &Database,
     options: &WorkerOptions,
-    secrets: std::sync::Arc<crate::sources::secrets::SecretBox>,
+    secrets: std::sync::Arc<crate::auth::secret_box::SecretBox>,
 ) -> Result<Monitor, anyhow::Error> {
     let instance = uuid::Uuid::now_v7().simple().to_string();
     let monitor = Monitor::new().shutdown_timeout(Duration::from_secs(options.shutdown_grace_secs));

@@ -13,10 +13,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::auth::secret_box::SecretBox;
 use crate::outbound::Webhooks;
 use crate::outbound::delivery::{self, DeliveryError};
 use crate::postgres::{Database, DbPool};
-use crate::sources::secrets::SecretBox;
 
 /// Stable name of the webhook deliveries queue.
 pub const QUEUE: &str = "cdb.webhook-deliveries";

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{SIGNATURE_HEADER, TIMESTAMP_HEADER, Webhooks, retry_delay, signature, ssrf};
+use crate::auth::secret_box::SecretBox;
 use crate::postgres::DbPool;
-use crate::sources::secrets::SecretBox;
 use crate::store::webhooks as store;
 
 /// What one POST to an endpoint gave.

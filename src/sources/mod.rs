@@ -10,4 +10,3 @@ pub mod inbox;
 pub mod kinds;
 pub mod operator;
 pub mod runner;
-pub mod secrets;

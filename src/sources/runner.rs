@@ -15,8 +15,8 @@ use uuid::Uuid;
 
 use super::caf_files::{self, FileError};
 use super::operator::ConnectorRules;
-use super::secrets::SecretBox;
 use super::{extract_files, kinds};
+use crate::auth::secret_box::SecretBox;
 use crate::inbound::canonical::person_records;
 use crate::inbound::pipeline::{Options, Outcome};
 use crate::postgres::DbPool;

@@ -435,6 +435,6 @@ pub async fn send(
 }
 
 /// The connector secrets key of the tests.
-pub fn test_secrets() -> std::sync::Arc<cdb_hub::sources::secrets::SecretBox> {
-    std::sync::Arc::new(cdb_hub::sources::secrets::SecretBox::from_key(&[42u8; 32]).expect("key"))
+pub fn test_secrets() -> std::sync::Arc<cdb_hub::auth::secret_box::SecretBox> {
+    std::sync::Arc::new(cdb_hub::auth::secret_box::SecretBox::from_key(&[42u8; 32]).expect("key"))
 }

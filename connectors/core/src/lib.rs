@@ -13,6 +13,7 @@ pub mod identity;
 pub mod outbound;
 pub mod records;
 pub mod source;
+pub mod text;
 pub mod time;
 
 pub use connector::{Capabilities, Connector, Cursor, Page};

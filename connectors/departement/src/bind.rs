@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use crate::error::{DuplicatedColumn, HeaderError, UnknownColumn};
-use crate::fold::fold;
 use crate::profile::{Column, Profile};
+use cdb_connector::text::fold;
 
 /// A profile bound to one file's header: ready to read its rows.
 #[derive(Debug, Clone, PartialEq, Eq)]

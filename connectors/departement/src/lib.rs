@@ -15,7 +15,6 @@
 mod bind;
 mod error;
 mod field;
-mod fold;
 mod profile;
 mod row;
 mod values;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::field::Field;
-use crate::fold::fold;
+use cdb_connector::text::fold;
 
 /// The profiles shipped with the crate: (name, TOML text).
 const BUILTIN: [(&str, &str); 4] = [

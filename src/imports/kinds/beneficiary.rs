@@ -4,13 +4,13 @@
 
 use chrono::NaiveDate;
 
-use super::super::fold::fold;
 use super::super::headers::ColumnSpec;
 use super::super::values::{
     self, CafMatricule, EducationLevel, Email, GeographicalArea, Nir, PhoneNumber, PostalCode,
     RomeCode, RsaRight, WorkSituation,
 };
 use super::{Cells, ImportKind};
+use cdb_connector::text::fold;
 
 /// Which template a beneficiaries file follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

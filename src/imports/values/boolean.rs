@@ -1,8 +1,8 @@
 //! Yes/no answers. The 2024 service turned any unexpected text into "no answer" without a
 //! word; here anything not understood is an error the agent sees.
 
-use super::super::fold::fold;
 use super::{CellError, ErrorCode};
+use cdb_connector::text::fold;
 
 /// Parses Oui/Non, O/N, Vrai/Faux (what Excel shows for a boolean cell), true/false, 1/0.
 pub fn boolean(raw: &str, label: &str) -> Result<bool, CellError> {

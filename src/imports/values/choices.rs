@@ -3,8 +3,8 @@
 //! whatever the case, accents and spaces. Keys and labels are those of the original service
 //! (domain.md §2.5 and §9.2.1, `src/lib/constants/keys.ts`, the referential tables).
 
-use super::super::fold::fold;
 use super::{CellError, ErrorCode};
+use cdb_connector::text::fold;
 
 /// A closed set of values with a stable key and a French label each.
 pub trait ValueSet: Copy + Sized + 'static {

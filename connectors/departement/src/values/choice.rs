@@ -5,7 +5,7 @@ use cdb_connector::identity::HouseholdRole;
 use cdb_connector::records::{RsaState, Sex, Title};
 
 use crate::error::{ErrorCode, Invalid};
-use crate::fold::fold;
+use cdb_connector::text::fold;
 
 /// `m`, `m.`, `mr`, `monsieur` → Mr; `mme`, `madame` (and `mlle`, `mademoiselle`) → Mrs.
 pub(crate) fn title(raw: &str, label: &str) -> Result<Title, Invalid> {
