@@ -32,7 +32,6 @@ use cdb_connector::source::SourceSystem;
 use uuid::Uuid;
 
 use super::record::{PersonFields, PersonRecord, Source, SourceKind};
-use crate::imports::values;
 
 /// Turns connector records into one person record per (system, record id, subject) group.
 ///
@@ -322,13 +321,9 @@ fn apply_identity(identity: &Identity, fields: &mut PersonFields) {
     );
 }
 
-/// The first phone that reads as a number, in the E.164 form the hub stores elsewhere
-/// (`0601234567` → `+33601234567`); a phone that does not read as one is skipped.
+/// The first phone (already in E.164: `cdb_connector` reads every phone so).
 fn mobile_number(phones: &[PhoneNumber]) -> Option<String> {
-    phones
-        .iter()
-        .find_map(|phone| values::phone(phone.as_str(), "Le téléphone").ok())
-        .map(|phone| phone.as_str().to_owned())
+    phones.first().map(|phone| phone.as_str().to_owned())
 }
 
 fn apply_contact(contact: &Contact, fields: &mut PersonFields) {
@@ -476,7 +471,8 @@ mod tests {
         Contact {
             phones: phones
                 .iter()
-                .map(|p| PhoneNumber::parse(p).unwrap())
+                // As the connectors do: a number that does not read is left out at the edge.
+                .filter_map(|p| PhoneNumber::parse(p).ok())
                 .collect(),
             email: email.map(|e| Email::parse(e).unwrap()),
         }

@@ -2,16 +2,7 @@
 
 use super::{CellError, ErrorCode, is_scientific, quote_all, scientific_error, split_list};
 
-/// An e-mail address (courriel), lowercased: accounts and matching ignore case.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-pub struct Email(String);
-
-impl Email {
-    /// The address.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+pub use cdb_connector::records::Email;
 
 /// Parses one e-mail address; a cell with several is an error.
 pub fn email(raw: &str, label: &str) -> Result<Email, CellError> {
@@ -58,40 +49,9 @@ fn invalid_email(label: &str, invalid: &[&str]) -> CellError {
     CellError::new(ErrorCode::InvalidEmail, message)
 }
 
-/// A pragmatic address check (what users mistype: spaces, missing or doubled `@`, no domain
-/// extension), not the whole RFC 5322.
+/// An address, by the one reading of `cdb_connector`.
 fn parse_email(raw: &str) -> Option<Email> {
-    let mut value = raw.trim();
-    if let Some(prefix) = value.get(..7)
-        && prefix.eq_ignore_ascii_case("mailto:")
-    {
-        value = &value[7..];
-    }
-    let value = value
-        .strip_prefix('<')
-        .and_then(|v| v.strip_suffix('>'))
-        .unwrap_or(value);
-    let (local, domain) = value.split_once('@')?;
-    let local_ok = (1..=64).contains(&local.len())
-        && !local.starts_with('.')
-        && !local.ends_with('.')
-        && !local.contains("..")
-        && local
-            .chars()
-            .all(|c| c.is_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
-    let labels: Vec<&str> = domain.split('.').collect();
-    let domain_ok = domain.len() <= 253
-        && labels.len() >= 2
-        && labels.iter().all(|label| {
-            (1..=63).contains(&label.chars().count())
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
-        })
-        && labels
-            .last()
-            .is_some_and(|tld| tld.chars().count() >= 2 && tld.chars().all(char::is_alphabetic));
-    (local_ok && domain_ok).then(|| Email(value.to_lowercase()))
+    Email::parse(raw).ok()
 }
 
 /// A French postal code: five digits, not starting with `00`.

@@ -1,36 +1,9 @@
-//! Phone numbers, normalised to E.164 (`0601234567` → `+33601234567`) as the 2024 service
-//! stored them, with overseas départements given their own country code.
+//! Phone numbers of a file's cells, read by `cdb_connector`'s one parser (E.164, overseas
+//! départements with their own country code); this module splits cells and words the errors.
 
 use super::{CellError, ErrorCode, quote_all};
 
-/// Overseas national prefixes and the E.164 country code they belong to.
-const OVERSEAS: [(&str, &str); 14] = [
-    ("0262", "262"),
-    ("0263", "262"),
-    ("0269", "262"),
-    ("0639", "262"),
-    ("0692", "262"),
-    ("0693", "262"),
-    ("0590", "590"),
-    ("0690", "590"),
-    ("0691", "590"),
-    ("0594", "594"),
-    ("0694", "594"),
-    ("0596", "596"),
-    ("0696", "596"),
-    ("0697", "596"),
-];
-
-/// A phone number in E.164 form.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-pub struct PhoneNumber(String);
-
-impl PhoneNumber {
-    /// The number, `+` and digits.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+pub use cdb_connector::records::PhoneNumber;
 
 /// Parses one phone number; a cell holding several is an error.
 pub fn phone(raw: &str, label: &str) -> Result<PhoneNumber, CellError> {
@@ -83,57 +56,9 @@ fn invalid(label: &str, items: &[&str]) -> CellError {
     CellError::new(ErrorCode::InvalidPhone, message)
 }
 
-/// The E.164 form of a French or international number, if it is one.
+/// The E.164 form of a number, if it is one (the one reading of `cdb_connector`).
 fn normalise(raw: &str) -> Option<PhoneNumber> {
-    let text = raw.trim().replace("(0)", "");
-    let (plus, rest) = match text.strip_prefix('+') {
-        Some(rest) => (true, rest),
-        None => (false, text.as_str()),
-    };
-    if !rest
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '.' | '-' | '\u{a0}' | '\u{202f}'))
-    {
-        return None;
-    }
-    let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
-    let international = if plus {
-        Some(digits.as_str())
-    } else {
-        digits.strip_prefix("00")
-    };
-    if let Some(international) = international {
-        return match international.strip_prefix("33") {
-            Some(national) => french(national.strip_prefix('0').unwrap_or(national)),
-            None if (8..=15).contains(&international.len()) && !international.starts_with('0') => {
-                Some(PhoneNumber(format!("+{international}")))
-            }
-            None => None,
-        };
-    }
-    match digits.len() {
-        10 => french(digits.strip_prefix('0')?),
-        // Excel drops the leading zero of a number typed in a "Standard" cell.
-        9 => french(&digits),
-        11 => french(digits.strip_prefix("33")?),
-        _ => None,
-    }
-}
-
-/// The E.164 form of a 9-digit French national number (without its leading 0).
-fn french(national: &str) -> Option<PhoneNumber> {
-    let valid = national.len() == 9
-        && national.bytes().all(|b| b.is_ascii_digit())
-        && !national.starts_with('0');
-    if !valid {
-        return None;
-    }
-    let prefix = format!("0{}", &national[..3]);
-    let country = OVERSEAS
-        .iter()
-        .find(|(overseas, _)| *overseas == prefix)
-        .map_or("33", |(_, country)| *country);
-    Some(PhoneNumber(format!("+{country}{national}")))
+    PhoneNumber::parse(raw).ok()
 }
 
 #[cfg(test)]

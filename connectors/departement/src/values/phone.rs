@@ -1,5 +1,5 @@
-//! Phone numbers as exports write them: with any usual separators, several in one cell,
-//! without the leading zero that spreadsheets and the CNAF contact file drop (`698943255`).
+//! Phone numbers as exports write them: several in one cell, each read by `cdb_connector`'s
+//! one parser (any usual separators, the leading zero spreadsheets and the CNAF file drop).
 
 use cdb_connector::records::PhoneNumber;
 
@@ -37,36 +37,9 @@ pub(crate) fn phones(raw: &str, label: &str) -> Result<Vec<PhoneNumber>, Invalid
     }
 }
 
-/// One number, compact: `+` and digits for international numbers, 10 digits starting with
-/// 0 for French ones (`+33 (0)6 12…` → `+33612…`, `6 12 34 56 78` → `0612345678`).
+/// One number, by the one reading of `cdb_connector` (E.164).
 fn phone(item: &str) -> Option<PhoneNumber> {
-    let text = item.replace("(0)", "");
-    let text = text.trim();
-    let (plus, rest) = match text.strip_prefix('+') {
-        Some(rest) => (true, rest),
-        None => (false, text),
-    };
-    let separators = |c: char| matches!(c, ' ' | '.' | '-' | '\u{a0}' | '\u{202f}' | '(' | ')');
-    if !rest.chars().all(|c| c.is_ascii_digit() || separators(c)) {
-        return None;
-    }
-    let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
-    let international = if plus {
-        Some(digits.as_str())
-    } else {
-        digits.strip_prefix("00")
-    };
-    let compact = match international {
-        Some(number) if (8..=15).contains(&number.len()) && !number.starts_with('0') => {
-            format!("+{number}")
-        }
-        Some(_) => return None,
-        None if digits.len() == 10 && digits.starts_with('0') => digits,
-        // The leading zero dropped by a spreadsheet's number cell or by the CNAF file.
-        None if digits.len() == 9 && !digits.starts_with('0') => format!("0{digits}"),
-        None => return None,
-    };
-    PhoneNumber::parse(&compact).ok()
+    PhoneNumber::parse(item).ok()
 }
 
 #[cfg(test)]
@@ -85,9 +58,9 @@ mod tests {
 
     #[test]
     fn separators_and_missing_zeros() {
-        assert_eq!(texts("06.12.34.56.78"), ["0612345678"]);
-        assert_eq!(texts("06 12 34 56 78"), ["0612345678"]);
-        assert_eq!(texts("698943255"), ["0698943255"]);
+        assert_eq!(texts("06.12.34.56.78"), ["+33612345678"]);
+        assert_eq!(texts("06 12 34 56 78"), ["+33612345678"]);
+        assert_eq!(texts("698943255"), ["+33698943255"]);
         assert_eq!(texts("+33 (0)6 12 34 56 78"), ["+33612345678"]);
         assert_eq!(texts("0033 6 12 34 56 78"), ["+33612345678"]);
         assert_eq!(texts("+262 692 12 34 56"), ["+262692123456"]);
@@ -97,7 +70,7 @@ mod tests {
     fn several_numbers_in_one_cell() {
         assert_eq!(
             texts("0612345678, 04 75 12 34 56 / 0612345678"),
-            ["0612345678", "0475123456"]
+            ["+33612345678", "+33475123456"]
         );
         assert_eq!(texts(" ; "), Vec::<String>::new());
     }
