@@ -5,7 +5,7 @@
 //! pipeline as the system's record of that person.
 
 use actix_web::{HttpRequest, post, web};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Text, Timestamptz, Uuid as SqlUuid};
 use futures_util::StreamExt;
@@ -77,32 +77,40 @@ fn text(value: Option<String>) -> Option<String> {
         .filter(|v| !v.is_empty() && !v.contains('\0'))
 }
 
+/// The person of an rdv-insertion event, each key by `cdb_connector`'s one parser (a value it
+/// cannot read is left out; the NIR is checked by the pipeline, which refuses the record).
 fn person_fields(user: User) -> PersonFields {
-    let household_role = user
-        .role
-        .as_deref()
-        .map(str::to_lowercase)
-        .and_then(|role| match role.as_str() {
-            "demandeur" => Some("DEM".to_owned()),
-            "conjoint" => Some("CJT".to_owned()),
-            _ => None,
-        });
+    let household_role = text(user.role)
+        .and_then(|role| cdb_connector::HouseholdRole::parse(&role).ok())
+        .filter(|role| {
+            matches!(
+                role,
+                cdb_connector::HouseholdRole::Applicant | cdb_connector::HouseholdRole::Partner
+            )
+        })
+        .map(|role| role.code().to_owned());
     PersonFields {
         firstname: text(user.first_name),
         lastname: text(user.last_name),
-        date_of_birth: user
-            .birth_date
-            .as_deref()
-            .and_then(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok()),
+        date_of_birth: text(user.birth_date)
+            .and_then(|d| cdb_connector::time::parse_iso_date(&d).ok()),
         nir: text(user.nir),
-        caf_number: text(user.affiliation_number),
+        caf_number: text(user.affiliation_number).map(|raw| {
+            cdb_connector::identity::CafMatricule::parse(&raw)
+                .map_or(raw, |matricule| matricule.as_str().to_owned())
+        }),
         external_role: text(user.department_internal_id.clone()).and(household_role.clone()),
         household_role,
         france_travail_id: text(user.france_travail_id)
-            .filter(|id| id.len() == 11 && id.bytes().all(|b| b.is_ascii_alphanumeric())),
+            .and_then(|id| cdb_connector::FranceTravailId::parse(&id).ok())
+            .map(|id| id.as_str().to_owned()),
         external_id: text(user.department_internal_id),
-        email: text(user.email).filter(|e| e.contains('@')),
-        mobile_number: text(user.phone_number),
+        email: text(user.email)
+            .and_then(|e| cdb_connector::records::Email::parse(&e).ok())
+            .map(|e| e.as_str().to_owned()),
+        mobile_number: text(user.phone_number)
+            .and_then(|p| cdb_connector::records::PhoneNumber::parse(&p).ok())
+            .map(|p| p.as_str().to_owned()),
         address1: text(user.address),
         ..PersonFields::default()
     }

@@ -199,8 +199,15 @@ fn parse_filters(
     Ok(BeneficiaryFilters {
         name: text(&query.name),
         date_of_birth,
-        caf_number: text(&query.caf_number),
-        france_travail_id: text(&query.france_travail_id),
+        // The keys in the form they are stored in: the one parser of each, a value it cannot
+        // read kept as given (it then finds nobody).
+        caf_number: text(&query.caf_number).map(|raw| {
+            cdb_connector::identity::CafMatricule::parse(&raw)
+                .map_or(raw, |matricule| matricule.as_str().to_owned())
+        }),
+        france_travail_id: text(&query.france_travail_id).map(|raw| {
+            cdb_connector::FranceTravailId::parse(&raw).map_or(raw, |id| id.as_str().to_owned())
+        }),
         external_id: text(&query.external_id),
         nir,
     })

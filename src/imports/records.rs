@@ -55,18 +55,11 @@ pub fn record_id(row: &BeneficiaryRow) -> Option<String> {
         .map(|caf| format!("caf:{}", caf.as_str()))
 }
 
-/// A France Travail identifier as the database keeps it (11 digits or capitals).
+/// A France Travail identifier as the database keeps it (`cdb_connector`'s one reading).
 fn france_travail_id(raw: &str) -> Option<String> {
-    let id: String = raw
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_uppercase();
-    (id.len() == 11
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()))
-    .then_some(id)
+    cdb_connector::FranceTravailId::parse(raw)
+        .ok()
+        .map(|id| id.as_str().to_owned())
 }
 
 /// The person record of a line, or the errors the typed parsers could not see.

@@ -506,7 +506,8 @@ async fn people_edit_identity_and_contact_through_the_pipeline() {
         None,
     )
     .await;
-    assert_eq!(person["mobile_number"], "0601020304");
+    // Kept in the canonical form every path gives it (E.164), as a file or a flux would.
+    assert_eq!(person["mobile_number"], "+33601020304");
     assert_eq!(person["rights"]["rsa"], "rsa_droit_ouvert_et_suspendu");
     // Each account is a source of its own: `human:<role>:<account>`.
     assert!(

@@ -29,7 +29,7 @@ pub enum ErrorCode {
     /// A NIR whose control key does not match.
     InvalidNirKey,
     /// Not a CAF/MSA matricule (numéro allocataire).
-    InvalidCafMatricule,
+    InvalidCafNumber,
     /// Not a CAF/MSA organisation (`CAF261`, `MSA026`).
     InvalidCafOrganisation,
     /// Not a France Travail identifier.
@@ -76,7 +76,7 @@ impl ErrorCode {
         Self::InvalidNirLength,
         Self::InvalidNirCharacters,
         Self::InvalidNirKey,
-        Self::InvalidCafMatricule,
+        Self::InvalidCafNumber,
         Self::InvalidCafOrganisation,
         Self::InvalidFranceTravailId,
         Self::InvalidDepartementId,
@@ -107,7 +107,7 @@ impl ErrorCode {
             Self::InvalidNirLength => "invalid_nir_length",
             Self::InvalidNirCharacters => "invalid_nir_characters",
             Self::InvalidNirKey => "invalid_nir_key",
-            Self::InvalidCafMatricule => "invalid_caf_matricule",
+            Self::InvalidCafNumber => "invalid_caf_number",
             Self::InvalidCafOrganisation => "invalid_caf_organisation",
             Self::InvalidFranceTravailId => "invalid_france_travail_id",
             Self::InvalidDepartementId => "invalid_departement_id",

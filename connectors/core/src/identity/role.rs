@@ -29,15 +29,22 @@ pub enum HouseholdRole {
 }
 
 impl HouseholdRole {
-    /// Parses the CAF code (`DEM`, `CJT`…) or the French word partner files use
-    /// (`demandeur`, `conjoint`…); padding and case are ignored.
+    /// Parses the CAF code (`DEM`, `CJT`…) or the French words files and partners use, read
+    /// as rdv-insertion reads them: the text before a `/` or `(` (`CONJOINT/CONCUBIN/PACSE`,
+    /// `CONJOINT(E)`), folded (case, accents, spaces); `usager`, `allocataire`, `concubin`,
+    /// `pacsé` and « responsable du dossier » included.
     pub fn parse(text: &str) -> Result<Self, HouseholdRoleError> {
-        match text.trim().to_uppercase().as_str() {
-            "DEM" | "DEMANDEUR" | "DEMANDEUSE" => Ok(Self::Applicant),
-            "CJT" | "CONJOINT" | "CONJOINTE" => Ok(Self::Partner),
-            "ENF" | "ENFANT" => Ok(Self::Child),
-            "AUT" | "AUTRE" => Ok(Self::Other),
-            "RDO" | "RESPONSABLE" | "RESPONSABLE DOSSIER" => Ok(Self::FileHolder),
+        let head = text.split(['/', '(']).next().unwrap_or_default();
+        match crate::text::fold(head).as_str() {
+            "dem" | "demandeur" | "demandeuse" | "usager" | "allocataire" => Ok(Self::Applicant),
+            "cjt" | "conjoint" | "conjointe" | "concubin" | "concubine" | "pacse" | "pacsee" => {
+                Ok(Self::Partner)
+            }
+            "enf" | "enfant" => Ok(Self::Child),
+            "aut" | "autre" | "autrepersonne" => Ok(Self::Other),
+            "rdo" | "responsable" | "responsabledossier" | "responsabledudossier" => {
+                Ok(Self::FileHolder)
+            }
             _ => Err(HouseholdRoleError(text.to_owned())),
         }
     }
@@ -74,6 +81,16 @@ mod tests {
             HouseholdRole::parse("Demandeur"),
             Ok(HouseholdRole::Applicant)
         );
+        assert_eq!(
+            HouseholdRole::parse("CONJOINT/CONCUBIN/PACSE"),
+            Ok(HouseholdRole::Partner)
+        );
+        assert_eq!(HouseholdRole::parse("Pacsée"), Ok(HouseholdRole::Partner));
+        assert_eq!(
+            HouseholdRole::parse("Responsable du dossier"),
+            Ok(HouseholdRole::FileHolder)
+        );
         assert!(HouseholdRole::parse("XYZ").is_err());
+        assert!(HouseholdRole::parse("").is_err());
     }
 }

@@ -31,30 +31,16 @@ pub(crate) fn sex(raw: &str, label: &str) -> Result<Sex, Invalid> {
     }
 }
 
-/// The role in the household, read as rdv-insertion reads it: the text before a `/` or `(`
-/// (`CONJOINT/CONCUBIN/PACSE`, `CONJOINT(E)`), then `usager`/`dem`/`demandeur` → applicant,
-/// `cjt`/`conjoint`/`concubin`/`pacsé` → partner, and the CAF codes and words for the others.
+/// The role in the household, by `cdb_connector`'s one reading (codes and the words exports use).
 pub(crate) fn role(raw: &str, label: &str) -> Result<HouseholdRole, Invalid> {
-    let head = raw.split(['/', '(']).next().unwrap_or_default();
-    match fold(head).as_str() {
-        "usager" | "dem" | "demandeur" | "demandeuse" | "allocataire" => {
-            Ok(HouseholdRole::Applicant)
-        }
-        "cjt" | "conjoint" | "conjointe" | "concubin" | "concubine" | "pacse" | "pacsee" => {
-            Ok(HouseholdRole::Partner)
-        }
-        "enf" | "enfant" => Ok(HouseholdRole::Child),
-        "aut" | "autre" | "autrepersonne" => Ok(HouseholdRole::Other),
-        "rdo" | "responsable" | "responsabledossier" | "responsabledudossier" => {
-            Ok(HouseholdRole::FileHolder)
-        }
-        _ => Err(unknown(
+    HouseholdRole::parse(raw).map_err(|_| {
+        unknown(
             ErrorCode::UnknownRole,
             label,
             raw,
             "demandeur ou conjoint (ou enfant, autre, responsable du dossier)",
-        )),
-    }
+        )
+    })
 }
 
 /// `oui`/`non`, `o`/`n`, `true`/`false`, `vrai`/`faux`, `1`/`0`, `x` (ticked).

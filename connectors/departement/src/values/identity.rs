@@ -50,7 +50,7 @@ pub(crate) fn caf_matricule(raw: &str, label: &str) -> Result<CafMatricule, Inva
             ),
         };
         Invalid::new(
-            ErrorCode::InvalidCafMatricule,
+            ErrorCode::InvalidCafNumber,
             format!("{label} « {value} » {reason}"),
         )
     })

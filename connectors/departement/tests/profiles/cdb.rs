@@ -68,7 +68,7 @@ fn the_2024_template_gives_identity_contact_address_and_rights() {
         unreachable!()
     };
     let phones: Vec<&str> = contact.phones.iter().map(|p| p.as_str()).collect();
-    assert_eq!(phones, ["0612345678", "0475112233"]);
+    assert_eq!(phones, ["+33612345678", "+33475112233"]);
     assert_eq!(
         contact.email.as_ref().unwrap().as_str(),
         "camille.rousseau@example.org"
@@ -99,7 +99,7 @@ fn iso_dates_slugs_missing_zeros_serials_and_quoted_cells() {
     let RecordBody::Contact(contact) = body(lea, "contact") else {
         unreachable!()
     };
-    assert_eq!(contact.phones[0].as_str(), "0698943255");
+    assert_eq!(contact.phones[0].as_str(), "+33698943255");
     let RecordBody::RsaRights(rights) = body(lea, "rsa_rights") else {
         unreachable!()
     };

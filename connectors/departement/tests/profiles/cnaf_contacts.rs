@@ -30,7 +30,7 @@ fn each_person_of_the_dossier_gets_its_phones_and_email() {
         unreachable!()
     };
     let phones: Vec<&str> = contact.phones.iter().map(|p| p.as_str()).collect();
-    assert_eq!(phones, ["0698943255", "0475112233"]);
+    assert_eq!(phones, ["+33698943255", "+33475112233"]);
     assert_eq!(
         contact.email.as_ref().unwrap().as_str(),
         "thierry.moreau@example.org"

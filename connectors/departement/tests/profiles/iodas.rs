@@ -47,7 +47,7 @@ fn a_couple_under_one_iodas_id_stays_two_people_with_their_roles() {
     let RecordBody::Contact(contact) = body(sophie, "contact") else {
         unreachable!()
     };
-    assert_eq!(contact.phones[0].as_str(), "0798765432");
+    assert_eq!(contact.phones[0].as_str(), "+33798765432");
     assert_eq!(contact.email, None);
 }
 
@@ -65,7 +65,7 @@ fn roles_before_a_bracket_and_several_phones() {
         unreachable!()
     };
     let phones: Vec<&str> = contact.phones.iter().map(|p| p.as_str()).collect();
-    assert_eq!(phones, ["0611223344", "0475001122"]);
+    assert_eq!(phones, ["+33611223344", "+33475001122"]);
     let RecordBody::Identity(identity) = body(paul, "identity") else {
         unreachable!()
     };
@@ -95,6 +95,12 @@ fn every_bad_cell_of_a_row_is_reported() {
                 "unknown_role",
                 "Le rôle dans le foyer « Chef de famille » n'est pas une valeur reconnue : \
                  demandeur ou conjoint (ou enfant, autre, responsable du dossier) attendu"
+            ),
+            (
+                "Adresses Mails",
+                "yanis.roux@example",
+                "invalid_email",
+                "L'adresse e-mail « yanis.roux@example » n'est pas une adresse e-mail valide"
             ),
             (
                 "CP Ville",

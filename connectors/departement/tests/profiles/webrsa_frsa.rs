@@ -51,7 +51,7 @@ fn a_household_of_three_with_the_extraction_date_as_of() {
         unreachable!()
     };
     let phones: Vec<&str> = contact.phones.iter().map(|p| p.as_str()).collect();
-    assert_eq!(phones, ["0612345678", "0475123456"], "the mobile first");
+    assert_eq!(phones, ["+33612345678", "+33475123456"], "the mobile first");
     let RecordBody::RsaRights(rights) = body(alice, "rsa_rights") else {
         unreachable!()
     };
