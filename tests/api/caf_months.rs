@@ -147,3 +147,111 @@ async fn two_monthly_fluxes_close_a_right_in_their_order_with_the_flux_dates() {
     assert!(events[0].payload.contains("rsa_droit_ouvert_versable"));
     assert!(events[1].payload.contains("rsa_clos"));
 }
+
+/// One CAF/MSA matricule, one household: a template line that writes the number in the flux's
+/// 15-digit form (`012345600000000`) and the flux itself meet the same person, because every
+/// path reads the number with the one parser (`0123456`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_template_line_and_a_flux_with_one_matricule_meet_the_same_person() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let manager = world.token("manager_a");
+    let mut household = synthetic_households(1, 29).next().unwrap();
+    household.matricule = "012345600000000".into();
+    household.state = "2".into();
+    household.refusal = None;
+    household.closure = None;
+    household.earlier_closure = None;
+    household.right_suspensions.clear();
+    household.payment_suspensions.clear();
+    household.persons.truncate(1);
+    household.persons[0].role = "DEM".into();
+    let applicant = household.persons[0].clone();
+    // The département's file: no NIR, the number as the flux writes it.
+    let file = format!(
+        "Identifiant dans le SI*;Prénom*;Nom*;Date de naissance*;Numéro allocataire CAF/MSA\r\n\
+         SI-1;{};{};{};012345600000000\r\n",
+        applicant.first_name.trim(),
+        applicant.last_name.trim(),
+        applicant.birth_date.format("%d/%m/%Y"),
+    );
+    let (status, body, _) = crate::imports::upload(
+        &app,
+        manager,
+        &[("kind", "beneficiaries"), ("mode", "commit")],
+        file.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    let import: Uuid = body["id"].as_str().unwrap().parse().unwrap();
+    crate::imports::run_job(&app, import, cdb_hub::imports::runner::RunLimit::default()).await;
+    let (_, rows) = crate::imports::get(&app, manager, &format!("/v1/imports/{import}/rows")).await;
+    assert_eq!(rows["items"][0]["status"], "create", "{rows}");
+    let person = rows["items"][0]["beneficiary_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        crate::imports::count(
+            &app,
+            &format!(
+                "SELECT count(*) AS count FROM beneficiary WHERE id = '{person}' AND caf_number = '0123456'"
+            )
+        ),
+        1,
+        "the template stores the flux's number in its one form"
+    );
+
+    let (status, created, _) = send(
+        &app,
+        Method::POST,
+        manager,
+        "/v1/connectors",
+        json!({"kind": "caf_msa", "name": "CAF mensuel"}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let instance = created["id"].as_str().unwrap().to_owned();
+    let march = NaiveDate::from_ymd_opt(2024, 3, 5).unwrap();
+    let (status, file) = upload(&app, manager, &instance, flux(march, &household)).await;
+    assert_eq!(status, 202, "{file}");
+    let pool = app.database.pool();
+    for run in crate::support::due_runs(&pool) {
+        crate::support::execute_run(&pool, run).await;
+    }
+    let (_, files, _) = send(
+        &app,
+        Method::GET,
+        manager,
+        &format!("/v1/connectors/{instance}/files"),
+        Value::Null,
+        None,
+    )
+    .await;
+    assert_eq!(files[0]["status"], "applied", "{files}");
+    assert_eq!(files[0]["report"]["matched"], 1, "{files}");
+    assert_eq!(files[0]["report"]["unknown"], 0, "{files}");
+    let (_, shown, _) = send(
+        &app,
+        Method::GET,
+        manager,
+        &format!("/v1/beneficiaries/{person}?include=provenance"),
+        Value::Null,
+        None,
+    )
+    .await;
+    assert_eq!(
+        shown["rights"]["rsa"], "rsa_droit_ouvert_versable",
+        "{shown}"
+    );
+    assert_eq!(shown["provenance"]["right_rsa"]["source_system"], "cafmsa");
+    assert_eq!(
+        crate::imports::count(
+            &app,
+            "SELECT count(*) AS count FROM beneficiary WHERE caf_number = '0123456'"
+        ),
+        1,
+        "one household, one person"
+    );
+}
