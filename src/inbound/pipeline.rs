@@ -39,6 +39,12 @@ pub enum Outcome {
         /// source set it).
         #[serde(skip_serializing_if = "Vec::is_empty")]
         kept: Vec<String>,
+        /// Each field written: its value before, the record's, and who had set the first.
+        #[serde(skip)]
+        changes: Vec<FieldChange>,
+        /// Each field kept: the person's value, the record's, and who set the first.
+        #[serde(skip)]
+        kept_values: Vec<FieldChange>,
     },
     /// Known person; nothing new.
     Unchanged {
@@ -49,6 +55,9 @@ pub enum Outcome {
         /// Fields the record brought whose current value stays.
         #[serde(skip_serializing_if = "Vec::is_empty")]
         kept: Vec<String>,
+        /// Each field kept: the person's value, the record's, and who set the first.
+        #[serde(skip)]
+        kept_values: Vec<FieldChange>,
     },
     /// Kept aside for a person to decide.
     PossibleMatch {
@@ -68,6 +77,41 @@ pub enum Outcome {
         /// Explanation.
         message: String,
     },
+}
+
+/// A field a record touched on a known person, as it was and as the record brings it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldChange {
+    /// The field (the person's column).
+    pub field: String,
+    /// The person's value before the record (null when unset).
+    pub before: serde_json::Value,
+    /// The record's value.
+    pub after: serde_json::Value,
+    /// The source system that had set the value before, if any.
+    pub source: Option<String>,
+}
+
+/// Each field with the person's value, the record's and who set the person's.
+fn field_changes(
+    current: &serde_json::Value,
+    provenance: &FieldSources,
+    values: &[(String, serde_json::Value)],
+    fields: impl IntoIterator<Item = String>,
+) -> Vec<FieldChange> {
+    fields
+        .into_iter()
+        .map(|field| FieldChange {
+            before: current.get(&field).cloned().unwrap_or_default(),
+            after: values
+                .iter()
+                .find(|(name, _)| *name == field)
+                .map(|(_, value)| value.clone())
+                .unwrap_or_default(),
+            source: provenance.claim(&field).map(|claim| claim.system.clone()),
+            field,
+        })
+        .collect()
 }
 
 /// How the caller wants a record handled.
@@ -426,16 +470,25 @@ fn update(
             None,
         ));
     };
+    let brought = present_values(record);
+    let kept_values = field_changes(&current.row, &provenance, &brought, kept.iter().cloned());
     if apply.is_empty() {
         return Ok((
             Outcome::Unchanged {
                 beneficiary_id: beneficiary,
                 matched_by: key,
                 kept,
+                kept_values,
             },
             None,
         ));
     }
+    let changes = field_changes(
+        &current.row,
+        &provenance,
+        &apply,
+        apply.iter().map(|(name, _)| name.clone()),
+    );
     let names = columns(&apply);
     provenance.set(
         record.claim(Utc::now()),
@@ -459,6 +512,8 @@ fn update(
             matched_by: key,
             fields: written.clone(),
             kept,
+            changes,
+            kept_values,
         },
         Some(PendingChange {
             deployment_id: record.deployment_id,

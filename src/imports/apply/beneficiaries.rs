@@ -3,14 +3,12 @@
 
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{Jsonb, Uuid as SqlUuid};
-use uuid::Uuid;
 
 use super::{Applied, KindLines, LineApplier, LineFailure, RunContext, notebook};
 use crate::domain::provenance::FieldSources;
 use crate::imports::kinds::{Beneficiaries, BeneficiaryRow};
 use crate::imports::records::{self, LineError};
-use crate::inbound::pipeline::{self, Options, Outcome};
+use crate::inbound::pipeline::{self, FieldChange, Options, Outcome};
 use crate::inbound::record::PersonRecord;
 use crate::inbound::{batch, merge};
 use crate::store::changes::PendingChange;
@@ -165,31 +163,10 @@ pub fn ingest_person(
             message: records::rejection_message(code, message),
         }])
     };
-    let (outcome, change, before) = match ingest(conn, record, false)? {
-        Ingested::Done(outcome, change) => (outcome, change, None),
+    let (outcome, change) = match ingest(conn, record)? {
+        Ingested::Done(outcome, change) => (outcome, change),
         Ingested::Refused(error) => {
             return Err(reject("not_applicable", &error));
-        }
-        Ingested::Updates(beneficiary) => {
-            let before = Snapshot::read(conn, beneficiary)?;
-            match ingest(conn, record, true)? {
-                Ingested::Done(outcome, change) | Ingested::Kept(outcome, change) => {
-                    (outcome, change, Some(before))
-                }
-                Ingested::Refused(error) => {
-                    return Err(reject("not_applicable", &error));
-                }
-                Ingested::Updates(_) => unreachable_updates(),
-            }
-        }
-        Ingested::Kept(outcome, change) => {
-            let current = match &outcome {
-                Outcome::Unchanged { beneficiary_id, .. } => {
-                    Some(Snapshot::read(conn, *beneficiary_id)?)
-                }
-                _ => None,
-            };
-            (outcome, change, current)
         }
     };
     let mut result = Applied::new("unchanged");
@@ -200,27 +177,25 @@ pub fn ingest_person(
         }
         Outcome::Updated {
             beneficiary_id,
-            fields,
-            kept,
+            changes,
+            kept_values,
             ..
         } => {
             result.status = "update";
             result.beneficiary_id = Some(beneficiary_id);
-            if let Some(before) = &before {
-                result.changes = Some(before.changes(record, &fields));
-                result.kept = before.kept(record, &kept);
-            }
+            result.changes = Some(shown(&changes, "before", "after"));
+            result.kept =
+                (!kept_values.is_empty()).then(|| shown(&kept_values, "current", "proposed"));
         }
         Outcome::Unchanged {
             beneficiary_id,
-            kept,
+            kept_values,
             ..
         } => {
             result.status = "unchanged";
             result.beneficiary_id = Some(beneficiary_id);
-            if let Some(current) = &before {
-                result.kept = current.kept(record, &kept);
-            }
+            result.kept =
+                (!kept_values.is_empty()).then(|| shown(&kept_values, "current", "proposed"));
         }
         Outcome::PossibleMatch {
             possible_match_id, ..
@@ -241,82 +216,58 @@ pub fn ingest_person(
     Ok(result)
 }
 
-fn unreachable_updates() -> (Outcome, Option<PendingChange>, Option<Snapshot>) {
-    // The second run writes what the first one rolled back: it cannot roll back again.
-    (
-        Outcome::Rejected {
-            code: "not_applicable".into(),
-            message: "the line changed while it was imported".into(),
-        },
-        None,
-        None,
-    )
+/// field → {<now>: the person's value, <incoming>: the line's, source: who set the first}, the
+/// NIR masked.
+fn shown(changes: &[FieldChange], now: &str, incoming: &str) -> serde_json::Value {
+    let mut map = serde_json::Map::new();
+    for change in changes {
+        let mut entry = serde_json::Map::new();
+        entry.insert(now.to_owned(), mask(&change.field, change.before.clone()));
+        entry.insert(
+            incoming.to_owned(),
+            mask(&change.field, change.after.clone()),
+        );
+        entry.insert(
+            "source".to_owned(),
+            change
+                .source
+                .clone()
+                .map_or(serde_json::Value::Null, serde_json::Value::String),
+        );
+        map.insert(change.field.clone(), serde_json::Value::Object(entry));
+    }
+    serde_json::Value::Object(map)
 }
 
-/// What one pipeline attempt gave.
+/// What the pipeline did with a line.
 enum Ingested {
-    /// Done (created, unchanged without kept fields, possible match, rejected).
+    /// Done: the outcome says what changed, before and after.
     Done(Outcome, Option<PendingChange>),
-    /// Unchanged, or updated on the second run; kept fields to show.
-    Kept(Outcome, Option<PendingChange>),
-    /// It would update this person: rolled back so that their values before can be read.
-    Updates(Uuid),
     /// The database refused the line (a constraint); the reason.
     Refused(String),
 }
 
-enum Attempt {
-    Updates(Uuid),
-    Database(diesel::result::Error),
-}
-
-impl From<diesel::result::Error> for Attempt {
-    fn from(error: diesel::result::Error) -> Self {
-        Attempt::Database(error)
-    }
-}
-
-/// One attempt in a savepoint; a first update is rolled back and reported, so that the
-/// caller reads the values it replaces, then runs it again.
-fn ingest(conn: &mut PgConnection, record: &PersonRecord, second: bool) -> QueryResult<Ingested> {
-    let attempt = conn.transaction::<_, Attempt, _>(|conn| {
-        let (outcome, change) = pipeline::ingest(
+/// The line through the pipeline once, in a savepoint (a refused line leaves nothing).
+fn ingest(conn: &mut PgConnection, record: &PersonRecord) -> QueryResult<Ingested> {
+    let attempt = conn.transaction::<_, diesel::result::Error, _>(|conn| {
+        pipeline::ingest(
             conn,
             record,
             CREATION_SOURCE,
             crate::domain::reach::Reach::Deployment(record.deployment_id),
             Options::default(),
-        )?;
-        if let Outcome::Updated { beneficiary_id, .. } = &outcome
-            && !second
-        {
-            return Err(Attempt::Updates(*beneficiary_id));
-        }
-        Ok((outcome, change))
+        )
     });
     match attempt {
-        Ok((outcome, change)) => match &outcome {
-            Outcome::Unchanged { kept, .. } if !kept.is_empty() => {
-                Ok(Ingested::Kept(outcome, change))
-            }
-            Outcome::Updated { .. } => Ok(Ingested::Kept(outcome, change)),
-            _ => Ok(Ingested::Done(outcome, change)),
-        },
-        Err(Attempt::Updates(id)) => Ok(Ingested::Updates(id)),
-        Err(Attempt::Database(diesel::result::Error::DatabaseError(_, info))) => {
+        Ok((outcome, change)) => Ok(Ingested::Done(outcome, change)),
+        Err(diesel::result::Error::DatabaseError(_, info)) => {
             Ok(Ingested::Refused(match info.constraint_name() {
                 Some(constraint) => format!("{} ({constraint})", info.message()),
                 None => info.message().to_owned(),
             }))
         }
-        Err(Attempt::Database(error)) => Err(error),
+        Err(error) => Err(error),
     }
-}
-
-#[derive(QueryableByName)]
-struct CurrentRow {
-    #[diesel(sql_type = Jsonb)]
-    row: serde_json::Value,
 }
 
 /// A person's values and who set each, before a line changes them.
@@ -326,14 +277,6 @@ struct Snapshot {
 }
 
 impl Snapshot {
-    fn read(conn: &mut PgConnection, beneficiary: Uuid) -> QueryResult<Self> {
-        let row: CurrentRow =
-            diesel::sql_query("SELECT to_jsonb(b) AS row FROM beneficiary b WHERE id = $1")
-                .bind::<SqlUuid, _>(beneficiary)
-                .get_result(conn)?;
-        Ok(Self::of_row(row.row))
-    }
-
     /// The snapshot of a person's row already read.
     fn of_row(row: serde_json::Value) -> Self {
         let owners = FieldSources::from_json(row.get("provenance"));
@@ -350,11 +293,6 @@ impl Snapshot {
 
     fn current(&self, field: &str) -> serde_json::Value {
         mask(field, self.row.get(field).cloned().unwrap_or_default())
-    }
-
-    /// field → {before, after, source}: `source` is who set the value being replaced.
-    fn changes(&self, record: &PersonRecord, fields: &[String]) -> serde_json::Value {
-        self.compare(record, fields, "before", "after")
     }
 
     /// field → {current, proposed, source} for the values of the file that do not win.
