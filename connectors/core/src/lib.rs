@@ -1,4 +1,5 @@
-//! The connector contract of cdb-hub and the canonical records connectors produce.
+//! What the connectors of cdb-hub share: the canonical records they produce and the one
+//! parser of each identity key.
 //!
 //! A connector translates one outside system (CAF/MSA files, France Travail APIs, a
 //! département's SI…) into [`Record`]s and carries outbound operations back. It never
@@ -7,7 +8,6 @@
 
 #![warn(missing_docs)]
 
-pub mod connector;
 pub mod error;
 pub mod identity;
 pub mod outbound;
@@ -16,7 +16,6 @@ pub mod source;
 pub mod text;
 pub mod time;
 
-pub use connector::{Capabilities, Connector, Cursor, Page};
 pub use error::{BoxError, ConnectorError};
 pub use identity::{
     CafMatricule, CafMsaKey, CafOrganisation, DepartementKey, DepartementPersonId, FranceTravailId,

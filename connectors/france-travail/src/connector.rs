@@ -4,10 +4,7 @@
 use std::sync::Arc;
 
 use cdb_connector::records::Record;
-use cdb_connector::{
-    Capabilities, Connector, ConnectorError, IdentityKeys, OutboundOperation, PushOutcome,
-    SourceSystem,
-};
+use cdb_connector::{ConnectorError, IdentityKeys, OutboundOperation, PushOutcome};
 
 use crate::config::{ConfigError, FranceTravailConfig};
 use crate::dossier::JobSeekerDossier;
@@ -66,28 +63,16 @@ impl FranceTravailConnector {
     ) -> Result<JobSeekerDossier, ConnectorError> {
         read::read_dossier(&self.transport, &self.config, keys).await
     }
-}
 
-impl Connector for FranceTravailConnector {
-    fn system(&self) -> SourceSystem {
-        SourceSystem::FranceTravail
-    }
-
-    fn capabilities(&self) -> Capabilities {
-        // The APIs list nobody: people come in through the weekly extract files (see
-        // `extract`), which the import jobs read.
-        Capabilities {
-            pull: false,
-            lookup: true,
-            push: true,
-        }
-    }
-
-    async fn lookup(&self, keys: &IdentityKeys) -> Result<Vec<Record>, ConnectorError> {
+    /// Finds the person the keys designate and returns what France Travail knows of them as
+    /// canonical records; fails with `NotFound` or `Ambiguous` rather than guessing.
+    pub async fn lookup(&self, keys: &IdentityKeys) -> Result<Vec<Record>, ConnectorError> {
         Ok(self.read_dossier(keys).await?.records(None))
     }
 
-    async fn push(&self, operation: &OutboundOperation) -> Result<PushOutcome, ConnectorError> {
+    /// Applies an orientation or appointment at France Travail, at most once per idempotency
+    /// key: the same operation again answers `AlreadyApplied`.
+    pub async fn push(&self, operation: &OutboundOperation) -> Result<PushOutcome, ConnectorError> {
         Pusher {
             transport: &self.transport,
             config: &self.config,

@@ -14,7 +14,7 @@
 //!   sent in.
 //!
 //! ```no_run
-//! use cdb_connector::{Connector, IdentityKeys};
+//! use cdb_connector::IdentityKeys;
 //! use cdb_france_travail::{FranceTravailConfig, FranceTravailConnector, Secret};
 //!
 //! # async fn run(keys: IdentityKeys) -> Result<(), Box<dyn std::error::Error>> {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use cdb_connector::{Connector, ConnectorError};
+use cdb_connector::ConnectorError;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, ResponseTemplate};
 

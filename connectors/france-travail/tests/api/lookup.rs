@@ -3,7 +3,7 @@
 use cdb_connector::records::{
     DiagnosticItemKind, OrientationKind, OrientationStatus, RecordBody, RegistrationStatus, Title,
 };
-use cdb_connector::{Capabilities, Connector, ConnectorError, SourceSystem};
+use cdb_connector::{ConnectorError, SourceSystem};
 use cdb_france_travail::{FocusTheme, TargetStatus};
 use chrono::{NaiveDate, Utc};
 use wiremock::ResponseTemplate;
@@ -15,15 +15,6 @@ async fn a_lookup_by_nir_gives_every_record_under_the_france_travail_number() {
     let ft = Ft::start(1500).await;
     ft.mount_person().await;
     let connector = Ft::connector(ft.config());
-    assert_eq!(connector.system(), SourceSystem::FranceTravail);
-    assert_eq!(
-        connector.capabilities(),
-        Capabilities {
-            pull: false,
-            lookup: true,
-            push: true
-        }
-    );
     let before = Utc::now();
     let records = connector.lookup(&keys_by_nir()).await.unwrap();
     let kinds: Vec<&str> = records.iter().map(|r| r.body.kind()).collect();
@@ -66,7 +57,7 @@ async fn a_lookup_by_nir_gives_every_record_under_the_france_travail_number() {
     let RecordBody::Contact(contact) = &records[1].body else {
         panic!()
     };
-    assert_eq!(contact.phones[0].as_str(), "0972723949");
+    assert_eq!(contact.phones[0].as_str(), "+33972723949");
     assert_eq!(
         contact.email.as_ref().unwrap().as_str(),
         "john.doe@francetravail.fr"

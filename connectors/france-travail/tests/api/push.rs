@@ -8,8 +8,7 @@ use cdb_connector::records::{
     OrientationStatus, RecordBody, StructureRef,
 };
 use cdb_connector::{
-    Connector, ConnectorError, IdentityKeys, OutboundAction, OutboundOperation, PushOutcome,
-    ResourceRef,
+    ConnectorError, IdentityKeys, OutboundAction, OutboundOperation, PushOutcome, ResourceRef,
 };
 use chrono::{TimeZone, Utc};
 use serde_json::json;

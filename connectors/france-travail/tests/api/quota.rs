@@ -4,7 +4,6 @@ use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use cdb_connector::Connector;
 use cdb_france_travail::{FranceTravailConfig, Secret};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};

@@ -1,7 +1,6 @@
 //! The client secret, access tokens and the jeton usager never show in Debug output, errors
 //! or API requests.
 
-use cdb_connector::Connector;
 use cdb_france_travail::Secret;
 use wiremock::ResponseTemplate;
 
