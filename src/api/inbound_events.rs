@@ -162,7 +162,7 @@ pub async fn receive_event(
         .map(|v| v.trim().trim_start_matches("sha256=").to_owned());
     let instance = with_conn(&state.pool, move |conn| {
         connector_runs::enabled_instance_by_id(conn, id)?
-            .filter(|i| i.kind == "departement")
+            .filter(|i| i.kind == crate::domain::states::ConnectorKind::Departement)
             .ok_or_else(|| ApiError::not_found("connector taking events"))
     })
     .await?;

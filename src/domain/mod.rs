@@ -13,3 +13,4 @@ pub mod reports;
 pub mod role;
 pub mod scopes;
 pub mod spreadsheet_cell;
+pub mod states;

@@ -7,8 +7,7 @@ use cdb_france_travail::smime::DecryptionKey;
 use cdb_france_travail::{FranceTravailConfig, FranceTravailConnector, Secret};
 use serde::Deserialize;
 
-/// The kinds of instances.
-pub const KINDS: &[&str] = &["france_travail", "caf_msa", "departement"];
+pub use crate::domain::states::ConnectorKind;
 
 /// A setting or secret that is wrong, for the API's error list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,8 +115,11 @@ pub fn validate(
     config: &serde_json::Value,
     secrets: Option<&serde_json::Value>,
 ) -> Result<(), SettingError> {
+    let kind: ConnectorKind = kind
+        .parse()
+        .map_err(|e: crate::domain::states::UnknownName| error("kind", e.to_string()))?;
     match kind {
-        "france_travail" => {
+        ConnectorKind::FranceTravail => {
             let secrets = secrets.ok_or_else(|| {
                 error(
                     "secrets.client_secret",
@@ -128,10 +130,11 @@ pub fn validate(
             extract_key(secrets)?;
             inbox(config.get("inbox_dir").and_then(|d| d.as_str()))
         }
-        "caf_msa" | "departement" => {
+        ConnectorKind::CafMsa | ConnectorKind::Departement => {
             let settings = parse::<FileSettings>("config", config)?;
             if let Some(profile) = settings.profile.as_deref()
-                && (kind != "departement" || cdb_departement::Profile::named(profile).is_none())
+                && (kind != ConnectorKind::Departement
+                    || cdb_departement::Profile::named(profile).is_none())
             {
                 let names: Vec<&str> = cdb_departement::Profile::all()
                     .iter()
@@ -145,17 +148,13 @@ pub fn validate(
                     ),
                 ));
             }
-            if kind == "departement"
+            if kind == ConnectorKind::Departement
                 && let Some(secrets) = secrets
             {
                 parse::<EventSecrets>("secrets", secrets)?;
             }
             inbox(settings.inbox_dir.as_deref())
         }
-        other => Err(error(
-            "kind",
-            format!("{other:?} is not one of {}", KINDS.join(", ")),
-        )),
     }
 }
 

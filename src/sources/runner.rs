@@ -3,6 +3,7 @@
 //! checkpoint where a restarted run resumes. Only one process executes a run at a time (an
 //! advisory lock held for the run).
 
+use crate::domain::states::ConnectorKind;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -147,8 +148,8 @@ async fn execute_locked(
     };
     tracing::info!(%run, instance = %claimed.instance_id, kind = %claimed.kind, "connector run started");
     let mut counts: Counts = serde_json::from_value(claimed.counts.clone()).unwrap_or_default();
-    let outcome = match claimed.kind.as_str() {
-        "france_travail" => {
+    let outcome = match claimed.kind {
+        ConnectorKind::FranceTravail => {
             let key = match extract_key(secrets, &claimed) {
                 Ok(key) => key,
                 Err(stop) => return finish(pool, &claimed, &counts, Some(stop.0)).await,
@@ -167,7 +168,7 @@ async fn execute_locked(
                 other => other,
             }
         }
-        "caf_msa" => {
+        ConnectorKind::CafMsa => {
             // A big flux is read from its large object on a second connection.
             let reading = pool.clone();
             let apply = move |conn: &mut diesel::PgConnection,
@@ -177,7 +178,7 @@ async fn execute_locked(
             };
             apply_files(pool, &claimed, &mut counts, apply).await
         }
-        "departement" => {
+        ConnectorKind::Departement => {
             // The export is read from its import's large object on a second connection.
             let reading = pool.clone();
             let apply = move |conn: &mut diesel::PgConnection,
@@ -187,9 +188,6 @@ async fn execute_locked(
             };
             apply_files(pool, &claimed, &mut counts, apply).await
         }
-        _ => Err(Stop(
-            "this instance is fed by files: send them with POST /v1/connectors/{id}/files".into(),
-        )),
     };
     let error = match outcome {
         Ok(()) => None,
@@ -217,7 +215,7 @@ async fn finish(
         )?)
     })
     .await?;
-    crate::telemetry::metrics::connector_run_finished(&claimed.kind, error.is_none());
+    crate::telemetry::metrics::connector_run_finished(claimed.kind.as_str(), error.is_none());
     match &error {
         None => tracing::info!(%run, ?counts, "connector run succeeded"),
         Some(reason) => tracing::warn!(%run, %reason, "connector run failed"),

@@ -24,7 +24,7 @@ pub struct ClaimedRun {
     pub deployment_id: Uuid,
     /// The instance's kind.
     #[diesel(sql_type = Text)]
-    pub kind: String,
+    pub kind: crate::domain::states::ConnectorKind,
     /// Its settings.
     #[diesel(sql_type = Jsonb)]
     pub config: serde_json::Value,
