@@ -1,7 +1,7 @@
 //! The bridge from the connectors' canonical records ([`cdb_connector::Record`]) to the
 //! pipeline's [`PersonRecord`]s: pure, no database.
 //!
-//! Records are grouped by (source system, source record id, subject) and each group folds
+//! Records are grouped by (source system, source record id, subject) and each group combines
 //! into one person record:
 //!
 //! * the subject's identity keys give `nir` (13 characters), `caf_organisation`,
@@ -66,7 +66,7 @@ pub fn person_records(deployment_id: Uuid, records: &[Record]) -> Vec<PersonReco
                 }
                 _ => Some(own_record_id(first)),
             };
-            fold(deployment_id, group, record_id)
+            combine(deployment_id, group, record_id)
         })
         .collect()
 }
@@ -168,7 +168,11 @@ fn own_record_id(first: &Record) -> String {
 }
 
 /// One group as one person record (none for an empty group, which `group` never makes).
-fn fold(deployment_id: Uuid, group: &[&Record], record_id: Option<String>) -> Option<PersonRecord> {
+fn combine(
+    deployment_id: Uuid,
+    group: &[&Record],
+    record_id: Option<String>,
+) -> Option<PersonRecord> {
     let mut ordered: Vec<&Record> = group.to_vec();
     // Stable: records of the same as-of keep their input order.
     ordered.sort_by_key(|record| record.source.as_of);

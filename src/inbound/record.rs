@@ -1,4 +1,5 @@
-//! The canonical person record every source is turned into before entering the pipeline.
+//! The person record every source is turned into before entering the pipeline (the
+//! connectors' canonical records, [`cdb_connector::Record`], become these in `canonical.rs`).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};

@@ -46,7 +46,10 @@ async fn execute(
 
 /// Queues the runs whose schedule came since they were last scheduled, then answers the queued
 /// runs to hand to the job queue.
-pub fn due_runs(pool: &DbPool, rules: &ConnectorRules) -> Result<Vec<Uuid>, runner::RunError> {
+pub fn due_runs(
+    pool: &DbPool,
+    rules: &ConnectorRules,
+) -> Result<Vec<Uuid>, runner::SourceRunError> {
     let mut conn = pool.get()?;
     let now = Utc::now();
     for instance in connector_runs::scheduled(&mut conn)? {

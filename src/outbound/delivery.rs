@@ -28,7 +28,7 @@ impl Attempt {
 
 /// What the worker did with a delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum DeliveryOutcome {
     /// Received.
     Delivered,
     /// Failed; retried at this time.
@@ -124,7 +124,7 @@ pub async fn deliver(
     secrets: &SecretBox,
     delivery: Uuid,
     now: DateTime<Utc>,
-) -> Result<Outcome, DeliveryError> {
+) -> Result<DeliveryOutcome, DeliveryError> {
     let load_pool = pool.clone();
     let outgoing = tokio::task::spawn_blocking(move || -> Result<_, DeliveryError> {
         let mut conn = load_pool.get()?;
@@ -132,10 +132,10 @@ pub async fn deliver(
     })
     .await??;
     let Some(outgoing) = outgoing else {
-        return Ok(Outcome::Skipped);
+        return Ok(DeliveryOutcome::Skipped);
     };
     if !outgoing.enabled || !matches!(outgoing.status.as_str(), "pending" | "failed") {
-        return Ok(Outcome::Skipped);
+        return Ok(DeliveryOutcome::Skipped);
     }
     let attempt = match secrets.open(outgoing.subscription_id, &outgoing.secret) {
         Ok(secret) => match serde_json::to_vec(&outgoing.body) {
@@ -152,11 +152,11 @@ pub async fn deliver(
     };
     let attempts = outgoing.attempts + 1;
     let outcome = if attempt.delivered() {
-        Outcome::Delivered
+        DeliveryOutcome::Delivered
     } else {
         match after_failure(attempts, outgoing.window_started_at, now) {
-            Some(next) => Outcome::Retry(next),
-            None => Outcome::Dead,
+            Some(next) => DeliveryOutcome::Retry(next),
+            None => DeliveryOutcome::Dead,
         }
     };
     let record_pool = pool.clone();
@@ -165,25 +165,25 @@ pub async fn deliver(
     tokio::task::spawn_blocking(move || -> Result<(), DeliveryError> {
         let mut conn = record_pool.get()?;
         match outcome {
-            Outcome::Delivered => {
+            DeliveryOutcome::Delivered => {
                 store::mark_delivered(&mut conn, delivery, code.unwrap_or(200), now)?
             }
-            Outcome::Retry(next) => {
+            DeliveryOutcome::Retry(next) => {
                 store::mark_failed(&mut conn, delivery, code, &error, Some(next))?
             }
-            Outcome::Dead => store::mark_failed(&mut conn, delivery, code, &error, None)?,
-            Outcome::Skipped => {}
+            DeliveryOutcome::Dead => store::mark_failed(&mut conn, delivery, code, &error, None)?,
+            DeliveryOutcome::Skipped => {}
         }
         Ok(())
     })
     .await??;
     match outcome {
-        Outcome::Delivered => crate::telemetry::metrics::webhook_delivery(true),
-        Outcome::Retry(_) | Outcome::Dead => {
+        DeliveryOutcome::Delivered => crate::telemetry::metrics::webhook_delivery(true),
+        DeliveryOutcome::Retry(_) | DeliveryOutcome::Dead => {
             crate::telemetry::metrics::webhook_delivery(false);
-            tracing::info!(%delivery, attempts, error = %attempt.error.as_deref().unwrap_or(""), dead = matches!(outcome, Outcome::Dead), "webhook delivery failed");
+            tracing::info!(%delivery, attempts, error = %attempt.error.as_deref().unwrap_or(""), dead = matches!(outcome, DeliveryOutcome::Dead), "webhook delivery failed");
         }
-        Outcome::Skipped => {}
+        DeliveryOutcome::Skipped => {}
     }
     Ok(outcome)
 }

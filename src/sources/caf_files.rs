@@ -15,7 +15,7 @@ use cdb_connector::records::RecordBody;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::runner::Counts;
+use super::runner::RunCounts;
 use crate::inbound::canonical::person_records;
 use crate::inbound::pipeline::Options;
 use crate::postgres::DbPool;
@@ -60,7 +60,7 @@ fn entrants(records: &[cdb_connector::records::Record]) -> HashSet<String> {
 /// What a chunk of households adds up to.
 struct Tally {
     report: FileReport,
-    counts: Counts,
+    counts: RunCounts,
     items: Vec<NewItem>,
 }
 
@@ -185,7 +185,7 @@ fn apply_file(
     claimed: &ClaimedRun,
     create_entrants: bool,
     file: &PendingFile,
-    counts: &mut Counts,
+    counts: &mut RunCounts,
 ) -> Result<Result<FileReport, String>, FileError> {
     // First the whole file against the schema: a broken file is rejected before anything is
     // written.
@@ -263,7 +263,7 @@ pub fn apply_pending(
     conn: &mut diesel::PgConnection,
     pool: &DbPool,
     claimed: &ClaimedRun,
-    counts: &mut Counts,
+    counts: &mut RunCounts,
 ) -> Result<(), FileError> {
     let create_entrants = claimed
         .config

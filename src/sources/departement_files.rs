@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::caf_files::FileError;
-use super::runner::Counts;
+use super::runner::RunCounts;
 use crate::imports::runner::{self, RunLimit, RunState};
 use crate::postgres::DbPool;
 use crate::store::connector_files::{self, PendingFile};
@@ -69,7 +69,7 @@ pub fn apply_pending(
     conn: &mut PgConnection,
     pool: &DbPool,
     claimed: &ClaimedRun,
-    counts: &mut Counts,
+    counts: &mut RunCounts,
 ) -> Result<(), FileError> {
     while let Some(file) = connector_files::next_pending(conn, claimed.instance_id)? {
         let import_id = import_of(conn, claimed, &file)?;

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::caf_files::FileError;
 use super::extract_files::{Chunk, ExtractReport, seen};
-use super::runner::Counts;
+use super::runner::RunCounts;
 use crate::store::connector_files::PendingFile;
 use crate::store::connector_runs::{ClaimedRun, NewItem};
 use crate::store::external_data::{self, NewPayload};
@@ -173,7 +173,7 @@ pub fn apply(
     claimed: &ClaimedRun,
     file: &PendingFile,
     parsed: &ExtractFile<ActionRow>,
-    counts: &mut Counts,
+    counts: &mut RunCounts,
 ) -> Result<ExtractReport, FileError> {
     let known = seen(conn, claimed.instance_id, parsed)?;
     let changed = parsed.changed_since(&known);

@@ -15,7 +15,7 @@ use diesel::sql_types::{Array, BigInt, Bytea, Nullable, Text, Uuid as SqlUuid};
 use uuid::Uuid;
 
 use super::caf_files::FileError;
-use super::runner::Counts;
+use super::runner::RunCounts;
 use crate::inbound::canonical::person_records;
 use crate::inbound::pipeline::Options;
 use crate::store::connector_files::{self, PendingFile};
@@ -103,7 +103,7 @@ impl Chunk {
         claimed: &ClaimedRun,
         file: Uuid,
         report: &ExtractReport,
-        counts: &Counts,
+        counts: &RunCounts,
     ) -> QueryResult<()> {
         diesel::sql_query(
             "INSERT INTO connector_row (instance_id, hash, file_id, line, raw, beneficiary_id) \
@@ -200,7 +200,7 @@ pub fn apply_file(
     claimed: &ClaimedRun,
     file: &PendingFile,
     key: Option<&DecryptionKey>,
-    counts: &mut Counts,
+    counts: &mut RunCounts,
 ) -> Result<Result<ExtractReport, String>, FileError> {
     let content = match clear_content(&file.content, key) {
         Ok(content) => content,
@@ -274,7 +274,7 @@ pub fn apply_file(
 pub fn apply_pending(
     conn: &mut diesel::PgConnection,
     claimed: &ClaimedRun,
-    counts: &mut Counts,
+    counts: &mut RunCounts,
     key: Option<&DecryptionKey>,
 ) -> Result<(), FileError> {
     while let Some(file) = connector_files::next_pending(conn, claimed.instance_id)? {

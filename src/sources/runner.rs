@@ -37,7 +37,7 @@ const RATE_LIMIT_BUDGET: Duration = Duration::from_secs(300);
 
 /// Why a run stopped before its end.
 #[derive(Debug, thiserror::Error)]
-pub enum RunError {
+pub enum SourceRunError {
     /// The database failed (the run is retried and resumes at its checkpoint).
     #[error("database: {0}")]
     Database(String),
@@ -46,13 +46,13 @@ pub enum RunError {
     Worker(String),
 }
 
-impl From<diesel::result::Error> for RunError {
+impl From<diesel::result::Error> for SourceRunError {
     fn from(error: diesel::result::Error) -> Self {
         Self::Database(error.to_string())
     }
 }
 
-impl From<diesel::r2d2::PoolError> for RunError {
+impl From<diesel::r2d2::PoolError> for SourceRunError {
     fn from(error: diesel::r2d2::PoolError) -> Self {
         Self::Database(error.to_string())
     }
@@ -60,7 +60,7 @@ impl From<diesel::r2d2::PoolError> for RunError {
 
 /// The counts of a run.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct Counts {
+pub struct RunCounts {
     /// Records read.
     pub read: u64,
     /// People created.
@@ -79,9 +79,9 @@ pub struct Counts {
     pub errors: u64,
 }
 
-async fn blocking<T, F>(pool: &DbPool, work: F) -> Result<T, RunError>
+async fn blocking<T, F>(pool: &DbPool, work: F) -> Result<T, SourceRunError>
 where
-    F: FnOnce(&mut diesel::PgConnection) -> Result<T, RunError> + Send + 'static,
+    F: FnOnce(&mut diesel::PgConnection) -> Result<T, SourceRunError> + Send + 'static,
     T: Send + 'static,
 {
     let pool = pool.clone();
@@ -90,7 +90,7 @@ where
         work(&mut conn)
     })
     .await
-    .map_err(|e| RunError::Worker(e.to_string()))?
+    .map_err(|e| SourceRunError::Worker(e.to_string()))?
 }
 
 #[derive(QueryableByName)]
@@ -106,7 +106,7 @@ pub async fn execute(
     secrets: &Arc<SecretBox>,
     rules: &ConnectorRules,
     run: Uuid,
-) -> Result<(), RunError> {
+) -> Result<(), SourceRunError> {
     // The lock lives on one connection for the whole run.
     let lock_pool = pool.clone();
     let (lock_conn, locked) = tokio::task::spawn_blocking(move || {
@@ -115,10 +115,10 @@ pub async fn execute(
             diesel::sql_query("SELECT pg_try_advisory_lock(hashtextextended($1, 7)) AS locked")
                 .bind::<Text, _>(run.to_string())
                 .get_result(&mut conn)?;
-        Ok::<_, RunError>((conn, locked.locked))
+        Ok::<_, SourceRunError>((conn, locked.locked))
     })
     .await
-    .map_err(|e| RunError::Worker(e.to_string()))??;
+    .map_err(|e| SourceRunError::Worker(e.to_string()))??;
     if !locked {
         tracing::info!(%run, "run executed by another process");
         return Ok(());
@@ -132,7 +132,7 @@ pub async fn execute(
             .map(|_| ())
     })
     .await
-    .map_err(|e| RunError::Worker(e.to_string()))??;
+    .map_err(|e| SourceRunError::Worker(e.to_string()))??;
     result
 }
 
@@ -141,13 +141,13 @@ async fn execute_locked(
     secrets: &Arc<SecretBox>,
     rules: &ConnectorRules,
     run: Uuid,
-) -> Result<(), RunError> {
+) -> Result<(), SourceRunError> {
     let Some(claimed) = blocking(pool, move |conn| Ok(connector_runs::claim(conn, run)?)).await?
     else {
         return Ok(());
     };
     tracing::info!(%run, instance = %claimed.instance_id, kind = %claimed.kind, "connector run started");
-    let mut counts: Counts = serde_json::from_value(claimed.counts.clone()).unwrap_or_default();
+    let mut counts: RunCounts = serde_json::from_value(claimed.counts.clone()).unwrap_or_default();
     let outcome = match claimed.kind {
         ConnectorKind::FranceTravail => {
             let key = match extract_key(secrets, &claimed) {
@@ -156,7 +156,7 @@ async fn execute_locked(
             };
             let apply = move |conn: &mut diesel::PgConnection,
                               claimed: &ClaimedRun,
-                              counts: &mut Counts| {
+                              counts: &mut RunCounts| {
                 extract_files::apply_pending(conn, claimed, counts, key.as_ref())
             };
             match apply_files(pool, &claimed, &mut counts, apply).await {
@@ -173,7 +173,7 @@ async fn execute_locked(
             let reading = pool.clone();
             let apply = move |conn: &mut diesel::PgConnection,
                               claimed: &ClaimedRun,
-                              counts: &mut Counts| {
+                              counts: &mut RunCounts| {
                 caf_files::apply_pending(conn, &reading, claimed, counts)
             };
             apply_files(pool, &claimed, &mut counts, apply).await
@@ -183,7 +183,7 @@ async fn execute_locked(
             let reading = pool.clone();
             let apply = move |conn: &mut diesel::PgConnection,
                               claimed: &ClaimedRun,
-                              counts: &mut Counts| {
+                              counts: &mut RunCounts| {
                 super::departement_files::apply_pending(conn, &reading, claimed, counts)
             };
             apply_files(pool, &claimed, &mut counts, apply).await
@@ -200,9 +200,9 @@ async fn execute_locked(
 async fn finish(
     pool: &DbPool,
     claimed: &ClaimedRun,
-    counts: &Counts,
+    counts: &RunCounts,
     error: Option<String>,
-) -> Result<(), RunError> {
+) -> Result<(), SourceRunError> {
     let run = claimed.run_id;
     let counts_json = serde_json::to_value(counts).unwrap_or_default();
     let failed = error.clone();
@@ -227,18 +227,19 @@ async fn finish(
 async fn apply_files<F>(
     pool: &DbPool,
     claimed: &ClaimedRun,
-    counts: &mut Counts,
+    counts: &mut RunCounts,
     apply: F,
 ) -> Result<(), Stop>
 where
-    F: FnOnce(&mut diesel::PgConnection, &ClaimedRun, &mut Counts) -> Result<(), FileError>
+    F: FnOnce(&mut diesel::PgConnection, &ClaimedRun, &mut RunCounts) -> Result<(), FileError>
         + Send
         + 'static,
 {
     let files = claimed.clone();
     let mut file_counts = counts.clone();
     *counts = blocking(pool, move |conn| {
-        apply(conn, &files, &mut file_counts).map_err(|e| RunError::Database(e.to_string()))?;
+        apply(conn, &files, &mut file_counts)
+            .map_err(|e| SourceRunError::Database(e.to_string()))?;
         Ok(file_counts)
     })
     .await?;
@@ -248,8 +249,8 @@ where
 /// A reason to end the run as failed.
 struct Stop(String);
 
-impl From<RunError> for Stop {
-    fn from(error: RunError) -> Self {
+impl From<SourceRunError> for Stop {
+    fn from(error: SourceRunError) -> Self {
         Stop(error.to_string())
     }
 }
@@ -301,7 +302,7 @@ async fn refresh_from_france_travail(
     secrets: &Arc<SecretBox>,
     rules: &ConnectorRules,
     claimed: &ClaimedRun,
-    counts: &mut Counts,
+    counts: &mut RunCounts,
 ) -> Result<(), Stop> {
     let opened = open_secrets(secrets, claimed)?;
     let connector = kinds::france_travail(rules, &claimed.config, &opened)
@@ -378,7 +379,7 @@ async fn refresh_from_france_travail(
                 external_data::keep(conn, deployment, external_data::FRANCE_TRAVAIL_API, &raw)?;
                 let counts_json = serde_json::to_value(&counts).unwrap_or_default();
                 connector_runs::save_page(conn, run, &items, &counts_json, &last.to_string())?;
-                Ok::<_, RunError>((items.len(), counts))
+                Ok::<_, SourceRunError>((items.len(), counts))
             })
         })
         .await?;
@@ -481,7 +482,7 @@ pub fn item(
     record_ref: &str,
     person: Option<Uuid>,
     outcome: &Outcome,
-    counts: &mut Counts,
+    counts: &mut RunCounts,
 ) -> NewItem {
     let (name, beneficiary, message) = match outcome {
         Outcome::Created { beneficiary_id, .. } => {

@@ -14,7 +14,7 @@ use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use cdb_hub::jobs::webhooks::due_deliveries;
-use cdb_hub::outbound::delivery::{Outcome, deliver};
+use cdb_hub::outbound::delivery::{DeliveryOutcome, deliver};
 use cdb_hub::outbound::{WebhookSettings, Webhooks};
 use cdb_hub::store::changes::{PendingChange, record};
 
@@ -88,7 +88,7 @@ fn change(app: &TestApp, deployment: Uuid, beneficiary: Uuid, kind: &'static str
 }
 
 /// One tick (fan-out and claim) then the worker on every claimed delivery, at `now`.
-async fn tick(app: &TestApp, webhooks: &Webhooks, now: DateTime<Utc>) -> Vec<Outcome> {
+async fn tick(app: &TestApp, webhooks: &Webhooks, now: DateTime<Utc>) -> Vec<DeliveryOutcome> {
     let pool = app.database.pool();
     let claimed = {
         let pool = pool.clone();
@@ -310,7 +310,10 @@ async fn internal_addresses_are_refused_at_creation_and_at_delivery() {
     })
     .unwrap();
     let outcomes = tick(&open, &strict, Utc::now()).await;
-    assert!(matches!(outcomes[..], [Outcome::Retry(_)]), "{outcomes:?}");
+    assert!(
+        matches!(outcomes[..], [DeliveryOutcome::Retry(_)]),
+        "{outcomes:?}"
+    );
     assert!(hook.received_requests().await.unwrap().is_empty());
     let deliveries =
         cdb_hub::store::webhooks::deliveries(&mut open.database.connect(), subscription_id(&open))
@@ -372,7 +375,10 @@ async fn a_change_becomes_a_signed_delivery_with_its_feed_cursor() {
     );
 
     let outcomes = tick(&app, &webhooks, Utc::now()).await;
-    assert_eq!(outcomes, [Outcome::Delivered, Outcome::Delivered]);
+    assert_eq!(
+        outcomes,
+        [DeliveryOutcome::Delivered, DeliveryOutcome::Delivered]
+    );
     let bodies = received(&hook, secret).await;
     assert_eq!(bodies.len(), 2);
     let feed = get(&app, world.token("client_a"), "/v1/changes").await.1;
@@ -473,7 +479,10 @@ async fn a_failing_endpoint_is_retried_with_backoff_for_72_hours_then_dead_then_
 
     let start = Utc::now();
     let outcomes = tick(&app, &webhooks, start).await;
-    assert_eq!(outcomes, [Outcome::Retry(start + Duration::seconds(30))]);
+    assert_eq!(
+        outcomes,
+        [DeliveryOutcome::Retry(start + Duration::seconds(30))]
+    );
     assert!(
         tick(&app, &webhooks, start + Duration::seconds(29))
             .await
@@ -482,12 +491,12 @@ async fn a_failing_endpoint_is_retried_with_backoff_for_72_hours_then_dead_then_
     let second = start + Duration::seconds(31);
     assert_eq!(
         tick(&app, &webhooks, second).await,
-        [Outcome::Retry(second + Duration::seconds(60))]
+        [DeliveryOutcome::Retry(second + Duration::seconds(60))]
     );
     let third = second + Duration::seconds(61);
     assert_eq!(
         tick(&app, &webhooks, third).await,
-        [Outcome::Retry(third + Duration::seconds(120))]
+        [DeliveryOutcome::Retry(third + Duration::seconds(120))]
     );
     // Hours later the wait is capped at one hour.
     let mut now = third;
@@ -496,12 +505,12 @@ async fn a_failing_endpoint_is_retried_with_backoff_for_72_hours_then_dead_then_
         now += Duration::hours(2);
         last = tick(&app, &webhooks, now).await.pop();
     }
-    assert_eq!(last, Some(Outcome::Retry(now + Duration::hours(1))));
+    assert_eq!(last, Some(DeliveryOutcome::Retry(now + Duration::hours(1))));
     let (_, one) = get(&app, &token, &format!("/v1/webhooks/{id}")).await;
     assert_eq!(one["counts"]["failed"], 1, "{one}");
     // Past 72 hours: a dead letter.
     let late = start + Duration::hours(72) + Duration::seconds(1);
-    assert_eq!(tick(&app, &webhooks, late).await, [Outcome::Dead]);
+    assert_eq!(tick(&app, &webhooks, late).await, [DeliveryOutcome::Dead]);
     assert!(
         tick(&app, &webhooks, late + Duration::days(1))
             .await
@@ -535,7 +544,7 @@ async fn a_failing_endpoint_is_retried_with_backoff_for_72_hours_then_dead_then_
     assert_eq!(replayed["requeued"], 1);
     assert_eq!(
         tick(&app, &webhooks, Utc::now()).await,
-        [Outcome::Delivered]
+        [DeliveryOutcome::Delivered]
     );
     let bodies = received(&hook, &secret).await;
     assert_eq!(bodies.len(), 1);
@@ -596,12 +605,12 @@ async fn deliveries_of_one_person_keep_their_order_while_others_go_on() {
 
     let start = Utc::now();
     let mut outcomes = tick(&app, &webhooks, start).await;
-    outcomes.sort_by_key(|o| matches!(o, Outcome::Delivered));
+    outcomes.sort_by_key(|o| matches!(o, DeliveryOutcome::Delivered));
     assert_eq!(
         outcomes,
         [
-            Outcome::Retry(start + Duration::seconds(30)),
-            Outcome::Delivered
+            DeliveryOutcome::Retry(start + Duration::seconds(30)),
+            DeliveryOutcome::Delivered
         ],
         "only the oldest of each person is sent"
     );
@@ -613,7 +622,10 @@ async fn deliveries_of_one_person_keep_their_order_while_others_go_on() {
     // Back up: the person's deliveries follow, one after the other, in order.
     let mut now = start + Duration::seconds(31);
     for _ in 0..3 {
-        assert_eq!(tick(&app, &webhooks, now).await, [Outcome::Delivered]);
+        assert_eq!(
+            tick(&app, &webhooks, now).await,
+            [DeliveryOutcome::Delivered]
+        );
         now += Duration::seconds(1);
     }
     let bodies = received(&hook, &secret).await;
@@ -724,7 +736,7 @@ async fn delivered_rows_are_pruned_after_the_retention_and_the_count_stays() {
     tick(&app, &webhooks, Utc::now()).await;
     let outcomes = tick(&app, &webhooks, Utc::now()).await;
     assert!(
-        outcomes.iter().all(|o| *o == Outcome::Delivered),
+        outcomes.iter().all(|o| *o == DeliveryOutcome::Delivered),
         "{outcomes:?}"
     );
     let before = get(&app, &token, &format!("/v1/webhooks/{id}")).await.1;
