@@ -251,3 +251,23 @@ fn paths_in_groups_strings_and_comments_are_read_as_the_compiler_would() {
         .collect();
     assert_eq!(used, expected);
 }
+
+#[test]
+fn handlers_hold_no_sql_and_store_rows_are_not_in_the_contract() {
+    for (file, text) in source_tree() {
+        let code = without_comments(&text);
+        if file.starts_with("api/") {
+            assert!(
+                !code.contains("diesel"),
+                "{file}: the database is the store's"
+            );
+            assert!(!code.contains("sql_query"), "{file}: SQL belongs in store/");
+        }
+        if file.starts_with("store/") {
+            assert!(
+                !code.contains("ToSchema"),
+                "{file}: a store row is not a response schema (views are api/'s)"
+            );
+        }
+    }
+}

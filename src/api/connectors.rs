@@ -3,7 +3,8 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use serde::Deserialize;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -16,7 +17,173 @@ use crate::auth::caller::{Caller, Principal};
 use crate::domain::role::Role;
 use crate::domain::scopes::Scope;
 use crate::sources::kinds;
-use crate::store::connectors::{self, InstanceChanges, InstanceRow, ItemRow, NewInstance, RunRow};
+use crate::store::connector_files;
+use crate::store::connectors::{self, InstanceChanges, NewInstance};
+
+/// An instance as shown (no secrets, only whether there are some).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InstanceRow {
+    /// The instance.
+    pub id: Uuid,
+    /// Its deployment.
+    pub deployment_id: Uuid,
+    /// france_travail, caf_msa or departement.
+    pub kind: String,
+    /// A name unique in the deployment.
+    pub name: String,
+    /// Settings without secrets.
+    #[schema(value_type = Object)]
+    pub config: serde_json::Value,
+    /// Whether secrets are set (they are never returned).
+    pub has_secrets: bool,
+    /// Cron schedule (6 fields with seconds, UTC), if it runs on its own.
+    pub schedule: Option<String>,
+    /// Whether it runs.
+    pub enabled: bool,
+    /// Hours without a successful run after which the instance is stale.
+    pub stale_after_hours: i32,
+    /// End of the last successful run.
+    pub last_success_at: Option<DateTime<Utc>>,
+    /// True when no run succeeded within `stale_after_hours` (and it is enabled).
+    pub stale: bool,
+    /// Creation.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<connectors::InstanceRow> for InstanceRow {
+    fn from(row: connectors::InstanceRow) -> Self {
+        InstanceRow {
+            id: row.id,
+            deployment_id: row.deployment_id,
+            kind: row.kind,
+            name: row.name,
+            config: row.config,
+            has_secrets: row.has_secrets,
+            schedule: row.schedule,
+            enabled: row.enabled,
+            stale_after_hours: row.stale_after_hours,
+            last_success_at: row.last_success_at,
+            stale: row.stale,
+            created_at: row.created_at,
+        }
+    }
+}
+
+/// A run as shown.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunRow {
+    /// The run.
+    pub id: Uuid,
+    /// Its instance.
+    pub instance_id: Uuid,
+    /// schedule, manual or file.
+    pub trigger: String,
+    /// queued, running, succeeded or failed.
+    pub status: String,
+    /// When it was asked for.
+    pub queued_at: DateTime<Utc>,
+    /// Start.
+    pub started_at: Option<DateTime<Utc>>,
+    /// End.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// read, created, updated, unchanged, rejected, possible_match, not_found, error.
+    #[schema(value_type = Object)]
+    pub counts: serde_json::Value,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// Attempts (a run resumed after a restart counts twice).
+    pub attempts: i32,
+}
+
+impl From<connectors::RunRow> for RunRow {
+    fn from(row: connectors::RunRow) -> Self {
+        RunRow {
+            id: row.id,
+            instance_id: row.instance_id,
+            trigger: row.trigger,
+            status: row.status,
+            queued_at: row.queued_at,
+            started_at: row.started_at,
+            finished_at: row.finished_at,
+            counts: row.counts,
+            error: row.error,
+            attempts: row.attempts,
+        }
+    }
+}
+
+/// What a run did with one record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemRow {
+    /// Position in the run.
+    pub id: i64,
+    /// The record, as the source names it (never a NIR).
+    pub record_ref: String,
+    /// created, updated, unchanged, possible_match, rejected, not_found or error.
+    pub outcome: String,
+    /// The person, when known.
+    pub beneficiary_id: Option<Uuid>,
+    /// Why (errors, rejections).
+    pub message: Option<String>,
+}
+
+impl From<connectors::ItemRow> for ItemRow {
+    fn from(row: connectors::ItemRow) -> Self {
+        ItemRow {
+            id: row.id,
+            record_ref: row.record_ref,
+            outcome: row.outcome,
+            beneficiary_id: row.beneficiary_id,
+            message: row.message,
+        }
+    }
+}
+
+/// A file as shown (without its content).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FileRow {
+    /// The file.
+    pub id: Uuid,
+    /// Its instance.
+    pub instance_id: Uuid,
+    /// Name given at upload.
+    pub file_name: String,
+    /// SHA-256 of the content.
+    pub sha256: String,
+    /// Size.
+    pub size_bytes: i64,
+    /// The file's own creation date (the order of application).
+    pub flux_created_at: Option<DateTime<Utc>>,
+    /// received, applied or rejected.
+    pub status: String,
+    /// Counts and lists of the application.
+    #[schema(value_type = Option<Object>)]
+    pub report: Option<serde_json::Value>,
+    /// Why it was rejected.
+    pub error: Option<String>,
+    /// Reception.
+    pub received_at: DateTime<Utc>,
+    /// Application.
+    pub applied_at: Option<DateTime<Utc>>,
+}
+
+impl From<connector_files::FileRow> for FileRow {
+    fn from(row: connector_files::FileRow) -> Self {
+        FileRow {
+            id: row.id,
+            instance_id: row.instance_id,
+            file_name: row.file_name,
+            sha256: row.sha256,
+            size_bytes: row.size_bytes,
+            flux_created_at: row.flux_created_at,
+            status: row.status,
+            report: row.report,
+            error: row.error,
+            received_at: row.received_at,
+            applied_at: row.applied_at,
+        }
+    }
+}
 
 /// Who administers connectors: the deployment's managers (in a session), national
 /// administrators, and partner systems of a whole deployment holding `connectors:admin` (a
@@ -199,7 +366,7 @@ pub async fn create_connector(
     tracing::info!(instance = %created.id, kind = %created.kind, "connector instance created");
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/connectors/{}", created.id)))
-        .json(created))
+        .json(InstanceRow::from(created)))
 }
 
 /// Lists the connector instances within reach.
@@ -219,7 +386,7 @@ pub async fn list_connectors(
 ) -> Result<web::Json<Vec<InstanceRow>>, ApiError> {
     let scope = administrators(&caller)?;
     let rows = with_conn(&state.pool, move |conn| Ok(connectors::list(conn, scope)?)).await?;
-    Ok(web::Json(rows))
+    Ok(web::Json(rows.into_iter().map(InstanceRow::from).collect()))
 }
 
 /// Reads one connector instance (secrets are never returned).
@@ -246,7 +413,7 @@ pub async fn get_connector(
         connectors::get(conn, scope, id)?.ok_or_else(|| ApiError::not_found("connector"))
     })
     .await?;
-    Ok(web::Json(row))
+    Ok(web::Json(InstanceRow::from(row)))
 }
 
 /// Changes to an instance: absent fields stay; `schedule: null` removes the schedule.
@@ -342,11 +509,8 @@ pub async fn update_connector(
     };
     let row = with_conn(&state.pool, move |conn| {
         connectors::update(conn, scope, id, &changes)
-            .map_err(|error| match &error {
-                diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::UniqueViolation,
-                    _,
-                ) => ApiError::new(
+            .map_err(|error| match crate::store::violation(&error) {
+                Some((crate::store::Violation::Unique, _)) => ApiError::new(
                     ErrorCode::Conflict,
                     "A connector of this deployment already has this name.",
                 ),
@@ -355,7 +519,7 @@ pub async fn update_connector(
             .ok_or_else(|| ApiError::not_found("connector"))
     })
     .await?;
-    Ok(web::Json(row))
+    Ok(web::Json(InstanceRow::from(row)))
 }
 
 /// Whether new settings change where the instance's secrets would be sent: a URL or the
@@ -461,7 +625,7 @@ pub async fn start_run(
             header::LOCATION,
             format!("/v1/connectors/{id}/runs/{}", run.id),
         ))
-        .json(run))
+        .json(RunRow::from(run)))
 }
 
 /// The runs of an instance, newest first.
@@ -493,7 +657,7 @@ pub async fn list_runs(
     })
     .await?;
     let page = crate::store::Page::from_rows(rows, limit, |row| row.id);
-    Ok(web::Json(ListPage::from_store(page, |row| row)))
+    Ok(web::Json(ListPage::from_store(page, RunRow::from)))
 }
 
 /// One run of an instance.
@@ -521,7 +685,7 @@ pub async fn get_run(
         connectors::run(conn, id, run)?.ok_or_else(|| ApiError::not_found("run"))
     })
     .await?;
-    Ok(web::Json(row))
+    Ok(web::Json(RunRow::from(row)))
 }
 
 /// What a run did, record by record.
@@ -567,7 +731,7 @@ pub async fn list_run_items(
         None
     };
     Ok(web::Json(ListPage {
-        items: rows,
+        items: rows.into_iter().map(ItemRow::from).collect(),
         next_cursor,
     }))
 }
@@ -676,8 +840,8 @@ async fn write_flux(
     params(("id" = Uuid, Path, description = "Instance id."), FileName),
     request_body(content = Vec<u8>, content_type = "application/xml", description = "The flux file as received (windows-1252 XML)."),
     responses(
-        (status = 202, description = "Kept; applied within seconds (see its report).", body = crate::store::connector_files::FileRow),
-        (status = 200, description = "The same file was already received.", body = crate::store::connector_files::FileRow),
+        (status = 202, description = "Kept; applied within seconds (see its report).", body = FileRow),
+        (status = 200, description = "The same file was already received.", body = FileRow),
         (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator of connectors.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such instance within reach.", body = Problem, content_type = "application/problem+json"),
@@ -802,7 +966,7 @@ pub async fn upload_file(
     };
     Ok(response
         .insert_header((header::LOCATION, location))
-        .json(kept))
+        .json(FileRow::from(kept)))
 }
 
 /// The files of an instance, newest first (the last 200), with their reports.
@@ -810,7 +974,7 @@ pub async fn upload_file(
     tag = "connectors",
     params(("id" = Uuid, Path, description = "Instance id.")),
     responses(
-        (status = 200, description = "The files.", body = Vec<crate::store::connector_files::FileRow>),
+        (status = 200, description = "The files.", body = Vec<FileRow>),
         (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator of connectors.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such instance within reach.", body = Problem, content_type = "application/problem+json"),
@@ -822,7 +986,7 @@ pub async fn list_files(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-) -> Result<web::Json<Vec<crate::store::connector_files::FileRow>>, ApiError> {
+) -> Result<web::Json<Vec<FileRow>>, ApiError> {
     let scope = administrators(&caller)?;
     let id = id.into_inner();
     let rows = with_conn(&state.pool, move |conn| {
@@ -830,7 +994,7 @@ pub async fn list_files(
         Ok(crate::store::connector_files::list(conn, id, 200)?)
     })
     .await?;
-    Ok(web::Json(rows))
+    Ok(web::Json(rows.into_iter().map(FileRow::from).collect()))
 }
 
 /// One file of an instance, with its report (counts, unknown people, warnings) or the reason it
@@ -839,7 +1003,7 @@ pub async fn list_files(
     tag = "connectors",
     params(("id" = Uuid, Path, description = "Instance id."), ("file_id" = Uuid, Path, description = "File id.")),
     responses(
-        (status = 200, description = "The file.", body = crate::store::connector_files::FileRow),
+        (status = 200, description = "The file.", body = FileRow),
         (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator of connectors.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such file within reach.", body = Problem, content_type = "application/problem+json"),
@@ -851,7 +1015,7 @@ pub async fn get_file(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
-) -> Result<web::Json<crate::store::connector_files::FileRow>, ApiError> {
+) -> Result<web::Json<FileRow>, ApiError> {
     let scope = administrators(&caller)?;
     let (id, file) = path.into_inner();
     let row = with_conn(&state.pool, move |conn| {
@@ -860,5 +1024,5 @@ pub async fn get_file(
             .ok_or_else(|| ApiError::not_found("file"))
     })
     .await?;
-    Ok(web::Json(row))
+    Ok(web::Json(FileRow::from(row)))
 }

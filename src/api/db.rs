@@ -2,15 +2,15 @@
 //! across an await.
 
 use actix_web::web;
-use diesel::pg::PgConnection;
 
 use super::problem::{ApiError, ErrorCode};
 use crate::postgres::DbPool;
+use crate::store::Connection;
 
 /// Runs `work` with a pooled connection on the blocking pool.
 pub async fn with_conn<T, F>(pool: &DbPool, work: F) -> Result<T, ApiError>
 where
-    F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
+    F: FnOnce(&mut Connection) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
     let pool = pool.clone();

@@ -6,7 +6,6 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, delete, patch, post, web};
-use diesel::Connection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -254,7 +253,7 @@ pub async fn create_structure(
     let row = errors.finish(row)?;
     let check_deployment = writer == DirectoryWriter::Everything;
     let answer = with_conn(&state.pool, move |conn| {
-        conn.transaction(|conn| {
+        store::transaction(conn, |conn| {
             Idempotency::answer(idempotency.as_ref(), conn, |conn| {
                 if check_deployment
                     && store::directory::find_deployment(conn, &row.deployment_id.to_string())?
@@ -400,7 +399,7 @@ pub async fn create_professional(
     let fields = errors.finish(fields)?;
     let app_url = state.auth.app_url.clone();
     let answer = with_conn(&state.pool, move |conn| {
-        conn.transaction(|conn| {
+        store::transaction(conn, |conn| {
             Idempotency::answer(idempotency.as_ref(), conn, |conn| {
                 let Some(structure) = store::directory_writes::structure(
                     conn,

@@ -4,13 +4,11 @@
 //! kept answer commit together (a crash never runs a request twice).
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode};
-use diesel::pg::PgConnection;
-use diesel::prelude::*;
-use diesel::sql_types::{Integer, Jsonb, Text};
 
 use super::problem::{ApiError, ErrorCode};
 use crate::auth::caller::{Caller, Principal};
 use crate::auth::secrets::sha256_hex;
+use crate::store::{self, Connection, idempotency::StoredAnswer};
 
 /// Header carrying the key.
 pub const HEADER: &str = "idempotency-key";
@@ -21,17 +19,6 @@ pub struct Idempotency {
     caller: String,
     key: String,
     request_hash: String,
-}
-
-/// A response kept for replays.
-#[derive(QueryableByName)]
-pub struct Stored {
-    #[diesel(sql_type = Text)]
-    request_hash: String,
-    #[diesel(sql_type = Integer)]
-    status: i32,
-    #[diesel(sql_type = Jsonb)]
-    response_body: serde_json::Value,
 }
 
 /// A response to send: status, JSON body, and whether it is a replay.
@@ -68,8 +55,8 @@ impl Answer {
     }
 }
 
-impl From<Stored> for Answer {
-    fn from(stored: Stored) -> Self {
+impl From<StoredAnswer> for Answer {
+    fn from(stored: StoredAnswer) -> Self {
         Answer {
             status: StatusCode::from_u16(u16::try_from(stored.status).unwrap_or(500))
                 .unwrap_or(StatusCode::OK),
@@ -117,17 +104,17 @@ impl Idempotency {
     /// with another body is refused, and a first request runs `work` and keeps its answer.
     pub fn answer<F>(
         idempotency: Option<&Self>,
-        conn: &mut PgConnection,
+        conn: &mut Connection,
         work: F,
     ) -> Result<Answer, ApiError>
     where
-        F: FnOnce(&mut PgConnection) -> Result<(StatusCode, serde_json::Value), ApiError>,
+        F: FnOnce(&mut Connection) -> Result<(StatusCode, serde_json::Value), ApiError>,
     {
         let Some(idempotency) = idempotency else {
             let (status, body) = work(conn)?;
             return Ok(Answer::new(status, body));
         };
-        conn.transaction(|conn| {
+        store::transaction(conn, |conn| {
             idempotency.take(conn)?;
             if let Some(replay) = idempotency.replay(conn)? {
                 return Ok(Answer::from(replay));
@@ -139,19 +126,8 @@ impl Idempotency {
     }
 
     /// Takes the key for this transaction; a request holding it already answers 409.
-    fn take(&self, conn: &mut PgConnection) -> Result<(), ApiError> {
-        #[derive(QueryableByName)]
-        struct Taken {
-            #[diesel(sql_type = diesel::sql_types::Bool)]
-            taken: bool,
-        }
-        let taken: Taken = diesel::sql_query(
-            "SELECT pg_try_advisory_xact_lock(hashtextextended('idempotency:' || $1 || ':' || $2, 0)) AS taken",
-        )
-        .bind::<Text, _>(&self.caller)
-        .bind::<Text, _>(&self.key)
-        .get_result(conn)?;
-        if taken.taken {
+    fn take(&self, conn: &mut Connection) -> Result<(), ApiError> {
+        if store::idempotency::try_lock(conn, &self.caller, &self.key)? {
             Ok(())
         } else {
             Err(ApiError::new(
@@ -162,15 +138,8 @@ impl Idempotency {
     }
 
     /// The first response to this key, or a refusal if the key was used for another request.
-    pub fn replay(&self, conn: &mut PgConnection) -> Result<Option<Stored>, ApiError> {
-        let stored: Option<Stored> = diesel::sql_query(
-            "SELECT request_hash, status, response_body FROM idempotency_key WHERE caller = $1 AND key = $2",
-        )
-        .bind::<Text, _>(&self.caller)
-        .bind::<Text, _>(&self.key)
-        .get_result(conn)
-        .optional()?;
-        match stored {
+    pub fn replay(&self, conn: &mut Connection) -> Result<Option<StoredAnswer>, ApiError> {
+        match store::idempotency::stored(conn, &self.caller, &self.key)? {
             None => Ok(None),
             Some(stored) if stored.request_hash == self.request_hash => Ok(Some(stored)),
             Some(_) => Err(ApiError::new(
@@ -183,20 +152,18 @@ impl Idempotency {
     /// Keeps the response for replays (the first one stored wins).
     pub fn store(
         &self,
-        conn: &mut PgConnection,
+        conn: &mut Connection,
         status: StatusCode,
         body: &serde_json::Value,
     ) -> Result<(), ApiError> {
-        diesel::sql_query(
-            "INSERT INTO idempotency_key (caller, key, request_hash, status, response_body) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (caller, key) DO NOTHING",
-        )
-        .bind::<Text, _>(&self.caller)
-        .bind::<Text, _>(&self.key)
-        .bind::<Text, _>(&self.request_hash)
-        .bind::<Integer, _>(i32::from(status.as_u16()))
-        .bind::<Jsonb, _>(body)
-        .execute(conn)?;
+        store::idempotency::keep(
+            conn,
+            &self.caller,
+            &self.key,
+            &self.request_hash,
+            i32::from(status.as_u16()),
+            body,
+        )?;
         Ok(())
     }
 }

@@ -21,7 +21,7 @@ use crate::domain::scopes::Scope;
 use crate::inbound::merge;
 use crate::inbound::pipeline::{Forced, Options, Outcome};
 use crate::inbound::record::PersonRecord;
-use crate::store;
+use crate::store::{self, Violation};
 
 /// The fields a beneficiary may change on their own record.
 const OWN_CONTACT_FIELDS: &[&str] = &[
@@ -85,30 +85,23 @@ fn editable(caller: &Caller) -> Result<Option<&'static [&'static str]>, ApiError
     }
 }
 
-fn refused(error: diesel::result::Error) -> ApiError {
-    match &error {
-        diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            info,
-        ) => ApiError::new(
+fn refused(error: store::QueryError) -> ApiError {
+    match store::violation(&error) {
+        Some((Violation::Unique, constraint)) => ApiError::new(
             ErrorCode::Conflict,
             format!(
                 "Another person already has this identifier ({}).",
-                info.constraint_name().unwrap_or("unique key")
+                constraint.unwrap_or("unique key")
             ),
         ),
-        diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::CheckViolation
-            | diesel::result::DatabaseErrorKind::ForeignKeyViolation,
-            info,
-        ) => ApiError::new(
+        Some((Violation::Check | Violation::ForeignKey, constraint)) => ApiError::new(
             ErrorCode::ValidationFailed,
             format!(
                 "A value is refused by the rule {}.",
-                info.constraint_name().unwrap_or("constraint")
+                constraint.unwrap_or("constraint")
             ),
         ),
-        _ => ApiError::internal(&error),
+        None => ApiError::internal(&error),
     }
 }
 
@@ -177,8 +170,7 @@ pub async fn edit_beneficiary(
     let reach = policy::beneficiaries(&caller);
     let source = source_of(&caller, None, Utc::now());
     let (outcome, updated_at) = with_conn(&state.pool, move |conn| {
-        use diesel::Connection;
-        conn.transaction(|conn| {
+        store::transaction(conn, |conn| {
             let Some(row) = store::people::get(conn, store::reach::beneficiaries(reach), id)?
             else {
                 return Err(ApiError::not_found("beneficiary"));

@@ -8,7 +8,6 @@ use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -427,11 +426,7 @@ pub async fn upload(
         _ => None,
     };
     let row = with_conn(&state.pool, move |conn| {
-        let exists: bool = diesel::select(diesel::dsl::exists(
-            crate::schema::deployment::table.filter(crate::schema::deployment::id.eq(deployment)),
-        ))
-        .get_result(conn)?;
-        if !exists {
+        if !crate::store::connectors::deployment_exists(conn, deployment)? {
             return Err(ApiError::not_found("deployment"));
         }
         if let Some(structure) = new.structure_id {
@@ -469,7 +464,7 @@ fn access_of(kind: &str) -> ImportAccess {
 
 /// The import if the caller may follow it.
 fn reachable(
-    conn: &mut diesel::PgConnection,
+    conn: &mut crate::store::Connection,
     caller: &Caller,
     id: Uuid,
 ) -> Result<ImportRow, ApiError> {

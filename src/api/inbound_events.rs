@@ -6,8 +6,6 @@
 
 use actix_web::{HttpRequest, post, web};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
-use diesel::sql_types::{Text, Timestamptz, Uuid as SqlUuid};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -114,12 +112,6 @@ fn person_fields(user: User) -> PersonFields {
         address1: text(user.address),
         ..PersonFields::default()
     }
-}
-
-#[derive(QueryableByName)]
-struct Newer {
-    #[diesel(sql_type = diesel::sql_types::Bool)]
-    newer: bool,
 }
 
 /// Receives an event of a departmental or partner system.
@@ -229,19 +221,9 @@ pub async fn receive_event(
         fields: person_fields(user),
     };
     let outcome = with_conn(&state.pool, move |conn| {
-        conn.transaction(|conn| {
-            let newer: Newer = diesel::sql_query(
-                "WITH up AS (INSERT INTO inbound_event_state (instance_id, model, resource_id, last_event_at) \
-                   VALUES ($1, 'User', $2, $3) ON CONFLICT (instance_id, model, resource_id) DO UPDATE \
-                   SET last_event_at = EXCLUDED.last_event_at, received_at = now() \
-                   WHERE inbound_event_state.last_event_at <= EXCLUDED.last_event_at RETURNING 1) \
-                 SELECT EXISTS (SELECT 1 FROM up) AS newer",
-            )
-            .bind::<SqlUuid, _>(id)
-            .bind::<Text, _>(&resource)
-            .bind::<Timestamptz, _>(at)
-            .get_result(conn)?;
-            if !newer.newer {
+        crate::store::transaction(conn, |conn| {
+            let newer = crate::store::inbound_events::record_if_newer(conn, id, &resource, at)?;
+            if !newer {
                 return Ok(EventOutcome {
                     status: "dropped_older".into(),
                     result: None,

@@ -89,8 +89,7 @@ pub async fn set_login_email(
     let allowed = may_change_login_address(&caller);
     let app_url = state.auth.app_url.clone();
     let changed = with_conn(&state.pool, move |conn| {
-        use diesel::Connection;
-        conn.transaction(|conn| {
+        store::transaction(conn, |conn| {
             let Some(row) = store::people::get(conn, store::reach::beneficiaries(reach), id)?
             else {
                 return Err(ApiError::not_found("beneficiary"));

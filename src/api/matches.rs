@@ -3,8 +3,6 @@
 
 use actix_web::{get, post, web};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
-use diesel::sql_types::{Jsonb, Text, Timestamptz, Uuid as SqlUuid};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -17,6 +15,7 @@ use crate::auth::caller::Caller;
 use crate::domain::role::Role;
 use crate::inbound::pipeline::{Forced, Options, Outcome};
 use crate::inbound::record::PersonRecord;
+use crate::store::{self, possible_matches::MatchRow};
 
 /// A possible match waiting for a decision.
 #[derive(Debug, Serialize, ToSchema)]
@@ -33,24 +32,6 @@ pub struct PossibleMatchView {
     /// `open`, `same_person` or `different_person`.
     pub status: String,
     pub created_at: DateTime<Utc>,
-}
-
-#[derive(QueryableByName)]
-struct MatchRow {
-    #[diesel(sql_type = SqlUuid)]
-    id: Uuid,
-    #[diesel(sql_type = SqlUuid)]
-    deployment_id: Uuid,
-    #[diesel(sql_type = Text)]
-    reason: String,
-    #[diesel(sql_type = Jsonb)]
-    record: serde_json::Value,
-    #[diesel(sql_type = diesel::sql_types::Array<SqlUuid>)]
-    candidate_ids: Vec<Uuid>,
-    #[diesel(sql_type = Text)]
-    status: String,
-    #[diesel(sql_type = Timestamptz)]
-    created_at: DateTime<Utc>,
 }
 
 impl From<MatchRow> for PossibleMatchView {
@@ -99,18 +80,16 @@ pub async fn list_matches(
 ) -> Result<web::Json<ListPage<PossibleMatchView>>, ApiError> {
     let deployment = managed_deployment(&caller)?;
     let (limit, after) = (page.limit()?, page.after()?);
-    let rows: Vec<MatchRow> = with_conn(&state.pool, move |conn| {
-        Ok(diesel::sql_query(
-            "SELECT id, deployment_id, reason, record, candidate_ids, status, created_at FROM possible_match \
-             WHERE deployment_id = $1 AND status = 'open' AND ($2::uuid IS NULL OR id > $2) ORDER BY id LIMIT $3",
-        )
-        .bind::<SqlUuid, _>(deployment)
-        .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(after)
-        .bind::<diesel::sql_types::BigInt, _>(limit + 1)
-        .load(conn)?)
+    let rows = with_conn(&state.pool, move |conn| {
+        Ok(store::possible_matches::open(
+            conn,
+            deployment,
+            after,
+            limit + 1,
+        )?)
     })
     .await?;
-    let page = crate::store::Page::from_rows(rows, limit, |row| row.id);
+    let page = store::Page::from_rows(rows, limit, |row| row.id);
     Ok(web::Json(ListPage::from_store(
         page,
         PossibleMatchView::from,
@@ -163,43 +142,52 @@ pub async fn resolve_match(
     let id = id.into_inner();
     let body = body.into_inner();
     let result = with_conn(&state.pool, move |conn| {
-        conn.transaction::<_, ApiError, _>(|conn| {
-            let found: Option<MatchRow> = diesel::sql_query(
-                "SELECT id, deployment_id, reason, record, candidate_ids, status, created_at FROM possible_match \
-                 WHERE id = $1 AND deployment_id = $2 AND status = 'open' FOR UPDATE",
-            )
-            .bind::<SqlUuid, _>(id)
-            .bind::<SqlUuid, _>(deployment)
-            .get_result(conn)
-            .optional()?;
-            let Some(found) = found else {
+        store::transaction::<_, ApiError, _>(conn, |conn| {
+            let Some(found) = store::possible_matches::lock_open(conn, id, deployment)? else {
                 return Err(ApiError::not_found("open possible match"));
             };
             let (forced, status) = match (body.decision.as_str(), body.beneficiary_id) {
-                ("same_person", Some(person)) if found.candidate_ids.contains(&person) => (Forced::SamePerson(person), "same_person"),
+                ("same_person", Some(person)) if found.candidate_ids.contains(&person) => {
+                    (Forced::SamePerson(person), "same_person")
+                }
                 ("same_person", _) => {
-                    return Err(ApiError::new(ErrorCode::ValidationFailed, "same_person needs beneficiary_id, one of the candidates."));
+                    return Err(ApiError::new(
+                        ErrorCode::ValidationFailed,
+                        "same_person needs beneficiary_id, one of the candidates.",
+                    ));
                 }
                 ("different_person", _) => (Forced::DifferentPerson, "different_person"),
-                _ => return Err(ApiError::new(ErrorCode::ValidationFailed, "decision must be same_person or different_person.")),
+                _ => {
+                    return Err(ApiError::new(
+                        ErrorCode::ValidationFailed,
+                        "decision must be same_person or different_person.",
+                    ));
+                }
             };
-            let record: PersonRecord = serde_json::from_value::<crate::inbound::record::StoredRecord>(found.record.clone())
+            let record: PersonRecord =
+                serde_json::from_value::<crate::inbound::record::StoredRecord>(
+                    found.record.clone(),
+                )
                 .map_err(|e| ApiError::internal(&e))?
                 .into_record(found.deployment_id);
             // A pivot conflict decided as the same person: the pivots the person already has stay.
-            let outcome = crate::inbound::ingest_one(conn, &record, "hub_api", crate::domain::reach::Reach::Deployment(deployment), Options { forced: Some(forced), ..Options::default() })?;
+            let outcome = crate::inbound::ingest_one(
+                conn,
+                &record,
+                "hub_api",
+                crate::domain::reach::Reach::Deployment(deployment),
+                Options {
+                    forced: Some(forced),
+                    ..Options::default()
+                },
+            )?;
             let resolved = match &outcome {
-                Outcome::Created { beneficiary_id, .. } | Outcome::Updated { beneficiary_id, .. } | Outcome::Unchanged { beneficiary_id, .. } => Some(*beneficiary_id),
+                Outcome::Created { beneficiary_id, .. }
+                | Outcome::Updated { beneficiary_id, .. }
+                | Outcome::Unchanged { beneficiary_id, .. } => Some(*beneficiary_id),
                 _ => None,
             };
-            diesel::sql_query(
-                "UPDATE possible_match SET status = $2, decided_by_account_id = $3, decided_at = now(), resolved_beneficiary_id = $4 WHERE id = $1",
-            )
-            .bind::<SqlUuid, _>(id)
-            .bind::<Text, _>(status)
-            .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(account)
-            .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(resolved)
-            .execute(conn)?;
+            store::possible_matches::decide(conn, id, status, account, resolved)?;
             Ok(ResolutionResult {
                 possible_match_id: id,
                 outcome: serde_json::to_value(outcome).unwrap_or_default(),

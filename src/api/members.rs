@@ -55,7 +55,7 @@ fn group_reach(caller: &Caller) -> Result<(Reach, GroupRight), ApiError> {
 /// Checks that the caller may act on `account`'s membership (`as_referent`: making it the
 /// referent).
 fn may_act_on(
-    conn: &mut diesel::PgConnection,
+    conn: &mut crate::store::Connection,
     right: GroupRight,
     account: Option<Uuid>,
     inviting_colleague: bool,

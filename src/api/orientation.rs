@@ -3,7 +3,8 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
-use serde::Deserialize;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -16,7 +17,7 @@ use crate::auth::caller::{Caller, Principal};
 use crate::auth::policy::{self, Reach};
 use crate::domain::role::Role;
 use crate::domain::scopes::Scope;
-use crate::store::orientation::{self, Decision, RequestRow};
+use crate::store::orientation::{self, Decision};
 use crate::store::timeline::WriteError;
 
 /// Who decides orientations: orientation managers and managers of the deployment, and the
@@ -116,6 +117,51 @@ pub async fn request_orientation(
     Ok(written(StatusCode::CREATED, Some(request), version))
 }
 
+/// A re-orientation request, as listed for orientation managers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestRow {
+    /// The request.
+    pub id: Uuid,
+    /// The notebook.
+    pub notebook_id: Uuid,
+    /// The person.
+    pub beneficiary_id: Uuid,
+    /// Who asked (the referent).
+    pub requestor_account_id: Uuid,
+    /// The orientation asked for.
+    pub requested_orientation_system_id: Uuid,
+    /// The orientation decided (accepted requests).
+    pub decided_orientation_system_id: Option<Uuid>,
+    /// pending, accepted or denied.
+    pub status: String,
+    /// Why it was asked.
+    pub reason: Option<String>,
+    /// Why it was decided so.
+    pub decision_reason: Option<String>,
+    /// When it was decided.
+    pub decided_at: Option<DateTime<Utc>>,
+    /// When it was asked.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<orientation::RequestRow> for RequestRow {
+    fn from(row: orientation::RequestRow) -> Self {
+        RequestRow {
+            id: row.id,
+            notebook_id: row.notebook_id,
+            beneficiary_id: row.beneficiary_id,
+            requestor_account_id: row.requestor_account_id,
+            requested_orientation_system_id: row.requested_orientation_system_id,
+            decided_orientation_system_id: row.decided_orientation_system_id,
+            status: row.status,
+            reason: row.reason,
+            decision_reason: row.decision_reason,
+            decided_at: row.decided_at,
+            created_at: row.created_at,
+        }
+    }
+}
+
 /// Filters of the requests list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -167,7 +213,7 @@ pub async fn list_requests(
     })
     .await?;
     let page = crate::store::Page::from_rows(rows, limit, |row| row.id);
-    Ok(web::Json(ListPage::from_store(page, |row| row)))
+    Ok(web::Json(ListPage::from_store(page, RequestRow::from)))
 }
 
 /// A denial.

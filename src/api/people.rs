@@ -274,7 +274,7 @@ pub async fn list_beneficiaries(
 
 /// Journals a refused access to a person who exists outside the caller's reach.
 pub fn journal_refusal(
-    conn: &mut diesel::PgConnection,
+    conn: &mut store::Connection,
     caller: &Caller,
     beneficiary: Option<(Uuid, Uuid)>,
     resource: &str,

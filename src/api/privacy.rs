@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpRequest, HttpResponse, delete, get, web};
 use chrono::{DateTime, Utc};
-use diesel::pg::PgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -24,7 +23,7 @@ use crate::auth::caller::Caller;
 use crate::auth::policy;
 use crate::domain::scopes::Scope;
 use crate::store::{
-    self,
+    self, Connection,
     privacy::{PurgeError, PurgeProofRow, PurgeRequest},
 };
 
@@ -129,7 +128,7 @@ fn without_nir(value: &mut serde_json::Value, nir: &str) {
 
 /// Journals an access that was refused.
 fn journal_denied(
-    conn: &mut PgConnection,
+    conn: &mut Connection,
     caller: &Caller,
     person: (Uuid, Uuid),
     access: Access,
@@ -154,7 +153,7 @@ fn journal_denied(
 
 /// The person within reach, or 404 (journaled when the person exists elsewhere).
 fn person_within_reach(
-    conn: &mut PgConnection,
+    conn: &mut Connection,
     caller: &Caller,
     id: Uuid,
     access: Access,

@@ -135,8 +135,8 @@ pub struct ApiError {
     extensions: serde_json::Map<String, serde_json::Value>,
 }
 
-impl From<diesel::result::Error> for ApiError {
-    fn from(error: diesel::result::Error) -> Self {
+impl From<crate::store::QueryError> for ApiError {
+    fn from(error: crate::store::QueryError) -> Self {
         ApiError::internal(&error)
     }
 }

@@ -4,7 +4,6 @@
 
 use actix_web::{HttpRequest, post, web};
 use cdb_connector::ConnectorError;
-use diesel::Connection;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -108,7 +107,7 @@ pub async fn refresh_notebook(
     let person_id = person.id;
     // The raw answers are kept in the same transaction as what the pipeline made of them.
     let refreshed = with_conn(&state.pool, move |conn| {
-        conn.transaction(|conn| {
+        store::transaction(conn, |conn| {
             let mut refreshed = Refreshed {
                 status: if records.is_empty() {
                     "not_found".into()

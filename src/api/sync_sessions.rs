@@ -4,6 +4,9 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::db::with_conn;
@@ -11,7 +14,40 @@ use super::problem::{ApiError, ErrorCode, Problem};
 use crate::api::state::AppState;
 use crate::auth::caller::{Caller, Principal};
 use crate::domain::scopes::Scope;
-use crate::store::sync_sessions::{self, SessionError, SessionRow};
+use crate::store::sync_sessions::{self, SessionError};
+
+/// A session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionRow {
+    /// The session.
+    pub id: Uuid,
+    /// Its deployment.
+    pub deployment_id: Uuid,
+    /// The source that sends its stock.
+    pub source_system: String,
+    /// open, completed or abandoned.
+    pub status: String,
+    /// When it was opened: records not seen since are no longer reported at completion.
+    pub started_at: DateTime<Utc>,
+    /// When it was completed or abandoned.
+    pub ended_at: Option<DateTime<Utc>>,
+    /// How many people were marked as no longer reported at completion.
+    pub no_longer_reported: Option<i32>,
+}
+
+impl From<sync_sessions::SessionRow> for SessionRow {
+    fn from(row: sync_sessions::SessionRow) -> Self {
+        SessionRow {
+            id: row.id,
+            deployment_id: row.deployment_id,
+            source_system: row.source_system,
+            status: row.status,
+            started_at: row.started_at,
+            ended_at: row.ended_at,
+            no_longer_reported: row.no_longer_reported,
+        }
+    }
+}
 
 /// The partner's deployment and source system.
 fn partner_source(caller: &Caller) -> Result<(Uuid, String), ApiError> {
@@ -69,7 +105,7 @@ pub async fn open_session(
             header::LOCATION,
             format!("/v1/sync-sessions/{}", session.id),
         ))
-        .json(session))
+        .json(SessionRow::from(session)))
 }
 
 /// Reads a session of the calling partner system.
@@ -97,7 +133,7 @@ pub async fn get_session(
             .ok_or_else(|| ApiError::not_found("sync session"))
     })
     .await?;
-    Ok(web::Json(session))
+    Ok(web::Json(SessionRow::from(session)))
 }
 
 async fn end(
@@ -111,7 +147,7 @@ async fn end(
         sync_sessions::end(conn, deployment, &source, id, complete).map_err(session_error)
     })
     .await?;
-    Ok(web::Json(session))
+    Ok(web::Json(SessionRow::from(session)))
 }
 
 /// Completes a session: the people your system reported before and not since the session

@@ -18,8 +18,7 @@ use crate::domain::cursor::after_sequence as cursor_after_sequence;
 use crate::domain::scopes::Scope;
 use crate::outbound::{delivery, parse_event_types, ssrf};
 use crate::store::webhooks::{
-    self as store, DeliveryCounts, DeliveryRow, NewSubscription, SubscriptionChanges,
-    SubscriptionRow,
+    self as store, DeliveryRow, NewSubscription, SubscriptionChanges, SubscriptionRow,
 };
 
 /// The subscriber: an API client holding `webhooks:admin`. Answers its internal id and its
@@ -104,6 +103,30 @@ impl WebhookView {
             created_at: row.created_at,
             updated_at: row.updated_at,
             counts,
+        }
+    }
+}
+
+/// Deliveries of a subscription by status.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub struct DeliveryCounts {
+    /// Not tried yet.
+    pub pending: i64,
+    /// Tried, failed, to be retried.
+    pub failed: i64,
+    /// Received (2xx).
+    pub delivered: i64,
+    /// Retries exhausted: in the dead letters.
+    pub dead: i64,
+}
+
+impl From<store::DeliveryCounts> for DeliveryCounts {
+    fn from(row: store::DeliveryCounts) -> Self {
+        DeliveryCounts {
+            pending: row.pending,
+            failed: row.failed,
+            delivered: row.delivered,
+            dead: row.dead,
         }
     }
 }
@@ -240,7 +263,7 @@ pub async fn get_webhook(
     let view = with_conn(&state.pool, move |conn| {
         let row = store::get(conn, client, id)?.ok_or_else(|| ApiError::not_found("webhook"))?;
         let counts = store::counts(conn, id)?;
-        Ok(WebhookView::of(row, Some(counts)))
+        Ok(WebhookView::of(row, Some(DeliveryCounts::from(counts))))
     })
     .await?;
     Ok(web::Json(view))

@@ -112,7 +112,7 @@ pub async fn write<T, F>(
     work: F,
 ) -> Result<T, ApiError>
 where
-    F: FnOnce(&mut diesel::PgConnection, Author) -> Result<T, WriteError> + Send + 'static,
+    F: FnOnce(&mut store::Connection, Author) -> Result<T, WriteError> + Send + 'static,
     T: Send + 'static,
 {
     let reach = write_reach(&caller)?;
@@ -129,7 +129,7 @@ pub async fn write_within<T, F>(
     work: F,
 ) -> Result<T, ApiError>
 where
-    F: FnOnce(&mut diesel::PgConnection, Author) -> Result<T, WriteError> + Send + 'static,
+    F: FnOnce(&mut store::Connection, Author) -> Result<T, WriteError> + Send + 'static,
     T: Send + 'static,
 {
     let author = Author {

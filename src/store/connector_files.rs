@@ -8,7 +8,7 @@ use diesel::sql_types::{BigInt, Bytea, Jsonb, Nullable, Text, Timestamptz, Uuid 
 use uuid::Uuid;
 
 /// A file as shown (without its content).
-#[derive(Debug, Clone, QueryableByName, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, QueryableByName)]
 pub struct FileRow {
     /// The file.
     #[diesel(sql_type = SqlUuid)]
@@ -33,7 +33,6 @@ pub struct FileRow {
     pub status: String,
     /// Counts and lists of the application.
     #[diesel(sql_type = Nullable<Jsonb>)]
-    #[schema(value_type = Option<Object>)]
     pub report: Option<serde_json::Value>,
     /// Why it was rejected.
     #[diesel(sql_type = Nullable<Text>)]

@@ -10,7 +10,7 @@ use diesel::sql_types::{
 use uuid::Uuid;
 
 /// An instance as shown (no secrets, only whether there are some).
-#[derive(Debug, Clone, QueryableByName, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, QueryableByName)]
 pub struct InstanceRow {
     /// The instance.
     #[diesel(sql_type = SqlUuid)]
@@ -26,7 +26,6 @@ pub struct InstanceRow {
     pub name: String,
     /// Settings without secrets.
     #[diesel(sql_type = Jsonb)]
-    #[schema(value_type = Object)]
     pub config: serde_json::Value,
     /// Whether secrets are set (they are never returned).
     #[diesel(sql_type = Bool)]
@@ -185,7 +184,7 @@ pub fn delete(conn: &mut PgConnection, deployment: Option<Uuid>, id: Uuid) -> Qu
 }
 
 /// A run as shown.
-#[derive(Debug, Clone, QueryableByName, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, QueryableByName)]
 pub struct RunRow {
     /// The run.
     #[diesel(sql_type = SqlUuid)]
@@ -210,7 +209,6 @@ pub struct RunRow {
     pub finished_at: Option<DateTime<Utc>>,
     /// read, created, updated, unchanged, rejected, possible_match, not_found, error.
     #[diesel(sql_type = Jsonb)]
-    #[schema(value_type = Object)]
     pub counts: serde_json::Value,
     /// Why it failed.
     #[diesel(sql_type = Nullable<Text>)]
@@ -277,7 +275,7 @@ pub fn run(conn: &mut PgConnection, instance: Uuid, id: Uuid) -> QueryResult<Opt
 }
 
 /// What a run did with one record.
-#[derive(Debug, Clone, QueryableByName, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, QueryableByName)]
 pub struct ItemRow {
     /// Position in the run.
     #[diesel(sql_type = BigInt)]

@@ -12,7 +12,9 @@ pub mod diagnostic;
 pub mod directory;
 pub mod directory_writes;
 pub mod external_data;
+pub mod idempotency;
 pub mod imports;
+pub mod inbound_events;
 pub mod large_objects;
 pub mod members;
 pub mod notebooks;
@@ -20,12 +22,58 @@ pub mod orientation;
 pub mod outbox;
 pub mod people;
 pub mod plan;
+pub mod possible_matches;
 pub mod privacy;
 pub mod reach;
 pub mod statistics;
 pub mod sync_sessions;
 pub mod timeline;
 pub mod webhooks;
+
+/// The database connection every store function runs on.
+pub type Connection = diesel::PgConnection;
+
+/// The error of a query.
+pub use diesel::result::Error as QueryError;
+
+/// The error of taking a connection from the pool.
+pub use diesel::r2d2::PoolError;
+
+/// A rule of the schema that refused a write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Violation {
+    /// A unique key already holds the value.
+    Unique,
+    /// A `CHECK` constraint refused the value.
+    Check,
+    /// A foreign key points nowhere.
+    ForeignKey,
+}
+
+/// The rule a query broke and the constraint's name, when a schema rule refused it.
+pub fn violation(error: &QueryError) -> Option<(Violation, Option<&str>)> {
+    use diesel::result::DatabaseErrorKind;
+    let QueryError::DatabaseError(kind, info) = error else {
+        return None;
+    };
+    let violation = match kind {
+        DatabaseErrorKind::UniqueViolation => Violation::Unique,
+        DatabaseErrorKind::CheckViolation => Violation::Check,
+        DatabaseErrorKind::ForeignKeyViolation => Violation::ForeignKey,
+        _ => return None,
+    };
+    Some((violation, info.constraint_name()))
+}
+
+/// Runs `work` in one transaction (a savepoint when one is open): committed when it returns
+/// `Ok`, rolled back otherwise.
+pub fn transaction<T, E, F>(conn: &mut Connection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut Connection) -> Result<T, E>,
+    E: From<QueryError>,
+{
+    diesel::Connection::transaction(conn, work)
+}
 
 /// A `count(*) AS n` row of a raw query.
 #[derive(diesel::QueryableByName)]

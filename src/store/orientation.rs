@@ -348,7 +348,7 @@ pub fn decide(
 }
 
 /// A re-orientation request, as listed for orientation managers.
-#[derive(Debug, Clone, QueryableByName, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, QueryableByName)]
 pub struct RequestRow {
     /// The request.
     #[diesel(sql_type = SqlUuid)]

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::changes::{self, PendingChange};
 
 /// A session.
-#[derive(Debug, Clone, QueryableByName, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, QueryableByName)]
 pub struct SessionRow {
     /// The session.
     #[diesel(sql_type = SqlUuid)]

@@ -7,8 +7,6 @@ use diesel::prelude::*;
 use diesel::sql_types::{
     Array, BigInt, Bool, Bytea, Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid,
 };
-use serde::Serialize;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// A subscription as stored (its sealed secret included: never serialised).
@@ -177,7 +175,7 @@ pub fn delete(conn: &mut PgConnection, api_client_id: Uuid, id: Uuid) -> QueryRe
 }
 
 /// Deliveries of a subscription by status.
-#[derive(Debug, Clone, Copy, Default, Serialize, ToSchema, QueryableByName)]
+#[derive(Debug, Clone, Copy, Default, QueryableByName)]
 pub struct DeliveryCounts {
     /// Not tried yet.
     #[diesel(sql_type = BigInt)]

@@ -1,0 +1,87 @@
+//! Possible matches: records kept aside until a manager says which person they are about.
+
+use chrono::{DateTime, Utc};
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use uuid::Uuid;
+
+/// A possible match as stored.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct MatchRow {
+    /// The possible match.
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    /// Its deployment.
+    #[diesel(sql_type = SqlUuid)]
+    pub deployment_id: Uuid,
+    /// `ambiguous` or `pivot_conflict`.
+    #[diesel(sql_type = Text)]
+    pub reason: String,
+    /// The record as received.
+    #[diesel(sql_type = Jsonb)]
+    pub record: serde_json::Value,
+    /// The people it may be about.
+    #[diesel(sql_type = Array<SqlUuid>)]
+    pub candidate_ids: Vec<Uuid>,
+    /// `open`, `same_person` or `different_person`.
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    /// When it was kept.
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "id, deployment_id, reason, record, candidate_ids, status, created_at";
+
+/// The open possible matches of a deployment after `after`, by id (`limit` rows at most).
+pub fn open(
+    conn: &mut PgConnection,
+    deployment: Uuid,
+    after: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Vec<MatchRow>> {
+    diesel::sql_query(format!(
+        "SELECT {COLUMNS} FROM possible_match \
+         WHERE deployment_id = $1 AND status = 'open' AND ($2::uuid IS NULL OR id > $2) ORDER BY id LIMIT $3"
+    ))
+    .bind::<SqlUuid, _>(deployment)
+    .bind::<Nullable<SqlUuid>, _>(after)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+}
+
+/// An open possible match of a deployment, locked for the rest of the transaction.
+pub fn lock_open(
+    conn: &mut PgConnection,
+    id: Uuid,
+    deployment: Uuid,
+) -> QueryResult<Option<MatchRow>> {
+    diesel::sql_query(format!(
+        "SELECT {COLUMNS} FROM possible_match \
+         WHERE id = $1 AND deployment_id = $2 AND status = 'open' FOR UPDATE"
+    ))
+    .bind::<SqlUuid, _>(id)
+    .bind::<SqlUuid, _>(deployment)
+    .get_result(conn)
+    .optional()
+}
+
+/// Keeps a manager's decision on a possible match and the person it resolved to.
+pub fn decide(
+    conn: &mut PgConnection,
+    id: Uuid,
+    status: &str,
+    decided_by_account_id: Option<Uuid>,
+    resolved_beneficiary_id: Option<Uuid>,
+) -> QueryResult<()> {
+    diesel::sql_query(
+        "UPDATE possible_match SET status = $2, decided_by_account_id = $3, decided_at = now(), resolved_beneficiary_id = $4 WHERE id = $1",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<Text, _>(status)
+    .bind::<Nullable<SqlUuid>, _>(decided_by_account_id)
+    .bind::<Nullable<SqlUuid>, _>(resolved_beneficiary_id)
+    .execute(conn)?;
+    Ok(())
+}
