@@ -1,6 +1,7 @@
 //! Connector instances over HTTP: create, read, change, enable/disable, delete; start a run and
 //! read the run history record by record. Secrets go in, sealed, and never come out.
 
+use crate::domain::states::{ConnectorKind, UnknownName};
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
@@ -55,7 +56,7 @@ impl From<connectors::InstanceRow> for InstanceRow {
         InstanceRow {
             id: row.id,
             deployment_id: row.deployment_id,
-            kind: row.kind,
+            kind: row.kind.to_string(),
             name: row.name,
             config: row.config,
             has_secrets: row.has_secrets,
@@ -331,7 +332,13 @@ pub async fn create_connector(
         }
     };
     let config = body.config.unwrap_or_else(|| serde_json::json!({}));
-    kinds::validate(&body.kind, &config, body.secrets.as_ref()).map_err(setting_error)?;
+    let kind: ConnectorKind = body.kind.parse().map_err(|e: UnknownName| {
+        setting_error(kinds::SettingError {
+            field: "kind".into(),
+            message: e.to_string(),
+        })
+    })?;
+    kinds::validate(kind, &config, body.secrets.as_ref()).map_err(setting_error)?;
     kinds::allowed(&state.connector_rules, deployment, &config).map_err(setting_error)?;
     let id = Uuid::new_v4();
     let sealed = match &body.secrets {
@@ -341,7 +348,7 @@ pub async fn create_connector(
     let new = NewInstance {
         id,
         deployment_id: deployment,
-        kind: body.kind,
+        kind,
         name: name(&body.name)?,
         config,
         secrets: sealed,
@@ -487,9 +494,9 @@ pub async fn update_connector(
         let check_secrets = body.secrets.clone().or_else(|| {
             current
                 .has_secrets
-                .then(|| placeholder_secrets(&current.kind))
+                .then(|| placeholder_secrets(current.kind))
         });
-        kinds::validate(&current.kind, &config, check_secrets.as_ref()).map_err(setting_error)?;
+        kinds::validate(current.kind, &config, check_secrets.as_ref()).map_err(setting_error)?;
         kinds::allowed(&state.connector_rules, current.deployment_id, &config)
             .map_err(setting_error)?;
     }
@@ -539,10 +546,10 @@ fn redirects_secrets(current: &serde_json::Value, new: &serde_json::Value) -> bo
 }
 
 /// Secrets of the right shape, to check new settings against when the stored secrets stay.
-fn placeholder_secrets(kind: &str) -> serde_json::Value {
+fn placeholder_secrets(kind: ConnectorKind) -> serde_json::Value {
     match kind {
-        "france_travail" => serde_json::json!({"client_secret": "unchanged"}),
-        _ => serde_json::json!({}),
+        ConnectorKind::FranceTravail => serde_json::json!({"client_secret": "unchanged"}),
+        ConnectorKind::CafMsa | ConnectorKind::Departement => serde_json::json!({}),
     }
 }
 
@@ -866,16 +873,8 @@ pub async fn upload_file(
         connectors::get(conn, scope, id)?.ok_or_else(|| ApiError::not_found("connector"))
     })
     .await?;
-    if !matches!(
-        instance.kind.as_str(),
-        "caf_msa" | "france_travail" | "departement"
-    ) {
-        return Err(ApiError::new(
-            ErrorCode::Conflict,
-            "Only CAF/MSA (flux bénéficiaires), France Travail (principal and actions extracts) and departmental (exports) instances take files here.",
-        ));
-    }
-    let kind = instance.kind.clone();
+    // Every kind takes files: CAF/MSA fluxes, France Travail extracts, departmental exports.
+    let kind = instance.kind;
     let file_name = query
         .into_inner()
         .name
@@ -885,7 +884,7 @@ pub async fn upload_file(
     let deployment = instance.deployment_id;
     // A flux is streamed into a large object (memory does not grow with the file); the
     // other files are small and kept in the row.
-    let received = if kind == "caf_msa" {
+    let received = if kind == ConnectorKind::CafMsa {
         stream_flux(&state.pool, &mut payload).await?
     } else {
         let mut content = Vec::new();
@@ -921,7 +920,7 @@ pub async fn upload_file(
         ));
     }
     let (created, error, received) = web::block(move || {
-        let (created, error) = crate::sources::inbox::inspect(&kind, &received.head);
+        let (created, error) = crate::sources::inbox::inspect(kind, &received.head);
         (created, error, received)
     })
     .await?;

@@ -19,9 +19,10 @@ use crate::api::state::AppState;
 use crate::auth::caller::Caller;
 use crate::auth::policy::{self, ImportAccess, Importer};
 use crate::domain::scopes::Scope;
+use crate::domain::states::{ImportKind, ImportMode};
 use crate::imports::errors_csv::{self, ErrorLine};
 use crate::imports::records::LineError;
-use crate::imports::runner::{Counts, KINDS, NEEDS_STRUCTURE};
+use crate::imports::runner::Counts;
 use crate::imports::table::{ReadOptions, SheetChoice, Table};
 use crate::store::imports::{self as store, CommitError, ImportRow, NewImport, SavedLine};
 
@@ -162,9 +163,9 @@ impl From<ImportRow> for ImportView {
         ImportView {
             id: row.id,
             deployment_id: row.deployment_id,
-            kind: row.kind,
-            mode: row.mode,
-            status: row.status,
+            kind: row.kind.to_string(),
+            mode: row.mode.to_string(),
+            status: row.status.to_string(),
             profile: row.profile,
             file: ImportFile {
                 name: row.file_name,
@@ -360,13 +361,11 @@ pub async fn upload(
         return Err(forbidden());
     }
     let form = read_form(multipart).await?;
-    let kind = form.kind.ok_or_else(|| invalid("kind is required."))?;
-    if !KINDS.contains(&kind.as_str()) {
-        return Err(invalid(format!(
-            "kind must be one of {}.",
-            KINDS.join(", ")
-        )));
-    }
+    let kind: ImportKind = form
+        .kind
+        .ok_or_else(|| invalid("kind is required."))?
+        .parse()
+        .map_err(|_| invalid(format!("kind must be one of {}.", ImportKind::names())))?;
     if let Some(profile) = form.profile.as_deref() {
         let names = crate::imports::apply::profile_names();
         if profile != "cdb" && !names.contains(&profile) {
@@ -375,14 +374,14 @@ pub async fn upload(
                 names.join(", ")
             )));
         }
-        if profile != "cdb" && kind != "beneficiaries" {
+        if profile != "cdb" && kind != ImportKind::Beneficiaries {
             return Err(invalid(
                 "A mapping profile reads beneficiaries files only: use kind=beneficiaries.",
             ));
         }
     }
-    let structure_kind = NEEDS_STRUCTURE.contains(&kind.as_str());
-    let importer = policy::importer(&caller, access_of(&kind)).ok_or_else(forbidden)?;
+    let structure_kind = kind.needs_structure();
+    let importer = policy::importer(&caller, access_of(kind)).ok_or_else(forbidden)?;
     let overwrite = flag(form.overwrite.as_deref(), "overwrite")?;
     let send_account_email = flag(form.send_account_email.as_deref(), "send_account_email")?;
     let structure = form
@@ -395,10 +394,12 @@ pub async fn upload(
             "structure is required: a {kind} file is for one structure."
         )));
     }
-    let mode = form.mode.unwrap_or_else(|| "preview".into());
-    if !matches!(mode.as_str(), "preview" | "commit") {
-        return Err(invalid("mode must be preview or commit."));
-    }
+    let mode: ImportMode = match form.mode.as_deref() {
+        None => ImportMode::Preview,
+        Some(text) => text
+            .parse()
+            .map_err(|_| invalid("mode must be preview or commit."))?,
+    };
     let deployment = target_deployment(importer, form.deployment.as_deref())?;
     let (file_name, file) = form.file.ok_or_else(|| invalid("file is required."))?;
     let account = caller.account().map(|account| account.account_id);
@@ -454,10 +455,10 @@ pub async fn upload(
 }
 
 /// What a kind of file gives access to.
-fn access_of(kind: &str) -> ImportAccess {
+fn access_of(kind: ImportKind) -> ImportAccess {
     match kind {
-        "beneficiaries" => ImportAccess::People,
-        kind if NEEDS_STRUCTURE.contains(&kind) => ImportAccess::OneStructure,
+        ImportKind::Beneficiaries => ImportAccess::People,
+        kind if kind.needs_structure() => ImportAccess::OneStructure,
         _ => ImportAccess::Deployment,
     }
 }
@@ -470,7 +471,7 @@ fn reachable(
 ) -> Result<ImportRow, ApiError> {
     let not_found = || ApiError::not_found("import");
     let row = store::get(conn, id, None)?.ok_or_else(not_found)?;
-    let within = match policy::importer(caller, access_of(&row.kind)) {
+    let within = match policy::importer(caller, access_of(row.kind)) {
         Some(Importer::AnyDeployment) => true,
         Some(Importer::Deployment(deployment)) => deployment == row.deployment_id,
         // A structure administrator follows only the files of the structures they administer.
@@ -560,7 +561,7 @@ impl From<SavedLine> for ImportLine {
     fn from(line: SavedLine) -> Self {
         ImportLine {
             line: line.line,
-            status: line.status,
+            status: line.status.to_string(),
             beneficiary_id: line.beneficiary_id,
             possible_match_id: line.possible_match_id,
             record_id: line.record_id,

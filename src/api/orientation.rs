@@ -153,7 +153,7 @@ impl From<orientation::RequestRow> for RequestRow {
             requestor_account_id: row.requestor_account_id,
             requested_orientation_system_id: row.requested_orientation_system_id,
             decided_orientation_system_id: row.decided_orientation_system_id,
-            status: row.status,
+            status: row.status.to_string(),
             reason: row.reason,
             decision_reason: row.decision_reason,
             decided_at: row.decided_at,
@@ -252,7 +252,7 @@ pub async fn deny_request(
         Ok(orientation::list_one(conn, deployment, request)?)
     })
     .await?
-    .filter(|row| row.status == "pending")
+    .filter(|row| row.status == crate::domain::states::OrientationRequestStatus::Pending)
     .ok_or_else(|| ApiError::not_found("open orientation request"))?
     .notebook_id;
     let app_url = state.auth.app_url.clone();

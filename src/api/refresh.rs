@@ -2,6 +2,7 @@
 //! person (through the deployment's enabled France Travail instance) and applies it through the
 //! inbound pipeline, for a professional who needs it up to date before an appointment.
 
+use crate::domain::states::ConnectorKind;
 use actix_web::{HttpRequest, post, web};
 use cdb_connector::ConnectorError;
 use serde::Serialize;
@@ -62,7 +63,7 @@ pub async fn refresh_notebook(
         else {
             return Err(ApiError::not_found("notebook"));
         };
-        let instance = connector_runs::enabled_instance(conn, deployment, "france_travail")?
+        let instance = connector_runs::enabled_instance(conn, deployment, ConnectorKind::FranceTravail)?
             .ok_or_else(|| {
                 ApiError::new(
                     ErrorCode::Conflict,

@@ -41,7 +41,7 @@ impl From<sync_sessions::SessionRow> for SessionRow {
             id: row.id,
             deployment_id: row.deployment_id,
             source_system: row.source_system,
-            status: row.status,
+            status: row.status.to_string(),
             started_at: row.started_at,
             ended_at: row.ended_at,
             no_longer_reported: row.no_longer_reported,

@@ -8,19 +8,20 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::api::imports::ImportView;
 use crate::cli::ImportOptions;
-use crate::imports::runner::{self, KINDS, RunLimit, RunState};
+use crate::domain::states::{ImportKind, ImportMode};
+use crate::imports::runner::{self, RunLimit, RunState};
 use crate::postgres::DbPool;
 use crate::store::{directory, imports};
 
 /// Runs an import from the command line; answers its summary as JSON. Blocking.
 pub fn run(pool: &DbPool, options: &ImportOptions) -> anyhow::Result<serde_json::Value> {
-    if !KINDS.contains(&options.kind.as_str()) {
+    let Ok(kind) = options.kind.parse::<ImportKind>() else {
         bail!(
             "unknown kind {} (expected one of {})",
             options.kind,
-            KINDS.join(", ")
+            ImportKind::names()
         );
-    }
+    };
     let mut conn = pool.get()?;
     let deployment =
         directory::find_deployment(&mut conn, &options.deployment)?.with_context(|| {
@@ -35,7 +36,7 @@ pub fn run(pool: &DbPool, options: &ImportOptions) -> anyhow::Result<serde_json:
                 .map(|found| found.id)
                 .with_context(|| format!("no structure {structure:?} in this deployment"))?,
         ),
-        None if runner::NEEDS_STRUCTURE.contains(&options.kind.as_str()) => {
+        None if kind.needs_structure() => {
             bail!("--structure is required for a {} file", options.kind)
         }
         None => None,
@@ -58,8 +59,12 @@ pub fn run(pool: &DbPool, options: &ImportOptions) -> anyhow::Result<serde_json:
                 &mut conn,
                 &imports::NewImport {
                     deployment_id: deployment.id,
-                    kind: options.kind.clone(),
-                    mode: if options.preview { "preview" } else { "commit" }.into(),
+                    kind,
+                    mode: if options.preview {
+                        ImportMode::Preview
+                    } else {
+                        ImportMode::Commit
+                    },
                     profile: options.profile.clone(),
                     sheet: options.sheet.clone(),
                     file_name,

@@ -173,6 +173,60 @@ impl ImportStatus {
     }
 }
 
+named! {
+    /// What a line of an import became.
+    LineStatus {
+        /// It creates someone (or something).
+        Create = "create",
+        /// It changes someone known.
+        Update = "update",
+        /// It changes nothing.
+        Unchanged = "unchanged",
+        /// Kept for a person to decide who it is about.
+        PossibleMatch = "possible_match",
+        /// Refused: its errors say why.
+        Error = "error",
+    }
+}
+
+named! {
+    /// Where a re-orientation request stands.
+    OrientationRequestStatus {
+        /// Waiting for an orientation manager.
+        Pending = "pending",
+        /// Accepted by an orientation decision.
+        Accepted = "accepted",
+        /// Denied: the accompaniment goes on.
+        Denied = "denied",
+    }
+}
+
+named! {
+    /// Where a partner's full-sync session stands.
+    SyncSessionStatus {
+        /// Receiving batches.
+        Open = "open",
+        /// Completed: people it did not report are marked.
+        Completed = "completed",
+        /// Abandoned: nothing is marked.
+        Abandoned = "abandoned",
+    }
+}
+
+named! {
+    /// Where a webhook delivery stands.
+    DeliveryStatus {
+        /// Waiting for its first attempt.
+        Pending = "pending",
+        /// Delivered.
+        Delivered = "delivered",
+        /// Failed; attempted again later.
+        Failed = "failed",
+        /// Given up after its last attempt (replayable).
+        Dead = "dead",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

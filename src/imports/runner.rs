@@ -6,6 +6,8 @@
 //! the same transaction: a worker killed in the middle resumes at the checkpoint, without losing
 //! or repeating a line.
 
+use crate::domain::states::LineStatus;
+use crate::domain::states::{ImportKind, ImportMode, ImportStatus};
 use std::collections::HashSet;
 
 use diesel::pg::PgConnection;
@@ -18,7 +20,7 @@ use super::apply::{
     OrientationManagerLines, ProfessionalLines, ProfileLines, ProfileRows, RattachementLines,
     ReorientationLines, RunContext, StructureLines,
 };
-use super::kinds::{FailedRow, ImportKind, KindRows, Numbered};
+use super::kinds::{FailedRow, KindRows, Numbered, TemplateKind};
 use super::records::LineError;
 use super::table::{ReadOptions, Row, SheetChoice, Table, TableError};
 use crate::postgres::DbPool;
@@ -30,24 +32,11 @@ use crate::store::statistics::PeopleGrowth;
 /// Lines per transaction of a commit.
 pub const CHUNK_ROWS: usize = 500;
 
-/// Every import kind of the original service.
-pub const KINDS: [&str; 6] = [
-    "beneficiaries",
-    "structures",
-    "professionals",
-    "reorientations",
-    "orientation_managers",
-    "rattachements",
-];
-
 /// A line read: typed, or already in error.
 type Parsed<R> = Result<Numbered<R>, Box<LineResult>>;
 
 /// Lines read but not applied yet: each with its cells as read.
 type Chunk<R> = Vec<(Vec<String>, Parsed<R>)>;
-
-/// The kinds whose file is for one structure (named with the upload).
-pub const NEEDS_STRUCTURE: [&str; 2] = ["professionals", "rattachements"];
 
 /// How many lines became what.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -67,20 +56,20 @@ pub struct Counts {
 }
 
 impl Counts {
-    fn add(&mut self, status: &str, count: i64) {
+    fn add(&mut self, status: LineStatus, count: i64) {
         self.read += count;
         match status {
-            "create" => self.create += count,
-            "update" => self.update += count,
-            "unchanged" => self.unchanged += count,
-            "possible_match" => self.possible_match += count,
-            _ => self.error += count,
+            LineStatus::Create => self.create += count,
+            LineStatus::Update => self.update += count,
+            LineStatus::Unchanged => self.unchanged += count,
+            LineStatus::PossibleMatch => self.possible_match += count,
+            LineStatus::Error => self.error += count,
         }
     }
 
     fn with(mut self, results: &[LineResult]) -> Self {
         for result in results {
-            self.add(&result.status, 1);
+            self.add(result.status, 1);
         }
         self
     }
@@ -100,8 +89,8 @@ pub struct RunLimit {
 /// Where a run left the import.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RunState {
-    /// Done: `previewed`, `committed` or `failed`.
-    Finished(String),
+    /// Done: previewed, committed or failed.
+    Finished(ImportStatus),
     /// Stopped at a checkpoint by the run limit; running again resumes there.
     Paused,
     /// No such import.
@@ -165,22 +154,24 @@ fn run_locked(
     let Some(import) = store::get(conn, import_id, None)? else {
         return Ok(RunState::Missing);
     };
-    let working = match (import.status.as_str(), import.mode.as_str()) {
-        ("previewed" | "committed" | "failed", _) => return Ok(RunState::Finished(import.status)),
-        ("received", "preview") | ("previewing", _) => "previewing",
-        _ => "committing",
+    let working = match (import.status, import.mode) {
+        (status, _) if status.is_finished() => return Ok(RunState::Finished(status)),
+        (ImportStatus::Received, ImportMode::Preview) | (ImportStatus::Previewing, _) => {
+            ImportStatus::Previewing
+        }
+        _ => ImportStatus::Committing,
     };
     store::start(conn, import_id, working)?;
     let run = Run {
         import: &import,
         files,
-        preview: working == "previewing",
+        preview: working == ImportStatus::Previewing,
         app_url,
         limit,
     };
     let profile = import.profile.as_deref().filter(|name| *name != "cdb");
-    match (import.kind.as_str(), profile) {
-        ("beneficiaries", Some(name)) => {
+    match (import.kind, profile) {
+        (ImportKind::Beneficiaries, Some(name)) => {
             let Some(profile) = cdb_departement::Profile::named(name) else {
                 return failed(
                     conn,
@@ -201,18 +192,14 @@ fn run_locked(
                 })
             })
         }
-        ("beneficiaries", None) => by_kind::<BeneficiaryLines>(conn, &run, on_progress),
-        ("structures", _) => by_kind::<StructureLines>(conn, &run, on_progress),
-        ("professionals", _) => by_kind::<ProfessionalLines>(conn, &run, on_progress),
-        ("orientation_managers", _) => by_kind::<OrientationManagerLines>(conn, &run, on_progress),
-        ("reorientations", _) => by_kind::<ReorientationLines>(conn, &run, on_progress),
-        ("rattachements", _) => by_kind::<RattachementLines>(conn, &run, on_progress),
-        (other, _) => failed(
-            conn,
-            import_id,
-            "unknown_kind",
-            &format!("Type d'import inconnu : {other}"),
-        ),
+        (ImportKind::Beneficiaries, None) => by_kind::<BeneficiaryLines>(conn, &run, on_progress),
+        (ImportKind::Structures, _) => by_kind::<StructureLines>(conn, &run, on_progress),
+        (ImportKind::Professionals, _) => by_kind::<ProfessionalLines>(conn, &run, on_progress),
+        (ImportKind::OrientationManagers, _) => {
+            by_kind::<OrientationManagerLines>(conn, &run, on_progress)
+        }
+        (ImportKind::Reorientations, _) => by_kind::<ReorientationLines>(conn, &run, on_progress),
+        (ImportKind::Rattachements, _) => by_kind::<RattachementLines>(conn, &run, on_progress),
     }
 }
 
@@ -319,7 +306,7 @@ where
     let applier = A::new(&context);
     let mut counts = Counts::default();
     for (status, count) in store::counts_by_status(conn, import_id)? {
-        counts.add(&status, count);
+        counts.add(status, count);
     }
     let skip = usize::try_from(import.checkpoint).unwrap_or(0);
     let mut position = skip;
@@ -372,9 +359,9 @@ where
         }
     }
     let status = if run.preview {
-        "previewed"
+        ImportStatus::Previewed
     } else {
-        "committed"
+        ImportStatus::Committed
     };
     store::finish(
         conn,
@@ -382,12 +369,12 @@ where
         status,
         i32::try_from(position).unwrap_or(i32::MAX),
     )?;
-    Ok(RunState::Finished(status.into()))
+    Ok(RunState::Finished(status))
 }
 
 fn failed(conn: &mut PgConnection, id: Uuid, code: &str, reason: &str) -> RunResult<RunState> {
     store::fail(conn, id, code, reason)?;
-    Ok(RunState::Finished("failed".into()))
+    Ok(RunState::Finished(ImportStatus::Failed))
 }
 
 fn format_name(format: super::table::FileFormat) -> String {
@@ -451,7 +438,7 @@ impl<A: LineApplier> ChunkRun<'_, A> {
                         .next()
                         .flatten()
                         .filter(|a| {
-                            a.status != "unchanged"
+                            a.status != LineStatus::Unchanged
                                 || a.beneficiary_id.is_none_or(|id| !changed.contains(&id))
                         })
                         .map(|a| (numbered.line, a)),
@@ -461,7 +448,7 @@ impl<A: LineApplier> ChunkRun<'_, A> {
                     Some((line, applied)) => applied.into_result(line),
                     None => self.line(conn, cells, parsed)?,
                 };
-                if result.status == "update"
+                if result.status == LineStatus::Update
                     && let Some(id) = result.beneficiary_id
                 {
                     changed.insert(id);
@@ -472,7 +459,7 @@ impl<A: LineApplier> ChunkRun<'_, A> {
             if self.context.preview {
                 // Nobody was created: an id would point nowhere.
                 for result in &mut results {
-                    if result.status == "create" {
+                    if result.status == LineStatus::Create {
                         result.beneficiary_id = None;
                     }
                 }

@@ -70,7 +70,7 @@ pub fn refresh_job_metrics(pool: &DbPool) -> Result<(), crate::postgres::Databas
     for instance in crate::store::connectors::list(&mut conn, None)? {
         crate::telemetry::metrics::set_connector_stale(
             &instance.id.to_string(),
-            &instance.kind,
+            instance.kind.as_str(),
             instance.stale,
         );
     }

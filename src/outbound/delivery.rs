@@ -1,6 +1,7 @@
 //! Sending: one signed POST per delivery, its outcome recorded (delivered, retried with
 //! backoff, or dead after the retry window), and the synchronous test delivery (ping).
 
+use crate::domain::states::DeliveryStatus;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -134,7 +135,12 @@ pub async fn deliver(
     let Some(outgoing) = outgoing else {
         return Ok(DeliveryOutcome::Skipped);
     };
-    if !outgoing.enabled || !matches!(outgoing.status.as_str(), "pending" | "failed") {
+    if !outgoing.enabled
+        || !matches!(
+            outgoing.status,
+            DeliveryStatus::Pending | DeliveryStatus::Failed
+        )
+    {
         return Ok(DeliveryOutcome::Skipped);
     }
     let attempt = match secrets.open(outgoing.subscription_id, &outgoing.secret) {

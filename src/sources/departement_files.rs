@@ -40,8 +40,8 @@ fn import_of(
             conn,
             &NewImport {
                 deployment_id: claimed.deployment_id,
-                kind: "beneficiaries".into(),
-                mode: "commit".into(),
+                kind: crate::domain::states::ImportKind::Beneficiaries,
+                mode: crate::domain::states::ImportMode::Commit,
                 profile,
                 sheet: None,
                 file_name: file.file_name.clone(),
@@ -103,7 +103,7 @@ pub fn apply_pending(
             "counts": done,
             "errors_file": format!("/v1/imports/{}/errors.csv", import.id),
         });
-        let error = (import.status == "failed").then(|| {
+        let error = (import.status == crate::domain::states::ImportStatus::Failed).then(|| {
             import
                 .failure_reason
                 .clone()

@@ -2,6 +2,7 @@
 //! département's transfer drops files; each complete file is kept like an upload, then moved to
 //! `.cdb-received/` in the same directory so it is taken once.
 
+use crate::domain::states::ConnectorKind;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
@@ -19,17 +20,17 @@ const RECEIVED: &str = ".cdb-received";
 
 /// The file's own creation date, or why it is not a file of the instance's kind.
 pub fn inspect(
-    kind: &str,
+    kind: ConnectorKind,
     content: &[u8],
 ) -> (Option<chrono::DateTime<chrono::Utc>>, Option<String>) {
-    if kind == "caf_msa" {
+    if kind == ConnectorKind::CafMsa {
         match cdb_caf_msa::FluxReader::new(std::io::Cursor::new(content))
             .map(|reader| reader.header().created_at_utc())
         {
             Ok(created) => (Some(created), None),
             Err(error) => (None, Some(format!("not a flux bénéficiaires: {error}"))),
         }
-    } else if kind == "departement" {
+    } else if kind == ConnectorKind::Departement {
         let options = crate::imports::table::ReadOptions::default();
         match crate::imports::table::Table::open(std::io::Cursor::new(content), &options) {
             Ok(_) => (None, None),
@@ -58,7 +59,7 @@ struct Watched {
     #[diesel(sql_type = SqlUuid)]
     deployment_id: Uuid,
     #[diesel(sql_type = Text)]
-    kind: String,
+    kind: ConnectorKind,
     #[diesel(sql_type = Jsonb)]
     config: serde_json::Value,
 }
@@ -130,7 +131,7 @@ fn take(
     path: &Path,
     name: &str,
 ) -> Result<(), String> {
-    let (head, oid, size, sha256) = if instance.kind == "caf_msa" {
+    let (head, oid, size, sha256) = if instance.kind == ConnectorKind::CafMsa {
         // A flux is streamed into a large object: memory does not grow with the file.
         let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
         let streamed = large_objects::stream(conn, file, FLUX_HEAD).map_err(|e| e.to_string())?;
@@ -146,7 +147,7 @@ fn take(
         let size = i64::try_from(content.len()).unwrap_or(i64::MAX);
         (content, None, size, sha256)
     };
-    let (created, error) = inspect(&instance.kind, &head);
+    let (created, error) = inspect(instance.kind, &head);
     let (file, is_new) = connector_files::keep(
         conn,
         &connector_files::NewFile {

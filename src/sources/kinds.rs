@@ -111,13 +111,10 @@ pub fn france_travail_config(
 
 /// Checks an instance's settings and secrets for its kind.
 pub fn validate(
-    kind: &str,
+    kind: ConnectorKind,
     config: &serde_json::Value,
     secrets: Option<&serde_json::Value>,
 ) -> Result<(), SettingError> {
-    let kind: ConnectorKind = kind
-        .parse()
-        .map_err(|e: crate::domain::states::UnknownName| error("kind", e.to_string()))?;
     match kind {
         ConnectorKind::FranceTravail => {
             let secrets = secrets.ok_or_else(|| {
@@ -232,10 +229,10 @@ mod tests {
     #[test]
     fn a_france_travail_instance_needs_a_client_and_its_secret() {
         let config = json!({"client_id": "PAR_cd93", "api_base_url": "http://127.0.0.1:9/"});
-        assert!(validate("france_travail", &config, None).is_err());
+        assert!(validate(ConnectorKind::FranceTravail, &config, None).is_err());
         assert!(
             validate(
-                "france_travail",
+                ConnectorKind::FranceTravail,
                 &config,
                 Some(&json!({"client_secret": "s"}))
             )
@@ -243,7 +240,7 @@ mod tests {
         );
         let unknown = json!({"client_id": "x", "password": "leak"});
         let refused = validate(
-            "france_travail",
+            ConnectorKind::FranceTravail,
             &unknown,
             Some(&json!({"client_secret": "s"})),
         );
@@ -251,7 +248,7 @@ mod tests {
         let fast = json!({"client_id": "x", "calls_per_second": 0});
         assert!(
             validate(
-                "france_travail",
+                ConnectorKind::FranceTravail,
                 &fast,
                 Some(&json!({"client_secret": "s"}))
             )
@@ -263,7 +260,7 @@ mod tests {
     fn an_extract_key_must_be_an_rsa_pem_key() {
         let config = json!({"client_id": "PAR_cd93"});
         let refused = validate(
-            "france_travail",
+            ConnectorKind::FranceTravail,
             &config,
             Some(&json!({"client_secret": "s", "extract_private_key": "-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----"})),
         )
@@ -276,7 +273,7 @@ mod tests {
         ))
         .unwrap();
         let secrets = json!({"client_secret": "s", "extract_private_key": pem});
-        assert!(validate("france_travail", &config, Some(&secrets)).is_ok());
+        assert!(validate(ConnectorKind::FranceTravail, &config, Some(&secrets)).is_ok());
         assert!(extract_key(&secrets).unwrap().is_some());
         assert!(
             extract_key(&json!({"client_secret": "s"}))
@@ -287,12 +284,33 @@ mod tests {
 
     #[test]
     fn file_fed_instances_take_an_inbox_and_unknown_kinds_are_refused() {
-        assert!(validate("caf_msa", &json!({"inbox_dir": "/srv/caf"}), None).is_ok());
-        assert!(validate("ftp", &json!({}), None).is_err());
-        assert!(validate("departement", &json!({"profile": "iodas"}), None).is_ok());
-        let unknown = validate("departement", &json!({"profile": "solis"}), None);
+        assert!(
+            validate(
+                ConnectorKind::CafMsa,
+                &json!({"inbox_dir": "/srv/caf"}),
+                None
+            )
+            .is_ok()
+        );
+        assert!(
+            "ftp".parse::<ConnectorKind>().is_err(),
+            "an unknown kind is refused before any setting"
+        );
+        assert!(
+            validate(
+                ConnectorKind::Departement,
+                &json!({"profile": "iodas"}),
+                None
+            )
+            .is_ok()
+        );
+        let unknown = validate(
+            ConnectorKind::Departement,
+            &json!({"profile": "solis"}),
+            None,
+        );
         assert_eq!(unknown.unwrap_err().field, "config.profile");
-        assert!(validate("caf_msa", &json!({"profile": "iodas"}), None).is_err());
+        assert!(validate(ConnectorKind::CafMsa, &json!({"profile": "iodas"}), None).is_err());
     }
 
     #[test]

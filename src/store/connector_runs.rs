@@ -239,7 +239,7 @@ const ENABLED_INSTANCE: &str = "SELECT id AS run_id, id AS instance_id, deployme
 pub fn enabled_instance(
     conn: &mut PgConnection,
     deployment: Uuid,
-    kind: &str,
+    kind: crate::domain::states::ConnectorKind,
 ) -> QueryResult<Option<ClaimedRun>> {
     diesel::sql_query(format!(
         "{ENABLED_INSTANCE} WHERE deployment_id = $1 AND kind = $2 AND enabled AND deleted_at IS NULL \

@@ -18,9 +18,9 @@ pub struct InstanceRow {
     /// Its deployment.
     #[diesel(sql_type = SqlUuid)]
     pub deployment_id: Uuid,
-    /// france_travail, caf_msa or departement.
+    /// Its kind.
     #[diesel(sql_type = Text)]
-    pub kind: String,
+    pub kind: crate::domain::states::ConnectorKind,
     /// A name unique in the deployment.
     #[diesel(sql_type = Text)]
     pub name: String,
@@ -63,7 +63,7 @@ pub struct NewInstance {
     /// Deployment.
     pub deployment_id: Uuid,
     /// Kind.
-    pub kind: String,
+    pub kind: crate::domain::states::ConnectorKind,
     /// Name.
     pub name: String,
     /// Settings.
@@ -86,7 +86,7 @@ pub fn create(conn: &mut PgConnection, new: &NewInstance) -> QueryResult<Option<
     )
     .bind::<SqlUuid, _>(new.id)
     .bind::<SqlUuid, _>(new.deployment_id)
-    .bind::<Text, _>(&new.kind)
+    .bind::<Text, _>(new.kind)
     .bind::<Text, _>(&new.name)
     .bind::<Jsonb, _>(&new.config)
     .bind::<Nullable<Bytea>, _>(new.secrets.as_deref())

@@ -2,6 +2,7 @@
 //! restarted worker resumes from, and the job that processes it (enqueued in the same
 //! transaction as the upload, so no upload is ever left without its job).
 
+use crate::domain::states::{ImportKind, ImportMode, ImportStatus, LineStatus};
 use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
@@ -25,10 +26,10 @@ pub const MAX_ATTEMPTS: i32 = 3;
 pub struct NewImport {
     /// The deployment imported into.
     pub deployment_id: Uuid,
-    /// `beneficiaries`, `structures`…
-    pub kind: String,
-    /// `preview` or `commit`.
-    pub mode: String,
+    /// What the file holds.
+    pub kind: ImportKind,
+    /// Preview or commit.
+    pub mode: ImportMode,
     /// Mapping profile (names the source system), if any.
     pub profile: Option<String>,
     /// Sheet of a workbook to read, if not the first.
@@ -58,13 +59,13 @@ pub struct ImportRow {
     pub deployment_id: Uuid,
     /// The kind of file.
     #[diesel(sql_type = Text)]
-    pub kind: String,
-    /// preview or commit.
+    pub kind: ImportKind,
+    /// Preview or commit.
     #[diesel(sql_type = Text)]
-    pub mode: String,
-    /// received, previewing, previewed, committing, committed or failed.
+    pub mode: ImportMode,
+    /// Where it stands.
     #[diesel(sql_type = Text)]
-    pub status: String,
+    pub status: ImportStatus,
     /// The mapping profile.
     #[diesel(sql_type = Nullable<Text>)]
     pub profile: Option<String>,
@@ -168,8 +169,8 @@ pub fn create(
              RETURNING {COLUMNS}"
         ))
         .bind::<SqlUuid, _>(new.deployment_id)
-        .bind::<Text, _>(&new.kind)
-        .bind::<Text, _>(&new.mode)
+        .bind::<Text, _>(new.kind)
+        .bind::<Text, _>(new.mode)
         .bind::<Nullable<Text>, _>(new.profile.as_deref())
         .bind::<Nullable<Text>, _>(new.sheet.as_deref())
         .bind::<Text, _>(&new.file_name)
@@ -189,24 +190,17 @@ pub fn create(
     })
 }
 
-/// Enqueues the import's job inside the caller's transaction (apalis's own `push_job()` SQL
-/// function is broken in 1.0, so the row is inserted as its sink does). The idempotency key
-/// makes a second enqueue for the same step a no-op.
+/// Enqueues the import's job inside the caller's transaction (see [`super::jobs::enqueue`]);
+/// a second enqueue for the same step is a no-op.
 pub fn enqueue(conn: &mut PgConnection, import_id: Uuid, step: &str) -> QueryResult<()> {
     let job = serde_json::to_string(&RunImport { import_id }).unwrap_or_default();
-    let id = ulid::Ulid::generate().to_string();
-    diesel::sql_query(
-        "INSERT INTO apalis.jobs (id, job_type, job, status, attempts, max_attempts, run_at, priority, idempotency_key) \
-         VALUES ($1, $2, convert_to($3, 'UTF8'), 'Pending', 0, $4, now(), 0, $5) \
-         ON CONFLICT (job_type, idempotency_key) DO NOTHING",
+    super::jobs::enqueue(
+        conn,
+        QUEUE,
+        &job,
+        MAX_ATTEMPTS,
+        &format!("import:{import_id}:{step}"),
     )
-    .bind::<Text, _>(id)
-    .bind::<Text, _>(QUEUE)
-    .bind::<Text, _>(job)
-    .bind::<Integer, _>(MAX_ATTEMPTS)
-    .bind::<Text, _>(format!("import:{import_id}:{step}"))
-    .execute(conn)
-    .map(|_| ())
 }
 
 /// An import, if it belongs to the deployment (any deployment when `None`).
@@ -249,7 +243,7 @@ pub fn file(conn: &mut PgConnection, id: Uuid) -> QueryResult<u32> {
 }
 
 /// Starts (or restarts) the processing: `previewing` or `committing`.
-pub fn start(conn: &mut PgConnection, id: Uuid, status: &str) -> QueryResult<()> {
+pub fn start(conn: &mut PgConnection, id: Uuid, status: ImportStatus) -> QueryResult<()> {
     diesel::sql_query(
         "UPDATE import SET status = $2, started_at = coalesce(started_at, now()) WHERE id = $1",
     )
@@ -310,8 +304,8 @@ pub fn fail(conn: &mut PgConnection, id: Uuid, code: &str, reason: &str) -> Quer
 pub struct LineResult {
     /// Line number in the file.
     pub line: i32,
-    /// create, update, unchanged, possible_match or error.
-    pub status: String,
+    /// What the line became.
+    pub status: LineStatus,
     /// The person, once known.
     pub beneficiary_id: Option<Uuid>,
     /// The possible match kept for a person to resolve.
@@ -362,7 +356,12 @@ pub fn save_chunk(
 }
 
 /// Ends a processing: `previewed` or `committed`.
-pub fn finish(conn: &mut PgConnection, id: Uuid, status: &str, rows_total: i32) -> QueryResult<()> {
+pub fn finish(
+    conn: &mut PgConnection,
+    id: Uuid,
+    status: ImportStatus,
+    rows_total: i32,
+) -> QueryResult<()> {
     diesel::sql_query(
         "UPDATE import SET status = $2, rows_total = $3, finished_at = now() WHERE id = $1",
     )
@@ -399,8 +398,8 @@ pub fn request_commit(
         if deployment.is_some_and(|d| d != current.deployment_id) {
             return Err(CommitError::NotFound);
         }
-        if current.status != "previewed" {
-            return Err(CommitError::NotPreviewed(current.status));
+        if current.status != ImportStatus::Previewed {
+            return Err(CommitError::NotPreviewed(current.status.to_string()));
         }
         diesel::sql_query("DELETE FROM import_row WHERE import_id = $1")
             .bind::<SqlUuid, _>(id)
@@ -419,13 +418,13 @@ pub fn request_commit(
 #[derive(QueryableByName)]
 struct StatusCount {
     #[diesel(sql_type = Text)]
-    status: String,
+    status: LineStatus,
     #[diesel(sql_type = Bigint)]
     count: i64,
 }
 
 /// Lines saved so far, by status (to resume the counts after a restart).
-pub fn counts_by_status(conn: &mut PgConnection, id: Uuid) -> QueryResult<Vec<(String, i64)>> {
+pub fn counts_by_status(conn: &mut PgConnection, id: Uuid) -> QueryResult<Vec<(LineStatus, i64)>> {
     let rows: Vec<StatusCount> = diesel::sql_query(
         "SELECT status, count(*) AS count FROM import_row WHERE import_id = $1 GROUP BY status",
     )
@@ -440,9 +439,9 @@ pub struct SavedLine {
     /// Line number in the file.
     #[diesel(sql_type = Integer)]
     pub line: i32,
-    /// received, previewing, previewed, committing, committed or failed.
+    /// What the line became.
     #[diesel(sql_type = Text)]
-    pub status: String,
+    pub status: LineStatus,
     /// The person.
     #[diesel(sql_type = Nullable<SqlUuid>)]
     pub beneficiary_id: Option<Uuid>,

@@ -15,6 +15,7 @@ pub mod external_data;
 pub mod idempotency;
 pub mod imports;
 pub mod inbound_events;
+pub mod jobs;
 pub mod large_objects;
 pub mod members;
 pub mod notebooks;

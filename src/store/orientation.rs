@@ -368,9 +368,9 @@ pub struct RequestRow {
     /// The orientation decided (accepted requests).
     #[diesel(sql_type = Nullable<SqlUuid>)]
     pub decided_orientation_system_id: Option<Uuid>,
-    /// pending, accepted or denied.
+    /// Where it stands.
     #[diesel(sql_type = Text)]
-    pub status: String,
+    pub status: crate::domain::states::OrientationRequestStatus,
     /// Why it was asked.
     #[diesel(sql_type = Nullable<Text>)]
     pub reason: Option<String>,

@@ -22,9 +22,9 @@ pub struct SessionRow {
     /// The source that sends its stock.
     #[diesel(sql_type = Text)]
     pub source_system: String,
-    /// open, completed or abandoned.
+    /// Where it stands.
     #[diesel(sql_type = Text)]
-    pub status: String,
+    pub status: crate::domain::states::SyncSessionStatus,
     /// When it was opened: records not seen since are no longer reported at completion.
     #[diesel(sql_type = Timestamptz)]
     pub started_at: DateTime<Utc>,
@@ -130,8 +130,8 @@ pub fn end(
         .get_result(conn)
         .optional()?
         .ok_or(SessionError::NotFound)?;
-        if session.status != "open" {
-            return Err(SessionError::NotOpen(session.status));
+        if session.status != crate::domain::states::SyncSessionStatus::Open {
+            return Err(SessionError::NotOpen(session.status.to_string()));
         }
         let marked: Vec<Marked> = if complete {
             diesel::sql_query(

@@ -245,9 +245,9 @@ pub struct DeliveryRow {
     /// The JSON body sent.
     #[diesel(sql_type = Jsonb)]
     pub body: serde_json::Value,
-    /// pending, failed, delivered or dead.
+    /// Where it stands.
     #[diesel(sql_type = Text)]
-    pub status: String,
+    pub status: crate::domain::states::DeliveryStatus,
     /// Attempts made.
     #[diesel(sql_type = Integer)]
     pub attempts: i32,
@@ -442,9 +442,9 @@ pub struct Outgoing {
     /// Body.
     #[diesel(sql_type = Jsonb)]
     pub body: serde_json::Value,
-    /// Status.
+    /// Where it stands.
     #[diesel(sql_type = Text)]
-    pub status: String,
+    pub status: crate::domain::states::DeliveryStatus,
     /// Attempts made.
     #[diesel(sql_type = Integer)]
     pub attempts: i32,

@@ -469,7 +469,10 @@ async fn a_commit_stopped_after_a_checkpoint_resumes_without_losing_or_repeating
     );
     // Restarted: it resumes at the checkpoint.
     let state = run_job(&app, id, RunLimit::default()).await;
-    assert_eq!(state, RunState::Finished("committed".into()));
+    assert_eq!(
+        state,
+        RunState::Finished(cdb_hub::domain::states::ImportStatus::Committed)
+    );
     let (_, done) = get(&app, token, &format!("/v1/imports/{id}")).await;
     assert_eq!(done["counts"]["create"], 1200, "{done}");
     assert_eq!(done["counts"]["read"], 1200);
@@ -505,7 +508,7 @@ async fn a_commit_stopped_after_a_checkpoint_resumes_without_losing_or_repeating
     // Running a finished import again does nothing.
     assert_eq!(
         run_job(&app, id, RunLimit::default()).await,
-        RunState::Finished("committed".into())
+        RunState::Finished(cdb_hub::domain::states::ImportStatus::Committed)
     );
 }
 

@@ -1,6 +1,7 @@
 //! Beneficiaries files: each line through the inbound pipeline (matching, merge under the
 //! sources' ranks, provenance, change feed), then its notebook columns.
 
+use crate::domain::states::LineStatus;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 
@@ -105,7 +106,7 @@ pub fn people_together(
     let unchanged = batch::unchanged(conn, &chunk, &left, context.writing())?;
     for ((result, found), record) in results.iter_mut().zip(unchanged).zip(records) {
         if let Some(found) = found {
-            let mut applied = Applied::new("unchanged");
+            let mut applied = Applied::new(LineStatus::Unchanged);
             applied.beneficiary_id = Some(found.beneficiary_id);
             applied.kept = Snapshot::of_row(found.row).kept(record, &found.kept);
             *result = Some(applied);
@@ -133,8 +134,8 @@ fn apply_line(
     if let Some(beneficiary) = result.beneficiary_id {
         let notebook = notebook::apply(conn, context, beneficiary, row)?;
         if !notebook.changes.is_empty() {
-            if result.status == "unchanged" {
-                result.status = "update";
+            if result.status == LineStatus::Unchanged {
+                result.status = LineStatus::Update;
             }
             let mut all = match result.changes.take() {
                 Some(serde_json::Value::Object(map)) => map,
@@ -163,16 +164,12 @@ pub fn ingest_person(
             message: records::rejection_message(code, message),
         }])
     };
-    let (outcome, change) = match ingest(conn, record)? {
-        Ingested::Done(outcome, change) => (outcome, change),
-        Ingested::Refused(error) => {
-            return Err(reject("not_applicable", &error));
-        }
-    };
-    let mut result = Applied::new("unchanged");
+    let (outcome, change) =
+        ingest(conn, record)?.map_err(|error| reject("not_applicable", &error))?;
+    let mut result = Applied::new(LineStatus::Unchanged);
     match outcome {
         Outcome::Created { beneficiary_id, .. } => {
-            result.status = "create";
+            result.status = LineStatus::Create;
             result.beneficiary_id = Some(beneficiary_id);
         }
         Outcome::Updated {
@@ -181,7 +178,7 @@ pub fn ingest_person(
             kept_values,
             ..
         } => {
-            result.status = "update";
+            result.status = LineStatus::Update;
             result.beneficiary_id = Some(beneficiary_id);
             result.changes = Some(shown(&changes, "before", "after"));
             result.kept =
@@ -192,7 +189,7 @@ pub fn ingest_person(
             kept_values,
             ..
         } => {
-            result.status = "unchanged";
+            result.status = LineStatus::Unchanged;
             result.beneficiary_id = Some(beneficiary_id);
             result.kept =
                 (!kept_values.is_empty()).then(|| shown(&kept_values, "current", "proposed"));
@@ -200,13 +197,13 @@ pub fn ingest_person(
         Outcome::PossibleMatch {
             possible_match_id, ..
         } => {
-            result.status = "possible_match";
+            result.status = LineStatus::PossibleMatch;
             // A preview rolls the possible match back: its id would point nowhere.
             result.possible_match_id = (!context.preview).then_some(possible_match_id);
         }
         // Someone of another deployment has this NIR: the managers decide, nobody is named.
         Outcome::PendingReview => {
-            result.status = "possible_match";
+            result.status = LineStatus::PossibleMatch;
         }
         Outcome::Rejected { code, message } => {
             return Err(reject(&code, &message));
@@ -239,13 +236,8 @@ fn shown(changes: &[FieldChange], now: &str, incoming: &str) -> serde_json::Valu
     serde_json::Value::Object(map)
 }
 
-/// What the pipeline did with a line.
-enum Ingested {
-    /// Done: the outcome says what changed, before and after.
-    Done(Outcome, Option<PendingChange>),
-    /// The database refused the line (a constraint); the reason.
-    Refused(String),
-}
+/// What the pipeline did with a line, or why the database refused it (a constraint).
+type Ingested = Result<(Outcome, Option<PendingChange>), String>;
 
 /// The line through the pipeline once, in a savepoint (a refused line leaves nothing).
 fn ingest(conn: &mut PgConnection, record: &PersonRecord) -> QueryResult<Ingested> {
@@ -259,9 +251,9 @@ fn ingest(conn: &mut PgConnection, record: &PersonRecord) -> QueryResult<Ingeste
         )
     });
     match attempt {
-        Ok((outcome, change)) => Ok(Ingested::Done(outcome, change)),
+        Ok(done) => Ok(Ok(done)),
         Err(diesel::result::Error::DatabaseError(_, info)) => {
-            Ok(Ingested::Refused(match info.constraint_name() {
+            Ok(Err(match info.constraint_name() {
                 Some(constraint) => format!("{} ({constraint})", info.message()),
                 None => info.message().to_owned(),
             }))

@@ -2,6 +2,7 @@
 //! orientation managers. Each line creates, updates or leaves its record as it is; accounts
 //! are created confirmed and told by e-mail, as the original's imports did.
 
+use crate::domain::states::LineStatus;
 use diesel::pg::PgConnection;
 use serde_json::{Map, Value, json};
 
@@ -51,9 +52,9 @@ fn differs(
 /// A known record's line: `update` with its changes, or `unchanged`.
 fn written(changes: Map<String, Value>, record: uuid::Uuid) -> Applied {
     let mut applied = if changes.is_empty() {
-        Applied::new("unchanged")
+        Applied::new(LineStatus::Unchanged)
     } else {
-        let mut applied = Applied::new("update");
+        let mut applied = Applied::new(LineStatus::Update);
         applied.changes = Some(Value::Object(changes));
         applied
     };
@@ -117,7 +118,7 @@ impl LineApplier for StructureLines {
                 };
                 match store::create_structure(conn, &new)? {
                     Written::Done(created) => {
-                        applied = Applied::new("create");
+                        applied = Applied::new(LineStatus::Create);
                         created
                     }
                     Written::Duplicate(_) => {
@@ -191,7 +192,7 @@ impl LineApplier for StructureLines {
                     ..StructureChanges::default()
                 };
                 if changes.is_empty() {
-                    applied = Applied::new("unchanged");
+                    applied = Applied::new(LineStatus::Unchanged);
                 } else if !context.import.overwrite {
                     let fields = changes.keys().cloned().collect::<Vec<_>>().join(", ");
                     return Err(LineFailure::cell(
@@ -206,7 +207,7 @@ impl LineApplier for StructureLines {
                     ));
                 } else {
                     store::update_structure(conn, &current, &update)?;
-                    applied = Applied::new("update");
+                    applied = Applied::new(LineStatus::Update);
                     applied.changes = Some(Value::Object(changes));
                 }
                 current
@@ -214,8 +215,8 @@ impl LineApplier for StructureLines {
         };
         applied.record_id = Some(structure.id);
         if admin(conn, context, row, &structure.name, structure.id)? {
-            if applied.status == "unchanged" {
-                applied.status = "update";
+            if applied.status == LineStatus::Unchanged {
+                applied.status = LineStatus::Update;
             }
             let mut changes = match applied.changes.take() {
                 Some(Value::Object(map)) => map,
@@ -361,7 +362,7 @@ impl LineApplier for ProfessionalLines {
                 &format!(", pour la structure « {structure} »"),
             );
             outbox::queue(conn, email, &notice.subject, &notice.body)?;
-            let mut applied = Applied::new("create");
+            let mut applied = Applied::new(LineStatus::Create);
             applied.record_id = Some(created.professional.id);
             return Ok(applied);
         };
@@ -468,7 +469,7 @@ impl LineApplier for OrientationManagerLines {
                 "",
             );
             outbox::queue(conn, email, &notice.subject, &notice.body)?;
-            let mut applied = Applied::new("create");
+            let mut applied = Applied::new(LineStatus::Create);
             applied.record_id = Some(id);
             return Ok(applied);
         };

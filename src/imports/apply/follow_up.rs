@@ -6,6 +6,7 @@
 //! group as a member), the others join as members. A line whose wishes already hold is
 //! `unchanged`: a re-sent file changes nothing.
 
+use crate::domain::states::LineStatus;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Date, Text, Uuid as SqlUuid};
@@ -28,9 +29,9 @@ struct NotebookOf {
 /// The line's outcome from what its notebook writes changed.
 fn outcome(notebook: NotebookOf, applied: NotebookApplied) -> Applied {
     let mut result = Applied::new(if applied.pending.is_empty() {
-        "unchanged"
+        LineStatus::Unchanged
     } else {
-        "update"
+        LineStatus::Update
     });
     result.beneficiary_id = Some(notebook.beneficiary_id);
     result.record_id = Some(notebook.notebook_id);

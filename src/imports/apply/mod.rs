@@ -14,13 +14,14 @@ mod notebook;
 mod profile;
 mod references;
 
+use crate::domain::states::LineStatus;
 use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use uuid::Uuid;
 
 use super::headers::{ColumnSpec, HeaderMap};
-use super::kinds::ImportKind;
+use super::kinds::TemplateKind;
 use super::records::LineError;
 use crate::store::changes::PendingChange;
 use crate::store::imports::{ImportRow, LineResult};
@@ -89,8 +90,8 @@ impl ColumnNames {
 /// the end of the chunk, so that the feed's counter is locked only until its commit).
 #[derive(Debug, Clone)]
 pub struct Applied {
-    /// create, update, unchanged or possible_match.
-    pub status: &'static str,
+    /// What the line became.
+    pub status: LineStatus,
     /// The person the line is about.
     pub beneficiary_id: Option<Uuid>,
     /// The possible match kept for a person to resolve.
@@ -107,7 +108,7 @@ pub struct Applied {
 
 impl Applied {
     /// A line with this outcome and nothing else yet.
-    pub fn new(status: &'static str) -> Self {
+    pub fn new(status: LineStatus) -> Self {
         Self {
             status,
             beneficiary_id: None,
@@ -124,7 +125,7 @@ impl Applied {
         (
             LineResult {
                 line: i32::try_from(line).unwrap_or(i32::MAX),
-                status: self.status.to_owned(),
+                status: self.status,
                 beneficiary_id: self.beneficiary_id,
                 possible_match_id: self.possible_match_id,
                 record_id: self.record_id,
@@ -201,7 +202,7 @@ pub fn created_together(created: Vec<crate::inbound::batch::Created>) -> Vec<Opt
         .map(|created| {
             created.and_then(|(outcome, change)| match outcome {
                 crate::inbound::pipeline::Outcome::Created { beneficiary_id, .. } => {
-                    let mut applied = Applied::new("create");
+                    let mut applied = Applied::new(LineStatus::Create);
                     applied.beneficiary_id = Some(beneficiary_id);
                     applied.pending.extend(change);
                     Some(applied)
@@ -215,7 +216,7 @@ pub fn created_together(created: Vec<crate::inbound::batch::Created>) -> Vec<Opt
 /// An applier of the lines of one of the original's import kinds (templates).
 pub trait KindLines: LineApplier {
     /// The kind whose typed rows this applies.
-    type Kind: ImportKind<Row = Self::Row>;
+    type Kind: TemplateKind<Row = Self::Row>;
 
     /// The kind, as the file's header tells (the beneficiaries template of 2022 or 2024).
     fn kind_for(header: &[String]) -> Self::Kind;
@@ -225,7 +226,7 @@ pub trait KindLines: LineApplier {
 pub fn error_line(line: u64, cells: Vec<String>, errors: Vec<LineError>) -> LineResult {
     LineResult {
         line: i32::try_from(line).unwrap_or(i32::MAX),
-        status: "error".into(),
+        status: LineStatus::Error,
         beneficiary_id: None,
         possible_match_id: None,
         record_id: None,

@@ -2,6 +2,7 @@
 //! IODAS lists, the WebRSA FRSA export, the CNAF contact file): each line becomes canonical
 //! records, then person records, through the same pipeline as every other source.
 
+use crate::domain::states::LineStatus;
 use cdb_connector::records::Record;
 use cdb_departement::{BoundProfile, Profile, RowContext};
 use diesel::pg::PgConnection;
@@ -100,12 +101,12 @@ impl LineApplier for ProfileLines {
         context: &RunContext<'_>,
         row: &Self::Row,
     ) -> Result<Applied, LineFailure> {
-        let mut result = Applied::new("unchanged");
+        let mut result = Applied::new(LineStatus::Unchanged);
         for record in person_records(context.import.deployment_id, row) {
             let applied = ingest_person(conn, context, &record)?;
             let mut pending = std::mem::take(&mut result.pending);
             pending.extend(applied.pending.iter().cloned());
-            if applied.status != "unchanged" || result.beneficiary_id.is_none() {
+            if applied.status != LineStatus::Unchanged || result.beneficiary_id.is_none() {
                 result = applied;
             }
             result.pending = pending;

@@ -9,7 +9,7 @@ use super::super::values::{
     self, CafMatricule, EducationLevel, Email, GeographicalArea, Nir, PhoneNumber, PostalCode,
     RomeCode, RsaRight, WorkSituation,
 };
-use super::{Cells, ImportKind};
+use super::{Cells, TemplateKind};
 use cdb_connector::text::fold;
 
 /// Which template a beneficiaries file follows.
@@ -280,7 +280,7 @@ impl Beneficiaries {
     }
 }
 
-impl ImportKind for Beneficiaries {
+impl TemplateKind for Beneficiaries {
     type Row = BeneficiaryRow;
 
     fn columns(&self) -> &'static [ColumnSpec] {

@@ -62,7 +62,7 @@ pub struct Numbered<T> {
 pub type ParsedRow<T> = Result<Numbered<T>, FailedRow>;
 
 /// An import kind (type d'import): its columns and how a line becomes a typed row.
-pub trait ImportKind {
+pub trait TemplateKind {
     /// The typed row.
     type Row;
 
@@ -80,7 +80,7 @@ pub struct KindRows<K, I> {
     rows: I,
 }
 
-impl<K: ImportKind, I: Iterator<Item = Result<Row, TableError>>> KindRows<K, I> {
+impl<K: TemplateKind, I: Iterator<Item = Result<Row, TableError>>> KindRows<K, I> {
     /// Matches the header row against the kind's columns; rows are parsed as they are read.
     pub fn new(kind: K, header: &Row, rows: I) -> Result<Self, HeaderError> {
         let headers = HeaderMap::match_headers(&header.cells, kind.columns())?;
@@ -114,7 +114,7 @@ impl<K: ImportKind, I: Iterator<Item = Result<Row, TableError>>> KindRows<K, I> 
     }
 }
 
-impl<K: ImportKind, I: Iterator<Item = Result<Row, TableError>>> Iterator for KindRows<K, I> {
+impl<K: TemplateKind, I: Iterator<Item = Result<Row, TableError>>> Iterator for KindRows<K, I> {
     type Item = Result<ParsedRow<K::Row>, TableError>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -124,7 +124,7 @@ impl<K: ImportKind, I: Iterator<Item = Result<Row, TableError>>> Iterator for Ki
 }
 
 /// Reads the typed rows of an opened file.
-pub fn read<K: ImportKind, R: Read>(
+pub fn read<K: TemplateKind, R: Read>(
     kind: K,
     table: Table<R>,
 ) -> Result<KindRows<K, Table<R>>, HeaderError> {

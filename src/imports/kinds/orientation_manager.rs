@@ -3,7 +3,7 @@
 
 use super::super::headers::ColumnSpec;
 use super::super::values::{self, Email, PhoneNumber};
-use super::{Cells, ImportKind};
+use super::{Cells, TemplateKind};
 
 /// One orientation manager (chargé d'orientation) to create.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -39,7 +39,7 @@ const COLUMNS: &[ColumnSpec] = &[EMAIL, FIRSTNAME, LASTNAME, PHONES];
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct OrientationManagers;
 
-impl ImportKind for OrientationManagers {
+impl TemplateKind for OrientationManagers {
     type Row = OrientationManagerRow;
 
     fn columns(&self) -> &'static [ColumnSpec] {

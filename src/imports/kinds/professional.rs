@@ -3,7 +3,7 @@
 
 use super::super::headers::ColumnSpec;
 use super::super::values::{self, Email, PhoneNumber};
-use super::{Cells, ImportKind};
+use super::{Cells, TemplateKind};
 
 /// One professional (professionnel) to invite into the structure.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -42,7 +42,7 @@ const COLUMNS: &[ColumnSpec] = &[EMAIL, FIRSTNAME, LASTNAME, MOBILE_NUMBER, POSI
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Professionals;
 
-impl ImportKind for Professionals {
+impl TemplateKind for Professionals {
     type Row = ProfessionalRow;
 
     fn columns(&self) -> &'static [ColumnSpec] {

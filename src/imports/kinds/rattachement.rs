@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use super::super::headers::ColumnSpec;
 use super::super::values::{self, Email, NotebookId};
-use super::{Cells, ImportKind};
+use super::{Cells, TemplateKind};
 
 /// One beneficiary to give referents (rattachement).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -60,7 +60,7 @@ const COLUMNS: &[ColumnSpec] = &[
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Rattachements;
 
-impl ImportKind for Rattachements {
+impl TemplateKind for Rattachements {
     type Row = RattachementRow;
 
     fn columns(&self) -> &'static [ColumnSpec] {

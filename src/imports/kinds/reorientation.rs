@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 
 use super::super::headers::ColumnSpec;
 use super::super::values::{self, Email};
-use super::{Cells, ImportKind};
+use super::{Cells, TemplateKind};
 
 /// One re-orientation (réorientation).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -62,7 +62,7 @@ const COLUMNS: &[ColumnSpec] = &[FIRSTNAME, LASTNAME, DATE_OF_BIRTH, ADD, REMOVE
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Reorientations;
 
-impl ImportKind for Reorientations {
+impl TemplateKind for Reorientations {
     type Row = ReorientationRow;
 
     fn columns(&self) -> &'static [ColumnSpec] {

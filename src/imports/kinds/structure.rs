@@ -3,7 +3,7 @@
 
 use super::super::headers::ColumnSpec;
 use super::super::values::{self, Email, PhoneNumber, PostalCode, Siret, Website};
-use super::{Cells, ImportKind};
+use super::{Cells, TemplateKind};
 
 /// One structure to create or update, with the person who administers it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -132,7 +132,7 @@ const COLUMNS: &[ColumnSpec] = &[
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Structures;
 
-impl ImportKind for Structures {
+impl TemplateKind for Structures {
     type Row = StructureRow;
 
     fn columns(&self) -> &'static [ColumnSpec] {

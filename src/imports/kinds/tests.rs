@@ -20,7 +20,7 @@ fn table(bytes: Vec<u8>) -> Table<Cursor<Vec<u8>>> {
 }
 
 /// Every parsed row of a file.
-fn parse<K: ImportKind>(kind: K, bytes: Vec<u8>) -> Vec<ParsedRow<K::Row>> {
+fn parse<K: TemplateKind>(kind: K, bytes: Vec<u8>) -> Vec<ParsedRow<K::Row>> {
     read(kind, table(bytes))
         .unwrap()
         .collect::<Result<_, _>>()
