@@ -32,18 +32,24 @@ fn flux(created_on: NaiveDate, household: &cdb_caf_msa::generate::SyntheticHouse
     out
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_monthly_fluxes_close_a_right_in_their_order_with_the_flux_dates() {
-    let app = spawn_app().await;
-    let world = world(&app).await;
-    let manager = world.token("manager_a");
-    let mut open = synthetic_households(1, 11).next().unwrap();
+/// A household whose RSA right is open (ETATDOSRSA 2), with no refusal, closure or suspension.
+fn open_household(seed: u64) -> cdb_caf_msa::generate::SyntheticHousehold {
+    let mut open = synthetic_households(1, seed).next().unwrap();
     open.state = "2".into();
     open.refusal = None;
     open.closure = None;
     open.earlier_closure = None;
     open.right_suspensions.clear();
     open.payment_suspensions.clear();
+    open
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_monthly_fluxes_close_a_right_in_their_order_with_the_flux_dates() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let manager = world.token("manager_a");
+    let open = open_household(11);
     let applicant = open.persons[0].clone();
     let nir = applicant.nir.clone().expect("the applicant has a NIR");
     let mut closed = open.clone();
@@ -156,14 +162,8 @@ async fn a_template_line_and_a_flux_with_one_matricule_meet_the_same_person() {
     let app = spawn_app().await;
     let world = world(&app).await;
     let manager = world.token("manager_a");
-    let mut household = synthetic_households(1, 29).next().unwrap();
+    let mut household = open_household(29);
     household.matricule = "012345600000000".into();
-    household.state = "2".into();
-    household.refusal = None;
-    household.closure = None;
-    household.earlier_closure = None;
-    household.right_suspensions.clear();
-    household.payment_suspensions.clear();
     household.persons.truncate(1);
     household.persons[0].role = "DEM".into();
     let applicant = household.persons[0].clone();
