@@ -42,9 +42,9 @@ pub fn caf_number(raw: &str, label: &str) -> Result<CafMatricule, CellError> {
     }
     CafMatricule::parse(value).map_err(|error| {
         let why = match error {
-            CafMatriculeError::Empty => "il est vide".to_owned(),
+            CafMatriculeError::Empty => "il ne contient que des zéros ou des espaces".to_owned(),
             CafMatriculeError::Character => {
-                "il ne contient que des chiffres et des lettres".to_owned()
+                "il ne doit contenir que des chiffres et des lettres".to_owned()
             }
             CafMatriculeError::Length(length) => format!(
                 "il compte {length} caractères, {} au plus",
@@ -205,6 +205,24 @@ mod tests {
     fn nir_debug_hides_the_number() {
         let value = nir("1841276451089", "Le NIR").unwrap();
         assert_eq!(format!("{value:?}"), "Nir(*********1089)");
+    }
+
+    #[test]
+    fn a_refused_caf_number_says_why_in_french() {
+        let message = |raw: &str| {
+            caf_number(raw, "Le numéro allocataire")
+                .unwrap_err()
+                .message
+        };
+        assert_eq!(
+            message("00000000"),
+            "Le numéro allocataire « 00000000 » n'est pas valide : il ne contient que des zéros ou des espaces"
+        );
+        assert_eq!(
+            message("12-34"),
+            "Le numéro allocataire « 12-34 » n'est pas valide : il ne doit contenir que des chiffres et des lettres"
+        );
+        assert!(message("123456789012345678901").contains("21 caractères, 20 au plus"));
     }
 
     #[test]
