@@ -120,111 +120,90 @@ fn text(value: &Option<String>) -> Option<String> {
 /// Parses a person's input into canonical fields, or the list of what is wrong.
 pub fn person_fields(input: &PersonInput) -> Result<PersonFields, Vec<FieldError>> {
     let mut errors = Vec::new();
+    // Each key by `cdb_connector`'s one parser: the API stores what a file or a flux would.
+    let mut key = |field: &str,
+                   code: &str,
+                   value: &Option<String>,
+                   parse: &dyn Fn(&str) -> Result<String, String>| {
+        let raw = text(value)?;
+        parse(&raw)
+            .map_err(|why| {
+                errors.push(FieldError {
+                    field: field.into(),
+                    code: code.into(),
+                    message: format!("{raw:?} {why}"),
+                })
+            })
+            .ok()
+    };
+    let nir = key("nir", "invalid_nir", &input.nir, &|raw| {
+        Nir::parse(raw)
+            .map(|nir| nir.as_str().to_owned())
+            .map_err(|e| format!("is not a valid NIR: {e}"))
+    });
+    // The ISO form the parser accepted is the stored one: it reads back as that date.
+    let date_of_birth = key(
+        "date_of_birth",
+        "invalid_date",
+        &input.date_of_birth,
+        &|raw| {
+            cdb_connector::time::parse_iso_date(raw)
+                .map(|date| date.to_string())
+                .map_err(|e| format!("is not a date YYYY-MM-DD between 1900 and 2100: {e}"))
+        },
+    )
+    .and_then(|date| date.parse().ok());
+    let email = key("email", "invalid_email", &input.email, &|raw| {
+        cdb_connector::records::Email::parse(raw)
+            .map(|email| email.as_str().to_owned())
+            .map_err(|_| "is not an e-mail address".to_owned())
+    });
+    let mobile_number = key(
+        "mobile_number",
+        "invalid_phone",
+        &input.mobile_number,
+        &|raw| {
+            cdb_connector::records::PhoneNumber::parse(raw)
+                .map(|phone| phone.as_str().to_owned())
+                .map_err(|e| format!("is not a phone number: {e}"))
+        },
+    );
+    let france_travail_id = key(
+        "france_travail_id",
+        "invalid_france_travail_id",
+        &input.france_travail_id,
+        &|raw| {
+            cdb_connector::FranceTravailId::parse(raw)
+                .map(|id| id.as_str().to_owned())
+                .map_err(|_| "is not an 11-character France Travail id".to_owned())
+        },
+    );
+    let caf_number = key(
+        "caf_number",
+        "invalid_caf_number",
+        &input.caf_number,
+        &|raw| {
+            cdb_connector::identity::CafMatricule::parse(raw)
+                .map(|matricule| matricule.as_str().to_owned())
+                .map_err(|e| format!("is not a CAF/MSA file number: {e}"))
+        },
+    );
+    let household_role = key(
+        "household_role",
+        "invalid_household_role",
+        &input.household_role,
+        &|raw| {
+            cdb_connector::HouseholdRole::parse(raw)
+                .map(|role| role.code().to_owned())
+                .map_err(|_| "is not DEM, CJT, ENF, AUT or RDO".to_owned())
+        },
+    );
     let mut error = |field: &str, code: &str, message: String| {
         errors.push(FieldError {
             field: field.into(),
             code: code.into(),
             message,
         })
-    };
-    // Each key by `cdb_connector`'s one parser: the API stores what a file or a flux would.
-    let nir = match text(&input.nir) {
-        Some(raw) => match Nir::parse(&raw) {
-            Ok(nir) => Some(nir.as_str().to_owned()),
-            Err(e) => {
-                error(
-                    "nir",
-                    "invalid_nir",
-                    format!("{raw:?} is not a valid NIR: {e}"),
-                );
-                None
-            }
-        },
-        None => None,
-    };
-    let date_of_birth = match text(&input.date_of_birth) {
-        Some(raw) => match cdb_connector::time::parse_iso_date(&raw) {
-            Ok(date) => Some(date),
-            Err(e) => {
-                error(
-                    "date_of_birth",
-                    "invalid_date",
-                    format!("{raw:?} is not a date YYYY-MM-DD between 1900 and 2100: {e}"),
-                );
-                None
-            }
-        },
-        None => None,
-    };
-    let email = match text(&input.email) {
-        Some(raw) => match cdb_connector::records::Email::parse(&raw) {
-            Ok(email) => Some(email.as_str().to_owned()),
-            Err(_) => {
-                error(
-                    "email",
-                    "invalid_email",
-                    format!("{raw:?} is not an e-mail address"),
-                );
-                None
-            }
-        },
-        None => None,
-    };
-    let mobile_number = match text(&input.mobile_number) {
-        Some(raw) => match cdb_connector::records::PhoneNumber::parse(&raw) {
-            Ok(phone) => Some(phone.as_str().to_owned()),
-            Err(e) => {
-                error(
-                    "mobile_number",
-                    "invalid_phone",
-                    format!("{raw:?} is not a phone number: {e}"),
-                );
-                None
-            }
-        },
-        None => None,
-    };
-    let france_travail_id = match text(&input.france_travail_id) {
-        Some(raw) => match cdb_connector::FranceTravailId::parse(&raw) {
-            Ok(id) => Some(id.as_str().to_owned()),
-            Err(_) => {
-                error(
-                    "france_travail_id",
-                    "invalid_france_travail_id",
-                    format!("{raw:?} is not an 11-character France Travail id"),
-                );
-                None
-            }
-        },
-        None => None,
-    };
-    let caf_number = match text(&input.caf_number) {
-        Some(raw) => match cdb_connector::identity::CafMatricule::parse(&raw) {
-            Ok(matricule) => Some(matricule.as_str().to_owned()),
-            Err(e) => {
-                error(
-                    "caf_number",
-                    "invalid_caf_number",
-                    format!("{raw:?} is not a CAF/MSA file number: {e}"),
-                );
-                None
-            }
-        },
-        None => None,
-    };
-    let household_role = match text(&input.household_role) {
-        Some(raw) => match cdb_connector::HouseholdRole::parse(&raw) {
-            Ok(role) => Some(role.code().to_owned()),
-            Err(_) => {
-                error(
-                    "household_role",
-                    "invalid_household_role",
-                    format!("{raw:?} is not DEM, CJT, ENF, AUT or RDO"),
-                );
-                None
-            }
-        },
-        None => None,
     };
     for (field, value) in [
         ("firstname", &input.firstname),

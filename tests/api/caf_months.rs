@@ -32,6 +32,29 @@ fn flux(created_on: NaiveDate, household: &cdb_caf_msa::generate::SyntheticHouse
     out
 }
 
+/// A CAF/MSA instance of the manager's deployment: its id.
+async fn caf_instance(app: &crate::support::TestApp, manager: &str) -> String {
+    let (status, created, _) = send(
+        app,
+        Method::POST,
+        manager,
+        "/v1/connectors",
+        json!({"kind": "caf_msa", "name": "CAF mensuel"}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    created["id"].as_str().unwrap().to_owned()
+}
+
+/// Runs every connector run that is due, as the worker would.
+async fn apply_due_runs(app: &crate::support::TestApp) {
+    let pool = app.database.pool();
+    for run in crate::support::due_runs(&pool) {
+        crate::support::execute_run(&pool, run).await;
+    }
+}
+
 /// A household whose RSA right is open (ETATDOSRSA 2), with no refusal, closure or suspension.
 fn open_household(seed: u64) -> cdb_caf_msa::generate::SyntheticHousehold {
     let mut open = synthetic_households(1, seed).next().unwrap();
@@ -73,17 +96,7 @@ async fn two_monthly_fluxes_close_a_right_in_their_order_with_the_flux_dates() {
         )
         .unwrap()
     });
-    let (status, created, _) = send(
-        &app,
-        Method::POST,
-        manager,
-        "/v1/connectors",
-        json!({"kind": "caf_msa", "name": "CAF mensuel"}),
-        None,
-    )
-    .await;
-    assert_eq!(status, 201, "{created}");
-    let instance = created["id"].as_str().unwrap().to_owned();
+    let instance = caf_instance(&app, manager).await;
     let march = NaiveDate::from_ymd_opt(2024, 3, 5).unwrap();
     let april = NaiveDate::from_ymd_opt(2024, 4, 5).unwrap();
     // April's file arrives first.
@@ -91,11 +104,7 @@ async fn two_monthly_fluxes_close_a_right_in_their_order_with_the_flux_dates() {
         let (status, file) = upload(&app, manager, &instance, body).await;
         assert_eq!(status, 202, "{file}");
     }
-    let pool = app.database.pool();
-    let runs = crate::support::due_runs(&pool);
-    for run in runs {
-        crate::support::execute_run(&pool, run).await;
-    }
+    apply_due_runs(&app).await;
     let (_, files, _) = send(
         &app,
         Method::GET,
@@ -202,24 +211,11 @@ async fn a_template_line_and_a_flux_with_one_matricule_meet_the_same_person() {
         "the template stores the flux's number in its one form"
     );
 
-    let (status, created, _) = send(
-        &app,
-        Method::POST,
-        manager,
-        "/v1/connectors",
-        json!({"kind": "caf_msa", "name": "CAF mensuel"}),
-        None,
-    )
-    .await;
-    assert_eq!(status, 201, "{created}");
-    let instance = created["id"].as_str().unwrap().to_owned();
+    let instance = caf_instance(&app, manager).await;
     let march = NaiveDate::from_ymd_opt(2024, 3, 5).unwrap();
     let (status, file) = upload(&app, manager, &instance, flux(march, &household)).await;
     assert_eq!(status, 202, "{file}");
-    let pool = app.database.pool();
-    for run in crate::support::due_runs(&pool) {
-        crate::support::execute_run(&pool, run).await;
-    }
+    apply_due_runs(&app).await;
     let (_, files, _) = send(
         &app,
         Method::GET,
