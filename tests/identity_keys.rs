@@ -32,11 +32,11 @@ struct Keys {
 impl Keys {
     fn of(fields: &PersonFields) -> Self {
         Self {
-            nir: fields.nir.clone(),
-            caf_number: fields.caf_number.clone(),
-            france_travail_id: fields.france_travail_id.clone(),
+            nir: fields.nir.clone().map(String::from),
+            caf_number: fields.caf_number.clone().map(String::from),
+            france_travail_id: fields.france_travail_id.clone().map(String::from),
             mobile_number: fields.mobile_number.clone(),
-            email: fields.email.clone(),
+            email: fields.email.clone().map(String::from),
             date_of_birth: fields.date_of_birth,
         }
     }
@@ -257,8 +257,8 @@ fn flux_path(person: &Written, seed: u64) -> (Option<String>, Option<String>, Op
     let people = person_records(Uuid::nil(), &records);
     let applicant = people.first().expect("the applicant");
     (
-        applicant.fields.nir.clone(),
-        applicant.fields.caf_number.clone(),
+        applicant.fields.nir.clone().map(String::from),
+        applicant.fields.caf_number.clone().map(String::from),
         applicant.fields.date_of_birth,
     )
 }

@@ -16,9 +16,9 @@ use super::sync::{FieldError, PersonInput, person_fields, source_of};
 use crate::api::state::AppState;
 use crate::auth::caller::{Caller, Principal};
 use crate::auth::policy;
+use crate::domain::person::columns;
 use crate::domain::role::Role;
 use crate::domain::scopes::Scope;
-use crate::inbound::merge;
 use crate::inbound::pipeline::{Forced, Options, Outcome};
 use crate::inbound::record::PersonRecord;
 use crate::store::{self, Violation};
@@ -137,9 +137,10 @@ pub async fn edit_beneficiary(
         ApiError::new(ErrorCode::ValidationFailed, "Some fields are not valid.")
             .with("errors", serde_json::json!(errors))
     })?;
-    let given: Vec<String> = merge::present_fields(&fields)
+    let given: Vec<String> = fields
+        .present()
         .into_iter()
-        .map(|(name, _)| name)
+        .map(|(field, _)| field.column().to_owned())
         .collect();
     if given.is_empty() {
         return Err(ApiError::new(
@@ -220,13 +221,13 @@ pub async fn edit_beneficiary(
     let edited = match outcome {
         Outcome::Updated { fields, kept, .. } => Edited {
             status: "updated".into(),
-            fields,
-            kept,
+            fields: columns(&fields),
+            kept: columns(&kept),
         },
         Outcome::Unchanged { kept, .. } => Edited {
             status: "unchanged".into(),
             fields: Vec::new(),
-            kept,
+            kept: columns(&kept),
         },
         Outcome::Rejected { code, message } => {
             return Err(ApiError::new(ErrorCode::ValidationFailed, message)

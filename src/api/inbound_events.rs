@@ -75,9 +75,14 @@ fn text(value: Option<String>) -> Option<String> {
         .filter(|v| !v.is_empty() && !v.contains('\0'))
 }
 
-/// The person of an rdv-insertion event, each key by `cdb_connector`'s one parser (a value it
-/// cannot read is left out; the NIR is checked by the pipeline, which refuses the record).
-fn person_fields(user: User) -> PersonFields {
+/// The person of an rdv-insertion event, each key by `cdb_connector`'s one parser: a value it
+/// cannot read is left out, except a NIR, which identifies the person: the event is refused
+/// (`None`).
+fn person_fields(user: User) -> Option<PersonFields> {
+    let nir = match text(user.nir) {
+        Some(raw) => Some(cdb_connector::identity::Nir::parse(&raw).ok()?),
+        None => None,
+    };
     let household_role = text(user.role)
         .and_then(|role| cdb_connector::HouseholdRole::parse(&role).ok())
         .filter(|role| {
@@ -85,33 +90,28 @@ fn person_fields(user: User) -> PersonFields {
                 role,
                 cdb_connector::HouseholdRole::Applicant | cdb_connector::HouseholdRole::Partner
             )
-        })
-        .map(|role| role.code().to_owned());
-    PersonFields {
+        });
+    Some(PersonFields {
         firstname: text(user.first_name),
         lastname: text(user.last_name),
         date_of_birth: text(user.birth_date)
             .and_then(|d| cdb_connector::time::parse_iso_date(&d).ok()),
-        nir: text(user.nir),
-        caf_number: text(user.affiliation_number).map(|raw| {
-            cdb_connector::identity::CafMatricule::parse(&raw)
-                .map_or(raw, |matricule| matricule.as_str().to_owned())
-        }),
-        external_role: text(user.department_internal_id.clone()).and(household_role.clone()),
+        nir,
+        caf_number: text(user.affiliation_number)
+            .and_then(|raw| cdb_connector::identity::CafMatricule::parse(&raw).ok()),
+        external_role: text(user.department_internal_id.clone())
+            .and(household_role.map(|role| role.code().to_owned())),
         household_role,
         france_travail_id: text(user.france_travail_id)
-            .and_then(|id| cdb_connector::FranceTravailId::parse(&id).ok())
-            .map(|id| id.as_str().to_owned()),
+            .and_then(|id| cdb_connector::FranceTravailId::parse(&id).ok()),
         external_id: text(user.department_internal_id),
-        email: text(user.email)
-            .and_then(|e| cdb_connector::records::Email::parse(&e).ok())
-            .map(|e| e.as_str().to_owned()),
+        email: text(user.email).and_then(|e| cdb_connector::records::Email::parse(&e).ok()),
         mobile_number: text(user.phone_number)
             .and_then(|p| cdb_connector::records::PhoneNumber::parse(&p).ok())
             .map(|p| p.as_str().to_owned()),
         address1: text(user.address),
         ..PersonFields::default()
-    }
+    })
 }
 
 /// Receives an event of a departmental or partner system.
@@ -209,7 +209,8 @@ pub async fn receive_event(
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
     };
-    let record = PersonRecord {
+    let fields = person_fields(user);
+    let record = fields.map(|fields| PersonRecord {
         deployment_id: instance.deployment_id,
         source: Source {
             kind: SourceKind::Departement,
@@ -218,8 +219,8 @@ pub async fn receive_event(
             as_of: at,
             author_account_id: None,
         },
-        fields: person_fields(user),
-    };
+        fields,
+    });
     let outcome = with_conn(&state.pool, move |conn| {
         crate::store::transaction(conn, |conn| {
             let newer = crate::store::inbound_events::record_if_newer(conn, id, &resource, at)?;
@@ -229,7 +230,14 @@ pub async fn receive_event(
                     result: None,
                 });
             }
-            let outcome = crate::inbound::ingest_from_connector(conn, &record, Options::default())?;
+            let Some(record) = &record else {
+                // A NIR that is not one: refused, as the pipeline refuses it.
+                return Ok(EventOutcome {
+                    status: "applied".into(),
+                    result: Some("rejected".into()),
+                });
+            };
+            let outcome = crate::inbound::ingest_from_connector(conn, record, Options::default())?;
             let result = match outcome {
                 Outcome::Created { .. } => "created",
                 Outcome::Updated { .. } => "updated",

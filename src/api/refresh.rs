@@ -2,6 +2,7 @@
 //! person (through the deployment's enabled France Travail instance) and applies it through the
 //! inbound pipeline, for a professional who needs it up to date before an appointment.
 
+use crate::domain::person::columns;
 use crate::domain::states::ConnectorKind;
 use actix_web::{HttpRequest, post, web};
 use cdb_connector::ConnectorError;
@@ -127,7 +128,7 @@ pub async fn refresh_notebook(
                 match crate::inbound::ingest_from_connector(conn, &record, Options::default())? {
                     Outcome::Updated { fields, .. } => {
                         refreshed.status = "updated".into();
-                        refreshed.fields.extend(fields);
+                        refreshed.fields.extend(columns(&fields));
                     }
                     Outcome::PossibleMatch { .. } | Outcome::PendingReview => {
                         refreshed.status = "possible_match".into()

@@ -16,6 +16,7 @@ use crate::api::state::AppState;
 use crate::auth::caller::{Caller, Principal};
 use crate::auth::policy;
 use crate::domain::Nir;
+use crate::domain::person::columns;
 use crate::domain::role::Role;
 use crate::domain::scopes::Scope;
 use crate::inbound::pipeline::{Options, Outcome};
@@ -117,84 +118,84 @@ fn text(value: &Option<String>) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The value of a given field by its parser; what it refuses is added to `errors`.
+fn parsed<T>(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    code: &str,
+    value: &Option<String>,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Option<T> {
+    let raw = text(value)?;
+    parse(&raw)
+        .map_err(|why| {
+            errors.push(FieldError {
+                field: field.into(),
+                code: code.into(),
+                message: format!("{raw:?} {why}"),
+            })
+        })
+        .ok()
+}
+
 /// Parses a person's input into canonical fields, or the list of what is wrong.
 pub fn person_fields(input: &PersonInput) -> Result<PersonFields, Vec<FieldError>> {
     let mut errors = Vec::new();
     // Each key by `cdb_connector`'s one parser: the API stores what a file or a flux would.
-    let mut key = |field: &str,
-                   code: &str,
-                   value: &Option<String>,
-                   parse: &dyn Fn(&str) -> Result<String, String>| {
-        let raw = text(value)?;
-        parse(&raw)
-            .map_err(|why| {
-                errors.push(FieldError {
-                    field: field.into(),
-                    code: code.into(),
-                    message: format!("{raw:?} {why}"),
-                })
-            })
-            .ok()
-    };
-    let nir = key("nir", "invalid_nir", &input.nir, &|raw| {
-        Nir::parse(raw)
-            .map(|nir| nir.as_str().to_owned())
-            .map_err(|e| format!("is not a valid NIR: {e}"))
+    let nir = parsed(&mut errors, "nir", "invalid_nir", &input.nir, |raw| {
+        Nir::parse(raw).map_err(|e| format!("is not a valid NIR: {e}"))
     });
-    // The ISO form the parser accepted is the stored one: it reads back as that date.
-    let date_of_birth = key(
+    let date_of_birth = parsed(
+        &mut errors,
         "date_of_birth",
         "invalid_date",
         &input.date_of_birth,
-        &|raw| {
+        |raw| {
             cdb_connector::time::parse_iso_date(raw)
-                .map(|date| date.to_string())
                 .map_err(|e| format!("is not a date YYYY-MM-DD between 1900 and 2100: {e}"))
         },
-    )
-    .and_then(|date| date.parse().ok());
-    let email = key("email", "invalid_email", &input.email, &|raw| {
-        cdb_connector::records::Email::parse(raw)
-            .map(|email| email.as_str().to_owned())
-            .map_err(|_| "is not an e-mail address".to_owned())
+    );
+    let email = parsed(&mut errors, "email", "invalid_email", &input.email, |raw| {
+        cdb_connector::records::Email::parse(raw).map_err(|_| "is not an e-mail address".to_owned())
     });
-    let mobile_number = key(
+    let mobile_number = parsed(
+        &mut errors,
         "mobile_number",
         "invalid_phone",
         &input.mobile_number,
-        &|raw| {
+        |raw| {
             cdb_connector::records::PhoneNumber::parse(raw)
-                .map(|phone| phone.as_str().to_owned())
+                .map(String::from)
                 .map_err(|e| format!("is not a phone number: {e}"))
         },
     );
-    let france_travail_id = key(
+    let france_travail_id = parsed(
+        &mut errors,
         "france_travail_id",
         "invalid_france_travail_id",
         &input.france_travail_id,
-        &|raw| {
+        |raw| {
             cdb_connector::FranceTravailId::parse(raw)
-                .map(|id| id.as_str().to_owned())
                 .map_err(|_| "is not an 11-character France Travail id".to_owned())
         },
     );
-    let caf_number = key(
+    let caf_number = parsed(
+        &mut errors,
         "caf_number",
         "invalid_caf_number",
         &input.caf_number,
-        &|raw| {
+        |raw| {
             cdb_connector::identity::CafMatricule::parse(raw)
-                .map(|matricule| matricule.as_str().to_owned())
                 .map_err(|e| format!("is not a CAF/MSA file number: {e}"))
         },
     );
-    let household_role = key(
+    let household_role = parsed(
+        &mut errors,
         "household_role",
         "invalid_household_role",
         &input.household_role,
-        &|raw| {
+        |raw| {
             cdb_connector::HouseholdRole::parse(raw)
-                .map(|role| role.code().to_owned())
                 .map_err(|_| "is not DEM, CJT, ENF, AUT or RDO".to_owned())
         },
     );
@@ -474,7 +475,7 @@ fn result_of(index: usize, source_id: Option<String>, outcome: Outcome) -> Batch
         } => {
             result.status = "updated".into();
             result.beneficiary_id = Some(beneficiary_id);
-            result.fields = fields;
+            result.fields = columns(&fields);
         }
         Outcome::Unchanged { beneficiary_id, .. } => {
             result.status = "unchanged".into();

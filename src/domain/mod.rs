@@ -7,6 +7,7 @@
 pub use cdb_connector::identity::{Nir, NirError};
 
 pub mod cursor;
+pub mod person;
 pub mod provenance;
 pub mod reach;
 pub mod reports;

@@ -55,13 +55,6 @@ pub fn record_id(row: &BeneficiaryRow) -> Option<String> {
         .map(|caf| format!("caf:{}", caf.as_str()))
 }
 
-/// A France Travail identifier as the database keeps it (`cdb_connector`'s one reading).
-fn france_travail_id(raw: &str) -> Option<String> {
-    cdb_connector::FranceTravailId::parse(raw)
-        .ok()
-        .map(|id| id.as_str().to_owned())
-}
-
 /// The person record of a line, or the errors the typed parsers could not see.
 pub fn beneficiary_record(
     row: &BeneficiaryRow,
@@ -71,7 +64,7 @@ pub fn beneficiary_record(
     as_of: DateTime<Utc>,
 ) -> Result<PersonRecord, Vec<LineError>> {
     let france_travail = match &row.pe_number {
-        Some(raw) => match france_travail_id(raw) {
+        Some(raw) => match cdb_connector::FranceTravailId::parse(raw).ok() {
             Some(id) => Some(id),
             None => {
                 return Err(vec![LineError {
@@ -92,11 +85,11 @@ pub fn beneficiary_record(
         lastname: Some(row.lastname.clone()),
         date_of_birth: Some(row.date_of_birth),
         place_of_birth: row.place_of_birth.clone(),
-        nir: row.nir.as_ref().map(|nir| nir.as_str().to_owned()),
-        caf_number: row.caf_number.as_ref().map(|caf| caf.as_str().to_owned()),
+        nir: row.nir.clone(),
+        caf_number: row.caf_number.clone(),
         france_travail_id: france_travail,
         external_id: row.external_id.clone(),
-        email: row.email.as_ref().map(|email| email.as_str().to_owned()),
+        email: row.email.clone(),
         mobile_number: (!phones.is_empty()).then(|| phones.join(", ")),
         address1: row.address1.clone(),
         address2: row.address2.clone(),
@@ -141,15 +134,6 @@ pub fn rejection_message(code: &str, message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn france_travail_ids_are_eleven_digits_or_capitals() {
-        assert_eq!(
-            france_travail_id("1234567 890a"),
-            Some("1234567890A".into())
-        );
-        assert_eq!(france_travail_id("1234567A"), None);
-    }
 
     #[test]
     fn profiles_name_the_source_system() {

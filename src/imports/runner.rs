@@ -388,6 +388,10 @@ fn format_name(format: super::table::FileFormat) -> String {
 enum ChunkEnd {
     /// The preview is done: roll back, keep the results.
     Preview(Vec<LineResult>),
+    /// A line applied alone changed a person the chunk had changed together before it (the
+    /// same person under keys no two lines shared): the chunk again, changes one line at a
+    /// time, so that lines apply in the file's order.
+    InOrder,
     /// The database failed.
     Database(diesel::result::Error),
 }
@@ -418,22 +422,63 @@ impl<A: LineApplier> ChunkRun<'_, A> {
         let id = self.context.import.id;
         let checkpoint = i32::try_from(checkpoint).unwrap_or(i32::MAX);
         let counts = *self.counts;
-        let outcome = conn.transaction::<_, ChunkEnd, _>(|conn| {
+        let mut updates = true;
+        let outcome = loop {
+            let attempt = self.attempt(conn, &chunk, updates, checkpoint, counts);
+            match attempt {
+                Err(ChunkEnd::InOrder) if updates => updates = false,
+                other => break other,
+            }
+        };
+        let after = match outcome {
+            Ok(after) => after,
+            Err(ChunkEnd::Database(error)) => return Err(error.into()),
+            Err(ChunkEnd::InOrder) => {
+                return Err(diesel::result::Error::RollbackTransaction.into());
+            }
+            Err(ChunkEnd::Preview(results)) => conn.transaction(|conn| {
+                let after = counts.with(&results);
+                store::save_chunk(conn, id, &results, checkpoint, &after.to_json())?;
+                Ok::<_, diesel::result::Error>(after)
+            })?,
+        };
+        if let Some(growth) = &mut self.growth {
+            let created = after.create - counts.create;
+            growth.created(conn, u64::try_from(created).unwrap_or(0))?;
+        }
+        *self.counts = after;
+        Ok(())
+    }
+
+    /// The chunk in one transaction: what goes together first (changes of known people
+    /// included when `updates`), then the other lines one at a time.
+    fn attempt(
+        &self,
+        conn: &mut PgConnection,
+        chunk: &Chunk<A::Row>,
+        updates: bool,
+        checkpoint: i32,
+        counts: Counts,
+    ) -> Result<Counts, ChunkEnd> {
+        let id = self.context.import.id;
+        conn.transaction::<_, ChunkEnd, _>(|conn| {
             let valid: Vec<&A::Row> = chunk
                 .iter()
                 .filter_map(|(_, parsed)| parsed.as_ref().ok().map(|n| &n.value))
                 .collect();
             let mut together = self
                 .applier
-                .together(conn, self.context, &valid)?
+                .together(conn, self.context, &valid, updates)?
                 .into_iter();
             let mut results = Vec::with_capacity(chunk.len());
             let mut pending: Vec<PendingChange> = Vec::new();
             // People an earlier line of the chunk changed: a later line found unchanged
             // together (before them) is applied again, after them.
             let mut changed: HashSet<Uuid> = HashSet::new();
+            // People changed together, before the lines applied alone.
+            let mut changed_together: HashSet<Uuid> = HashSet::new();
             for (cells, parsed) in chunk {
-                let applied = match &parsed {
+                let applied = match parsed {
                     Ok(numbered) => together
                         .next()
                         .flatten()
@@ -445,8 +490,25 @@ impl<A: LineApplier> ChunkRun<'_, A> {
                     Err(_) => None,
                 };
                 let (result, changes) = match applied {
-                    Some((line, applied)) => applied.into_result(line),
-                    None => self.line(conn, cells, parsed)?,
+                    Some((line, applied)) => {
+                        if applied.status == LineStatus::Update
+                            && let Some(id) = applied.beneficiary_id
+                        {
+                            changed_together.insert(id);
+                        }
+                        applied.into_result(line)
+                    }
+                    None => {
+                        let alone = self.line(conn, cells, parsed)?;
+                        if alone
+                            .0
+                            .beneficiary_id
+                            .is_some_and(|id| changed_together.contains(&id))
+                        {
+                            return Err(ChunkEnd::InOrder);
+                        }
+                        alone
+                    }
                 };
                 if result.status == LineStatus::Update
                     && let Some(id) = result.beneficiary_id
@@ -470,46 +532,36 @@ impl<A: LineApplier> ChunkRun<'_, A> {
             // The change feed's counter stays locked until commit: last statement.
             changes::record(conn, &pending)?;
             Ok(after)
-        });
-        let after = match outcome {
-            Ok(after) => after,
-            Err(ChunkEnd::Database(error)) => return Err(error.into()),
-            Err(ChunkEnd::Preview(results)) => conn.transaction(|conn| {
-                let after = counts.with(&results);
-                store::save_chunk(conn, id, &results, checkpoint, &after.to_json())?;
-                Ok::<_, diesel::result::Error>(after)
-            })?,
-        };
-        if let Some(growth) = &mut self.growth {
-            let created = after.create - counts.create;
-            growth.created(conn, u64::try_from(created).unwrap_or(0))?;
-        }
-        *self.counts = after;
-        Ok(())
+        })
     }
 
     /// One line, in a savepoint: a rejected line leaves nothing behind.
     fn line(
         &self,
         conn: &mut PgConnection,
-        cells: Vec<String>,
-        parsed: Parsed<A::Row>,
+        cells: &[String],
+        parsed: &Parsed<A::Row>,
     ) -> QueryResult<(LineResult, Vec<PendingChange>)> {
         let numbered = match parsed {
             Ok(numbered) => numbered,
-            Err(failed) => return Ok((*failed, Vec::new())),
+            Err(failed) => return Ok(((**failed).clone(), Vec::new())),
         };
         let outcome = conn.transaction::<_, LineFailure, _>(|conn| {
             self.applier.apply(conn, self.context, &numbered.value)
         });
         match outcome {
             Ok(applied) => Ok(applied.into_result(numbered.line)),
-            Err(LineFailure::Rejected(errors)) => {
-                Ok((apply::error_line(numbered.line, cells, errors), Vec::new()))
-            }
+            Err(LineFailure::Rejected(errors)) => Ok((
+                apply::error_line(numbered.line, cells.to_vec(), errors),
+                Vec::new(),
+            )),
             Err(LineFailure::Database(error)) => match apply::refused_by_database(&error) {
                 Some(reason) => Ok((
-                    apply::error_line(numbered.line, cells, vec![apply::refused_line(&reason)]),
+                    apply::error_line(
+                        numbered.line,
+                        cells.to_vec(),
+                        vec![apply::refused_line(&reason)],
+                    ),
                     Vec::new(),
                 )),
                 None => Err(error),

@@ -15,8 +15,9 @@ use diesel::sql_types::{
 };
 use uuid::Uuid;
 
+use super::matching::MatchKey;
 use super::pipeline::{self, Options, Outcome};
-use super::record::PersonRecord;
+use super::record::{PersonField, PersonRecord};
 use crate::domain::provenance::FieldSources;
 use crate::store::changes::PendingChange;
 use cdb_connector::text::fold;
@@ -38,11 +39,11 @@ fn keys(record: &PersonRecord) -> Vec<String> {
     }
     if let Some(caf) = &fields.caf_number {
         // The matching tells a household's people apart by role (none is the applicant).
-        let role = fields.household_role.as_deref().unwrap_or("DEM");
-        keys.push(format!("caf:{deployment}:{caf}:{role}"));
+        let role = fields.household_role.map_or("DEM", |role| role.code());
+        keys.push(format!("caf:{deployment}:{}:{role}", caf.as_str()));
     }
     if let Some(ft) = &fields.france_travail_id {
-        keys.push(format!("ft:{deployment}:{ft}"));
+        keys.push(format!("ft:{deployment}:{}", ft.as_str()));
     }
     if let Some(external) = &fields.external_id {
         keys.push(format!("si:{deployment}:{external}"));
@@ -60,14 +61,11 @@ fn keys(record: &PersonRecord) -> Vec<String> {
     keys
 }
 
-/// Whether the pipeline would create this record if nobody matched it (identity complete,
-/// NIR valid when given).
+/// Whether the pipeline would create this record if nobody matched it (identity complete; a
+/// NIR is valid by its type).
 fn creatable(record: &PersonRecord) -> bool {
     let fields = &record.fields;
-    fields.firstname.is_some()
-        && fields.lastname.is_some()
-        && fields.date_of_birth.is_some()
-        && (fields.nir.is_none() || record.nir().is_some())
+    fields.firstname.is_some() && fields.lastname.is_some() && fields.date_of_birth.is_some()
 }
 
 #[derive(QueryableByName)]
@@ -112,9 +110,9 @@ pub fn unknown(conn: &mut PgConnection, records: &[&PersonRecord]) -> QueryResul
     .bind::<Array<SqlUuid>, _>(&deployments)
     .bind::<Array<Nullable<Text>>, _>(text(&|r| Some(r.source.system.clone())))
     .bind::<Array<Nullable<Text>>, _>(text(&|r| r.source.record_id.clone()))
-    .bind::<Array<Nullable<Text>>, _>(text(&|r| r.nir().map(|nir| nir.as_str().to_owned())))
-    .bind::<Array<Nullable<Text>>, _>(text(&|r| r.fields.caf_number.clone()))
-    .bind::<Array<Nullable<Text>>, _>(text(&|r| r.fields.france_travail_id.clone()))
+    .bind::<Array<Nullable<Text>>, _>(text(&|r| r.fields.nir.clone().map(String::from)))
+    .bind::<Array<Nullable<Text>>, _>(text(&|r| r.fields.caf_number.clone().map(String::from)))
+    .bind::<Array<Nullable<Text>>, _>(text(&|r| r.fields.france_travail_id.clone().map(String::from)))
     .bind::<Array<Nullable<Text>>, _>(text(&|r| r.fields.external_id.clone()))
     .bind::<Array<Nullable<Date>>, _>(&births)
     .bind::<Array<Nullable<Text>>, _>(text(&|r| r.fields.firstname.clone()))
@@ -198,7 +196,7 @@ struct NewPerson<'a> {
     record: &'a PersonRecord,
     beneficiary: Uuid,
     notebook: Uuid,
-    present: Vec<(String, serde_json::Value)>,
+    present: Vec<(PersonField, serde_json::Value)>,
 }
 
 /// Creates together the records that can only be new people (see the module); answers each
@@ -256,7 +254,11 @@ pub fn create_new(
         }
     }
     for (i, person) in people {
-        let fields: Vec<String> = person.present.into_iter().map(|(name, _)| name).collect();
+        let fields: Vec<String> = person
+            .present
+            .into_iter()
+            .map(|(field, _)| field.column().to_owned())
+            .collect();
         results[i] = Some((
             Outcome::Created {
                 beneficiary_id: person.beneficiary,
@@ -321,16 +323,22 @@ fn insert(
     let mut names: Vec<&str> = Vec::new();
     let mut rows = Vec::with_capacity(people.len());
     for (_, person) in people {
-        for (name, _) in &person.present {
-            if !names.contains(&name.as_str()) {
-                names.push(name);
+        for (field, _) in &person.present {
+            if !names.contains(&field.column()) {
+                names.push(field.column());
             }
         }
-        let mut object: serde_json::Map<String, serde_json::Value> =
-            person.present.iter().cloned().collect();
+        let mut object: serde_json::Map<String, serde_json::Value> = person
+            .present
+            .iter()
+            .map(|(field, value)| (field.column().to_owned(), value.clone()))
+            .collect();
         let provenance = FieldSources::new(
             person.record.claim(now),
-            person.present.iter().map(|(name, _)| name.clone()),
+            person
+                .present
+                .iter()
+                .map(|(field, _)| field.column().to_owned()),
         );
         object.insert("provenance".into(), provenance.to_json());
         object.insert("id".into(), person.beneficiary.to_string().into());
@@ -406,39 +414,45 @@ fn insert(
     Ok(())
 }
 
-/// A record that changes nothing of the person its source record is linked to.
-#[derive(Debug, Clone)]
-pub struct Unchanged {
-    /// The person.
-    pub beneficiary_id: Uuid,
-    /// The fields whose value the record does not win.
-    pub kept: Vec<String>,
-    /// The person's row as read (values and provenance), to show what was kept.
-    pub row: serde_json::Value,
-}
-
 #[derive(QueryableByName)]
 struct Linked {
     #[diesel(sql_type = Integer)]
     i: i32,
     #[diesel(sql_type = SqlUuid)]
     source_id: Uuid,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    notebook_id: Option<Uuid>,
     #[diesel(sql_type = Jsonb)]
     row: serde_json::Value,
 }
 
-/// For each wanted record alone in the chunk whose source record is linked to a person and
-/// that would change none of their fields: that person, as [`pipeline::ingest`] would answer
-/// it (the source link matches first, and is then marked seen). `None` for the others, left to
-/// the pipeline. With [`Writing::Preview`] the links are not marked.
-pub fn unchanged(
+/// What a record did to the person its source record is linked to, decided with its chunk.
+#[derive(Debug, Clone)]
+pub struct Known {
+    /// `Updated` or `Unchanged`, as [`pipeline::ingest`] answers it.
+    pub outcome: Outcome,
+    /// The change to record.
+    pub change: Option<PendingChange>,
+}
+
+/// For each wanted record alone in the chunk whose source record is linked to a person: what
+/// it does to that person, decided by the pipeline's own decision ([`pipeline::decide_known`])
+/// over their row read for the whole chunk in one query, and written for the whole chunk in
+/// one statement per table (the person's values and provenance, timeline events, links seen).
+/// `None` for the others, left to the pipeline: a pivot that disagrees (a possible match), a
+/// record dated in the future. With `updates` false, only the records that change nothing are
+/// answered; with [`Writing::Preview`] nothing is written. Should the database refuse the
+/// chunk's writes (a constraint one record breaks), they are undone and every record that
+/// would have changed someone is left to the pipeline, which tells which one.
+pub fn known(
     conn: &mut PgConnection,
     chunk: &ChunkRecords<'_, '_>,
     wanted: &[bool],
+    updates: bool,
     writing: Writing,
-) -> QueryResult<Vec<Option<Unchanged>>> {
+) -> QueryResult<Vec<Option<Known>>> {
     let records = chunk.records;
-    let mut results: Vec<Option<Unchanged>> = vec![None; records.len()];
+    let mut results: Vec<Option<Known>> = vec![None; records.len()];
     let lonely = &chunk.lonely;
     let candidates: Vec<usize> = (0..records.len())
         .filter(|&i| {
@@ -446,8 +460,7 @@ pub fn unchanged(
             wanted.get(i).copied().unwrap_or(false)
                 && lonely[i]
                 && record.source.record_id.is_some()
-                // The pipeline rejects an invalid NIR before matching.
-                && (record.fields.nir.is_none() || record.nir().is_some())
+                && pipeline::future_as_of(record).is_none()
         })
         .collect();
     if candidates.is_empty() {
@@ -469,30 +482,33 @@ pub fn unchanged(
         .iter()
         .map(|&i| records[i].source.record_id.clone().unwrap_or_default())
         .collect();
-    // One probe of the link's key and of the person's id per record (OFFSET 0: see `unknown`).
-    let linked: Vec<Linked> = diesel::sql_query(
-        "SELECT t.i, p.source_id, p.row FROM unnest($1::int4[], $2::uuid[], $3::text[], $4::text[]) AS t(i, dep, sys, rid) \
-         CROSS JOIN LATERAL (SELECT s.id AS source_id, to_jsonb(b) AS row FROM beneficiary_source s \
+    // One probe of the link's key and of the person's id per record (OFFSET 0: see `unknown`);
+    // the rows of the people a record may change are locked, as the pipeline locks one.
+    let lock = if updates && writing == Writing::Write {
+        " FOR UPDATE OF b"
+    } else {
+        ""
+    };
+    let linked: Vec<Linked> = diesel::sql_query(format!(
+        "SELECT t.i, p.source_id, p.notebook_id, p.row FROM unnest($1::int4[], $2::uuid[], $3::text[], $4::text[]) AS t(i, dep, sys, rid) \
+         CROSS JOIN LATERAL (SELECT s.id AS source_id, n.id AS notebook_id, to_jsonb(b) AS row FROM beneficiary_source s \
              JOIN beneficiary b ON b.id = s.beneficiary_id \
-             WHERE s.deployment_id = t.dep AND s.source_system = t.sys AND s.source_record_id = t.rid OFFSET 0) AS p",
-    )
+             LEFT JOIN notebook n ON n.beneficiary_id = b.id \
+             WHERE s.deployment_id = t.dep AND s.source_system = t.sys AND s.source_record_id = t.rid OFFSET 0{lock}) AS p",
+    ))
     .bind::<Array<Integer>, _>(&index)
     .bind::<Array<SqlUuid>, _>(&deployments)
     .bind::<Array<Text>, _>(&systems)
     .bind::<Array<Text>, _>(&ids)
     .load(conn)?;
     let mut seen: Vec<(Uuid, DateTime<Utc>)> = Vec::new();
+    let mut seen_changing: Vec<(Uuid, DateTime<Utc>)> = Vec::new();
+    let mut writes: Vec<(usize, Option<Uuid>, pipeline::PersonWrite)> = Vec::new();
     for found in linked {
         let Some(i) = usize::try_from(found.i).ok().filter(|&i| i < records.len()) else {
             continue;
         };
         let record = records[i];
-        let provenance = FieldSources::from_json(found.row.get("provenance"));
-        let Some(decisions) =
-            pipeline::decide_fields(record, &found.row, &provenance, Options::default())
-        else {
-            continue;
-        };
         let Some(beneficiary_id) = found
             .row
             .get("id")
@@ -501,27 +517,117 @@ pub fn unchanged(
         else {
             continue;
         };
-        if !decisions.apply.is_empty() {
-            continue;
-        }
-        seen.push((found.source_id, record.source.as_of));
-        results[i] = Some(Unchanged {
+        let Some(decided) = pipeline::decide_known(
+            record,
             beneficiary_id,
-            kept: decisions.kept,
-            row: found.row,
+            MatchKey::SourceRecord,
+            &found.row,
+            Options::default(),
+        ) else {
+            continue;
+        };
+        if let Some(write) = decided.write {
+            if !updates {
+                continue;
+            }
+            writes.push((i, found.notebook_id, write));
+            seen_changing.push((found.source_id, record.source.as_of));
+        } else {
+            seen.push((found.source_id, record.source.as_of));
+        }
+        results[i] = Some(Known {
+            outcome: decided.outcome,
+            change: decided.change.map(|change| PendingChange {
+                notebook_id: found.notebook_id,
+                ..change
+            }),
         });
     }
-    if writing == Writing::Write && !seen.is_empty() {
-        let (links, as_of): (Vec<Uuid>, Vec<DateTime<Utc>>) = seen.into_iter().unzip();
-        diesel::sql_query(
-            "UPDATE beneficiary_source s SET last_as_of = greatest(s.last_as_of, t.as_of), \
-             last_seen_at = now(), no_longer_reported_at = NULL \
-             FROM unnest($1::uuid[], $2::timestamptz[]) AS t(id, as_of) \
-             WHERE s.id = t.id AND s.id = ANY ($1)",
-        )
-        .bind::<Array<SqlUuid>, _>(&links)
-        .bind::<Array<Timestamptz>, _>(&as_of)
-        .execute(conn)?;
+    if writing == Writing::Write {
+        let written = conn.transaction(|conn| {
+            write_updates(conn, records, &writes)?;
+            mark_seen(conn, seen_changing)
+        });
+        match written {
+            Ok(()) => {}
+            Err(DieselError::DatabaseError(..)) => {
+                for (i, _, _) in &writes {
+                    results[*i] = None;
+                }
+            }
+            Err(error) => return Err(error),
+        }
+        mark_seen(conn, seen)?;
     }
     Ok(results)
+}
+
+/// The links reported again, marked seen in one statement.
+fn mark_seen(conn: &mut PgConnection, seen: Vec<(Uuid, DateTime<Utc>)>) -> QueryResult<()> {
+    if seen.is_empty() {
+        return Ok(());
+    }
+    let (links, as_of): (Vec<Uuid>, Vec<DateTime<Utc>>) = seen.into_iter().unzip();
+    diesel::sql_query(
+        "UPDATE beneficiary_source s SET last_as_of = greatest(s.last_as_of, t.as_of), \
+         last_seen_at = now(), no_longer_reported_at = NULL \
+         FROM unnest($1::uuid[], $2::timestamptz[]) AS t(id, as_of) \
+         WHERE s.id = t.id AND s.id = ANY ($1)",
+    )
+    .bind::<Array<SqlUuid>, _>(&links)
+    .bind::<Array<Timestamptz>, _>(&as_of)
+    .execute(conn)?;
+    Ok(())
+}
+
+/// The changes of a chunk's known people: one statement for their values and provenance
+/// (each row takes its own fields over its current values) and one for their timeline events.
+fn write_updates(
+    conn: &mut PgConnection,
+    records: &[&PersonRecord],
+    writes: &[(usize, Option<Uuid>, pipeline::PersonWrite)],
+) -> QueryResult<()> {
+    if writes.is_empty() {
+        return Ok(());
+    }
+    let people: Vec<Uuid> = writes.iter().map(|(_, _, w)| w.beneficiary).collect();
+    let patches: Vec<serde_json::Value> = writes
+        .iter()
+        .map(|(_, _, write)| {
+            let mut patch: serde_json::Map<String, serde_json::Value> = write
+                .values
+                .iter()
+                .map(|(field, value)| (field.column().to_owned(), value.clone()))
+                .collect();
+            patch.insert("provenance".into(), write.provenance.clone());
+            serde_json::Value::Object(patch)
+        })
+        .collect();
+    let names = std::iter::once("provenance")
+        .chain(PersonField::ALL.iter().map(|field| field.column()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let picked = std::iter::once("p.provenance".to_owned())
+        .chain(
+            PersonField::ALL
+                .iter()
+                .map(|field| format!("p.{}", field.column())),
+        )
+        .collect::<Vec<_>>()
+        .join(", ");
+    diesel::sql_query(format!(
+        "UPDATE beneficiary b SET ({names}) = (SELECT {picked} FROM jsonb_populate_record(b, t.patch) AS p) \
+         FROM unnest($1::uuid[], $2::jsonb[]) AS t(id, patch) WHERE b.id = t.id AND b.id = ANY ($1)"
+    ))
+    .bind::<Array<SqlUuid>, _>(&people)
+    .bind::<Array<Jsonb>, _>(&patches)
+    .execute(conn)?;
+    let events: Vec<(Uuid, crate::store::timeline::Event<'_>)> = writes
+        .iter()
+        .filter_map(|(i, notebook, write)| {
+            let notebook = (*notebook)?;
+            Some((notebook, write.event.as_event(records[*i])))
+        })
+        .collect();
+    crate::store::timeline::record_events(conn, &events)
 }

@@ -114,9 +114,9 @@ pub fn find(conn: &mut PgConnection, record: &PersonRecord) -> QueryResult<Match
              AND coalesce(household_role, 'DEM') = coalesce($4, 'DEM')",
         )
         .bind::<SqlUuid, _>(deployment)
-        .bind::<Text, _>(matricule)
+        .bind::<Text, _>(matricule.as_str())
         .bind::<Nullable<Text>, _>(fields.caf_organisation.as_deref())
-        .bind::<Nullable<Text>, _>(fields.household_role.as_deref())
+        .bind::<Nullable<Text>, _>(fields.household_role.map(|role| role.code()))
         .load(conn)?;
         if let Some(result) = decide(MatchKey::CafMsa, found) {
             return Ok(result);
@@ -127,7 +127,7 @@ pub fn find(conn: &mut PgConnection, record: &PersonRecord) -> QueryResult<Match
             "SELECT id, deployment_id FROM beneficiary WHERE deployment_id = $1 AND france_travail_id = $2",
         )
         .bind::<SqlUuid, _>(deployment)
-        .bind::<Text, _>(ft)
+        .bind::<Text, _>(ft.as_str())
         .load(conn)?;
         if let Some(result) = decide(MatchKey::FranceTravail, found) {
             return Ok(result);

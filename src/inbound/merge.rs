@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::record::{PersonFields, SourceKind};
+use super::record::{PersonField, SourceKind};
 pub use crate::domain::provenance::Provenance;
 
 /// The rule of a field.
@@ -22,28 +22,31 @@ pub enum Rule {
     Latest,
 }
 
-/// The rule of each field.
-pub fn rule(field: &str) -> Rule {
+/// The rule of each field (every field named: a new one must be given its rule).
+pub fn rule(field: PersonField) -> Rule {
+    use PersonField as F;
     match field {
-        "nir" | "date_of_birth" => Rule::Pivot,
-        "right_rsa"
-        | "right_are"
-        | "right_ass"
-        | "right_bonus"
-        | "subject_to_right_and_duty"
-        | "rsa_suspension_reason"
-        | "rsa_closure_reason"
-        | "rsa_closure_date"
-        | "caf_organisation"
-        | "caf_number"
-        | "household_role"
-        | "family_situation"
-        | "is_homeless" => Rule::OwnedBy(SourceKind::CafMsa),
-        "france_travail_id" => Rule::OwnedBy(SourceKind::FranceTravail),
-        "email" | "mobile_number" | "address1" | "address2" | "postal_code" | "city" => {
+        F::Nir | F::DateOfBirth => Rule::Pivot,
+        F::RightRsa
+        | F::RightAre
+        | F::RightAss
+        | F::RightBonus
+        | F::SubjectToRightAndDuty
+        | F::RsaSuspensionReason
+        | F::RsaClosureReason
+        | F::RsaClosureDate
+        | F::CafOrganisation
+        | F::CafNumber
+        | F::HouseholdRole
+        | F::FamilySituation
+        | F::IsHomeless => Rule::OwnedBy(SourceKind::CafMsa),
+        F::FranceTravailId => Rule::OwnedBy(SourceKind::FranceTravail),
+        F::Email | F::MobileNumber | F::Address1 | F::Address2 | F::PostalCode | F::City => {
             Rule::LatestHumanFirst
         }
-        _ => Rule::Latest,
+        F::Firstname | F::Lastname | F::PlaceOfBirth | F::ExternalId | F::ExternalRole => {
+            Rule::Latest
+        }
     }
 }
 
@@ -62,7 +65,7 @@ pub enum Decision {
 
 /// Decides for one field.
 pub fn decide(
-    field: &str,
+    field: PersonField,
     current: Option<&serde_json::Value>,
     current_provenance: Option<&Provenance>,
     incoming: &serde_json::Value,
@@ -102,17 +105,6 @@ pub fn decide(
     }
 }
 
-/// The fields of a record with a value, as JSON, by column name.
-pub fn present_fields(fields: &PersonFields) -> Vec<(String, serde_json::Value)> {
-    match serde_json::to_value(fields) {
-        Ok(serde_json::Value::Object(map)) => map
-            .into_iter()
-            .filter(|(_, value)| !value.is_null())
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,7 +129,7 @@ mod tests {
     fn an_empty_field_takes_any_value() {
         assert_eq!(
             decide(
-                "email",
+                PersonField::Email,
                 None,
                 None,
                 &json!("a@b.fr"),
@@ -148,7 +140,7 @@ mod tests {
         );
         assert_eq!(
             decide(
-                "nir",
+                PersonField::Nir,
                 Some(&json!(null)),
                 None,
                 &json!("1850375123456"),
@@ -166,7 +158,7 @@ mod tests {
         let incoming = json!("rsa_clos");
         assert_eq!(
             decide(
-                "right_rsa",
+                PersonField::RightRsa,
                 Some(&current),
                 Some(&caf),
                 &incoming,
@@ -177,7 +169,7 @@ mod tests {
         );
         assert_eq!(
             decide(
-                "right_rsa",
+                PersonField::RightRsa,
                 Some(&current),
                 Some(&caf),
                 &incoming,
@@ -190,7 +182,7 @@ mod tests {
         let file = by(SourceKind::Departement, 1);
         assert_eq!(
             decide(
-                "right_rsa",
+                PersonField::RightRsa,
                 Some(&current),
                 Some(&file),
                 &incoming,
@@ -206,7 +198,7 @@ mod tests {
         let ft = by(SourceKind::FranceTravail, 1);
         assert_eq!(
             decide(
-                "france_travail_id",
+                PersonField::FranceTravailId,
                 Some(&json!("1")),
                 Some(&ft),
                 &json!("2"),
@@ -222,7 +214,7 @@ mod tests {
         let caf = by(SourceKind::CafMsa, 10);
         assert_eq!(
             decide(
-                "right_rsa",
+                PersonField::RightRsa,
                 Some(&json!("a")),
                 Some(&caf),
                 &json!("b"),
@@ -234,7 +226,7 @@ mod tests {
         let file = by(SourceKind::Departement, 10);
         assert_eq!(
             decide(
-                "city",
+                PersonField::City,
                 Some(&json!("Valence")),
                 Some(&file),
                 &json!("Die"),
@@ -250,7 +242,7 @@ mod tests {
         let file = by(SourceKind::Departement, 1);
         assert_eq!(
             decide(
-                "date_of_birth",
+                PersonField::DateOfBirth,
                 Some(&json!("1980-01-01")),
                 Some(&file),
                 &json!("1981-01-01"),
@@ -261,7 +253,7 @@ mod tests {
         );
         assert_eq!(
             decide(
-                "nir",
+                PersonField::Nir,
                 Some(&json!("1")),
                 None,
                 &json!("2"),
@@ -272,7 +264,7 @@ mod tests {
         );
         assert_eq!(
             decide(
-                "nir",
+                PersonField::Nir,
                 Some(&json!("1")),
                 Some(&file),
                 &json!("1"),
@@ -288,7 +280,7 @@ mod tests {
         let typed = by(SourceKind::Human, 5);
         assert_eq!(
             decide(
-                "email",
+                PersonField::Email,
                 Some(&json!("me@x.fr")),
                 Some(&typed),
                 &json!("old@x.fr"),
@@ -299,7 +291,7 @@ mod tests {
         );
         assert_eq!(
             decide(
-                "email",
+                PersonField::Email,
                 Some(&json!("me@x.fr")),
                 Some(&typed),
                 &json!("new@x.fr"),
@@ -311,7 +303,7 @@ mod tests {
         let machine = by(SourceKind::Departement, 5);
         assert_eq!(
             decide(
-                "email",
+                PersonField::Email,
                 Some(&json!("a@x.fr")),
                 Some(&machine),
                 &json!("b@x.fr"),

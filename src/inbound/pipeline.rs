@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::matching::{self, MatchKey, MatchResult};
 use super::merge::{self, Decision};
-use super::record::PersonRecord;
+use super::record::{PersonField, PersonRecord};
 use crate::domain::provenance::FieldSources;
 pub use crate::domain::provenance::kind_of_system;
 use crate::domain::reach::Reach;
@@ -34,11 +34,11 @@ pub enum Outcome {
         /// The key that matched.
         matched_by: MatchKey,
         /// Fields written.
-        fields: Vec<String>,
+        fields: Vec<PersonField>,
         /// Fields the record brought whose current value stays (a more trusted or more recent
         /// source set it).
         #[serde(skip_serializing_if = "Vec::is_empty")]
-        kept: Vec<String>,
+        kept: Vec<PersonField>,
         /// Each field written: its value before, the record's, and who had set the first.
         #[serde(skip)]
         changes: Vec<FieldChange>,
@@ -54,7 +54,7 @@ pub enum Outcome {
         matched_by: MatchKey,
         /// Fields the record brought whose current value stays.
         #[serde(skip_serializing_if = "Vec::is_empty")]
-        kept: Vec<String>,
+        kept: Vec<PersonField>,
         /// Each field kept: the person's value, the record's, and who set the first.
         #[serde(skip)]
         kept_values: Vec<FieldChange>,
@@ -82,8 +82,8 @@ pub enum Outcome {
 /// A field a record touched on a known person, as it was and as the record brings it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldChange {
-    /// The field (the person's column).
-    pub field: String,
+    /// The field.
+    pub field: PersonField,
     /// The person's value before the record (null when unset).
     pub before: serde_json::Value,
     /// The record's value.
@@ -96,19 +96,21 @@ pub struct FieldChange {
 fn field_changes(
     current: &serde_json::Value,
     provenance: &FieldSources,
-    values: &[(String, serde_json::Value)],
-    fields: impl IntoIterator<Item = String>,
+    values: &[(PersonField, serde_json::Value)],
+    fields: impl IntoIterator<Item = PersonField>,
 ) -> Vec<FieldChange> {
     fields
         .into_iter()
         .map(|field| FieldChange {
-            before: current.get(&field).cloned().unwrap_or_default(),
+            before: current.get(field.column()).cloned().unwrap_or_default(),
             after: values
                 .iter()
                 .find(|(name, _)| *name == field)
                 .map(|(_, value)| value.clone())
                 .unwrap_or_default(),
-            source: provenance.claim(&field).map(|claim| claim.system.clone()),
+            source: provenance
+                .claim(field.column())
+                .map(|claim| claim.system.clone()),
             field,
         })
         .collect()
@@ -136,29 +138,18 @@ pub enum Forced {
     DifferentPerson,
 }
 
-/// The columns a record may write, in a fixed order (they come from our own field names, never
-/// from input, so building SQL with them is safe).
-/// The values a record brings, as the person's columns hold them (the NIR's 13 significant
-/// characters).
-pub fn present_values(record: &PersonRecord) -> Vec<(String, serde_json::Value)> {
-    let mut present = merge::present_fields(&record.fields);
-    if let Some(nir) = record.nir() {
-        for (name, value) in &mut present {
-            if name == "nir" {
-                *value = serde_json::Value::String(nir.as_str().to_owned());
-            }
-        }
-    }
-    present
+/// The values a record brings, as the person's columns hold them.
+pub fn present_values(record: &PersonRecord) -> Vec<(PersonField, serde_json::Value)> {
+    record.fields.present()
 }
 
 /// What a record does to a known person's fields.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldDecisions {
     /// The fields it writes, with their values.
-    pub apply: Vec<(String, serde_json::Value)>,
+    pub apply: Vec<(PersonField, serde_json::Value)>,
     /// The fields whose value it does not win.
-    pub kept: Vec<String>,
+    pub kept: Vec<PersonField>,
 }
 
 /// Decides each field a record brings against the person's row and who set each value;
@@ -175,10 +166,10 @@ pub fn decide_fields(
         kept: Vec::new(),
     };
     for (field, value) in present_values(record) {
-        let known = provenance.owner(&field);
+        let known = provenance.owner(field.column());
         match merge::decide(
-            &field,
-            current.get(&field),
+            field,
+            current.get(field.column()),
             known.as_ref(),
             &value,
             record.source.kind,
@@ -196,16 +187,21 @@ pub fn decide_fields(
     Some(decisions)
 }
 
-fn columns(fields: &[(String, serde_json::Value)]) -> String {
+fn columns(fields: &[(PersonField, serde_json::Value)]) -> String {
     fields
         .iter()
-        .map(|(name, _)| name.as_str())
+        .map(|(field, _)| field.column())
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-fn as_object(fields: &[(String, serde_json::Value)]) -> serde_json::Value {
-    serde_json::Value::Object(fields.iter().cloned().collect())
+fn as_object(fields: &[(PersonField, serde_json::Value)]) -> serde_json::Value {
+    serde_json::Value::Object(
+        fields
+            .iter()
+            .map(|(field, value)| (field.column().to_owned(), value.clone()))
+            .collect(),
+    )
 }
 
 #[derive(QueryableByName)]
@@ -266,14 +262,6 @@ pub fn ingest(
 ) -> QueryResult<(Outcome, Option<PendingChange>)> {
     if let Some(refused) = future_as_of(record) {
         return Ok((refused, None));
-    }
-    if let Some(nir) = &record.fields.nir
-        && record.nir().is_none()
-    {
-        return Ok((
-            rejected("invalid_nir", format!("{nir:?} is not a valid NIR")),
-            None,
-        ));
     }
     let found = match options.forced {
         Some(Forced::SamePerson(id)) => MatchResult::Matched {
@@ -353,25 +341,13 @@ fn possible_match(
     candidates: &[Uuid],
 ) -> QueryResult<Outcome> {
     let json = serde_json::to_value(record).unwrap_or_default();
-    let existing: Option<IdRow> = diesel::sql_query(
-        "SELECT id FROM possible_match WHERE deployment_id = $1 AND status = 'open' AND record = $2 LIMIT 1",
-    )
-    .bind::<SqlUuid, _>(record.deployment_id)
-    .bind::<Jsonb, _>(&json)
-    .get_result(conn)
-    .optional()?;
-    let id = match existing {
-        Some(row) => row.id,
-        None => diesel::sql_query(
-            "INSERT INTO possible_match (deployment_id, reason, record, candidate_ids) VALUES ($1, $2, $3, $4) RETURNING id",
-        )
-        .bind::<SqlUuid, _>(record.deployment_id)
-        .bind::<Text, _>(reason)
-        .bind::<Jsonb, _>(&json)
-        .bind::<diesel::sql_types::Array<SqlUuid>, _>(candidates)
-        .get_result::<IdRow>(conn)?
-        .id,
-    };
+    let id = crate::store::possible_matches::hold(
+        conn,
+        record.deployment_id,
+        reason,
+        &json,
+        candidates,
+    )?;
     Ok(Outcome::PossibleMatch {
         possible_match_id: id,
         reason: reason.into(),
@@ -397,7 +373,7 @@ fn create(
     let names = columns(&present);
     let provenance = FieldSources::new(
         record.claim(Utc::now()),
-        present.iter().map(|(name, _)| name.clone()),
+        present.iter().map(|(field, _)| field.column().to_owned()),
     );
     let beneficiary: IdRow = diesel::sql_query(format!(
         "INSERT INTO beneficiary (deployment_id, provenance, {names}) SELECT $1, $3, {names} FROM jsonb_populate_record(NULL::beneficiary, $2) RETURNING id"
@@ -419,7 +395,10 @@ fn create(
     .bind::<SqlUuid, _>(notebook.id)
     .bind::<Text, _>(creation_source)
     .execute(conn)?;
-    let written: Vec<String> = present.into_iter().map(|(name, _)| name).collect();
+    let written: Vec<String> = present
+        .into_iter()
+        .map(|(field, _)| field.column().to_owned())
+        .collect();
     Ok((
         Outcome::Created {
             beneficiary_id: beneficiary.id,
@@ -448,7 +427,6 @@ fn update(
         diesel::sql_query("SELECT to_jsonb(b) AS row FROM beneficiary b WHERE id = $1 FOR UPDATE")
             .bind::<SqlUuid, _>(beneficiary)
             .get_result(conn)?;
-    let mut provenance = FieldSources::from_json(current.row.get("provenance"));
     // Namesakes: a person found only by names and birth date whose SI id is another one is
     // someone else for the département's system; never merged without a person deciding.
     if key == MatchKey::NamesAndBirthDate && !decided_same_person && !options.human_edit {
@@ -462,52 +440,121 @@ fn update(
             ));
         }
     }
-    let Some(FieldDecisions { apply, kept }) =
-        decide_fields(record, &current.row, &provenance, options)
-    else {
+    let Some(known) = decide_known(record, beneficiary, key, &current.row, options) else {
         return Ok((
             possible_match(conn, record, "pivot_conflict", &[beneficiary])?,
             None,
         ));
     };
+    let Some(write) = known.write else {
+        return Ok((known.outcome, known.change));
+    };
+    diesel::sql_query(format!(
+        "UPDATE beneficiary SET (provenance, {names}) = (SELECT $3, {names} FROM jsonb_populate_record(NULL::beneficiary, $2)) WHERE id = $1",
+        names = columns(&write.values),
+    ))
+    .bind::<SqlUuid, _>(beneficiary)
+    .bind::<Jsonb, _>(as_object(&write.values))
+    .bind::<Jsonb, _>(&write.provenance)
+    .execute(conn)?;
+    let notebook: Option<Uuid> = crate::store::notebooks::id_of_beneficiary(conn, beneficiary)?;
+    if let Some(notebook) = notebook {
+        crate::store::timeline::record_event(conn, notebook, write.event.as_event(record))?;
+    }
+    let change = known.change.map(|change| PendingChange {
+        notebook_id: notebook,
+        ..change
+    });
+    Ok((known.outcome, change))
+}
+
+/// What a record does to a known person, decided from their row alone (no I/O): the same
+/// decision whether the record goes alone or with its chunk.
+#[derive(Debug, Clone)]
+pub struct Known {
+    /// What the record did.
+    pub outcome: Outcome,
+    /// The change to record (its notebook set by the writer).
+    pub change: Option<PendingChange>,
+    /// What to write; `None` when nothing changes.
+    pub write: Option<PersonWrite>,
+}
+
+/// The writes of a record that changes a known person.
+#[derive(Debug, Clone)]
+pub struct PersonWrite {
+    /// The person.
+    pub beneficiary: Uuid,
+    /// The fields written, with their values.
+    pub values: Vec<(PersonField, serde_json::Value)>,
+    /// The person's provenance after the write.
+    pub provenance: serde_json::Value,
+    /// The event of their notebook's timeline.
+    pub event: TimelineChange,
+}
+
+/// A person's change as their notebook's timeline shows it.
+#[derive(Debug, Clone)]
+pub struct TimelineChange {
+    /// `right` when only rights changed, else `beneficiary`.
+    pub event_type: &'static str,
+    /// Label, source, before → after.
+    pub payload: serde_json::Value,
+}
+
+impl TimelineChange {
+    /// The event, authored and dated as the record says.
+    pub fn as_event<'a>(&'a self, record: &PersonRecord) -> crate::store::timeline::Event<'a> {
+        crate::store::timeline::Event {
+            author: crate::store::timeline::Author {
+                account_id: record.source.author_account_id,
+            },
+            event_type: self.event_type,
+            event_date: record.source.as_of,
+            payload: &self.payload,
+        }
+    }
+}
+
+/// Decides what a record does to a known person from their row (`current`, with its
+/// provenance); `None` when a pivot disagrees and nobody decided (a possible match).
+pub fn decide_known(
+    record: &PersonRecord,
+    beneficiary: Uuid,
+    key: MatchKey,
+    current: &serde_json::Value,
+    options: Options,
+) -> Option<Known> {
+    let mut provenance = FieldSources::from_json(current.get("provenance"));
+    let FieldDecisions { apply, kept } = decide_fields(record, current, &provenance, options)?;
     let brought = present_values(record);
-    let kept_values = field_changes(&current.row, &provenance, &brought, kept.iter().cloned());
+    let kept_values = field_changes(current, &provenance, &brought, kept.iter().copied());
     if apply.is_empty() {
-        return Ok((
-            Outcome::Unchanged {
+        return Some(Known {
+            outcome: Outcome::Unchanged {
                 beneficiary_id: beneficiary,
                 matched_by: key,
                 kept,
                 kept_values,
             },
-            None,
-        ));
+            change: None,
+            write: None,
+        });
     }
     let changes = field_changes(
-        &current.row,
+        current,
         &provenance,
         &apply,
-        apply.iter().map(|(name, _)| name.clone()),
+        apply.iter().map(|(field, _)| *field),
     );
-    let names = columns(&apply);
     provenance.set(
         record.claim(Utc::now()),
-        apply.iter().map(|(name, _)| name.clone()),
+        apply.iter().map(|(field, _)| field.column().to_owned()),
     );
-    diesel::sql_query(format!(
-        "UPDATE beneficiary SET (provenance, {names}) = (SELECT $3, {names} FROM jsonb_populate_record(NULL::beneficiary, $2)) WHERE id = $1"
-    ))
-    .bind::<SqlUuid, _>(beneficiary)
-    .bind::<Jsonb, _>(as_object(&apply))
-    .bind::<Jsonb, _>(provenance.to_json())
-    .execute(conn)?;
-    let notebook: Option<Uuid> = crate::store::notebooks::id_of_beneficiary(conn, beneficiary)?;
-    if let Some(notebook) = notebook {
-        record_in_timeline(conn, notebook, record, &current.row, &apply)?;
-    }
-    let written: Vec<String> = apply.into_iter().map(|(name, _)| name).collect();
-    Ok((
-        Outcome::Updated {
+    let event = timeline_change(record, current, &apply);
+    let written: Vec<PersonField> = apply.iter().map(|(field, _)| *field).collect();
+    Some(Known {
+        outcome: Outcome::Updated {
             beneficiary_id: beneficiary,
             matched_by: key,
             fields: written.clone(),
@@ -515,73 +562,71 @@ fn update(
             changes,
             kept_values,
         },
-        Some(PendingChange {
+        change: Some(PendingChange {
             deployment_id: record.deployment_id,
             beneficiary_id: beneficiary,
-            notebook_id: notebook,
+            notebook_id: None,
             kind: "beneficiary.updated",
-            fields: written,
+            fields: written
+                .iter()
+                .map(|field| field.column().to_owned())
+                .collect(),
             source_system: Some(record.source.system.clone()),
         }),
-    ))
+        write: Some(PersonWrite {
+            beneficiary,
+            values: apply,
+            provenance: provenance.to_json(),
+            event,
+        }),
+    })
 }
 
 /// The person's change in their notebook's timeline: before → after per field (the NIR masked:
 /// the timeline is read by people who may not see it), dated by the data's as-of date.
-fn record_in_timeline(
-    conn: &mut PgConnection,
-    notebook: Uuid,
+fn timeline_change(
     record: &PersonRecord,
     current: &serde_json::Value,
-    apply: &[(String, serde_json::Value)],
-) -> QueryResult<()> {
-    let mask = |field: &str, value: serde_json::Value| {
-        if field == "nir" && !value.is_null() {
-            serde_json::Value::String("•••••••••••••".into())
-        } else {
-            value
-        }
-    };
+    apply: &[(PersonField, serde_json::Value)],
+) -> TimelineChange {
     let before: serde_json::Map<String, serde_json::Value> = apply
         .iter()
         .map(|(field, _)| {
-            let value = current.get(field).cloned().unwrap_or_default();
-            (field.clone(), mask(field, value))
+            let value = current.get(field.column()).cloned().unwrap_or_default();
+            (field.column().to_owned(), field.shown(value))
         })
         .collect();
     let after: serde_json::Map<String, serde_json::Value> = apply
         .iter()
-        .map(|(field, value)| (field.clone(), mask(field, value.clone())))
+        .map(|(field, value)| (field.column().to_owned(), field.shown(value.clone())))
         .collect();
     let rights_only = apply.iter().all(|(field, _)| {
-        field.starts_with("right")
-            || field.starts_with("rsa_")
-            || field == "subject_to_right_and_duty"
+        matches!(
+            field,
+            PersonField::RightRsa
+                | PersonField::RightAre
+                | PersonField::RightAss
+                | PersonField::RightBonus
+                | PersonField::RsaSuspensionReason
+                | PersonField::RsaClosureReason
+                | PersonField::RsaClosureDate
+                | PersonField::SubjectToRightAndDuty
+        )
     });
     let (event_type, label) = if rights_only {
         ("right", "Droits")
     } else {
         ("beneficiary", "Informations personnelles")
     };
-    let payload = serde_json::json!({
-        "event_label": label,
-        "source_system": record.source.system,
-        "before": before,
-        "after": after,
-    });
-    crate::store::timeline::record_event(
-        conn,
-        notebook,
-        crate::store::timeline::Event {
-            author: crate::store::timeline::Author {
-                account_id: record.source.author_account_id,
-            },
-            event_type,
-            event_date: record.source.as_of,
-            payload: &payload,
-        },
-    )
-    .map(|_| ())
+    TimelineChange {
+        event_type,
+        payload: serde_json::json!({
+            "event_label": label,
+            "source_system": record.source.system,
+            "before": before,
+            "after": after,
+        }),
+    }
 }
 
 /// Remembers which person a source's record is about, and when the source last reported it.

@@ -1,11 +1,13 @@
 //! The person record every source is turned into before entering the pipeline (the
 //! connectors' canonical records, [`cdb_connector::Record`], become these in `canonical.rs`).
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::Nir;
+use crate::domain::person::StoredFields;
+pub use crate::domain::person::{PersonField, PersonFields};
 pub use crate::domain::provenance::SourceKind;
 
 /// Where a record comes from.
@@ -24,39 +26,6 @@ pub struct Source {
     pub author_account_id: Option<Uuid>,
 }
 
-/// The fields of a person the pipeline writes; `None` means "this source says nothing about
-/// it" (never "clear it").
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct PersonFields {
-    pub firstname: Option<String>,
-    pub lastname: Option<String>,
-    pub date_of_birth: Option<NaiveDate>,
-    pub place_of_birth: Option<String>,
-    pub nir: Option<String>,
-    pub caf_organisation: Option<String>,
-    pub caf_number: Option<String>,
-    pub household_role: Option<String>,
-    pub france_travail_id: Option<String>,
-    pub external_id: Option<String>,
-    pub external_role: Option<String>,
-    pub email: Option<String>,
-    pub mobile_number: Option<String>,
-    pub address1: Option<String>,
-    pub address2: Option<String>,
-    pub postal_code: Option<String>,
-    pub city: Option<String>,
-    pub right_rsa: Option<String>,
-    pub right_are: Option<bool>,
-    pub right_ass: Option<bool>,
-    pub right_bonus: Option<bool>,
-    pub is_homeless: Option<bool>,
-    pub subject_to_right_and_duty: Option<bool>,
-    pub rsa_suspension_reason: Option<String>,
-    pub rsa_closure_reason: Option<String>,
-    pub rsa_closure_date: Option<NaiveDate>,
-    pub family_situation: Option<String>,
-}
-
 /// A person as one source sees them, for one deployment.
 #[derive(Debug, Clone, Serialize)]
 pub struct PersonRecord {
@@ -71,10 +40,7 @@ pub struct PersonRecord {
 impl PersonRecord {
     /// The NIR of the record, parsed.
     pub fn nir(&self) -> Option<Nir> {
-        self.fields
-            .nir
-            .as_deref()
-            .and_then(|nir| Nir::parse(nir).ok())
+        self.fields.nir.clone()
     }
 }
 
@@ -83,8 +49,8 @@ impl PersonRecord {
 pub struct StoredRecord {
     /// Where it came from.
     pub source: Source,
-    /// What it said.
-    pub fields: PersonFields,
+    /// What it said (each key read again by its parser).
+    pub fields: StoredFields,
 }
 
 impl StoredRecord {
@@ -93,7 +59,7 @@ impl StoredRecord {
         PersonRecord {
             deployment_id,
             source: self.source,
-            fields: self.fields,
+            fields: self.fields.into_fields(),
         }
     }
 }

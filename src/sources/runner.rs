@@ -3,6 +3,7 @@
 //! checkpoint where a restarted run resumes. Only one process executes a run at a time (an
 //! advisory lock held for the run).
 
+use crate::domain::person::columns;
 use crate::domain::states::ConnectorKind;
 use std::sync::Arc;
 use std::time::Duration;
@@ -495,7 +496,11 @@ pub fn item(
             ..
         } => {
             counts.updated += 1;
-            ("updated", Some(*beneficiary_id), Some(fields.join(", ")))
+            (
+                "updated",
+                Some(*beneficiary_id),
+                Some(columns(fields).join(", ")),
+            )
         }
         Outcome::Unchanged { beneficiary_id, .. } => {
             counts.unchanged += 1;

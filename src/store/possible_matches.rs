@@ -32,6 +32,58 @@ pub struct MatchRow {
     pub created_at: DateTime<Utc>,
 }
 
+#[derive(QueryableByName)]
+struct Held {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+}
+
+/// Holds a record for a person to decide, once: the same source's record sent again (the same
+/// source record id, or the same fields when it has none) finds its open possible match, which
+/// takes the newer version of the record and its candidates. Answers the possible match.
+pub fn hold(
+    conn: &mut PgConnection,
+    deployment: Uuid,
+    reason: &str,
+    record: &serde_json::Value,
+    candidates: &[Uuid],
+) -> QueryResult<Uuid> {
+    let open: Option<Held> = diesel::sql_query(
+        "SELECT id FROM possible_match WHERE deployment_id = $1 AND status = 'open' \
+         AND record #>> '{source,system}' = $2 #>> '{source,system}' \
+         AND md5(coalesce(record #>> '{source,record_id}', record ->> 'fields')) \
+           = md5(coalesce($2 #>> '{source,record_id}', $2 ->> 'fields')) \
+         ORDER BY created_at LIMIT 1 FOR UPDATE",
+    )
+    .bind::<SqlUuid, _>(deployment)
+    .bind::<Jsonb, _>(record)
+    .get_result(conn)
+    .optional()?;
+    match open {
+        Some(held) => {
+            diesel::sql_query(
+                "UPDATE possible_match SET record = $2, reason = $3, candidate_ids = $4 \
+                 WHERE id = $1 AND (record #>> '{source,as_of}')::timestamptz < ($2 #>> '{source,as_of}')::timestamptz",
+            )
+            .bind::<SqlUuid, _>(held.id)
+            .bind::<Jsonb, _>(record)
+            .bind::<Text, _>(reason)
+            .bind::<Array<SqlUuid>, _>(candidates)
+            .execute(conn)?;
+            Ok(held.id)
+        }
+        None => diesel::sql_query(
+            "INSERT INTO possible_match (deployment_id, reason, record, candidate_ids) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind::<SqlUuid, _>(deployment)
+        .bind::<Text, _>(reason)
+        .bind::<Jsonb, _>(record)
+        .bind::<Array<SqlUuid>, _>(candidates)
+        .get_result::<Held>(conn)
+        .map(|held| held.id),
+    }
+}
+
 const COLUMNS: &str = "id, deployment_id, reason, record, candidate_ids, status, created_at";
 
 /// The open possible matches of a deployment after `after`, by id (`limit` rows at most).

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use uuid::Uuid;
 
 use super::changes::{self, PendingChange};
@@ -171,6 +171,34 @@ pub fn record_event(
     .bind::<Jsonb, _>(event.payload)
     .get_result(conn)?;
     Ok((owner.deployment_id, owner.beneficiary_id))
+}
+
+/// Records events in several notebooks at once, one event per notebook (a chunk of a file):
+/// one statement, each notebook's version bumped as [`record_event`] does.
+pub fn record_events(conn: &mut PgConnection, events: &[(Uuid, Event<'_>)]) -> QueryResult<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let notebooks: Vec<Uuid> = events.iter().map(|(notebook, _)| *notebook).collect();
+    let types: Vec<&str> = events.iter().map(|(_, e)| e.event_type).collect();
+    let dates: Vec<DateTime<Utc>> = events.iter().map(|(_, e)| e.event_date).collect();
+    let authors: Vec<Option<Uuid>> = events.iter().map(|(_, e)| e.author.account_id).collect();
+    let payloads: Vec<&serde_json::Value> = events.iter().map(|(_, e)| e.payload).collect();
+    diesel::sql_query(
+        "WITH t AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::uuid[], $5::jsonb[]) \
+             AS t(notebook_id, event_type, event_date, author, payload)), \
+         n AS (UPDATE notebook SET version = version + 1 FROM t WHERE notebook.id = t.notebook_id \
+             RETURNING notebook.id, notebook.deployment_id) \
+         INSERT INTO notebook_event (deployment_id, notebook_id, event_type, event_date, author_account_id, payload) \
+         SELECT n.deployment_id, t.notebook_id, t.event_type, t.event_date, t.author, t.payload FROM t JOIN n ON n.id = t.notebook_id",
+    )
+    .bind::<Array<SqlUuid>, _>(&notebooks)
+    .bind::<Array<Text>, _>(&types)
+    .bind::<Array<Timestamptz>, _>(&dates)
+    .bind::<Array<Nullable<SqlUuid>>, _>(&authors)
+    .bind::<Array<Jsonb>, _>(&payloads)
+    .execute(conn)?;
+    Ok(())
 }
 
 /// The part of the notebook an event type changes, as named in the change feed.

@@ -3,6 +3,7 @@
 
 mod authorization;
 mod caf_months;
+mod chunk_path;
 mod connector_resume;
 mod connectors;
 mod contract;

@@ -329,7 +329,7 @@ async fn matching_and_merge_rules_through_the_pipeline() {
         // CAF/MSA sets the RSA right; a later file cannot overwrite it, CAF/MSA can.
         let mut caf = dem.clone();
         caf.right_rsa = Some("rsa_droit_ouvert_versable".into());
-        caf.nir = Some("1750675000001".into());
+        caf.nir = cdb_hub::domain::Nir::parse("1750675000001").ok();
         let out = run(vec![record(a, SourceKind::CafMsa, "cafmsa", "CAF-1", 2, caf.clone())]);
         assert!(matches!(&out[0], Outcome::Updated { .. }), "CAF/MSA's record matched the couple's applicant by names and birth date: {out:?}");
         let mut from_file = dem.clone();
@@ -339,7 +339,7 @@ async fn matching_and_merge_rules_through_the_pipeline() {
         let mut closing = caf.clone();
         closing.right_rsa = Some("rsa_clos".into());
         let out = run(vec![record(a, SourceKind::CafMsa, "cafmsa", "CAF-1", 6, closing.clone())]);
-        assert!(matches!(&out[0], Outcome::Updated { fields, .. } if fields == &vec!["right_rsa".to_owned()]), "{out:?}");
+        assert!(matches!(&out[0], Outcome::Updated { fields, .. } if fields == &vec![cdb_hub::domain::person::PersonField::RightRsa]), "{out:?}");
         // Older data from the same source never overwrites newer data.
         let out = run(vec![record(a, SourceKind::CafMsa, "cafmsa", "CAF-1", 3, caf.clone())]);
         assert!(matches!(&out[0], Outcome::Unchanged { .. }), "{out:?}");
@@ -363,9 +363,9 @@ async fn matching_and_merge_rules_through_the_pipeline() {
         assert!(matches!(&out[0], Outcome::PossibleMatch { reason, .. } if reason == "ambiguous"), "{out:?}");
         // Each key matches on its own: France Travail id.
         let mut registered = person("Zoé", "Inscrite");
-        registered.france_travail_id = Some("12345678901".into());
+        registered.france_travail_id = cdb_connector::FranceTravailId::parse("12345678901").ok();
         run(vec![record(a, SourceKind::FranceTravail, "france_travail", "FT-1", 1, registered)]);
-        let by_ft = PersonFields { france_travail_id: Some("12345678901".into()), city: Some("Crest".into()), ..Default::default() };
+        let by_ft = PersonFields { france_travail_id: cdb_connector::FranceTravailId::parse("12345678901").ok(), city: Some("Crest".into()), ..Default::default() };
         let out = run(vec![record(a, SourceKind::Partner, "partner:q", "Q1", 2, by_ft)]);
         assert!(matches!(&out[0], Outcome::Updated { matched_by, .. } if *matched_by == cdb_hub::inbound::matching::MatchKey::FranceTravail), "{out:?}");
     })
@@ -412,6 +412,13 @@ async fn a_manager_resolves_possible_matches_and_provenance_shows_each_fields_so
     let batch = json!({"items": [{"source_id": "N-1", "firstname": "Nina", "lastname": "Double", "date_of_birth": "1999-09-09", "city": "Die"}]});
     let (_, body, _) = post(&app, &token, "/v1/beneficiaries/batch", &batch, None).await;
     assert_eq!(body["items"][0]["status"], "possible_match", "{body}");
+    let held = body["items"][0]["possible_match_id"].clone();
+    assert!(held.is_string(), "{body}");
+    // Sent again (a retry, next month's file), the same record finds its open possible match
+    // rather than opening another.
+    let (_, again, _) = post(&app, &token, "/v1/beneficiaries/batch", &batch, None).await;
+    assert_eq!(again["items"][0]["status"], "possible_match", "{again}");
+    assert_eq!(again["items"][0]["possible_match_id"], held, "{again}");
     let manager = world.token("manager_a");
     let listed: Value = app
         .client
@@ -423,6 +430,11 @@ async fn a_manager_resolves_possible_matches_and_provenance_shows_each_fields_so
         .json()
         .await
         .unwrap();
+    assert_eq!(
+        listed["items"].as_array().unwrap().len(),
+        1,
+        "held once: {listed}"
+    );
     let item = &listed["items"][0];
     assert_eq!(item["reason"], "ambiguous");
     assert_eq!(item["candidate_ids"].as_array().unwrap().len(), 2);

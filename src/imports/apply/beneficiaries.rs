@@ -6,12 +6,11 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 
 use super::{Applied, KindLines, LineApplier, LineFailure, RunContext, notebook};
-use crate::domain::provenance::FieldSources;
 use crate::imports::kinds::{Beneficiaries, BeneficiaryRow};
 use crate::imports::records::{self, LineError};
+use crate::inbound::batch;
 use crate::inbound::pipeline::{self, FieldChange, Options, Outcome};
 use crate::inbound::record::PersonRecord;
-use crate::inbound::{batch, merge};
 use crate::store::changes::PendingChange;
 
 /// The `notebook_creation` source of people created by a file.
@@ -57,6 +56,7 @@ impl LineApplier for BeneficiaryLines {
         conn: &mut PgConnection,
         context: &RunContext<'_>,
         rows: &[&BeneficiaryRow],
+        updates: bool,
     ) -> QueryResult<Vec<Option<Applied>>> {
         // Lines with notebook columns go the usual way, but their keys count.
         let records: Vec<Option<PersonRecord>> = rows
@@ -77,7 +77,7 @@ impl LineApplier for BeneficiaryLines {
             .zip(rows)
             .filter_map(|(record, row)| record.as_ref().map(|r| (r, !notebook::has_columns(row))))
             .unzip();
-        let mut created = people_together(conn, context, &present, &wanted)?.into_iter();
+        let mut created = people_together(conn, context, &present, &wanted, updates)?.into_iter();
         Ok(records
             .iter()
             .map(|record| record.as_ref().and_then(|_| created.next().flatten()))
@@ -85,15 +85,16 @@ impl LineApplier for BeneficiaryLines {
     }
 }
 
-/// The records of a chunk that can only be new people, created together, and those that
-/// change nothing of the person their source record is linked to: their results by position
-/// (`None`: through the pipeline one at a time). `wanted` says which records may go together;
-/// the others count for their keys.
+/// The records of a chunk that can only be new people, created together, and those whose
+/// source record is linked to a known person, decided and written together (changes only
+/// when `updates`): their results by position (`None`: through the pipeline one at a time).
+/// `wanted` says which records may go together; the others count for their keys.
 pub fn people_together(
     conn: &mut PgConnection,
     context: &RunContext<'_>,
     records: &[&PersonRecord],
     wanted: &[bool],
+    updates: bool,
 ) -> QueryResult<Vec<Option<Applied>>> {
     let chunk = batch::ChunkRecords::new(records);
     let created = batch::create_new(conn, &chunk, wanted, CREATION_SOURCE, context.writing())?;
@@ -103,13 +104,10 @@ pub fn people_together(
         .zip(&results)
         .map(|(wanted, result)| *wanted && result.is_none())
         .collect();
-    let unchanged = batch::unchanged(conn, &chunk, &left, context.writing())?;
-    for ((result, found), record) in results.iter_mut().zip(unchanged).zip(records) {
+    let known = batch::known(conn, &chunk, &left, updates, context.writing())?;
+    for (result, found) in results.iter_mut().zip(known) {
         if let Some(found) = found {
-            let mut applied = Applied::new(LineStatus::Unchanged);
-            applied.beneficiary_id = Some(found.beneficiary_id);
-            applied.kept = Snapshot::of_row(found.row).kept(record, &found.kept);
-            *result = Some(applied);
+            *result = applied(context, found.outcome, found.change).ok();
         }
     }
     Ok(results)
@@ -156,16 +154,27 @@ pub fn ingest_person(
     context: &RunContext<'_>,
     record: &PersonRecord,
 ) -> Result<Applied, LineFailure> {
-    let reject = |code: &str, message: &str| {
-        LineFailure::Rejected(vec![LineError {
-            column: String::new(),
-            value: String::new(),
-            code: code.to_owned(),
-            message: records::rejection_message(code, message),
-        }])
-    };
     let (outcome, change) =
         ingest(conn, record)?.map_err(|error| reject("not_applicable", &error))?;
+    applied(context, outcome, change)
+}
+
+/// The line refused by the pipeline, for this reason.
+fn reject(code: &str, message: &str) -> LineFailure {
+    LineFailure::Rejected(vec![LineError {
+        column: String::new(),
+        value: String::new(),
+        code: code.to_owned(),
+        message: records::rejection_message(code, message),
+    }])
+}
+
+/// A line's result from what the pipeline did with its person.
+fn applied(
+    context: &RunContext<'_>,
+    outcome: Outcome,
+    change: Option<PendingChange>,
+) -> Result<Applied, LineFailure> {
     let mut result = Applied::new(LineStatus::Unchanged);
     match outcome {
         Outcome::Created { beneficiary_id, .. } => {
@@ -219,10 +228,10 @@ fn shown(changes: &[FieldChange], now: &str, incoming: &str) -> serde_json::Valu
     let mut map = serde_json::Map::new();
     for change in changes {
         let mut entry = serde_json::Map::new();
-        entry.insert(now.to_owned(), mask(&change.field, change.before.clone()));
+        entry.insert(now.to_owned(), change.field.shown(change.before.clone()));
         entry.insert(
             incoming.to_owned(),
-            mask(&change.field, change.after.clone()),
+            change.field.shown(change.after.clone()),
         );
         entry.insert(
             "source".to_owned(),
@@ -231,7 +240,10 @@ fn shown(changes: &[FieldChange], now: &str, incoming: &str) -> serde_json::Valu
                 .clone()
                 .map_or(serde_json::Value::Null, serde_json::Value::String),
         );
-        map.insert(change.field.clone(), serde_json::Value::Object(entry));
+        map.insert(
+            change.field.column().to_owned(),
+            serde_json::Value::Object(entry),
+        );
     }
     serde_json::Value::Object(map)
 }
@@ -259,69 +271,5 @@ fn ingest(conn: &mut PgConnection, record: &PersonRecord) -> QueryResult<Ingeste
             }))
         }
         Err(error) => Err(error),
-    }
-}
-
-/// A person's values and who set each, before a line changes them.
-struct Snapshot {
-    row: serde_json::Value,
-    owners: FieldSources,
-}
-
-impl Snapshot {
-    /// The snapshot of a person's row already read.
-    fn of_row(row: serde_json::Value) -> Self {
-        let owners = FieldSources::from_json(row.get("provenance"));
-        Snapshot { row, owners }
-    }
-
-    fn owner(&self, field: &str) -> serde_json::Value {
-        self.owners
-            .claim(field)
-            .map_or(serde_json::Value::Null, |claim| {
-                serde_json::Value::String(claim.system.clone())
-            })
-    }
-
-    fn current(&self, field: &str) -> serde_json::Value {
-        mask(field, self.row.get(field).cloned().unwrap_or_default())
-    }
-
-    /// field → {current, proposed, source} for the values of the file that do not win.
-    fn kept(&self, record: &PersonRecord, fields: &[String]) -> Option<serde_json::Value> {
-        (!fields.is_empty()).then(|| self.compare(record, fields, "current", "proposed"))
-    }
-
-    /// field → {<now>: the person's value, <incoming>: the record's, source: who set the first}.
-    fn compare(
-        &self,
-        record: &PersonRecord,
-        fields: &[String],
-        now: &str,
-        incoming: &str,
-    ) -> serde_json::Value {
-        let values = merge::present_fields(&record.fields);
-        let mut map = serde_json::Map::new();
-        for field in fields {
-            let value = values
-                .iter()
-                .find(|(name, _)| name == field)
-                .map_or(serde_json::Value::Null, |(_, value)| value.clone());
-            let mut entry = serde_json::Map::new();
-            entry.insert(now.to_owned(), self.current(field));
-            entry.insert(incoming.to_owned(), mask(field, value));
-            entry.insert("source".to_owned(), self.owner(field));
-            map.insert(field.clone(), serde_json::Value::Object(entry));
-        }
-        serde_json::Value::Object(map)
-    }
-}
-
-/// The NIR is never shown in results (a partner may import without `nir:read`).
-fn mask(field: &str, value: serde_json::Value) -> serde_json::Value {
-    if field == "nir" && !value.is_null() {
-        serde_json::Value::String("•••••••••••••".into())
-    } else {
-        value
     }
 }

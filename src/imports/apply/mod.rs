@@ -183,13 +183,14 @@ pub trait LineApplier: Sized {
     ) -> Result<Applied, LineFailure>;
 
     /// Applies together, before a chunk's lines are applied one at a time, the lines that can
-    /// only be new people or that change nothing of a known person: their results by position
-    /// (`None`: applied the usual way).
+    /// only be new people or whose source record is linked to a known person (changing them
+    /// only when `updates`): their results by position (`None`: applied the usual way).
     fn together(
         &self,
         _conn: &mut PgConnection,
         _context: &RunContext<'_>,
         rows: &[&Self::Row],
+        _updates: bool,
     ) -> diesel::QueryResult<Vec<Option<Applied>>> {
         Ok(vec![None; rows.len()])
     }

@@ -119,6 +119,7 @@ impl LineApplier for ProfileLines {
         conn: &mut PgConnection,
         context: &RunContext<'_>,
         rows: &[&Self::Row],
+        updates: bool,
     ) -> diesel::QueryResult<Vec<Option<Applied>>> {
         // A line that is one person goes together with the others; the rest the usual way,
         // their keys counting.
@@ -131,7 +132,7 @@ impl LineApplier for ProfileLines {
             .iter()
             .flat_map(|line| std::iter::repeat_n(line.len() == 1, line.len()))
             .collect();
-        let mut created = people_together(conn, context, &all, &wanted)?.into_iter();
+        let mut created = people_together(conn, context, &all, &wanted, updates)?.into_iter();
         Ok(people
             .iter()
             .map(|line| {

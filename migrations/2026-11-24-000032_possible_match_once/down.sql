@@ -1,0 +1,1 @@
+DROP INDEX possible_match_open_record_idx;
