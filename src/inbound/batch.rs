@@ -38,9 +38,17 @@ fn keys(record: &PersonRecord) -> Vec<String> {
         keys.push(format!("nir:{}", nir.as_str()));
     }
     if let Some(caf) = &fields.caf_number {
-        // The matching tells a household's people apart by role (none is the applicant).
-        let role = fields.household_role.map_or("DEM", |role| role.code());
-        keys.push(format!("caf:{deployment}:{}:{role}", caf.as_str()));
+        // The matching tells a household's people apart by role (none stored is the
+        // applicant), or, for a record without one, by birth date (none is the applicant).
+        let caf = caf.as_str();
+        match (fields.household_role, fields.date_of_birth) {
+            (Some(role), born) => {
+                keys.push(format!("caf:{deployment}:{caf}:{}", role.code()));
+                keys.extend(born.map(|born| format!("caf:{deployment}:{caf}:born:{born}")));
+            }
+            (None, Some(born)) => keys.push(format!("caf:{deployment}:{caf}:born:{born}")),
+            (None, None) => keys.push(format!("caf:{deployment}:{caf}:DEM")),
+        }
     }
     if let Some(ft) = &fields.france_travail_id {
         keys.push(format!("ft:{deployment}:{}", ft.as_str()));

@@ -108,15 +108,22 @@ pub fn find(conn: &mut PgConnection, record: &PersonRecord) -> QueryResult<Match
         }
     }
     if let Some(matricule) = &fields.caf_number {
+        // The matricule is the household's: a person in it is told by their role (someone
+        // stored without one is the applicant); a record that gives no role (a département's
+        // file lists a couple on two lines with one number) is the member born that day, or
+        // the applicant when it gives no birth date either.
         let found: Vec<Candidate> = diesel::sql_query(
             "SELECT id, deployment_id FROM beneficiary WHERE deployment_id = $1 AND caf_number = $2 \
              AND ($3::text IS NULL OR caf_organisation IS NULL OR caf_organisation = $3) \
-             AND coalesce(household_role, 'DEM') = coalesce($4, 'DEM')",
+             AND CASE WHEN $4::text IS NOT NULL THEN coalesce(household_role, 'DEM') = $4 \
+                      WHEN $5::date IS NOT NULL THEN date_of_birth = $5 \
+                      ELSE coalesce(household_role, 'DEM') = 'DEM' END",
         )
         .bind::<SqlUuid, _>(deployment)
         .bind::<Text, _>(matricule.as_str())
         .bind::<Nullable<Text>, _>(fields.caf_organisation.as_deref())
         .bind::<Nullable<Text>, _>(fields.household_role.map(|role| role.code()))
+        .bind::<Nullable<diesel::sql_types::Date>, _>(fields.date_of_birth)
         .load(conn)?;
         if let Some(result) = decide(MatchKey::CafMsa, found) {
             return Ok(result);

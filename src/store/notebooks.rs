@@ -312,6 +312,22 @@ pub fn id_of_beneficiary(
         .optional()
 }
 
+/// The notebooks of these people, by person (one query).
+pub fn ids_of_beneficiaries(
+    conn: &mut PgConnection,
+    beneficiaries: &[Uuid],
+) -> QueryResult<std::collections::HashMap<Uuid, Uuid>> {
+    if beneficiaries.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    Ok(notebook::table
+        .filter(notebook::beneficiary_id.eq_any(beneficiaries))
+        .select((notebook::beneficiary_id, notebook::id))
+        .load::<(Uuid, Uuid)>(conn)?
+        .into_iter()
+        .collect())
+}
+
 /// The notebook's person and deployment when the notebook is within reach.
 pub fn within_reach(
     conn: &mut PgConnection,

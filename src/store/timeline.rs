@@ -173,32 +173,90 @@ pub fn record_event(
     Ok((owner.deployment_id, owner.beneficiary_id))
 }
 
-/// Records events in several notebooks at once, one event per notebook (a chunk of a file):
-/// one statement, each notebook's version bumped as [`record_event`] does.
+/// Records events in several notebooks at once (a chunk of a file): one statement, each
+/// notebook's version bumped once per event as [`record_event`] does.
 pub fn record_events(conn: &mut PgConnection, events: &[(Uuid, Event<'_>)]) -> QueryResult<()> {
+    insert_events(conn, events).map(|_| ())
+}
+
+/// Stages events in several notebooks at once, as [`stage`] does one: their change-feed
+/// entries, in the events' order.
+pub fn stage_all(
+    conn: &mut PgConnection,
+    events: &[(Uuid, Event<'_>)],
+) -> QueryResult<Vec<PendingChange>> {
+    let owners = insert_events(conn, events)?;
+    events
+        .iter()
+        .map(|(notebook, event)| {
+            let owner = owners
+                .get(notebook)
+                .ok_or(diesel::result::Error::NotFound)?;
+            Ok(PendingChange {
+                deployment_id: owner.deployment_id,
+                beneficiary_id: owner.beneficiary_id,
+                notebook_id: Some(*notebook),
+                kind: "notebook.updated",
+                fields: vec![changed_part(event.event_type).to_owned()],
+                source_system: None,
+            })
+        })
+        .collect()
+}
+
+#[derive(QueryableByName)]
+struct NotebookOwner {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    deployment_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    beneficiary_id: Uuid,
+}
+
+/// Inserts the events and bumps their notebooks' versions; answers each notebook's owner.
+fn insert_events(
+    conn: &mut PgConnection,
+    events: &[(Uuid, Event<'_>)],
+) -> QueryResult<std::collections::HashMap<Uuid, Owner>> {
     if events.is_empty() {
-        return Ok(());
+        return Ok(std::collections::HashMap::new());
     }
     let notebooks: Vec<Uuid> = events.iter().map(|(notebook, _)| *notebook).collect();
     let types: Vec<&str> = events.iter().map(|(_, e)| e.event_type).collect();
     let dates: Vec<DateTime<Utc>> = events.iter().map(|(_, e)| e.event_date).collect();
     let authors: Vec<Option<Uuid>> = events.iter().map(|(_, e)| e.author.account_id).collect();
     let payloads: Vec<&serde_json::Value> = events.iter().map(|(_, e)| e.payload).collect();
-    diesel::sql_query(
+    let owners: Vec<NotebookOwner> = diesel::sql_query(
         "WITH t AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::uuid[], $5::jsonb[]) \
-             AS t(notebook_id, event_type, event_date, author, payload)), \
-         n AS (UPDATE notebook SET version = version + 1 FROM t WHERE notebook.id = t.notebook_id \
-             RETURNING notebook.id, notebook.deployment_id) \
-         INSERT INTO notebook_event (deployment_id, notebook_id, event_type, event_date, author_account_id, payload) \
-         SELECT n.deployment_id, t.notebook_id, t.event_type, t.event_date, t.author, t.payload FROM t JOIN n ON n.id = t.notebook_id",
+             WITH ORDINALITY AS t(notebook_id, event_type, event_date, author, payload, position)), \
+         n AS (UPDATE notebook SET version = version + c.events \
+             FROM (SELECT notebook_id, count(*) AS events FROM t GROUP BY notebook_id) AS c \
+             WHERE notebook.id = c.notebook_id \
+             RETURNING notebook.id, notebook.deployment_id, notebook.beneficiary_id), \
+         e AS (INSERT INTO notebook_event (deployment_id, notebook_id, event_type, event_date, author_account_id, payload) \
+             SELECT n.deployment_id, t.notebook_id, t.event_type, t.event_date, t.author, t.payload \
+             FROM t JOIN n ON n.id = t.notebook_id ORDER BY t.position) \
+         SELECT id, deployment_id, beneficiary_id FROM n",
     )
     .bind::<Array<SqlUuid>, _>(&notebooks)
     .bind::<Array<Text>, _>(&types)
     .bind::<Array<Timestamptz>, _>(&dates)
     .bind::<Array<Nullable<SqlUuid>>, _>(&authors)
     .bind::<Array<Jsonb>, _>(&payloads)
-    .execute(conn)?;
-    Ok(())
+    .load(conn)?;
+    Ok(owners
+        .into_iter()
+        .map(|owner| {
+            (
+                owner.id,
+                Owner {
+                    deployment_id: owner.deployment_id,
+                    beneficiary_id: owner.beneficiary_id,
+                },
+            )
+        })
+        .collect())
 }
 
 /// The part of the notebook an event type changes, as named in the change feed.

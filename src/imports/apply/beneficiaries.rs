@@ -5,13 +5,14 @@ use crate::domain::states::LineStatus;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 
-use super::{Applied, KindLines, LineApplier, LineFailure, RunContext, notebook};
+use super::{Applied, KindLines, LineApplier, LineFailure, RunContext, notebook, situation};
 use crate::imports::kinds::{Beneficiaries, BeneficiaryRow};
 use crate::imports::records::{self, LineError};
 use crate::inbound::batch;
 use crate::inbound::pipeline::{self, FieldChange, Options, Outcome};
 use crate::inbound::record::PersonRecord;
 use crate::store::changes::PendingChange;
+use uuid::Uuid;
 
 /// The `notebook_creation` source of people created by a file.
 const CREATION_SOURCE: &str = "import";
@@ -58,7 +59,24 @@ impl LineApplier for BeneficiaryLines {
         rows: &[&BeneficiaryRow],
         updates: bool,
     ) -> QueryResult<Vec<Option<Applied>>> {
-        // Lines with notebook columns go the usual way, but their keys count.
+        // Lines whose notebook columns are situation columns only (and name known jobs) go
+        // together when changes do; the others the usual way, but their keys count.
+        let codes: Vec<String> = rows
+            .iter()
+            .flat_map(|row| row.wanted_jobs.iter().map(|job| job.code.clone()))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let unknown = situation::unknown_codes(conn, &codes)?;
+        let situated = |row: &BeneficiaryRow| {
+            updates
+                && row.structures.is_empty()
+                && row.advisors.is_empty()
+                && row
+                    .wanted_jobs
+                    .iter()
+                    .all(|job| !unknown.contains(&job.code))
+        };
         let records: Vec<Option<PersonRecord>> = rows
             .iter()
             .map(|row| {
@@ -75,14 +93,109 @@ impl LineApplier for BeneficiaryLines {
         let (present, wanted): (Vec<&PersonRecord>, Vec<bool>) = records
             .iter()
             .zip(rows)
-            .filter_map(|(record, row)| record.as_ref().map(|r| (r, !notebook::has_columns(row))))
+            .filter_map(|(record, row)| {
+                record
+                    .as_ref()
+                    .map(|r| (r, !notebook::has_columns(row) || situated(row)))
+            })
             .unzip();
         let mut created = people_together(conn, context, &present, &wanted, updates)?.into_iter();
-        Ok(records
+        let mut results: Vec<Option<Applied>> = records
             .iter()
             .map(|record| record.as_ref().and_then(|_| created.next().flatten()))
-            .collect())
+            .collect();
+        situations_together(conn, context, rows, &mut results)?;
+        Ok(results)
     }
+}
+
+/// The situation columns of the lines whose person was decided together: planned over their
+/// notebooks read in one query (a person created by a preview has an empty one), written in
+/// one statement per table, and told in each line's result as a line alone tells them.
+fn situations_together(
+    conn: &mut PgConnection,
+    context: &RunContext<'_>,
+    rows: &[&BeneficiaryRow],
+    results: &mut [Option<Applied>],
+) -> QueryResult<()> {
+    let lines: Vec<usize> = (0..rows.len())
+        .filter(|&i| situation::has_columns(rows[i]))
+        .filter(|&i| {
+            results[i]
+                .as_ref()
+                .is_some_and(|applied| applied.beneficiary_id.is_some())
+        })
+        .collect();
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let unwritten = |applied: &Applied| context.preview && applied.status == LineStatus::Create;
+    let people: Vec<Uuid> = lines
+        .iter()
+        .filter_map(|&i| results[i].as_ref())
+        .filter(|applied| !unwritten(applied))
+        .filter_map(|applied| applied.beneficiary_id)
+        .collect();
+    let notebooks = crate::store::notebooks::ids_of_beneficiaries(conn, &people)?;
+    let ids: Vec<Uuid> = notebooks.values().copied().collect();
+    let mut states = situation::read_states(conn, &ids)?;
+    let mut plans: Vec<(usize, Option<Uuid>, situation::Plan)> = Vec::new();
+    for &i in &lines {
+        let Some(applied) = results[i].as_ref() else {
+            continue;
+        };
+        let notebook = applied
+            .beneficiary_id
+            .and_then(|person| notebooks.get(&person).copied());
+        let state = match notebook {
+            Some(notebook) => states.remove(&notebook).unwrap_or_default(),
+            // Created by this preview: an empty notebook.
+            None if unwritten(applied) => situation::NotebookState::default(),
+            // No notebook: nothing to write, as a line alone.
+            None => continue,
+        };
+        plans.push((i, notebook, situation::plan(rows[i], &state)));
+    }
+    if context.writing() == batch::Writing::Write {
+        let written: Vec<(Uuid, &situation::Plan)> = plans
+            .iter()
+            .filter_map(|(_, notebook, plan)| notebook.map(|notebook| (notebook, plan)))
+            .collect();
+        let author = crate::store::timeline::Author {
+            account_id: context.import.created_by_account_id,
+        };
+        let mut pending = situation::write(conn, &written, author)?.into_iter();
+        for (i, notebook, _) in &plans {
+            if notebook.is_some()
+                && let (Some(applied), Some(changes)) = (results[*i].as_mut(), pending.next())
+            {
+                applied.pending.extend(changes);
+            }
+        }
+    }
+    for (i, _, plan) in plans {
+        if let Some(applied) = results[i].as_mut() {
+            told(applied, plan.changes);
+        }
+    }
+    Ok(())
+}
+
+/// A line's result with the changes of its notebook columns: a person unchanged whose notebook
+/// changed is an update.
+fn told(result: &mut Applied, notebook: serde_json::Map<String, serde_json::Value>) {
+    if notebook.is_empty() {
+        return;
+    }
+    if result.status == LineStatus::Unchanged {
+        result.status = LineStatus::Update;
+    }
+    let mut all = match result.changes.take() {
+        Some(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    all.extend(notebook);
+    result.changes = Some(serde_json::Value::Object(all));
 }
 
 /// The records of a chunk that can only be new people, created together, and those whose
@@ -131,17 +244,7 @@ fn apply_line(
     let mut result = ingest_person(conn, context, &record)?;
     if let Some(beneficiary) = result.beneficiary_id {
         let notebook = notebook::apply(conn, context, beneficiary, row)?;
-        if !notebook.changes.is_empty() {
-            if result.status == LineStatus::Unchanged {
-                result.status = LineStatus::Update;
-            }
-            let mut all = match result.changes.take() {
-                Some(serde_json::Value::Object(map)) => map,
-                _ => serde_json::Map::new(),
-            };
-            all.extend(notebook.changes);
-            result.changes = Some(serde_json::Value::Object(all));
-        }
+        told(&mut result, notebook.changes);
         result.pending.extend(notebook.pending);
     }
     Ok(result)

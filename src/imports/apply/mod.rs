@@ -13,6 +13,7 @@ mod follow_up;
 mod notebook;
 mod profile;
 mod references;
+mod situation;
 
 use crate::domain::states::LineStatus;
 use chrono::{DateTime, Utc};

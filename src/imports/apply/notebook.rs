@@ -6,13 +6,13 @@
 use chrono::Utc;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{Jsonb, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::Uuid as SqlUuid;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::{LineFailure, RunContext, references};
+use super::{LineFailure, RunContext, references, situation};
 use crate::imports::kinds::BeneficiaryRow;
-use crate::imports::values::{GeographicalArea, ValueSet};
+use crate::imports::values::GeographicalArea;
 use crate::store::changes::PendingChange;
 use crate::store::members;
 use crate::store::timeline::{self, Author, WriteError};
@@ -32,12 +32,6 @@ struct Found {
     id: Uuid,
 }
 
-#[derive(QueryableByName)]
-struct JsonRow {
-    #[diesel(sql_type = Jsonb)]
-    row: Value,
-}
-
 /// The radius in km a mobility area stands for: its upper bound (31 for "more than 30 km").
 pub fn mobility_radius(area: GeographicalArea) -> i32 {
     match area {
@@ -51,13 +45,7 @@ pub fn mobility_radius(area: GeographicalArea) -> i32 {
 
 /// Whether the line says anything of the notebook (beyond the person).
 pub fn has_columns(row: &BeneficiaryRow) -> bool {
-    row.work_situation.is_some()
-        || row.right_rqth.is_some()
-        || row.education_level.is_some()
-        || row.geographical_area.is_some()
-        || !row.wanted_jobs.is_empty()
-        || !row.structures.is_empty()
-        || !row.advisors.is_empty()
+    situation::has_columns(row) || !row.structures.is_empty() || !row.advisors.is_empty()
 }
 
 /// Writes what the line says of the person's notebook.
@@ -82,9 +70,7 @@ pub fn apply(
     let author = Author {
         account_id: context.import.created_by_account_id,
     };
-    diagnostic(conn, notebook, author, row, &mut applied)?;
-    let jobs_column = context.columns.get("wanted_jobs");
-    projects(conn, notebook, author, row, &jobs_column, &mut applied)?;
+    situation_columns(conn, context, notebook, author, row, &mut applied)?;
     structures(
         conn,
         context,
@@ -118,178 +104,46 @@ fn stage(
     Ok(())
 }
 
-/// Work situation, RQTH and education level.
-fn diagnostic(
+/// The situation columns of the line (work situation, RQTH, education level, wanted jobs,
+/// mobility), through the plan a chunk uses ([`situation::plan`]); a wanted job the ROME
+/// referential does not know is the error of its cell.
+fn situation_columns(
     conn: &mut PgConnection,
+    context: &RunContext<'_>,
     notebook: Uuid,
     author: Author,
     row: &BeneficiaryRow,
     applied: &mut NotebookApplied,
 ) -> Result<(), LineFailure> {
-    let mut wanted = Map::new();
-    if let Some(situation) = row.work_situation {
-        wanted.insert("work_situation".into(), json!(situation.key()));
-    }
-    if let Some(rqth) = row.right_rqth {
-        wanted.insert("right_rqth".into(), json!(rqth));
-    }
-    if let Some(level) = row.education_level {
-        wanted.insert("education_level".into(), json!(level.key()));
-    }
-    if wanted.is_empty() {
+    if !situation::has_columns(row) {
         return Ok(());
     }
-    let current: JsonRow = diesel::sql_query(
-        "SELECT jsonb_build_object('work_situation', work_situation, 'right_rqth', right_rqth, \
-         'education_level', education_level) AS row FROM notebook WHERE id = $1",
-    )
-    .bind::<SqlUuid, _>(notebook)
-    .get_result(conn)?;
-    let mut before = Map::new();
-    let mut after = Map::new();
-    for (field, value) in wanted {
-        let old = current.row.get(&field).cloned().unwrap_or(Value::Null);
-        if old != value {
-            applied.changes.insert(
-                field.clone(),
-                json!({"before": old, "after": value, "source": null}),
-            );
-            before.insert(field.clone(), old);
-            after.insert(field, value);
-        }
+    let state = situation::read_states(conn, &[notebook])?
+        .remove(&notebook)
+        .unwrap_or_default();
+    let codes: Vec<String> = row.wanted_jobs.iter().map(|job| job.code.clone()).collect();
+    let unknown = situation::unknown_codes(conn, &codes)?;
+    let held = |code: &str| {
+        state
+            .projects
+            .iter()
+            .any(|project| project.code.as_deref() == Some(code))
+    };
+    if let Some(code) = codes
+        .iter()
+        .find(|code| unknown.contains(*code) && !held(code))
+    {
+        return Err(LineFailure::cell(
+            context.columns.get("wanted_jobs"),
+            code,
+            "unknown_rome_code",
+            format!("Le code ROME « {code} » n'existe pas"),
+        ));
     }
-    if after.is_empty() {
-        return Ok(());
-    }
-    let list = after.keys().cloned().collect::<Vec<_>>().join(", ");
-    diesel::sql_query(format!(
-        "UPDATE notebook SET ({list}) = (SELECT {list} FROM jsonb_populate_record(NULL::notebook, $2)) WHERE id = $1"
-    ))
-    .bind::<SqlUuid, _>(notebook)
-    .bind::<Jsonb, _>(Value::Object(after.clone()))
-    .execute(conn)?;
-    let payload = json!({
-        "event_label": "Diagnostic socio-professionnel", "before": before, "after": after,
-    });
-    stage(conn, notebook, author, "notebook", &payload, applied)
-}
-
-#[derive(QueryableByName)]
-struct ProjectRow {
-    #[diesel(sql_type = SqlUuid)]
-    id: Uuid,
-    #[diesel(sql_type = Nullable<Text>)]
-    code: Option<String>,
-    #[diesel(sql_type = Nullable<diesel::sql_types::Integer>)]
-    mobility_radius: Option<i32>,
-}
-
-/// Wanted jobs become professional projects (one per ROME code); the mobility area is the
-/// radius of the line's projects, or of the notebook's projects without one when the line
-/// names no job.
-fn projects(
-    conn: &mut PgConnection,
-    notebook: Uuid,
-    author: Author,
-    row: &BeneficiaryRow,
-    column: &str,
-    applied: &mut NotebookApplied,
-) -> Result<(), LineFailure> {
-    let radius = row.geographical_area.map(mobility_radius);
-    if row.wanted_jobs.is_empty() && radius.is_none() {
-        return Ok(());
-    }
-    let existing: Vec<ProjectRow> = diesel::sql_query(
-        "SELECT pp.id, r.code, pp.mobility_radius FROM professional_project pp \
-         LEFT JOIN rome_code r ON r.id = pp.rome_code_id WHERE pp.notebook_id = $1",
-    )
-    .bind::<SqlUuid, _>(notebook)
-    .load(conn)?;
-    let before: Vec<&str> = existing.iter().filter_map(|p| p.code.as_deref()).collect();
-    let mut added = Vec::new();
-    for job in &row.wanted_jobs {
-        if before.contains(&job.code.as_str()) || added.contains(&job.code) {
-            continue;
-        }
-        let inserted = diesel::sql_query(
-            "INSERT INTO professional_project (deployment_id, notebook_id, rome_code_id, mobility_radius, updated_by_account_id) \
-             SELECT n.deployment_id, n.id, r.id, $3, $4 FROM notebook n \
-             JOIN LATERAL (SELECT id FROM rome_code WHERE code = $2 ORDER BY label LIMIT 1) r ON true \
-             WHERE n.id = $1",
-        )
-        .bind::<SqlUuid, _>(notebook)
-        .bind::<Text, _>(&job.code)
-        .bind::<Nullable<diesel::sql_types::Integer>, _>(radius)
-        .bind::<Nullable<SqlUuid>, _>(author.account_id)
-        .execute(conn)?;
-        if inserted == 0 {
-            return Err(LineFailure::cell(
-                column.to_owned(),
-                &job.code,
-                "unknown_rome_code",
-                format!("Le code ROME « {} » n'existe pas", job.code),
-            ));
-        }
-        let payload = json!({
-            "event_label": job.code, "status": "created", "before": null,
-            "after": {"rome_code": job.code, "mobility_radius": radius},
-        });
-        stage(
-            conn,
-            notebook,
-            author,
-            "professional_project",
-            &payload,
-            applied,
-        )?;
-        added.push(job.code.clone());
-    }
-    if !added.is_empty() {
-        let mut after: Vec<&str> = before.clone();
-        after.extend(added.iter().map(String::as_str));
-        applied.changes.insert(
-            "wanted_jobs".into(),
-            json!({"before": before, "after": after, "source": null}),
-        );
-    }
-    if let Some(radius) = radius {
-        let named: Vec<&str> = row.wanted_jobs.iter().map(|j| j.code.as_str()).collect();
-        for project in &existing {
-            let concerned = if named.is_empty() {
-                project.mobility_radius.is_none()
-            } else {
-                project
-                    .code
-                    .as_deref()
-                    .is_some_and(|code| named.contains(&code))
-            };
-            if !concerned || project.mobility_radius == Some(radius) {
-                continue;
-            }
-            diesel::sql_query("UPDATE professional_project SET mobility_radius = $2 WHERE id = $1")
-                .bind::<SqlUuid, _>(project.id)
-                .bind::<diesel::sql_types::Integer, _>(radius)
-                .execute(conn)?;
-            applied.changes.insert(
-                "geographical_area".into(),
-                json!({"before": project.mobility_radius, "after": radius, "source": null}),
-            );
-            let payload = json!({
-                "event_label": project.code.clone().unwrap_or_else(|| "Projet en construction".into()),
-                "status": "updated",
-                "before": {"mobility_radius": project.mobility_radius},
-                "after": {"mobility_radius": radius},
-            });
-            stage(
-                conn,
-                notebook,
-                author,
-                "professional_project",
-                &payload,
-                applied,
-            )?;
-        }
-    }
+    let plan = situation::plan(row, &state);
+    let pending = situation::write(conn, &[(notebook, &plan)], author)?;
+    applied.changes.extend(plan.changes);
+    applied.pending.extend(pending.into_iter().flatten());
     Ok(())
 }
 

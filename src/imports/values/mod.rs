@@ -219,11 +219,16 @@ fn is_scientific(value: &str) -> bool {
     let Some((mantissa, exponent)) = value.split_once(['E', 'e']) else {
         return false;
     };
+    // Excel writes `1,2E+13` or `1E+13`: a sign or a decimal separator. Without either,
+    // digits around an E are an identifier (France Travail ids have a letter in 8th place).
+    let signed = exponent.starts_with('+');
     let exponent = exponent.strip_prefix('+').unwrap_or(exponent);
     let mut parts = mantissa.splitn(2, [',', '.']);
     let whole = parts.next().unwrap_or("");
+    let separated = parts.clone().next().is_some();
     let fraction = parts.next().unwrap_or("0");
-    !whole.is_empty()
+    (signed || separated)
+        && !whole.is_empty()
         && whole.bytes().all(|b| b.is_ascii_digit())
         && !fraction.is_empty()
         && fraction.bytes().all(|b| b.is_ascii_digit())
@@ -301,7 +306,15 @@ mod tests {
         for value in ["1,2E+13", "2.82025E+14", "1E+10", "3,5e7"] {
             assert!(is_scientific(value), "{value}");
         }
-        for value in ["12345678901234", "E+13", "1,2E", "Eric", "1,2E+", "A1E+3"] {
+        for value in [
+            "12345678901234",
+            "E+13",
+            "1,2E",
+            "Eric",
+            "1,2E+",
+            "A1E+3",
+            "0020944E934",
+        ] {
             assert!(!is_scientific(value), "{value}");
         }
         assert_eq!(
