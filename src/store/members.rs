@@ -6,7 +6,7 @@
 use chrono::Utc;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Nullable, Text, Uuid as SqlUuid};
 use uuid::Uuid;
 
 use super::Count;
@@ -36,6 +36,11 @@ pub struct AccountPerson {
 
 /// A live account with its profile's e-mail and name.
 pub fn account_person(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<AccountPerson>> {
+    Ok(account_people(conn, &[id])?.into_iter().next())
+}
+
+/// The live accounts among these, with their profiles' e-mails and names (one query).
+pub fn account_people(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<AccountPerson>> {
     diesel::sql_query(
         "SELECT a.id, a.role, a.deployment_id, \
            coalesce(p.email, om.email, m.email, ad.email) AS email, \
@@ -47,11 +52,17 @@ pub fn account_person(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<A
          LEFT JOIN orientation_manager om ON om.id = a.orientation_manager_id \
          LEFT JOIN manager m ON m.id = a.manager_id \
          LEFT JOIN admin_structure ad ON ad.id = a.admin_structure_id \
-         WHERE a.id = $1 AND a.deleted_at IS NULL",
+         WHERE a.id = ANY ($1) AND a.deleted_at IS NULL",
     )
-    .bind::<SqlUuid, _>(id)
-    .get_result(conn)
-    .optional()
+    .bind::<Array<SqlUuid>, _>(ids)
+    .load(conn)
+}
+
+/// Whether an account may join a notebook's group: a live professional or orientation
+/// manager of the notebook's deployment.
+pub fn may_join(person: &AccountPerson, deployment: Uuid) -> bool {
+    person.deployment_id == Some(deployment)
+        && matches!(person.role.as_str(), "professional" | "orientation_manager")
 }
 
 /// The person a notebook is about, for e-mails.
@@ -99,10 +110,7 @@ fn eligible(
     account: Uuid,
 ) -> Result<AccountPerson, WriteError> {
     account_person(conn, account)?
-        .filter(|person| {
-            person.deployment_id == Some(notebook.deployment_id)
-                && matches!(person.role.as_str(), "professional" | "orientation_manager")
-        })
+        .filter(|person| may_join(person, notebook.deployment_id))
         .ok_or_else(|| {
             WriteError::Invalid(
                 "account_id must be a live professional or orientation manager account of the notebook's deployment"
@@ -454,4 +462,70 @@ pub fn leave(
         "before": {"account_id": account, "name": name, "member_type": member_type},
         "after": null,
     })))
+}
+
+#[derive(QueryableByName)]
+struct ActiveMember {
+    #[diesel(sql_type = SqlUuid)]
+    notebook_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    account_id: Uuid,
+    #[diesel(sql_type = Text)]
+    member_type: String,
+}
+
+/// The active members of these notebooks: notebook, account and member type (one query).
+pub fn active_members(
+    conn: &mut PgConnection,
+    notebooks: &[Uuid],
+) -> QueryResult<Vec<(Uuid, Uuid, String)>> {
+    if notebooks.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(diesel::sql_query(
+        "SELECT notebook_id, account_id, member_type FROM notebook_member \
+         WHERE notebook_id = ANY ($1) AND active",
+    )
+    .bind::<Array<SqlUuid>, _>(notebooks)
+    .load::<ActiveMember>(conn)?
+    .into_iter()
+    .map(|m| (m.notebook_id, m.account_id, m.member_type))
+    .collect())
+}
+
+/// Accounts joining groups together, as [`join`] puts each (without e-mail, the version
+/// bumped by the staged events): `(notebook, account, member_type)`, an account already a
+/// member and becoming referent leaving its former membership first. Two statements.
+pub fn join_all(
+    conn: &mut PgConnection,
+    joins: &[(Uuid, Uuid, &str)],
+    author: Author,
+) -> QueryResult<()> {
+    if joins.is_empty() {
+        return Ok(());
+    }
+    let notebooks: Vec<Uuid> = joins.iter().map(|(notebook, _, _)| *notebook).collect();
+    let accounts: Vec<Uuid> = joins.iter().map(|(_, account, _)| *account).collect();
+    let types: Vec<&str> = joins.iter().map(|(_, _, kind)| *kind).collect();
+    diesel::sql_query(
+        "UPDATE notebook_member m SET active = false, membership_ended_at = now() \
+         FROM unnest($1::uuid[], $2::uuid[]) AS t(notebook_id, account_id) \
+         WHERE m.notebook_id = t.notebook_id AND m.account_id = t.account_id AND m.active \
+         AND m.notebook_id = ANY ($1)",
+    )
+    .bind::<Array<SqlUuid>, _>(&notebooks)
+    .bind::<Array<SqlUuid>, _>(&accounts)
+    .execute(conn)?;
+    diesel::sql_query(
+        "INSERT INTO notebook_member (deployment_id, notebook_id, account_id, member_type, creator_account_id, invitation_sent_at) \
+         SELECT n.deployment_id, n.id, t.account_id, t.member_type, $4, now() \
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[]) WITH ORDINALITY AS t(notebook_id, account_id, member_type, position) \
+         JOIN notebook n ON n.id = t.notebook_id ORDER BY t.position",
+    )
+    .bind::<Array<SqlUuid>, _>(&notebooks)
+    .bind::<Array<SqlUuid>, _>(&accounts)
+    .bind::<Array<Text>, _>(&types)
+    .bind::<Nullable<SqlUuid>, _>(author.account_id)
+    .execute(conn)?;
+    Ok(())
 }

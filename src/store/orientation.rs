@@ -425,3 +425,49 @@ pub fn list_one(
     .get_result(conn)
     .optional()
 }
+
+#[derive(QueryableByName)]
+struct Attachment {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    beneficiary_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    structure_id: Uuid,
+}
+
+/// The structures these people are currently attached to: (person, structure), one query.
+pub fn current_structures(
+    conn: &mut PgConnection,
+    beneficiaries: &[Uuid],
+) -> QueryResult<Vec<(Uuid, Uuid)>> {
+    if beneficiaries.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(diesel::sql_query(
+        "SELECT beneficiary_id, structure_id FROM beneficiary_structure \
+         WHERE beneficiary_id = ANY ($1) AND status = 'current'",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(beneficiaries)
+    .load::<Attachment>(conn)?
+    .into_iter()
+    .map(|a| (a.beneficiary_id, a.structure_id))
+    .collect())
+}
+
+/// Attaches people to structures (current rattachements), (person, structure) pairs none of
+/// which is current yet: one statement.
+pub fn attach_all(conn: &mut PgConnection, pairs: &[(Uuid, Uuid)]) -> QueryResult<()> {
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    let (people, structures): (Vec<Uuid>, Vec<Uuid>) = pairs.iter().copied().unzip();
+    diesel::sql_query(
+        "INSERT INTO beneficiary_structure (deployment_id, beneficiary_id, structure_id) \
+         SELECT b.deployment_id, b.id, t.structure_id \
+         FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS t(beneficiary_id, structure_id, position) \
+         JOIN beneficiary b ON b.id = t.beneficiary_id ORDER BY t.position",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&people)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&structures)
+    .execute(conn)?;
+    Ok(())
+}

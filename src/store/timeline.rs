@@ -204,6 +204,42 @@ pub fn stage_all(
         .collect()
 }
 
+/// Stages each notebook's planned events (type and payload), in order, dated now a
+/// microsecond apart so that a notebook's events keep their order as if written one by one;
+/// answers each notebook's change-feed entries.
+pub fn stage_planned(
+    conn: &mut PgConnection,
+    planned: &[(Uuid, &[(&'static str, serde_json::Value)])],
+    author: Author,
+) -> QueryResult<Vec<Vec<PendingChange>>> {
+    let now = Utc::now();
+    let events: Vec<(Uuid, Event<'_>)> = planned
+        .iter()
+        .flat_map(|(notebook, events)| {
+            events
+                .iter()
+                .enumerate()
+                .map(move |(i, (event_type, payload))| {
+                    let offset = i64::try_from(i).unwrap_or(0);
+                    (
+                        *notebook,
+                        Event {
+                            author,
+                            event_type,
+                            event_date: now + chrono::Duration::microseconds(offset),
+                            payload,
+                        },
+                    )
+                })
+        })
+        .collect();
+    let mut staged = stage_all(conn, &events)?;
+    Ok(planned
+        .iter()
+        .map(|(_, events)| staged.drain(..events.len()).collect())
+        .collect())
+}
+
 #[derive(QueryableByName)]
 struct NotebookOwner {
     #[diesel(sql_type = SqlUuid)]

@@ -5,7 +5,7 @@ use crate::domain::states::LineStatus;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 
-use super::{Applied, KindLines, LineApplier, LineFailure, RunContext, notebook, situation};
+use super::{Applied, KindLines, LineApplier, LineFailure, RunContext, group, notebook, situation};
 use crate::imports::kinds::{Beneficiaries, BeneficiaryRow};
 use crate::imports::records::{self, LineError};
 use crate::inbound::batch;
@@ -59,7 +59,7 @@ impl LineApplier for BeneficiaryLines {
         rows: &[&BeneficiaryRow],
         updates: bool,
     ) -> QueryResult<Vec<Option<Applied>>> {
-        // Lines whose notebook columns are situation columns only (and name known jobs) go
+        // Lines whose notebook columns name known jobs, structures and professionals go
         // together when changes do; the others the usual way, but their keys count.
         let codes: Vec<String> = rows
             .iter()
@@ -68,10 +68,15 @@ impl LineApplier for BeneficiaryLines {
             .into_iter()
             .collect();
         let unknown = situation::unknown_codes(conn, &codes)?;
+        let named: Vec<&BeneficiaryRow> = rows
+            .iter()
+            .copied()
+            .filter(|row| updates && group::has_columns(row))
+            .collect();
+        let references = group::References::resolve(conn, context, &named)?;
         let situated = |row: &BeneficiaryRow| {
             updates
-                && row.structures.is_empty()
-                && row.advisors.is_empty()
+                && references.resolve_all(row)
                 && row
                     .wanted_jobs
                     .iter()
@@ -104,22 +109,24 @@ impl LineApplier for BeneficiaryLines {
             .iter()
             .map(|record| record.as_ref().and_then(|_| created.next().flatten()))
             .collect();
-        situations_together(conn, context, rows, &mut results)?;
+        notebooks_together(conn, context, rows, &references, &mut results)?;
         Ok(results)
     }
 }
 
-/// The situation columns of the lines whose person was decided together: planned over their
-/// notebooks read in one query (a person created by a preview has an empty one), written in
-/// one statement per table, and told in each line's result as a line alone tells them.
-fn situations_together(
+/// The notebook columns of the lines whose person was decided together: planned over their
+/// notebooks read in one query per table (a person created by a preview has an empty one),
+/// written in one statement per table, and told in each line's result as a line alone tells
+/// them.
+fn notebooks_together(
     conn: &mut PgConnection,
     context: &RunContext<'_>,
     rows: &[&BeneficiaryRow],
+    references: &group::References,
     results: &mut [Option<Applied>],
 ) -> QueryResult<()> {
     let lines: Vec<usize> = (0..rows.len())
-        .filter(|&i| situation::has_columns(rows[i]))
+        .filter(|&i| notebook::has_columns(rows[i]))
         .filter(|&i| {
             results[i]
                 .as_ref()
@@ -138,44 +145,73 @@ fn situations_together(
         .collect();
     let notebooks = crate::store::notebooks::ids_of_beneficiaries(conn, &people)?;
     let ids: Vec<Uuid> = notebooks.values().copied().collect();
-    let mut states = situation::read_states(conn, &ids)?;
-    let mut plans: Vec<(usize, Option<Uuid>, situation::Plan)> = Vec::new();
+    let pairs: Vec<(Uuid, Uuid)> = notebooks
+        .iter()
+        .map(|(person, notebook)| (*notebook, *person))
+        .collect();
+    let mut situations = situation::read_states(conn, &ids)?;
+    let mut groups = group::read_states(conn, &pairs)?;
+    // Each line, its notebook and person (none: created by this preview), and its two plans.
+    let mut plans = Vec::new();
     for &i in &lines {
         let Some(applied) = results[i].as_ref() else {
             continue;
         };
-        let notebook = applied
-            .beneficiary_id
-            .and_then(|person| notebooks.get(&person).copied());
-        let state = match notebook {
-            Some(notebook) => states.remove(&notebook).unwrap_or_default(),
-            // Created by this preview: an empty notebook.
-            None if unwritten(applied) => situation::NotebookState::default(),
-            // No notebook: nothing to write, as a line alone.
-            None => continue,
+        let Some(person) = applied.beneficiary_id else {
+            continue;
         };
-        plans.push((i, notebook, situation::plan(rows[i], &state)));
+        let notebook = notebooks.get(&person).copied();
+        if notebook.is_none() && !unwritten(applied) {
+            // No notebook: nothing to write, as a line alone.
+            continue;
+        }
+        let (situation_state, group_state) = match notebook {
+            Some(notebook) => (
+                situations.remove(&notebook).unwrap_or_default(),
+                groups.remove(&notebook).unwrap_or_default(),
+            ),
+            None => Default::default(),
+        };
+        let row = rows[i];
+        plans.push((
+            i,
+            notebook.map(|notebook| (notebook, person)),
+            situation::plan(row, &situation_state),
+            group::plan(row, &group_state, references),
+        ));
     }
     if context.writing() == batch::Writing::Write {
-        let written: Vec<(Uuid, &situation::Plan)> = plans
-            .iter()
-            .filter_map(|(_, notebook, plan)| notebook.map(|notebook| (notebook, plan)))
-            .collect();
         let author = crate::store::timeline::Author {
             account_id: context.import.created_by_account_id,
         };
-        let mut pending = situation::write(conn, &written, author)?.into_iter();
-        for (i, notebook, _) in &plans {
-            if notebook.is_some()
-                && let (Some(applied), Some(changes)) = (results[*i].as_mut(), pending.next())
+        let written: Vec<(Uuid, &situation::Plan)> = plans
+            .iter()
+            .filter_map(|(_, at, plan, _)| at.map(|(notebook, _)| (notebook, plan)))
+            .collect();
+        let mut situation_changes = situation::write(conn, &written, author)?.into_iter();
+        let written: Vec<(Uuid, Uuid, &group::GroupPlan)> = plans
+            .iter()
+            .filter_map(|(_, at, _, plan)| at.map(|(notebook, person)| (notebook, person, plan)))
+            .collect();
+        let mut group_changes = group::write(conn, &written, author)?.into_iter();
+        for (i, at, _, _) in &plans {
+            if at.is_some()
+                && let Some(applied) = results[*i].as_mut()
             {
-                applied.pending.extend(changes);
+                applied
+                    .pending
+                    .extend(situation_changes.next().unwrap_or_default());
+                applied
+                    .pending
+                    .extend(group_changes.next().unwrap_or_default());
             }
         }
     }
-    for (i, _, plan) in plans {
+    for (i, _, situation, group) in plans {
         if let Some(applied) = results[i].as_mut() {
-            told(applied, plan.changes);
+            let mut changes = situation.changes;
+            changes.extend(group.changes);
+            told(applied, changes);
         }
     }
     Ok(())

@@ -10,6 +10,7 @@
 mod beneficiaries;
 mod directory;
 mod follow_up;
+mod group;
 mod notebook;
 mod profile;
 mod references;

@@ -10,7 +10,7 @@ use diesel::sql_types::Uuid as SqlUuid;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::{LineFailure, RunContext, references, situation};
+use super::{LineFailure, RunContext, group, situation};
 use crate::imports::kinds::BeneficiaryRow;
 use crate::imports::values::GeographicalArea;
 use crate::store::changes::PendingChange;
@@ -45,7 +45,7 @@ pub fn mobility_radius(area: GeographicalArea) -> i32 {
 
 /// Whether the line says anything of the notebook (beyond the person).
 pub fn has_columns(row: &BeneficiaryRow) -> bool {
-    situation::has_columns(row) || !row.structures.is_empty() || !row.advisors.is_empty()
+    situation::has_columns(row) || group::has_columns(row)
 }
 
 /// Writes what the line says of the person's notebook.
@@ -71,7 +71,7 @@ pub fn apply(
         account_id: context.import.created_by_account_id,
     };
     situation_columns(conn, context, notebook, author, row, &mut applied)?;
-    structures(
+    group_columns(
         conn,
         context,
         notebook,
@@ -80,7 +80,6 @@ pub fn apply(
         row,
         &mut applied,
     )?;
-    referents(conn, context, notebook, author, row, &mut applied)?;
     Ok(applied)
 }
 
@@ -147,8 +146,9 @@ fn situation_columns(
     Ok(())
 }
 
-/// Attaches the person to the structures the line names (current rattachement).
-fn structures(
+/// The structures and referents columns of the line, through the plan a chunk uses
+/// ([`group::plan`]); a structure or an e-mail nobody answers to is the error of its cell.
+fn group_columns(
     conn: &mut PgConnection,
     context: &RunContext<'_>,
     notebook: Uuid,
@@ -157,28 +157,17 @@ fn structures(
     row: &BeneficiaryRow,
     applied: &mut NotebookApplied,
 ) -> Result<(), LineFailure> {
-    let column = context.columns.get("structures");
-    let mut attached = Vec::new();
-    for name in &row.structures {
-        let structure = references::structure(conn, context.import.deployment_id, name, &column)?;
-        if attach_structure(
-            conn,
-            notebook,
-            beneficiary,
-            structure,
-            name,
-            author,
-            applied,
-        )? {
-            attached.push(name.clone());
-        }
+    if !group::has_columns(row) {
+        return Ok(());
     }
-    if !attached.is_empty() {
-        applied.changes.insert(
-            "structures".into(),
-            json!({"before": null, "after": attached, "source": null}),
-        );
-    }
+    let references = group::resolve_line(conn, context, row)?;
+    let state = group::read_states(conn, &[(notebook, beneficiary)])?
+        .remove(&notebook)
+        .unwrap_or_default();
+    let plan = group::plan(row, &state, &references);
+    let pending = group::write(conn, &[(notebook, beneficiary, &plan)], author)?;
+    applied.changes.extend(plan.changes);
+    applied.pending.extend(pending.into_iter().flatten());
     Ok(())
 }
 
@@ -210,54 +199,6 @@ pub fn attach_structure(
     });
     stage(conn, notebook, author, "orientation", &payload, applied)?;
     Ok(true)
-}
-
-/// The line's professionals join the group: the first as referent when the group has none,
-/// the others as members.
-fn referents(
-    conn: &mut PgConnection,
-    context: &RunContext<'_>,
-    notebook: Uuid,
-    author: Author,
-    row: &BeneficiaryRow,
-    applied: &mut NotebookApplied,
-) -> Result<(), LineFailure> {
-    if row.advisors.is_empty() {
-        return Ok(());
-    }
-    let column = context.columns.get("advisors");
-    let mut referent = members::referent(conn, notebook)?;
-    let mut joined = Vec::new();
-    for email in &row.advisors {
-        let professional = references::professional(
-            conn,
-            context.import.deployment_id,
-            None,
-            email.as_str(),
-            &column,
-        )?;
-        let as_referent = referent.is_none();
-        if join(
-            conn,
-            notebook,
-            professional.account_id,
-            as_referent,
-            author,
-            applied,
-        )? {
-            joined.push(email.as_str().to_owned());
-        }
-        if as_referent {
-            referent = Some(professional.account_id);
-        }
-    }
-    if !joined.is_empty() {
-        applied.changes.insert(
-            "advisors".into(),
-            json!({"before": null, "after": joined, "source": null}),
-        );
-    }
-    Ok(())
 }
 
 /// An account joins the group (staged event): whether anything changed.

@@ -5,7 +5,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::Utc;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Integer, Jsonb, Nullable, Text, Uuid as SqlUuid};
@@ -16,7 +15,7 @@ use super::notebook::mobility_radius;
 use crate::imports::kinds::BeneficiaryRow;
 use crate::imports::values::ValueSet;
 use crate::store::changes::PendingChange;
-use crate::store::timeline::{self, Author, Event};
+use crate::store::timeline::{self, Author};
 
 /// Whether the line has a situation column.
 pub fn has_columns(row: &BeneficiaryRow) -> bool {
@@ -309,32 +308,102 @@ pub fn write(
         .bind::<Array<Integer>, _>(&new_radii)
         .execute(conn)?;
     }
-    // Now, a microsecond apart: a notebook's events keep their order, as written one by one.
-    let now = Utc::now();
-    let events: Vec<(Uuid, Event<'_>)> = plans
+    let events: Vec<(Uuid, &[(&'static str, Value)])> = plans
         .iter()
-        .flat_map(|(notebook, plan)| {
-            plan.events
-                .iter()
-                .enumerate()
-                .map(move |(i, (event_type, payload))| {
-                    let offset = i64::try_from(i).unwrap_or(0);
-                    (
-                        *notebook,
-                        Event {
-                            author,
-                            event_type,
-                            event_date: now + chrono::Duration::microseconds(offset),
-                            payload,
-                        },
-                    )
-                })
-        })
+        .map(|(notebook, plan)| (*notebook, plan.events.as_slice()))
         .collect();
-    timeline::stage_all(conn, &events).map(|mut staged| {
-        plans
-            .iter()
-            .map(|(_, plan)| staged.drain(..plan.events.len()).collect())
-            .collect()
-    })
+    timeline::stage_planned(conn, &events, author)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::imports::values::{GeographicalArea, RomeCode, WorkSituation};
+
+    fn row() -> BeneficiaryRow {
+        BeneficiaryRow {
+            external_id: None,
+            firstname: "Zoé".into(),
+            lastname: "Lefèvre".into(),
+            date_of_birth: chrono::NaiveDate::from_ymd_opt(1990, 1, 1).unwrap(),
+            nir: None,
+            place_of_birth: None,
+            mobile_numbers: Vec::new(),
+            email: None,
+            address1: None,
+            address2: None,
+            postal_code: None,
+            city: None,
+            work_situation: None,
+            caf_number: None,
+            pe_number: None,
+            right_rsa: None,
+            right_are: None,
+            right_ass: None,
+            right_bonus: None,
+            right_rqth: None,
+            geographical_area: None,
+            wanted_jobs: Vec::new(),
+            education_level: None,
+            structures: Vec::new(),
+            advisors: Vec::new(),
+        }
+    }
+
+    fn job(code: &str) -> RomeCode {
+        RomeCode {
+            code: code.into(),
+            description: None,
+        }
+    }
+
+    #[test]
+    fn an_empty_notebook_takes_every_situation_column() {
+        let mut line = row();
+        line.work_situation = Some(WorkSituation::SeekingJob);
+        line.right_rqth = Some(true);
+        line.wanted_jobs = vec![job("K1302"), job("K1302"), job("N4101")];
+        line.geographical_area = Some(GeographicalArea::Less10);
+        let plan = plan(&line, &NotebookState::default());
+        assert_eq!(plan.diagnostic.len(), 2);
+        assert_eq!(
+            plan.new_projects,
+            vec![
+                ("K1302".to_owned(), Some(10)),
+                ("N4101".to_owned(), Some(10))
+            ]
+        );
+        let types: Vec<&str> = plan.events.iter().map(|(kind, _)| *kind).collect();
+        assert_eq!(
+            types,
+            ["notebook", "professional_project", "professional_project"]
+        );
+        assert_eq!(
+            plan.changes["wanted_jobs"]["after"],
+            json!(["K1302", "N4101"])
+        );
+    }
+
+    #[test]
+    fn what_the_notebook_already_says_is_not_written_again() {
+        let mut line = row();
+        line.right_rqth = Some(false);
+        line.wanted_jobs = vec![job("K1302")];
+        let project = Uuid::new_v4();
+        let mut state = NotebookState::default();
+        state.diagnostic.insert("right_rqth".into(), json!(false));
+        state.projects.push(Project {
+            id: project,
+            code: Some("K1302".into()),
+            mobility_radius: None,
+        });
+        assert_eq!(plan(&line, &state), Plan::default());
+        // A mobility area alone sets the radius of the line's jobs, or of projects without one.
+        line.geographical_area = Some(GeographicalArea::Plus30);
+        let moved = plan(&line, &state);
+        assert_eq!(moved.radii, vec![(project, 31)]);
+        assert_eq!(moved.changes["geographical_area"]["before"], Value::Null);
+        line.wanted_jobs.clear();
+        assert_eq!(plan(&line, &state).radii, vec![(project, 31)]);
+    }
 }
