@@ -16,9 +16,11 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::runner::RunCounts;
+use crate::inbound::batch;
 use crate::inbound::canonical::person_records;
-use crate::inbound::pipeline::Options;
+use crate::inbound::pipeline::{Options, Outcome};
 use crate::postgres::DbPool;
+use crate::store::changes::PendingChange;
 use crate::store::connector_files::{self, PendingFile};
 use crate::store::connector_runs::{self, ClaimedRun, NewItem};
 use crate::store::outbox;
@@ -58,6 +60,7 @@ fn entrants(records: &[cdb_connector::records::Record]) -> HashSet<String> {
 }
 
 /// What a chunk of households adds up to.
+#[derive(Clone)]
 struct Tally {
     report: FileReport,
     counts: RunCounts,
@@ -105,28 +108,69 @@ fn household_people(
         .collect()
 }
 
-/// Applies the people of a chunk of households, in order: those that surely match nobody
-/// (one query for the chunk) are unknown without asking the pipeline again.
+/// Applies the people of a chunk of households, in order: those whose record is linked to a
+/// person from an earlier flux are decided and written together (when `together`, see
+/// [`batch::known`]); those that surely match nobody (one query for the chunk) are unknown
+/// without asking the pipeline again; the others go through the pipeline one at a time. A
+/// person changed together and then again by a record alone (the same person under keys no
+/// two records shared) ends the chunk with [`InOrder`]: it is applied again, one at a time.
 fn apply_people(
     conn: &mut diesel::PgConnection,
     people: &[Person],
     tally: &mut Tally,
-) -> QueryResult<()> {
+    together: bool,
+) -> Result<(), InOrder> {
     let records: Vec<&crate::inbound::record::PersonRecord> =
         people.iter().map(|person| &person.record).collect();
-    let unknown = crate::inbound::batch::surely_unknown(conn, &records)?;
-    for (person, unknown) in people.iter().zip(unknown) {
-        let outcome = if unknown && !person.create {
+    let mut known = if together {
+        let chunk = batch::ChunkRecords::new(&records);
+        batch::known(
+            conn,
+            &chunk,
+            &vec![true; records.len()],
+            true,
+            batch::Writing::Write,
+        )?
+    } else {
+        vec![None; records.len()]
+    };
+    let changed: HashSet<Uuid> = known
+        .iter()
+        .flatten()
+        .filter_map(|found| match found.outcome {
+            Outcome::Updated { beneficiary_id, .. } => Some(beneficiary_id),
+            _ => None,
+        })
+        .collect();
+    let pending: Vec<PendingChange> = known
+        .iter()
+        .flatten()
+        .filter_map(|found| found.change.clone())
+        .collect();
+    crate::store::changes::record(conn, &pending)?;
+    let unknown = batch::surely_unknown(conn, &records)?;
+    for ((person, unknown), found) in people.iter().zip(unknown).zip(known.iter_mut()) {
+        let outcome = if let Some(found) = found.take() {
+            found.outcome
+        } else if unknown && !person.create {
             crate::inbound::pipeline::unknown_person()
         } else {
-            crate::inbound::ingest_from_connector(
+            let outcome = crate::inbound::ingest_from_connector(
                 conn,
                 &person.record,
                 Options {
                     refuse_new: !person.create,
                     ..Options::default()
                 },
-            )?
+            )?;
+            if let Outcome::Created { beneficiary_id, .. }
+            | Outcome::Updated { beneficiary_id, .. }
+            | Outcome::Unchanged { beneficiary_id, .. } = &outcome
+                && changed.contains(beneficiary_id)
+            {
+                return Err(InOrder::Again);
+            }
+            outcome
         };
         let Tally {
             report,
@@ -161,6 +205,21 @@ fn apply_people(
         items.push(item);
     }
     Ok(())
+}
+
+/// Why a chunk of households is applied again, or the database's error.
+#[derive(Debug)]
+enum InOrder {
+    /// Once more, one record at a time.
+    Again,
+    /// The database failed.
+    Database(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for InOrder {
+    fn from(error: diesel::result::Error) -> Self {
+        InOrder::Database(error)
+    }
 }
 
 /// The file's content from its start: its large object read a piece at a time (on a
@@ -232,7 +291,20 @@ fn apply_file(
                     household_people(claimed, create_entrants, household, &header, &mut tally)
                 })
                 .collect();
-            apply_people(conn, &people, &mut tally)?;
+            let before = tally.clone();
+            match conn.transaction(|conn| apply_people(conn, &people, &mut tally, true)) {
+                Ok(()) => {}
+                Err(InOrder::Again) => {
+                    tally = before;
+                    apply_people(conn, &people, &mut tally, false).map_err(
+                        |error| match error {
+                            InOrder::Database(error) => error,
+                            InOrder::Again => diesel::result::Error::RollbackTransaction,
+                        },
+                    )?;
+                }
+                Err(InOrder::Database(error)) => return Err(error),
+            }
             let Tally {
                 report,
                 counts,
