@@ -520,7 +520,7 @@ pub fn join_all(
         "INSERT INTO notebook_member (deployment_id, notebook_id, account_id, member_type, creator_account_id, invitation_sent_at) \
          SELECT n.deployment_id, n.id, t.account_id, t.member_type, $4, now() \
          FROM unnest($1::uuid[], $2::uuid[], $3::text[]) WITH ORDINALITY AS t(notebook_id, account_id, member_type, position) \
-         JOIN notebook n ON n.id = t.notebook_id ORDER BY t.position",
+         JOIN notebook n ON n.id = t.notebook_id AND n.id = ANY ($1) ORDER BY t.position",
     )
     .bind::<Array<SqlUuid>, _>(&notebooks)
     .bind::<Array<SqlUuid>, _>(&accounts)

@@ -464,7 +464,7 @@ pub fn attach_all(conn: &mut PgConnection, pairs: &[(Uuid, Uuid)]) -> QueryResul
         "INSERT INTO beneficiary_structure (deployment_id, beneficiary_id, structure_id) \
          SELECT b.deployment_id, b.id, t.structure_id \
          FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS t(beneficiary_id, structure_id, position) \
-         JOIN beneficiary b ON b.id = t.beneficiary_id ORDER BY t.position",
+         JOIN beneficiary b ON b.id = t.beneficiary_id AND b.id = ANY ($1) ORDER BY t.position",
     )
     .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&people)
     .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&structures)

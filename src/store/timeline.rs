@@ -268,7 +268,7 @@ fn insert_events(
              WITH ORDINALITY AS t(notebook_id, event_type, event_date, author, payload, position)), \
          n AS (UPDATE notebook SET version = version + c.events \
              FROM (SELECT notebook_id, count(*) AS events FROM t GROUP BY notebook_id) AS c \
-             WHERE notebook.id = c.notebook_id \
+             WHERE notebook.id = c.notebook_id AND notebook.id = ANY ($1) \
              RETURNING notebook.id, notebook.deployment_id, notebook.beneficiary_id), \
          e AS (INSERT INTO notebook_event (deployment_id, notebook_id, event_type, event_date, author_account_id, payload) \
              SELECT n.deployment_id, t.notebook_id, t.event_type, t.event_date, t.author, t.payload \

@@ -285,7 +285,7 @@ pub fn write(
             "INSERT INTO professional_project (deployment_id, notebook_id, rome_code_id, mobility_radius, updated_by_account_id) \
              SELECT n.deployment_id, n.id, r.id, t.radius, $4 \
              FROM unnest($1::uuid[], $2::text[], $3::int4[]) WITH ORDINALITY AS t(notebook_id, code, radius, position) \
-             JOIN notebook n ON n.id = t.notebook_id \
+             JOIN notebook n ON n.id = t.notebook_id AND n.id = ANY ($1) \
              JOIN LATERAL (SELECT id FROM rome_code WHERE code = t.code ORDER BY label LIMIT 1) r ON true \
              ORDER BY t.position",
         )
