@@ -99,16 +99,23 @@ pub fn unknown(conn: &mut PgConnection, records: &[&PersonRecord]) -> QueryResul
         .collect();
     let deployments: Vec<Uuid> = records.iter().map(|r| r.deployment_id).collect();
     let births: Vec<Option<NaiveDate>> = records.iter().map(|r| r.fields.date_of_birth).collect();
+    // The CAF/MSA and SI clauses are the matching's own: a household's other members (a
+    // child, a spouse) do not make a record ask.
     let hits: Vec<Index> = diesel::sql_query(
         "SELECT t.i FROM unnest($1::int4[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], \
-           $7::text[], $8::text[], $9::date[], $10::text[], $11::text[]) \
-           AS t(i, dep, sys, rid, nir, caf, ft, ext, dob, fn, ln) \
+           $7::text[], $8::text[], $9::date[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[]) \
+           AS t(i, dep, sys, rid, nir, caf, ft, ext, dob, fn, ln, org, role, ext_role) \
          WHERE (t.rid IS NOT NULL AND EXISTS (SELECT 1 FROM beneficiary_source s WHERE s.deployment_id = t.dep \
                 AND s.source_system = t.sys AND s.source_record_id = t.rid OFFSET 0)) \
             OR (t.nir IS NOT NULL AND EXISTS (SELECT 1 FROM beneficiary b WHERE b.nir = t.nir OFFSET 0)) \
-            OR (t.caf IS NOT NULL AND EXISTS (SELECT 1 FROM beneficiary b WHERE b.deployment_id = t.dep AND b.caf_number = t.caf OFFSET 0)) \
+            OR (t.caf IS NOT NULL AND EXISTS (SELECT 1 FROM beneficiary b WHERE b.deployment_id = t.dep AND b.caf_number = t.caf \
+                AND (t.org IS NULL OR b.caf_organisation IS NULL OR b.caf_organisation = t.org) \
+                AND CASE WHEN t.role IS NOT NULL THEN coalesce(b.household_role, 'DEM') = t.role \
+                         WHEN t.dob IS NOT NULL THEN b.date_of_birth = t.dob \
+                         ELSE coalesce(b.household_role, 'DEM') = 'DEM' END OFFSET 0)) \
             OR (t.ft IS NOT NULL AND EXISTS (SELECT 1 FROM beneficiary b WHERE b.deployment_id = t.dep AND b.france_travail_id = t.ft OFFSET 0)) \
-            OR (t.ext IS NOT NULL AND EXISTS (SELECT 1 FROM beneficiary b WHERE b.deployment_id = t.dep AND b.external_id = t.ext OFFSET 0)) \
+            OR (t.ext IS NOT NULL AND EXISTS (SELECT 1 FROM beneficiary b WHERE b.deployment_id = t.dep AND b.external_id = t.ext \
+                AND (t.ext_role IS NULL OR b.external_role IS NULL OR b.external_role = t.ext_role) OFFSET 0)) \
             OR (t.dob IS NOT NULL AND t.fn IS NOT NULL AND t.ln IS NOT NULL AND EXISTS (SELECT 1 FROM beneficiary b \
                 WHERE b.deployment_id = t.dep AND b.date_of_birth = t.dob \
                 AND lower(unaccent(btrim(b.firstname))) = lower(unaccent(btrim(t.fn))) \
@@ -125,6 +132,9 @@ pub fn unknown(conn: &mut PgConnection, records: &[&PersonRecord]) -> QueryResul
     .bind::<Array<Nullable<Date>>, _>(&births)
     .bind::<Array<Nullable<Text>>, _>(text(&|r| r.fields.firstname.clone()))
     .bind::<Array<Nullable<Text>>, _>(text(&|r| r.fields.lastname.clone()))
+    .bind::<Array<Nullable<Text>>, _>(text(&|r| r.fields.caf_organisation.clone()))
+    .bind::<Array<Nullable<Text>>, _>(text(&|r| r.fields.household_role.map(|role| role.code().to_owned())))
+    .bind::<Array<Nullable<Text>>, _>(text(&|r| r.fields.external_role.clone()))
     .load(conn)?;
     let mut unknown = vec![true; records.len()];
     for hit in hits {
@@ -168,24 +178,41 @@ impl<'a, 'r> ChunkRecords<'a, 'r> {
     }
 }
 
-/// For each record of a chunk applied in order, whether it surely matches nobody: none of
-/// its keys is known in the database at the chunk's start, nor shared with another record of
-/// the chunk (which could create or change someone before it).
+/// For each record of a chunk applied in order, whether it surely matches nobody. `inert`
+/// says which records cannot create anyone (a flux that only updates known people): such a
+/// record, matching nobody at the chunk's start, changes nothing whenever it is applied. A
+/// record is surely unknown when none of its keys is known in the database at the chunk's
+/// start, nor shared with another record of the chunk that may create or change someone
+/// before it (any record but an inert one matching nobody).
 pub fn surely_unknown(
     conn: &mut PgConnection,
     records: &[&PersonRecord],
+    inert: &[bool],
 ) -> QueryResult<Vec<bool>> {
-    let lonely = alone(records);
-    let asked: Vec<&PersonRecord> = records
-        .iter()
-        .zip(&lonely)
-        .filter(|(_, alone)| **alone)
-        .map(|(record, _)| *record)
+    let unknown = unknown(conn, records)?;
+    let idle: Vec<bool> = (0..records.len())
+        .map(|i| unknown[i] && inert.get(i).copied().unwrap_or(false))
         .collect();
-    let mut unknown = unknown(conn, &asked)?.into_iter();
-    Ok(lonely
-        .into_iter()
-        .map(|alone| alone && unknown.next().unwrap_or(false))
+    let record_keys: Vec<Vec<String>> = records.iter().map(|record| keys(record)).collect();
+    let mut acting: HashMap<&str, usize> = HashMap::new();
+    for (i, keys) in record_keys.iter().enumerate() {
+        if !idle[i] {
+            for key in keys {
+                *acting.entry(key.as_str()).or_default() += 1;
+            }
+        }
+    }
+    Ok(record_keys
+        .iter()
+        .enumerate()
+        .map(|(i, keys)| {
+            // Its own keys count once among the acting records' when it is one of them.
+            let own = usize::from(!idle[i]);
+            unknown[i]
+                && keys
+                    .iter()
+                    .all(|key| acting.get(key.as_str()).copied().unwrap_or(0) <= own)
+        })
         .collect())
 }
 
@@ -426,8 +453,8 @@ fn insert(
 struct Linked {
     #[diesel(sql_type = Integer)]
     i: i32,
-    #[diesel(sql_type = SqlUuid)]
-    source_id: Uuid,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    source_id: Option<Uuid>,
     #[diesel(sql_type = Nullable<SqlUuid>)]
     notebook_id: Option<Uuid>,
     #[diesel(sql_type = Jsonb)]
@@ -443,15 +470,112 @@ pub struct Known {
     pub change: Option<PendingChange>,
 }
 
-/// For each wanted record alone in the chunk whose source record is linked to a person: what
-/// it does to that person, decided by the pipeline's own decision ([`pipeline::decide_known`])
-/// over their row read for the whole chunk in one query, and written for the whole chunk in
-/// one statement per table (the person's values and provenance, timeline events, links seen).
-/// `None` for the others, left to the pipeline: a pivot that disagrees (a possible match), a
-/// record dated in the future. With `updates` false, only the records that change nothing are
-/// answered; with [`Writing::Preview`] nothing is written. Should the database refuse the
-/// chunk's writes (a constraint one record breaks), they are undone and every record that
-/// would have changed someone is left to the pipeline, which tells which one.
+/// Positions in a chunk, as the queries carry them.
+fn positions(asked: &[usize]) -> Vec<i32> {
+    asked
+        .iter()
+        .map(|&i| i32::try_from(i).unwrap_or(i32::MAX))
+        .collect()
+}
+
+/// The people of a chunk's records found by their source link, one probe per record (OFFSET
+/// 0: see `unknown`); `lock` locks their rows, as the pipeline locks one.
+fn by_link(
+    conn: &mut PgConnection,
+    records: &[&PersonRecord],
+    asked: &[usize],
+    lock: &str,
+) -> QueryResult<Vec<Linked>> {
+    if asked.is_empty() {
+        return Ok(Vec::new());
+    }
+    let index = positions(asked);
+    let deployments: Vec<Uuid> = asked.iter().map(|&i| records[i].deployment_id).collect();
+    let systems: Vec<&str> = asked
+        .iter()
+        .map(|&i| records[i].source.system.as_str())
+        .collect();
+    let ids: Vec<&str> = asked
+        .iter()
+        .map(|&i| records[i].source.record_id.as_deref().unwrap_or_default())
+        .collect();
+    diesel::sql_query(format!(
+        "SELECT t.i, p.source_id, p.notebook_id, p.row FROM unnest($1::int4[], $2::uuid[], $3::text[], $4::text[]) AS t(i, dep, sys, rid) \
+         CROSS JOIN LATERAL (SELECT s.id AS source_id, n.id AS notebook_id, to_jsonb(b) AS row FROM beneficiary_source s \
+             JOIN beneficiary b ON b.id = s.beneficiary_id \
+             LEFT JOIN notebook n ON n.beneficiary_id = b.id \
+             WHERE s.deployment_id = t.dep AND s.source_system = t.sys AND s.source_record_id = t.rid OFFSET 0{lock}) AS p",
+    ))
+    .bind::<Array<Integer>, _>(&index)
+    .bind::<Array<SqlUuid>, _>(&deployments)
+    .bind::<Array<Text>, _>(&systems)
+    .bind::<Array<Text>, _>(&ids)
+    .load(conn)
+}
+
+/// The people of a chunk's records found by their NIR, as the matching finds them when no
+/// source link does: a record is answered only when its NIR is exactly one person's, of the
+/// record's deployment (several, or someone elsewhere, is the pipeline's to tell).
+fn by_nir(
+    conn: &mut PgConnection,
+    records: &[&PersonRecord],
+    asked: &[usize],
+    lock: &str,
+) -> QueryResult<Vec<Linked>> {
+    if asked.is_empty() {
+        return Ok(Vec::new());
+    }
+    let index = positions(asked);
+    let nirs: Vec<String> = asked
+        .iter()
+        .map(|&i| {
+            records[i]
+                .nir()
+                .map(|nir| nir.as_str().to_owned())
+                .unwrap_or_default()
+        })
+        .collect();
+    let found: Vec<Linked> = diesel::sql_query(format!(
+        "SELECT t.i, NULL::uuid AS source_id, p.notebook_id, p.row FROM unnest($1::int4[], $2::text[]) AS t(i, nir) \
+         CROSS JOIN LATERAL (SELECT n.id AS notebook_id, to_jsonb(b) AS row FROM beneficiary b \
+             LEFT JOIN notebook n ON n.beneficiary_id = b.id WHERE b.nir = t.nir OFFSET 0{lock}) AS p",
+    ))
+    .bind::<Array<Integer>, _>(&index)
+    .bind::<Array<Text>, _>(&nirs)
+    .load(conn)?;
+    let mut people: HashMap<i32, usize> = HashMap::new();
+    for linked in &found {
+        *people.entry(linked.i).or_default() += 1;
+    }
+    let deployment_of = |row: &serde_json::Value| {
+        row.get("deployment_id")
+            .and_then(|id| id.as_str())
+            .and_then(|id| id.parse::<Uuid>().ok())
+    };
+    Ok(found
+        .into_iter()
+        .filter(|linked| people.get(&linked.i) == Some(&1))
+        .filter(|linked| {
+            usize::try_from(linked.i)
+                .ok()
+                .and_then(|i| records.get(i))
+                .is_some_and(|record| deployment_of(&linked.row) == Some(record.deployment_id))
+        })
+        .collect())
+}
+
+/// For each wanted record alone in the chunk that matches a known person by its source link,
+/// or (no link) by its NIR alone: what it does to that person, decided by the pipeline's own
+/// decision ([`pipeline::decide_known`]) over their row read for the whole chunk in one query
+/// per key, and written for the whole chunk in one statement per table (the person's values
+/// and provenance, timeline events, links made or seen). `None` for the others, left to the
+/// pipeline: a pivot that disagrees (a possible match), a record dated in the future, a NIR of
+/// several people or of another deployment, any other key. The caller's reach is the whole
+/// deployment (the département's own sources). With `updates` false, only the records that
+/// change nothing are answered; with [`Writing::Preview`] nothing is written. Should the
+/// database refuse the chunk's writes (a constraint one record breaks), they are undone and
+/// every record that would have changed someone is left to the pipeline, which tells which
+/// one.
 pub fn known(
     conn: &mut PgConnection,
     chunk: &ChunkRecords<'_, '_>,
@@ -464,55 +588,46 @@ pub fn known(
     let lonely = &chunk.lonely;
     let candidates: Vec<usize> = (0..records.len())
         .filter(|&i| {
-            let record = records[i];
             wanted.get(i).copied().unwrap_or(false)
                 && lonely[i]
-                && record.source.record_id.is_some()
-                && pipeline::future_as_of(record).is_none()
+                && pipeline::future_as_of(records[i]).is_none()
         })
         .collect();
     if candidates.is_empty() {
         return Ok(results);
     }
-    let index: Vec<i32> = candidates
-        .iter()
-        .map(|&i| i32::try_from(i).unwrap_or(i32::MAX))
-        .collect();
-    let deployments: Vec<Uuid> = candidates
-        .iter()
-        .map(|&i| records[i].deployment_id)
-        .collect();
-    let systems: Vec<String> = candidates
-        .iter()
-        .map(|&i| records[i].source.system.clone())
-        .collect();
-    let ids: Vec<String> = candidates
-        .iter()
-        .map(|&i| records[i].source.record_id.clone().unwrap_or_default())
-        .collect();
-    // One probe of the link's key and of the person's id per record (OFFSET 0: see `unknown`);
-    // the rows of the people a record may change are locked, as the pipeline locks one.
     let lock = if updates && writing == Writing::Write {
         " FOR UPDATE OF b"
     } else {
         ""
     };
-    let linked: Vec<Linked> = diesel::sql_query(format!(
-        "SELECT t.i, p.source_id, p.notebook_id, p.row FROM unnest($1::int4[], $2::uuid[], $3::text[], $4::text[]) AS t(i, dep, sys, rid) \
-         CROSS JOIN LATERAL (SELECT s.id AS source_id, n.id AS notebook_id, to_jsonb(b) AS row FROM beneficiary_source s \
-             JOIN beneficiary b ON b.id = s.beneficiary_id \
-             LEFT JOIN notebook n ON n.beneficiary_id = b.id \
-             WHERE s.deployment_id = t.dep AND s.source_system = t.sys AND s.source_record_id = t.rid OFFSET 0{lock}) AS p",
-    ))
-    .bind::<Array<Integer>, _>(&index)
-    .bind::<Array<SqlUuid>, _>(&deployments)
-    .bind::<Array<Text>, _>(&systems)
-    .bind::<Array<Text>, _>(&ids)
-    .load(conn)?;
+    let with_id: Vec<usize> = candidates
+        .iter()
+        .copied()
+        .filter(|&i| records[i].source.record_id.is_some())
+        .collect();
+    let mut found: Vec<(MatchKey, Linked)> = by_link(conn, records, &with_id, lock)?
+        .into_iter()
+        .map(|linked| (MatchKey::SourceRecord, linked))
+        .collect();
+    let linked: std::collections::HashSet<i32> = found.iter().map(|(_, l)| l.i).collect();
+    let unlinked: Vec<usize> = candidates
+        .iter()
+        .copied()
+        .filter(|&i| records[i].nir().is_some())
+        .filter(|&i| !linked.contains(&i32::try_from(i).unwrap_or(i32::MAX)))
+        .collect();
+    found.extend(
+        by_nir(conn, records, &unlinked, lock)?
+            .into_iter()
+            .map(|linked| (MatchKey::Nir, linked)),
+    );
     let mut seen: Vec<(Uuid, DateTime<Utc>)> = Vec::new();
     let mut seen_changing: Vec<(Uuid, DateTime<Utc>)> = Vec::new();
+    let mut links: Vec<(usize, Uuid)> = Vec::new();
+    let mut links_changing: Vec<(usize, Uuid)> = Vec::new();
     let mut writes: Vec<(usize, Option<Uuid>, pipeline::PersonWrite)> = Vec::new();
-    for found in linked {
+    for (key, found) in found {
         let Some(i) = usize::try_from(found.i).ok().filter(|&i| i < records.len()) else {
             continue;
         };
@@ -525,23 +640,24 @@ pub fn known(
         else {
             continue;
         };
-        let Some(decided) = pipeline::decide_known(
-            record,
-            beneficiary_id,
-            MatchKey::SourceRecord,
-            &found.row,
-            Options::default(),
-        ) else {
+        let Some(decided) =
+            pipeline::decide_known(record, beneficiary_id, key, &found.row, Options::default())
+        else {
             continue;
         };
+        let changing = decided.write.is_some();
+        if changing && !updates {
+            continue;
+        }
+        match (found.source_id, &record.source.record_id) {
+            (Some(link), _) if changing => seen_changing.push((link, record.source.as_of)),
+            (Some(link), _) => seen.push((link, record.source.as_of)),
+            (None, Some(_)) if changing => links_changing.push((i, beneficiary_id)),
+            (None, Some(_)) => links.push((i, beneficiary_id)),
+            (None, None) => {}
+        }
         if let Some(write) = decided.write {
-            if !updates {
-                continue;
-            }
             writes.push((i, found.notebook_id, write));
-            seen_changing.push((found.source_id, record.source.as_of));
-        } else {
-            seen.push((found.source_id, record.source.as_of));
         }
         results[i] = Some(Known {
             outcome: decided.outcome,
@@ -554,7 +670,8 @@ pub fn known(
     if writing == Writing::Write {
         let written = conn.transaction(|conn| {
             write_updates(conn, records, &writes)?;
-            mark_seen(conn, seen_changing)
+            mark_seen(conn, seen_changing)?;
+            link(conn, records, &links_changing)
         });
         match written {
             Ok(()) => {}
@@ -566,8 +683,52 @@ pub fn known(
             Err(error) => return Err(error),
         }
         mark_seen(conn, seen)?;
+        link(conn, records, &links)?;
     }
     Ok(results)
+}
+
+/// Links records to the people they matched by another key, as the pipeline links one (the
+/// link of the same source record to someone else moves).
+fn link(
+    conn: &mut PgConnection,
+    records: &[&PersonRecord],
+    links: &[(usize, Uuid)],
+) -> QueryResult<()> {
+    if links.is_empty() {
+        return Ok(());
+    }
+    let deployments: Vec<Uuid> = links
+        .iter()
+        .map(|&(i, _)| records[i].deployment_id)
+        .collect();
+    let people: Vec<Uuid> = links.iter().map(|&(_, person)| person).collect();
+    let systems: Vec<&str> = links
+        .iter()
+        .map(|&(i, _)| records[i].source.system.as_str())
+        .collect();
+    let ids: Vec<&str> = links
+        .iter()
+        .map(|&(i, _)| records[i].source.record_id.as_deref().unwrap_or_default())
+        .collect();
+    let as_of: Vec<DateTime<Utc>> = links
+        .iter()
+        .map(|&(i, _)| records[i].source.as_of)
+        .collect();
+    diesel::sql_query(
+        "INSERT INTO beneficiary_source (deployment_id, beneficiary_id, source_system, source_record_id, last_as_of) \
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[]) \
+         ON CONFLICT (deployment_id, source_system, source_record_id) DO UPDATE \
+         SET beneficiary_id = EXCLUDED.beneficiary_id, last_as_of = greatest(beneficiary_source.last_as_of, EXCLUDED.last_as_of), \
+         last_seen_at = now(), no_longer_reported_at = NULL",
+    )
+    .bind::<Array<SqlUuid>, _>(&deployments)
+    .bind::<Array<SqlUuid>, _>(&people)
+    .bind::<Array<Text>, _>(&systems)
+    .bind::<Array<Text>, _>(&ids)
+    .bind::<Array<Timestamptz>, _>(&as_of)
+    .execute(conn)
+    .map(|_| ())
 }
 
 /// The links reported again, marked seen in one statement.

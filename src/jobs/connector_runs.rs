@@ -119,7 +119,9 @@ pub fn register(
     Ok(monitor
         .register(move |_| {
             WorkerBuilder::new(worker_name.as_str())
-                .backend(queue.clone())
+                // Woken by the queue's notifications: a run starts as soon as the tick hands
+                // it out, not at the backend's next poll (tens of seconds after a file came).
+                .backend(queue.clone().with_pubsub())
                 // A database failure is retried; the run resumes at its checkpoint.
                 .retry(RetryPolicy::retries(3))
                 .data(pool.clone())

@@ -148,7 +148,8 @@ fn apply_people(
         .filter_map(|found| found.change.clone())
         .collect();
     crate::store::changes::record(conn, &pending)?;
-    let unknown = batch::surely_unknown(conn, &records)?;
+    let inert: Vec<bool> = people.iter().map(|person| !person.create).collect();
+    let unknown = batch::surely_unknown(conn, &records, &inert)?;
     for ((person, unknown), found) in people.iter().zip(unknown).zip(known.iter_mut()) {
         let outcome = if let Some(found) = found.take() {
             found.outcome

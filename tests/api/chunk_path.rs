@@ -6,6 +6,7 @@
 use cdb_hub::domain::Nir;
 use cdb_hub::domain::reach::Reach;
 use cdb_hub::inbound::batch::{self, ChunkRecords, Writing};
+use cdb_hub::inbound::matching::MatchKey;
 use cdb_hub::inbound::pipeline::{self, Options, Outcome};
 use cdb_hub::inbound::record::{PersonFields, PersonRecord, Source, SourceKind};
 use chrono::{TimeZone, Utc};
@@ -297,6 +298,69 @@ async fn the_chunk_path_leaves_what_the_pipeline_leaves_line_by_line() {
             statuses(by_line)
         );
         same(&traces(&mut conn, chunked), &traces(&mut conn, alone));
+        // A CAF/MSA flux reports the same people, not linked to it yet: the chunk finds them by
+        // their NIR and links them, as the matching does; a NIR of the other deployment goes
+        // alone (a possible match for the managers).
+        let flux = |deployment: Uuid, k: u32, other: u32| {
+            [0, 1, 2, 6, 7, 8]
+                .into_iter()
+                .map(|i| (i, nir(i + k)))
+                .chain(std::iter::once((30, nir(1 + other))))
+                .map(|(i, nir)| PersonRecord {
+                    deployment_id: deployment,
+                    source: Source {
+                        kind: SourceKind::CafMsa,
+                        system: "cafmsa".into(),
+                        record_id: Some(format!("CAF-{i}")),
+                        as_of: Utc.with_ymd_and_hms(2026, 3, 28, 8, 0, 0).single().unwrap(),
+                        author_account_id: None,
+                    },
+                    fields: PersonFields {
+                        nir,
+                        caf_number: cdb_connector::identity::CafMatricule::parse(&format!(
+                            "{:07}",
+                            1_000 + i
+                        ))
+                        .ok(),
+                        right_rsa: Some(
+                            if i % 2 == 0 {
+                                "rsa_droit_ouvert_et_suspendu"
+                            } else {
+                                "rsa_droit_ouvert_versable"
+                            }
+                            .into(),
+                        ),
+                        ..PersonFields::default()
+                    },
+                })
+                .collect::<Vec<_>>()
+        };
+        let by_line = cdb_hub::inbound::ingest_all(
+            &mut conn,
+            &flux(alone, 5000, 0),
+            "import",
+            Reach::Everything,
+        )
+        .unwrap();
+        let together = through_chunk(&mut conn, &flux(chunked, 0, 5000));
+        let decided: Vec<bool> = together.iter().map(|(_, decided)| *decided).collect();
+        assert_eq!(decided, [true, true, true, true, true, true, false]);
+        assert!(
+            together.iter().any(|(o, _)| matches!(
+                o,
+                Outcome::Updated {
+                    matched_by: MatchKey::Nir,
+                    ..
+                }
+            )),
+            "{together:?}"
+        );
+        for ((outcome, _), expected) in together.iter().zip(&by_line) {
+            assert_eq!(named(&mut conn, outcome), named(&mut conn, expected));
+        }
+        let (mine, theirs) = (traces(&mut conn, chunked), traces(&mut conn, alone));
+        assert!(mine["links"].get("CAF-6").is_some(), "{mine}");
+        same(&mine, &theirs);
     })
     .await
     .unwrap();
