@@ -1,0 +1,1 @@
+DROP FUNCTION notebook_read(uuid, uuid, uuid, jsonb);
