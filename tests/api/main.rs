@@ -7,6 +7,7 @@ mod chunk_path;
 mod connector_resume;
 mod connectors;
 mod contract;
+mod crash;
 mod demo;
 mod directory_writes;
 mod embedded;
