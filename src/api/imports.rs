@@ -553,8 +553,11 @@ pub struct ImportLine {
     /// Values of the file that do not win: field → {current, proposed, source}.
     #[schema(value_type = Option<Object>)]
     pub kept: Option<serde_json::Value>,
-    /// The line's errors.
+    /// The line's errors (the line was not applied).
     pub errors: Vec<LineError>,
+    /// What the line was applied without: an optional cell that was wrong, a structure or a
+    /// referent the deployment does not know (avertissements).
+    pub warnings: Vec<LineError>,
 }
 
 impl From<SavedLine> for ImportLine {
@@ -570,6 +573,10 @@ impl From<SavedLine> for ImportLine {
             errors: line
                 .errors
                 .and_then(|errors| serde_json::from_value(errors).ok())
+                .unwrap_or_default(),
+            warnings: line
+                .warnings
+                .and_then(|warnings| serde_json::from_value(warnings).ok())
                 .unwrap_or_default(),
         }
     }
@@ -747,7 +754,7 @@ pub async fn errors_file(
         let mut lines = Vec::new();
         let mut after = 0;
         loop {
-            let page = store::lines(conn, id, Some("error"), after, 1000)?;
+            let page = store::lines_to_correct(conn, id, after, 1000)?;
             let Some(last) = page.last() else { break };
             after = last.line;
             lines.extend(page.into_iter().map(|line| {
@@ -755,13 +762,17 @@ pub async fn errors_file(
                     .cells
                     .and_then(|cells| serde_json::from_value(cells).ok())
                     .unwrap_or_default();
-                let errors: Vec<LineError> = line
-                    .errors
-                    .and_then(|errors| serde_json::from_value(errors).ok())
-                    .unwrap_or_default();
+                let read = |list: Option<serde_json::Value>| -> Vec<(String, String)> {
+                    list.and_then(|list| serde_json::from_value::<Vec<LineError>>(list).ok())
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|e| (e.column, e.message))
+                        .collect()
+                };
                 ErrorLine {
                     cells,
-                    messages: errors.into_iter().map(|e| (e.column, e.message)).collect(),
+                    messages: read(line.errors),
+                    warnings: read(line.warnings),
                 }
             }));
         }

@@ -1,10 +1,11 @@
-//! The errors file (fichier des erreurs): the rejected lines with their original columns and
-//! an « Erreurs » column, in the upload's own encoding and separator, so the agent corrects
-//! them in Excel and uploads the same file again (the « Erreurs » column is then ignored).
+//! The errors file (fichier des erreurs): the rejected lines, and the lines applied without
+//! some of their values, with their original columns, an « Erreurs » and an « Avertissements »
+//! column, in the upload's own encoding and separator, so the agent corrects them in Excel and
+//! uploads the same file again (both columns are then ignored).
 
 use std::io::{self, Write};
 
-use super::headers::ERRORS_HEADER;
+use super::headers::{ERRORS_HEADER, WARNINGS_HEADER};
 use super::kinds::FailedRow;
 use super::table::CsvDialect;
 
@@ -31,6 +32,7 @@ pub fn write_errors<W: Write>(
                 .iter()
                 .map(|error| (error.column.clone(), error.message.clone()))
                 .collect(),
+            warnings: Vec::new(),
         })
         .collect();
     write_error_lines(out, dialect, header, &lines)
@@ -44,6 +46,8 @@ pub struct ErrorLine {
     pub cells: Vec<String>,
     /// (column header, French message) of each error.
     pub messages: Vec<(String, String)>,
+    /// (column header, French message) of each value left out of an applied line.
+    pub warnings: Vec<(String, String)>,
 }
 
 /// Writes the header and the rejected lines, each followed by its errors (see [`write_errors`]).
@@ -60,27 +64,28 @@ pub fn write_error_lines<W: Write>(
         .max()
         .unwrap_or(0);
     out.write_all(dialect.encoding.bom())?;
-    let header_record = padded(header, width).chain([ERRORS_HEADER.to_owned()]);
+    let header_record =
+        padded(header, width).chain([ERRORS_HEADER.to_owned(), WARNINGS_HEADER.to_owned()]);
     write_record(&mut out, dialect, header_record)?;
     for row in lines {
-        let messages = row
-            .messages
-            .iter()
-            .map(|(column, message)| {
-                if column.is_empty() {
-                    message.clone()
-                } else {
-                    format!("{column} : {message}")
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(MESSAGE_SEPARATOR);
+        let [messages, warnings] = [&row.messages, &row.warnings].map(|list| {
+            list.iter()
+                .map(|(column, message)| {
+                    if column.is_empty() {
+                        message.clone()
+                    } else {
+                        format!("{column} : {message}")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(MESSAGE_SEPARATOR)
+        });
         // The file goes back to a spreadsheet: no cell of it may run as a formula there.
         write_record(
             &mut out,
             dialect,
             padded(&row.cells, width)
-                .chain([messages])
+                .chain([messages, warnings])
                 .map(|cell| crate::domain::spreadsheet_cell::inert(&cell).into_owned()),
         )?;
     }

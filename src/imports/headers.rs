@@ -11,6 +11,10 @@ use cdb_connector::text::fold;
 /// The header of the column added to errors files (see `errors_csv`): ignored on re-upload.
 pub const ERRORS_HEADER: &str = "Erreurs";
 
+/// The header of the errors file's column of values left out of applied lines (ignored on
+/// upload, as « Erreurs »).
+pub const WARNINGS_HEADER: &str = "Avertissements";
+
 /// One column an import kind knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ColumnSpec {
@@ -139,12 +143,12 @@ impl HeaderMap {
             .iter()
             .flat_map(|spec| spec.names.iter().map(move |name| (fold(name), spec)))
             .collect();
-        let errors_column = fold(ERRORS_HEADER);
+        let ignored = [fold(ERRORS_HEADER), fold(WARNINGS_HEADER)];
         let mut found: HashMap<&'static str, Vec<usize>> = HashMap::new();
         let mut unknown = Vec::new();
         for (column, cell) in header.iter().enumerate() {
             let key = fold(cell);
-            if key.is_empty() || key == errors_column {
+            if key.is_empty() || ignored.contains(&key) {
                 continue;
             }
             match lookup.get(&key) {

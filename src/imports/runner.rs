@@ -416,10 +416,15 @@ impl<A: LineApplier> ChunkRun<'_, A> {
     fn run(
         &mut self,
         conn: &mut PgConnection,
-        chunk: Chunk<A::Row>,
+        mut chunk: Chunk<A::Row>,
         checkpoint: usize,
     ) -> RunResult<()> {
         let id = self.context.import.id;
+        let mut valid: Vec<&mut Numbered<A::Row>> = chunk
+            .iter_mut()
+            .filter_map(|(_, parsed)| parsed.as_mut().ok())
+            .collect();
+        self.applier.prepare(conn, self.context, &mut valid)?;
         let checkpoint = i32::try_from(checkpoint).unwrap_or(i32::MAX);
         let counts = *self.counts;
         let mut updates = true;
@@ -489,7 +494,7 @@ impl<A: LineApplier> ChunkRun<'_, A> {
                         .map(|a| (numbered.line, a)),
                     Err(_) => None,
                 };
-                let (result, changes) = match applied {
+                let (mut result, changes) = match applied {
                     Some((line, applied)) => {
                         if applied.status == LineStatus::Update
                             && let Some(id) = applied.beneficiary_id
@@ -510,6 +515,13 @@ impl<A: LineApplier> ChunkRun<'_, A> {
                         alone
                     }
                 };
+                if let Ok(numbered) = parsed
+                    && !numbered.warnings.is_empty()
+                {
+                    // What the line was applied without, and its cells for the errors file.
+                    result.warnings = serde_json::to_value(&numbered.warnings).ok();
+                    result.cells = Some(serde_json::json!(cells));
+                }
                 if result.status == LineStatus::Update
                     && let Some(id) = result.beneficiary_id
                 {

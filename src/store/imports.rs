@@ -318,7 +318,10 @@ pub struct LineResult {
     pub kept: Option<serde_json::Value>,
     /// [{column, value, code, message}].
     pub errors: Option<serde_json::Value>,
-    /// The cells of the line as read (kept for rejected lines, for the errors file).
+    /// What an applied line left out, and why: [{column, value, code, message}].
+    pub warnings: Option<serde_json::Value>,
+    /// The cells of the line as read (kept for rejected lines and lines with warnings, for
+    /// the errors file).
     pub cells: Option<serde_json::Value>,
 }
 
@@ -333,13 +336,13 @@ pub fn save_chunk(
     if !results.is_empty() {
         let json = serde_json::to_value(results).unwrap_or_default();
         diesel::sql_query(
-            "INSERT INTO import_row (import_id, line, status, beneficiary_id, possible_match_id, record_id, changes, kept, errors, cells) \
-             SELECT $1, r.line, r.status, r.beneficiary_id, r.possible_match_id, r.record_id, r.changes, r.kept, r.errors, r.cells \
+            "INSERT INTO import_row (import_id, line, status, beneficiary_id, possible_match_id, record_id, changes, kept, errors, warnings, cells) \
+             SELECT $1, r.line, r.status, r.beneficiary_id, r.possible_match_id, r.record_id, r.changes, r.kept, r.errors, r.warnings, r.cells \
              FROM jsonb_to_recordset($2) AS r(line integer, status text, beneficiary_id uuid, possible_match_id uuid, \
-                  record_id uuid, changes jsonb, kept jsonb, errors jsonb, cells jsonb) \
+                  record_id uuid, changes jsonb, kept jsonb, errors jsonb, warnings jsonb, cells jsonb) \
              ON CONFLICT (import_id, line) DO UPDATE SET status = EXCLUDED.status, beneficiary_id = EXCLUDED.beneficiary_id, \
              possible_match_id = EXCLUDED.possible_match_id, record_id = EXCLUDED.record_id, changes = EXCLUDED.changes, kept = EXCLUDED.kept, \
-             errors = EXCLUDED.errors, cells = EXCLUDED.cells",
+             errors = EXCLUDED.errors, warnings = EXCLUDED.warnings, cells = EXCLUDED.cells",
         )
         .bind::<SqlUuid, _>(id)
         .bind::<Jsonb, _>(json)
@@ -460,7 +463,10 @@ pub struct SavedLine {
     /// [{column, value, code, message}].
     #[diesel(sql_type = Nullable<Jsonb>)]
     pub errors: Option<serde_json::Value>,
-    /// The cells as read (rejected lines).
+    /// What an applied line left out: [{column, value, code, message}].
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    pub warnings: Option<serde_json::Value>,
+    /// The cells as read (rejected lines, lines with warnings).
     #[diesel(sql_type = Nullable<Jsonb>)]
     pub cells: Option<serde_json::Value>,
 }
@@ -475,11 +481,29 @@ pub fn lines(
     limit: i64,
 ) -> QueryResult<Vec<SavedLine>> {
     diesel::sql_query(
-        "SELECT line, status, beneficiary_id, possible_match_id, record_id, changes, kept, errors, cells FROM import_row \
+        "SELECT line, status, beneficiary_id, possible_match_id, record_id, changes, kept, errors, warnings, cells FROM import_row \
          WHERE import_id = $1 AND ($2::text IS NULL OR status = $2) AND line > $3 ORDER BY line LIMIT $4",
     )
     .bind::<SqlUuid, _>(id)
     .bind::<Nullable<Text>, _>(status)
+    .bind::<Integer, _>(after_line)
+    .bind::<Bigint, _>(limit)
+    .load(conn)
+}
+
+/// The lines an agent has to look at again, after a line, by line: those in error and those
+/// applied without some of their values (warnings); `limit` of them.
+pub fn lines_to_correct(
+    conn: &mut PgConnection,
+    id: Uuid,
+    after_line: i32,
+    limit: i64,
+) -> QueryResult<Vec<SavedLine>> {
+    diesel::sql_query(
+        "SELECT line, status, beneficiary_id, possible_match_id, record_id, changes, kept, errors, warnings, cells FROM import_row \
+         WHERE import_id = $1 AND (status = 'error' OR warnings IS NOT NULL) AND line > $2 ORDER BY line LIMIT $3",
+    )
+    .bind::<SqlUuid, _>(id)
     .bind::<Integer, _>(after_line)
     .bind::<Bigint, _>(limit)
     .load(conn)

@@ -476,16 +476,18 @@ async fn a_beneficiaries_file_writes_the_notebook_columns_and_a_resend_changes_n
     let fields = [("kind", "beneficiaries"), ("mode", "commit")];
     let (done, lines) = import(&app, token, &fields, file.as_bytes()).await;
     assert_eq!(done["status"], "committed", "{done}");
-    assert_eq!(statuses(&lines), ["create", "error"], "{lines:?}");
-    assert_eq!(codes(&lines[1]), ["unknown_structure"]);
-    assert_eq!(lines[1]["errors"][0]["column"], "Structure");
-    // The rejected line left nothing behind.
+    // A structure the deployment does not have is left out with a warning: Léo keeps his
+    // line, without a rattachement.
+    assert_eq!(statuses(&lines), ["create", "create"], "{lines:?}");
+    assert_eq!(warning_codes(&lines[1]), ["unknown_structure"]);
+    assert_eq!(lines[1]["warnings"][0]["column"], "Structure");
     assert_eq!(
         count(
             &app,
-            "SELECT count(*) AS count FROM beneficiary WHERE firstname = 'Léo'"
+            "SELECT count(*) AS count FROM beneficiary b WHERE firstname = 'Léo' \
+             AND NOT EXISTS (SELECT 1 FROM beneficiary_structure s WHERE s.beneficiary_id = b.id)"
         ),
-        0
+        1
     );
     let person = lines[0]["beneficiary_id"].as_str().unwrap();
     assert_eq!(
@@ -530,7 +532,12 @@ async fn a_beneficiaries_file_writes_the_notebook_columns_and_a_resend_changes_n
         2
     );
     let (_, again) = import(&app, token, &fields, file.as_bytes()).await;
-    assert_eq!(statuses(&again), ["unchanged", "error"], "{again:?}");
+    assert_eq!(statuses(&again), ["unchanged", "unchanged"], "{again:?}");
+    assert_eq!(
+        warning_codes(&again[1]),
+        ["unknown_structure"],
+        "told again"
+    );
     // A changed situation is an update with before → after.
     let changed = file.replace("En recherche d'emploi", "En formation");
     let (_, updated) = import(&app, token, &fields, changed.as_bytes()).await;
@@ -876,4 +883,107 @@ async fn a_line_with_notebook_columns_keeps_its_place_before_a_later_line_of_the
         ),
         1
     );
+}
+
+fn warning_codes(line: &Value) -> Vec<String> {
+    line["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|warning| warning["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_originals_own_template_keeps_every_person_and_warns_about_what_it_left_out() {
+    let app = crate::support::spawn_app().await;
+    let world = world(&app).await;
+    let token = world.token("manager_a");
+    // The original's `static/fichiers/import_beneficiaires.csv`, as agents downloaded it: a
+    // second phone number that is not one, a structure and a referent this deployment does
+    // not have, a France Travail id of 7 characters, keys where labels are expected.
+    let (done, lines) = import(
+        &app,
+        token,
+        &[("kind", "beneficiaries"), ("mode", "commit")],
+        &fixture("import_beneficiaires_original.csv"),
+    )
+    .await;
+    assert_eq!(done["status"], "committed", "{done}");
+    // Charlotte and Charlie are created; « charlie fondue » under another SI id, with
+    // Charlie's CAF number and birth date, is Charlie (the CAF/MSA key matches before the SI
+    // id): the line updates him.
+    assert_eq!(
+        statuses(&lines),
+        ["create", "create", "update"],
+        "{lines:?}"
+    );
+    let charlotte = &lines[0];
+    let left_out = warning_codes(charlotte);
+    for code in [
+        "invalid_phone",
+        "invalid_france_travail_id",
+        "unknown_structure",
+    ] {
+        assert!(left_out.contains(&code.to_owned()), "{code}: {charlotte}");
+    }
+    let structure = charlotte["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["code"] == "unknown_structure")
+        .unwrap();
+    assert_eq!(structure["column"], "Structure");
+    assert_eq!(structure["value"], "CD 26");
+    assert!(
+        structure["message"]
+            .as_str()
+            .unwrap()
+            .contains("importée sans"),
+        "{structure}"
+    );
+    assert!(
+        warning_codes(&lines[1]).contains(&"unknown_professional".to_owned()),
+        "{}",
+        lines[1]
+    );
+    // The valid first number was kept.
+    let person = charlotte["beneficiary_id"].as_str().unwrap();
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT count(*) AS count FROM beneficiary WHERE id = '{person}' AND mobile_number = '+33601234567' AND france_travail_id IS NULL"
+            )
+        ),
+        1
+    );
+    // The errors file lists the lines applied without some of their values, and why.
+    let id = done["id"].as_str().unwrap();
+    let response = app
+        .client
+        .get(format!("{}/v1/imports/{id}/errors.csv", app.address))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    let rows: Vec<&str> = text.lines().collect();
+    assert!(rows[0].ends_with(";Erreurs;Avertissements"), "{}", rows[0]);
+    assert!(rows[1].starts_with("1234;Charlotte"), "{text}");
+    assert!(
+        rows[1].contains("Structure : La structure « CD 26 »"),
+        "{text}"
+    );
+    // Uploaded again as it is, the errors file changes nobody (its two columns are ignored).
+    let (again, lines) = import(
+        &app,
+        token,
+        &[("kind", "beneficiaries"), ("mode", "commit")],
+        text.as_bytes(),
+    )
+    .await;
+    assert_eq!(again["status"], "committed", "{again}");
+    assert_eq!(statuses(&lines)[0], "unchanged", "{lines:?}");
 }

@@ -285,7 +285,11 @@ async fn three_bad_lines_out_of_a_thousand_the_errors_file_corrected_completes_a
     let errors_csv = response.text().await.unwrap();
     let lines: Vec<&str> = errors_csv.lines().collect();
     assert_eq!(lines.len(), 4, "{errors_csv}");
-    assert!(lines[0].ends_with(";Erreurs"), "{}", lines[0]);
+    assert!(
+        lines[0].ends_with(";Erreurs;Avertissements"),
+        "{}",
+        lines[0]
+    );
     assert!(lines[1].starts_with("IMP-00010;"), "{}", lines[1]);
     assert!(lines[1].contains("Date de naissance*"), "{}", lines[1]);
 

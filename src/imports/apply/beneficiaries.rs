@@ -6,12 +6,13 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 
 use super::{Applied, KindLines, LineApplier, LineFailure, RunContext, group, notebook, situation};
-use crate::imports::kinds::{Beneficiaries, BeneficiaryRow};
+use crate::imports::kinds::{Beneficiaries, BeneficiaryRow, Numbered};
 use crate::imports::records::{self, LineError};
 use crate::inbound::batch;
 use crate::inbound::pipeline::{self, FieldChange, Options, Outcome};
 use crate::inbound::record::PersonRecord;
 use crate::store::changes::PendingChange;
+use std::cell::RefCell;
 use uuid::Uuid;
 
 /// The `notebook_creation` source of people created by a file.
@@ -23,6 +24,8 @@ pub struct BeneficiaryLines {
     pe_column: String,
     /// The source system the file's values are recorded under.
     source: String,
+    /// The structures and professionals the file named so far, resolved once per import.
+    references: RefCell<group::References>,
 }
 
 impl KindLines for BeneficiaryLines {
@@ -40,7 +43,34 @@ impl LineApplier for BeneficiaryLines {
         Self {
             pe_column: context.columns.get("pe_number"),
             source: records::source_system(context.import.profile.as_deref()),
+            references: RefCell::new(group::References::default()),
         }
+    }
+
+    fn prepare(
+        &self,
+        conn: &mut PgConnection,
+        context: &RunContext<'_>,
+        lines: &mut [&mut Numbered<BeneficiaryRow>],
+    ) -> QueryResult<()> {
+        let named: Vec<&BeneficiaryRow> = lines
+            .iter()
+            .map(|line| &line.value)
+            .filter(|row| group::has_columns(row))
+            .collect();
+        self.references.borrow_mut().extend(conn, context, &named)?;
+        let codes: Vec<String> = lines
+            .iter()
+            .flat_map(|line| line.value.wanted_jobs.iter().map(|job| job.code.clone()))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let unknown_codes = situation::unknown_codes(conn, &codes)?;
+        let references = self.references.borrow();
+        for line in lines.iter_mut() {
+            left_out(line, context, &references, &unknown_codes);
+        }
+        Ok(())
     }
 
     fn apply(
@@ -68,12 +98,7 @@ impl LineApplier for BeneficiaryLines {
             .into_iter()
             .collect();
         let unknown = situation::unknown_codes(conn, &codes)?;
-        let named: Vec<&BeneficiaryRow> = rows
-            .iter()
-            .copied()
-            .filter(|row| updates && group::has_columns(row))
-            .collect();
-        let references = group::References::resolve(conn, context, &named)?;
+        let references = self.references.borrow();
         let situated = |row: &BeneficiaryRow| {
             updates
                 && references.resolve_all(row)
@@ -112,6 +137,65 @@ impl LineApplier for BeneficiaryLines {
         notebooks_together(conn, context, rows, &references, &mut results)?;
         Ok(results)
     }
+}
+
+/// Leaves out of a line the structures, professionals and ROME codes the deployment and the
+/// referential do not know, each with a warning: the person keeps their line.
+fn left_out(
+    line: &mut Numbered<BeneficiaryRow>,
+    context: &RunContext<'_>,
+    references: &group::References,
+    unknown_codes: &std::collections::HashSet<String>,
+) {
+    let row = &mut line.value;
+    let warnings = &mut line.warnings;
+    let column = context.columns.get("structures");
+    row.structures.retain(|name| {
+        let known = references.has_structure(name);
+        if !known {
+            warnings.push(LineError {
+                column: column.clone(),
+                value: name.clone(),
+                code: "unknown_structure".into(),
+                message: format!(
+                    "La structure « {name} » n'existe pas sur ce territoire : la personne est importée sans ce rattachement"
+                ),
+            });
+        }
+        known
+    });
+    let column = context.columns.get("advisors");
+    row.advisors.retain(|email| {
+        let known = references.has_professional(email.as_str());
+        if !known {
+            warnings.push(LineError {
+                column: column.clone(),
+                value: email.as_str().to_owned(),
+                code: "unknown_professional".into(),
+                message: format!(
+                    "Aucun professionnel du territoire n'a le courriel « {} » : la personne est importée sans cet accompagnateur",
+                    email.as_str()
+                ),
+            });
+        }
+        known
+    });
+    let column = context.columns.get("wanted_jobs");
+    row.wanted_jobs.retain(|job| {
+        let known = !unknown_codes.contains(&job.code);
+        if !known {
+            warnings.push(LineError {
+                column: column.clone(),
+                value: job.code.clone(),
+                code: "unknown_rome_code".into(),
+                message: format!(
+                    "Le code ROME « {} » n'existe pas : la personne est importée sans cet emploi recherché",
+                    job.code
+                ),
+            });
+        }
+        known
+    });
 }
 
 /// The notebook columns of the lines whose person was decided together: planned over their

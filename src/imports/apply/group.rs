@@ -31,14 +31,16 @@ pub struct References {
 }
 
 impl References {
-    /// Resolves what these lines name, each name once.
-    pub fn resolve(
+    /// Resolves what these lines name that is not resolved yet, each name once (an import
+    /// keeps them from chunk to chunk).
+    pub fn extend(
+        &mut self,
         conn: &mut PgConnection,
         context: &RunContext<'_>,
         rows: &[&BeneficiaryRow],
-    ) -> QueryResult<Self> {
+    ) -> QueryResult<()> {
         let deployment = context.import.deployment_id;
-        let mut found = Self::default();
+        let found = self;
         let mut accounts: HashMap<String, Uuid> = HashMap::new();
         for row in rows {
             for name in &row.structures {
@@ -79,18 +81,26 @@ impl References {
                 .professionals
                 .insert(email, people.get(&account).cloned());
         }
-        Ok(found)
+        Ok(())
+    }
+
+    /// Whether the deployment has a structure of this name (resolved before).
+    pub fn has_structure(&self, name: &str) -> bool {
+        matches!(self.structures.get(name), Some(Some(_)))
+    }
+
+    /// Whether this e-mail is a professional who may join a group (resolved before).
+    pub fn has_professional(&self, email: &str) -> bool {
+        matches!(self.professionals.get(email), Some(Some(_)))
     }
 
     /// Whether everything the line names is known and may be written.
     pub fn resolve_all(&self, row: &BeneficiaryRow) -> bool {
-        row.structures
-            .iter()
-            .all(|name| matches!(self.structures.get(name), Some(Some(_))))
+        row.structures.iter().all(|name| self.has_structure(name))
             && row
                 .advisors
                 .iter()
-                .all(|email| matches!(self.professionals.get(email.as_str()), Some(Some(_))))
+                .all(|email| self.has_professional(email.as_str()))
     }
 }
 

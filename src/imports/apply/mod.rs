@@ -23,7 +23,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use uuid::Uuid;
 
 use super::headers::{ColumnSpec, HeaderMap};
-use super::kinds::TemplateKind;
+use super::kinds::{Numbered, TemplateKind};
 use super::records::LineError;
 use crate::store::changes::PendingChange;
 use crate::store::imports::{ImportRow, LineResult};
@@ -134,6 +134,7 @@ impl Applied {
                 changes: self.changes,
                 kept: self.kept,
                 errors: None,
+                warnings: None,
                 cells: None,
             },
             self.pending,
@@ -175,6 +176,17 @@ pub trait LineApplier: Sized {
 
     /// The applier of one run.
     fn new(context: &RunContext<'_>) -> Self;
+
+    /// Looks at a chunk's valid lines before they are applied: what a line names that the
+    /// deployment does not have (an optional reference) is left out of it, with a warning.
+    fn prepare(
+        &self,
+        _conn: &mut PgConnection,
+        _context: &RunContext<'_>,
+        _lines: &mut [&mut Numbered<Self::Row>],
+    ) -> diesel::QueryResult<()> {
+        Ok(())
+    }
 
     /// Applies one valid line (in a savepoint that a rejection rolls back).
     fn apply(
@@ -236,6 +248,7 @@ pub fn error_line(line: u64, cells: Vec<String>, errors: Vec<LineError>) -> Line
         changes: None,
         kept: None,
         errors: Some(serde_json::to_value(errors).unwrap_or_default()),
+        warnings: None,
         cells: Some(serde_json::json!(cells)),
     }
 }

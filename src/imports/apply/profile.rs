@@ -67,6 +67,7 @@ impl ProfileRows {
             Ok(records) => Ok(Numbered {
                 line: row.line,
                 value: records,
+                warnings: Vec::new(),
             }),
             Err(errors) => Err(Box::new(super::error_line(
                 row.line,

@@ -295,30 +295,32 @@ impl TemplateKind for Beneficiaries {
             BeneficiaryTemplate::V2022 => c.get(&EXTERNAL_ID_2022, values::identifier),
             BeneficiaryTemplate::V2024 => c.get(&EXTERNAL_ID_2024, values::identifier),
         };
+        // The identity of the person: a wrong value rejects the line.
         let firstname = c.get(&FIRSTNAME, values::name);
         let lastname = c.get(&LASTNAME, values::name);
         let date_of_birth = c.get(&DATE_OF_BIRTH, values::date);
         let nir = c.get(&NIR, values::nir);
-        let place_of_birth = c.get(&PLACE_OF_BIRTH, values::text);
-        let mobile_numbers = c.list(&MOBILE_NUMBER, values::phone_list);
-        let email = c.get(&EMAIL, values::email);
-        let address1 = c.get(&ADDRESS1, values::text);
-        let address2 = c.get(&ADDRESS2, values::text);
-        let postal_code = c.get(&POSTAL_CODE, values::postal_code);
-        let city = c.get(&CITY, values::text);
-        let work_situation = c.get(&WORK_SITUATION, values::choice);
+        // Everything else is optional: a wrong value is left out with a warning.
+        let place_of_birth = c.optional(&PLACE_OF_BIRTH, values::text);
+        let mobile_numbers = c.items(&MOBILE_NUMBER, values::phone_items);
+        let email = c.optional(&EMAIL, values::email);
+        let address1 = c.optional(&ADDRESS1, values::text);
+        let address2 = c.optional(&ADDRESS2, values::text);
+        let postal_code = c.optional(&POSTAL_CODE, values::postal_code);
+        let city = c.optional(&CITY, values::text);
+        let work_situation = c.optional(&WORK_SITUATION, values::choice);
         let caf_number = c.get(&CAF_NUMBER, values::caf_number);
-        let pe_number = c.get(&PE_NUMBER, values::identifier);
-        let right_rsa = c.get(&RIGHT_RSA, values::choice);
-        let right_are = c.get(&RIGHT_ARE, values::boolean);
-        let right_ass = c.get(&RIGHT_ASS, values::boolean);
-        let right_bonus = c.get(&RIGHT_BONUS, values::boolean);
-        let right_rqth = c.get(&RIGHT_RQTH, values::boolean);
-        let geographical_area = c.get(&GEOGRAPHICAL_AREA, values::mobility_area);
-        let wanted_jobs = c.list(&WANTED_JOBS, values::rome_list);
-        let education_level = c.get(&EDUCATION_LEVEL, values::choice);
-        let structures = c.list(&STRUCTURES, values::text_list);
-        let advisors = c.list(&ADVISORS, values::email_list);
+        let pe_number = c.optional(&PE_NUMBER, values::france_travail_id);
+        let right_rsa = c.optional(&RIGHT_RSA, values::choice);
+        let right_are = c.optional(&RIGHT_ARE, values::boolean);
+        let right_ass = c.optional(&RIGHT_ASS, values::boolean);
+        let right_bonus = c.optional(&RIGHT_BONUS, values::boolean);
+        let right_rqth = c.optional(&RIGHT_RQTH, values::boolean);
+        let geographical_area = c.optional(&GEOGRAPHICAL_AREA, values::mobility_area);
+        let wanted_jobs = c.items(&WANTED_JOBS, values::rome_items);
+        let education_level = c.optional(&EDUCATION_LEVEL, values::choice);
+        let structures = c.items(&STRUCTURES, values::text_items);
+        let advisors = c.items(&ADVISORS, values::email_items);
         Some(BeneficiaryRow {
             external_id,
             firstname: firstname?,
@@ -326,7 +328,7 @@ impl TemplateKind for Beneficiaries {
             date_of_birth: date_of_birth?,
             nir,
             place_of_birth,
-            mobile_numbers: mobile_numbers?,
+            mobile_numbers,
             email,
             address1,
             address2,
@@ -341,10 +343,10 @@ impl TemplateKind for Beneficiaries {
             right_bonus,
             right_rqth,
             geographical_area,
-            wanted_jobs: wanted_jobs?,
+            wanted_jobs,
             education_level,
-            structures: structures?,
-            advisors: advisors?,
+            structures,
+            advisors,
         })
     }
 }

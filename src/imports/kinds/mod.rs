@@ -12,6 +12,7 @@ mod structure;
 use std::io::Read;
 
 use super::headers::{ColumnSpec, HeaderError, HeaderMap};
+use super::records::LineError;
 use super::table::{Row, Table, TableError};
 use super::values;
 
@@ -56,6 +57,8 @@ pub struct Numbered<T> {
     pub line: u64,
     /// The typed row.
     pub value: T,
+    /// The optional values left out of the row, and why.
+    pub warnings: Vec<LineError>,
 }
 
 /// What one line of the file became.
@@ -101,9 +104,10 @@ impl<K: TemplateKind, I: Iterator<Item = Result<Row, TableError>>> KindRows<K, I
         let mut cells = Cells::new(&self.headers, &row);
         let value = self.kind.parse(&mut cells);
         match cells.finish(value) {
-            Ok(value) => Ok(Numbered {
+            Ok((value, warnings)) => Ok(Numbered {
                 line: row.line,
                 value,
+                warnings: warnings.iter().map(LineError::from).collect(),
             }),
             Err(errors) => Err(FailedRow {
                 line: row.line,

@@ -1,6 +1,6 @@
 //! Contact and organisation values: e-mail addresses, postal codes, SIRET, web sites.
 
-use super::{CellError, ErrorCode, is_scientific, quote_all, scientific_error, split_list};
+use super::{CellError, ErrorCode, Items, is_scientific, quote_all, scientific_error, split_list};
 
 pub use cdb_connector::records::Email;
 
@@ -22,6 +22,11 @@ pub fn email(raw: &str, label: &str) -> Result<Email, CellError> {
 
 /// Parses a list of e-mail addresses separated by commas, semicolons, spaces or line breaks.
 pub fn email_list(raw: &str, label: &str) -> Result<Vec<Email>, CellError> {
+    email_items(raw, label).into_result()
+}
+
+/// The addresses of a cell that are valid, and the error naming those that are not.
+pub fn email_items(raw: &str, label: &str) -> Items<Email> {
     let mut emails = Vec::new();
     let mut invalid = Vec::new();
     for item in split_list(raw).flat_map(str::split_whitespace) {
@@ -31,10 +36,9 @@ pub fn email_list(raw: &str, label: &str) -> Result<Vec<Email>, CellError> {
             None => invalid.push(item),
         }
     }
-    if invalid.is_empty() {
-        Ok(emails)
-    } else {
-        Err(invalid_email(label, &invalid))
+    Items {
+        invalid: (!invalid.is_empty()).then(|| invalid_email(label, &invalid)),
+        values: emails,
     }
 }
 

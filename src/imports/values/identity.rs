@@ -114,6 +114,22 @@ pub fn identifier(raw: &str, label: &str) -> Result<String, CellError> {
     Ok(value.to_owned())
 }
 
+/// Parses a France Travail identifier (11 digits or letters, spaces ignored), kept as written:
+/// the pipeline's parser ([`cdb_connector::FranceTravailId`]) canonicalises it.
+pub fn france_travail_id(raw: &str, label: &str) -> Result<String, CellError> {
+    let value = raw.trim();
+    if is_scientific(value) {
+        return Err(scientific_error(label, value));
+    }
+    match cdb_connector::FranceTravailId::parse(value) {
+        Ok(_) => Ok(value.to_owned()),
+        Err(_) => Err(CellError::new(
+            ErrorCode::InvalidFranceTravailId,
+            format!("{label} « {value} » doit compter 11 chiffres ou lettres"),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,13 +22,35 @@ pub use choices::{
     ValueSet, WorkSituation, choice, mobility_area,
 };
 pub use contact::{
-    Email, PostalCode, Siret, Website, email, email_list, postal_code, siret, website,
+    Email, PostalCode, Siret, Website, email, email_items, email_list, postal_code, siret, website,
 };
 pub use date::date;
-pub use identity::{CafMatricule, Nir, NotebookId, caf_number, identifier, nir, notebook_id};
-pub use phone::{PhoneNumber, phone, phone_list};
-pub use rome::{RomeCode, rome, rome_list};
-pub use text::{name, text, text_list};
+pub use identity::{
+    CafMatricule, Nir, NotebookId, caf_number, france_travail_id, identifier, nir, notebook_id,
+};
+pub use phone::{PhoneNumber, phone, phone_items, phone_list};
+pub use rome::{RomeCode, rome, rome_items, rome_list};
+pub use text::{name, text, text_items, text_list};
+
+/// The valid items of a list cell, and the error naming its invalid ones (if any): a list
+/// whose optional items may be left out, the others kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Items<T> {
+    /// The valid items, in the cell's order, each once.
+    pub values: Vec<T>,
+    /// The error naming the invalid items.
+    pub invalid: Option<CellError>,
+}
+
+impl<T> Items<T> {
+    /// The items if all are valid, else the error.
+    pub fn into_result(self) -> Result<Vec<T>, CellError> {
+        match self.invalid {
+            Some(error) => Err(error),
+            None => Ok(self.values),
+        }
+    }
+}
 
 /// Longest text accepted in a cell (the original columns were `varchar(255)`).
 pub const MAX_TEXT_CHARS: usize = 255;
@@ -75,6 +97,8 @@ pub enum ErrorCode {
     InvalidUrl,
     /// Not a Carnet de bord identifier (UUID).
     InvalidNotebookId,
+    /// Not a France Travail identifier (11 digits or letters).
+    InvalidFranceTravailId,
     /// An identifier Excel turned into scientific notation (`1,2E+13`).
     ScientificNotation,
     /// More characters than the database keeps.
@@ -89,7 +113,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for documentation and tests.
-    pub const ALL: [Self; 24] = [
+    pub const ALL: [Self; 25] = [
         Self::Required,
         Self::InvalidDateFormat,
         Self::NonexistentDate,
@@ -109,6 +133,7 @@ impl ErrorCode {
         Self::InvalidSiret,
         Self::InvalidUrl,
         Self::InvalidNotebookId,
+        Self::InvalidFranceTravailId,
         Self::ScientificNotation,
         Self::TooLong,
         Self::SeveralValues,
@@ -143,6 +168,7 @@ impl ErrorCode {
             Self::SeveralValues => "several_values",
             Self::SpreadsheetError => "spreadsheet_error",
             Self::CellWithoutHeader => "cell_without_header",
+            Self::InvalidFranceTravailId => "invalid_france_travail_id",
         }
     }
 }

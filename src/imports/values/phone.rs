@@ -1,7 +1,7 @@
 //! Phone numbers of a file's cells, read by `cdb_connector`'s one parser (E.164, overseas
 //! départements with their own country code); this module splits cells and words the errors.
 
-use super::{CellError, ErrorCode, quote_all};
+use super::{CellError, ErrorCode, Items, quote_all};
 
 pub use cdb_connector::records::PhoneNumber;
 
@@ -23,6 +23,11 @@ pub fn phone(raw: &str, label: &str) -> Result<PhoneNumber, CellError> {
 
 /// Parses a list of phone numbers separated by commas, semicolons, slashes or line breaks.
 pub fn phone_list(raw: &str, label: &str) -> Result<Vec<PhoneNumber>, CellError> {
+    phone_items(raw, label).into_result()
+}
+
+/// The numbers of a cell that are valid, and the error naming those that are not.
+pub fn phone_items(raw: &str, label: &str) -> Items<PhoneNumber> {
     let mut numbers = Vec::new();
     let mut invalid_items = Vec::new();
     for item in split_phones(raw) {
@@ -32,10 +37,9 @@ pub fn phone_list(raw: &str, label: &str) -> Result<Vec<PhoneNumber>, CellError>
             None => invalid_items.push(item),
         }
     }
-    if invalid_items.is_empty() {
-        Ok(numbers)
-    } else {
-        Err(invalid(label, &invalid_items))
+    Items {
+        invalid: (!invalid_items.is_empty()).then(|| invalid(label, &invalid_items)),
+        values: numbers,
     }
 }
 

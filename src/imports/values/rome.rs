@@ -3,7 +3,7 @@
 //! (`Pontier élingueur / Pontière élingueuse (N1104)`). Whether the code exists is checked
 //! against the `rome_code` table by the caller, not here.
 
-use super::{CellError, ErrorCode, quote_all};
+use super::{CellError, ErrorCode, Items, quote_all};
 
 /// A wanted job: its ROME code and, when given, the job title written before it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
@@ -22,6 +22,11 @@ pub fn rome(raw: &str, label: &str) -> Result<RomeCode, CellError> {
 /// Parses a list of codes or labels separated by commas, semicolons or line breaks; a label
 /// may itself contain commas (`Styliste lingerie, corseterie (B1805)`).
 pub fn rome_list(raw: &str, label: &str) -> Result<Vec<RomeCode>, CellError> {
+    rome_items(raw, label).into_result()
+}
+
+/// The wanted jobs of a cell that name a ROME code, and the error naming those that do not.
+pub fn rome_items(raw: &str, label: &str) -> Items<RomeCode> {
     let mut codes: Vec<RomeCode> = Vec::new();
     let mut invalid_items: Vec<String> = Vec::new();
     let mut pending = String::new();
@@ -42,13 +47,14 @@ pub fn rome_list(raw: &str, label: &str) -> Result<Vec<RomeCode>, CellError> {
         }
     }
     flush(&mut pending, &mut invalid_items);
-    if invalid_items.is_empty() {
-        Ok(codes)
-    } else {
-        Err(invalid(
-            label,
-            &invalid_items.iter().map(String::as_str).collect::<Vec<_>>(),
-        ))
+    Items {
+        invalid: (!invalid_items.is_empty()).then(|| {
+            invalid(
+                label,
+                &invalid_items.iter().map(String::as_str).collect::<Vec<_>>(),
+            )
+        }),
+        values: codes,
     }
 }
 

@@ -1,7 +1,7 @@
 //! Free text: names (with the original service's rule against parentheses), other text
 //! fields and lists of names.
 
-use super::{CellError, ErrorCode, MAX_TEXT_CHARS, quote_all, split_list};
+use super::{CellError, ErrorCode, Items, MAX_TEXT_CHARS, quote_all, split_list};
 
 /// Parses a first or last name: letters, spaces, hyphens, apostrophes and dots only, and in
 /// particular no parentheses (« Dupont (née Durand) » must be split by the agent).
@@ -51,6 +51,11 @@ pub fn text(raw: &str, label: &str) -> Result<String, CellError> {
 
 /// Parses a list of names (of structures) separated by commas, semicolons or line breaks.
 pub fn text_list(raw: &str, label: &str) -> Result<Vec<String>, CellError> {
+    text_items(raw, label).into_result()
+}
+
+/// The names of a cell that fit, and the error naming those too long.
+pub fn text_items(raw: &str, label: &str) -> Items<String> {
     let mut items: Vec<String> = Vec::new();
     let mut too_long = Vec::new();
     for item in split_list(raw) {
@@ -60,16 +65,17 @@ pub fn text_list(raw: &str, label: &str) -> Result<Vec<String>, CellError> {
             items.push(item.to_owned());
         }
     }
-    if too_long.is_empty() {
-        Ok(items)
-    } else {
-        Err(CellError::new(
-            ErrorCode::TooLong,
-            format!(
-                "{label} contient des valeurs de plus de {MAX_TEXT_CHARS} caractères : {}",
-                quote_all(too_long)
-            ),
-        ))
+    Items {
+        invalid: (!too_long.is_empty()).then(|| {
+            CellError::new(
+                ErrorCode::TooLong,
+                format!(
+                    "{label} contient des valeurs de plus de {MAX_TEXT_CHARS} caractères : {}",
+                    quote_all(too_long)
+                ),
+            )
+        }),
+        values: items,
     }
 }
 

@@ -1,0 +1,1 @@
+ALTER TABLE import_row DROP COLUMN warnings;
