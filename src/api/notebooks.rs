@@ -351,18 +351,22 @@ pub async fn get_notebook(
     let reach = policy::beneficiaries(&caller);
     let resource = "GET /v1/notebooks/{id}";
     let document = with_conn(&state.pool, move |conn| {
-        // The person's id and deployment are set by the read, from the notebook's.
-        let access = journal::entry(
-            &caller,
-            Uuid::nil(),
-            None,
-            Access::Read,
-            resource,
-            true,
-            purpose.as_deref(),
-        );
-        match store::notebooks::read(conn, store::reach::beneficiaries(reach), id, &access)? {
-            Some(document) => Ok(document),
+        match store::notebooks::get(conn, store::reach::beneficiaries(reach), id)? {
+            Some(document) => {
+                store::access_log::record(
+                    conn,
+                    &[journal::entry(
+                        &caller,
+                        document.beneficiary.id,
+                        Some(document.beneficiary.deployment_id),
+                        Access::Read,
+                        resource,
+                        true,
+                        purpose.as_deref(),
+                    )],
+                )?;
+                Ok(document)
+            }
             None => {
                 let found = store::notebooks::beneficiary_of(conn, id)?;
                 journal_refusal(conn, &caller, found, resource, purpose.as_deref())?;

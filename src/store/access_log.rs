@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::schema::access_log;
 
 /// An access to record.
-#[derive(Debug, Clone, Insertable, serde::Serialize)]
+#[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = access_log)]
 pub struct NewAccess {
     pub deployment_id: Option<Uuid>,

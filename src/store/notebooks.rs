@@ -211,6 +211,12 @@ pub struct NotebookDocument {
     pub structures: Vec<AttachedStructureRow>,
 }
 
+#[derive(QueryableByName)]
+struct DocumentJson {
+    #[diesel(sql_type = diesel::sql_types::Json)]
+    document: serde_json::Value,
+}
+
 #[derive(serde::Deserialize)]
 struct DocumentParts {
     notebook: NotebookRow,
@@ -225,6 +231,10 @@ struct DocumentParts {
     structures: Vec<AttachedStructureRow>,
 }
 
+/// Every part of a notebook but the beneficiary, assembled by the database function of the
+/// same name (its plan is kept per connection): $1 the notebook, $2 its beneficiary.
+const DOCUMENT_QUERY: &str = "SELECT notebook_document($1, $2) AS document";
+
 /// The beneficiary of a notebook, whoever asks: only to journal a refused access.
 pub fn beneficiary_of(
     conn: &mut PgConnection,
@@ -237,19 +247,13 @@ pub fn beneficiary_of(
         .optional()
 }
 
-/// Reads a notebook whose beneficiary is within reach and journals the access, in one
-/// statement: the reach filters the person, and for the person it lets through the database
-/// journals `access` (its person and deployment are the notebook's) and assembles the
-/// document. Nothing is journalled when the notebook is out of reach or does not exist.
-pub fn read(
+/// Reads a notebook whose beneficiary is within reach.
+pub fn get(
     conn: &mut PgConnection,
     reach: BeneficiaryFilter,
     id: Uuid,
-    access: &super::access_log::NewAccess,
 ) -> QueryResult<Option<NotebookDocument>> {
-    let access = serde_json::to_value(access)
-        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
-    let found: Option<(BeneficiaryRow, serde_json::Value)> = beneficiary::table
+    let Some(beneficiary) = beneficiary::table
         .filter(reach)
         .filter(
             beneficiary::id.nullable().eq(notebook::table
@@ -257,26 +261,17 @@ pub fn read(
                 .select(notebook::beneficiary_id)
                 .single_value()),
         )
-        .select((
-            BeneficiaryRow::as_select(),
-            diesel::dsl::sql::<diesel::sql_types::Json>("notebook_read(")
-                .bind::<SqlUuid, _>(id)
-                .sql(", beneficiary.id, beneficiary.deployment_id, ")
-                .bind::<diesel::sql_types::Jsonb, _>(access)
-                .sql(")"),
-        ))
-        .first(conn)
-        .optional()?;
-    found
-        .map(|(beneficiary, parts)| document(beneficiary, parts))
-        .transpose()
-}
-
-/// The document of a person from the parts the database assembled.
-fn document(
-    beneficiary: BeneficiaryRow,
-    parts: serde_json::Value,
-) -> QueryResult<NotebookDocument> {
+        .select(BeneficiaryRow::as_select())
+        .first::<BeneficiaryRow>(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    // The rest of the document in one round trip: PostgreSQL assembles it as JSON.
+    let parts: DocumentJson = diesel::sql_query(DOCUMENT_QUERY)
+        .bind::<SqlUuid, _>(id)
+        .bind::<SqlUuid, _>(beneficiary.id)
+        .get_result(conn)?;
     let DocumentParts {
         notebook,
         members,
@@ -288,9 +283,9 @@ fn document(
         projects,
         orientation_system,
         structures,
-    } = serde_json::from_value(parts)
+    } = serde_json::from_value(parts.document)
         .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
-    Ok(NotebookDocument {
+    Ok(Some(NotebookDocument {
         notebook,
         beneficiary,
         members,
@@ -302,7 +297,7 @@ fn document(
         projects,
         orientation_system,
         structures,
-    })
+    }))
 }
 
 /// The notebook of a beneficiary (1–1).

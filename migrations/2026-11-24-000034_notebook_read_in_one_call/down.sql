@@ -1,1 +1,0 @@
-DROP FUNCTION notebook_read(uuid, uuid, uuid, jsonb);
