@@ -109,7 +109,7 @@ pub fn run(pool: &DbPool, options: &ImportOptions) -> anyhow::Result<serde_json:
     let view = ImportView::from(row);
     let rows = view.progress.rows_done;
     eprintln!(
-        "{} : {} ligne(s) en {:.1} s — {} à créer, {} à mettre à jour, {} inchangée(s), {} rapprochement(s) possible(s), {} en erreur{}",
+        "{} : {} ligne(s) en {:.1} s — {} à créer, {} à mettre à jour, {} inchangée(s), {} rapprochement(s) possible(s), {} en erreur, {} avec avertissement(s){}",
         view.status,
         rows,
         elapsed.as_secs_f64(),
@@ -118,6 +118,7 @@ pub fn run(pool: &DbPool, options: &ImportOptions) -> anyhow::Result<serde_json:
         view.counts.unchanged,
         view.counts.possible_match,
         view.counts.error,
+        view.counts.warning,
         view.failure
             .as_ref()
             .map(|failure| format!(" — {}", failure.reason))

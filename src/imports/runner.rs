@@ -53,6 +53,10 @@ pub struct Counts {
     pub possible_match: i64,
     /// Lines in error.
     pub error: i64,
+    /// Lines applied without some of their values (avertissements); counted besides their
+    /// outcome.
+    #[serde(default)]
+    pub warning: i64,
 }
 
 impl Counts {
@@ -70,6 +74,9 @@ impl Counts {
     fn with(mut self, results: &[LineResult]) -> Self {
         for result in results {
             self.add(result.status, 1);
+            if result.warnings.is_some() {
+                self.warning += 1;
+            }
         }
         self
     }

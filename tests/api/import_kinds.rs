@@ -910,6 +910,7 @@ async fn the_originals_own_template_keeps_every_person_and_warns_about_what_it_l
     )
     .await;
     assert_eq!(done["status"], "committed", "{done}");
+    assert_eq!(done["counts"]["warning"], 3, "{done}");
     // Charlotte and Charlie are created; « charlie fondue » under another SI id, with
     // Charlie's CAF number and birth date, is Charlie (the CAF/MSA key matches before the SI
     // id): the line updates him.
