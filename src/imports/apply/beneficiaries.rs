@@ -89,24 +89,11 @@ impl LineApplier for BeneficiaryLines {
         rows: &[&BeneficiaryRow],
         updates: bool,
     ) -> QueryResult<Vec<Option<Applied>>> {
-        // Lines whose notebook columns name known jobs, structures and professionals go
-        // together when changes do; the others the usual way, but their keys count.
-        let codes: Vec<String> = rows
-            .iter()
-            .flat_map(|row| row.wanted_jobs.iter().map(|job| job.code.clone()))
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let unknown = situation::unknown_codes(conn, &codes)?;
+        // `prepare` left out of the lines the jobs, structures and professionals nobody
+        // knows: lines with notebook columns go together when changes do; the others the
+        // usual way, but their keys count.
         let references = self.references.borrow();
-        let situated = |row: &BeneficiaryRow| {
-            updates
-                && references.resolve_all(row)
-                && row
-                    .wanted_jobs
-                    .iter()
-                    .all(|job| !unknown.contains(&job.code))
-        };
+        let situated = |row: &BeneficiaryRow| updates && references.resolve_all(row);
         let records: Vec<Option<PersonRecord>> = rows
             .iter()
             .map(|row| {

@@ -196,7 +196,8 @@ pub trait LineApplier: Sized {
         row: &Self::Row,
     ) -> Result<Applied, LineFailure>;
 
-    /// Applies together, before a chunk's lines are applied one at a time, the lines that can
+    /// Applies together (after [`Self::prepare`]), before a chunk's lines are applied one at a
+    /// time, the lines that can
     /// only be new people or whose source record is linked to a known person (changing them
     /// only when `updates`): their results by position (`None`: applied the usual way).
     fn together(
