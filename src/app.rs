@@ -65,6 +65,7 @@ pub fn http_server(
                     .url("/openapi.json", document)
                     .config(SwaggerConfig::default().validator_url("none")),
             )
+            .configure(crate::console::routes)
             .default_service(web::to(problem::not_found))
             .wrap(from_fn(rate_limit))
             .wrap(Compress::default())

@@ -12,6 +12,7 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod demo;
 pub mod domain;
 pub mod imports;
@@ -35,6 +36,7 @@ pub const FLOORS: &[(&str, u8)] = &[
     // 2 edges: HTTP handlers (parse → policy → call → view), job wiring.
     ("api", 2),
     ("jobs", 2),
+    ("console", 2),
     // 3 workflows: multi-step work over the floors below.
     ("imports", 3),
     ("sources", 3),

@@ -19,6 +19,10 @@ impl From<MissingScope> for ApiError {
     }
 }
 
+/// The cookie in which the console keeps a session token (read by the console's pages and by
+/// the rate limiter, which counts a console page against its person; never by the API).
+pub const CONSOLE_SESSION_COOKIE: &str = "cdb_console";
+
 /// The bearer token of a request, if any.
 pub fn bearer_token(request: &HttpRequest) -> Option<&str> {
     let value = request.headers().get("authorization")?.to_str().ok()?;

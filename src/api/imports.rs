@@ -200,16 +200,28 @@ impl From<ImportRow> for ImportView {
 
 /// The fields of an upload, read from the multipart stream.
 #[derive(Default)]
-struct Form {
-    file: Option<(String, Vec<u8>)>,
-    kind: Option<String>,
-    mode: Option<String>,
-    profile: Option<String>,
-    sheet: Option<String>,
-    deployment: Option<String>,
-    structure: Option<String>,
-    overwrite: Option<String>,
-    send_account_email: Option<String>,
+pub struct Form {
+    /// The file's name and bytes.
+    pub file: Option<(String, Vec<u8>)>,
+    /// The kind of file.
+    pub kind: Option<String>,
+    /// preview or commit.
+    pub mode: Option<String>,
+    /// The mapping profile.
+    pub profile: Option<String>,
+    /// The sheet of a workbook.
+    pub sheet: Option<String>,
+    /// The deployment (a national administrator's upload).
+    pub deployment: Option<String>,
+    /// The structure of a professionals or rattachements file.
+    pub structure: Option<String>,
+    /// Structures: overwrite existing ones.
+    pub overwrite: Option<String>,
+    /// Structures: e-mail new administrators.
+    pub send_account_email: Option<String>,
+    /// Fields the caller of [`read_form`] allowed besides the upload's own (the console's
+    /// CSRF token), by name.
+    pub extra: Vec<(String, String)>,
 }
 
 fn too_large() -> ApiError {
@@ -222,7 +234,9 @@ fn too_large() -> ApiError {
     )
 }
 
-async fn read_form(mut multipart: Multipart) -> Result<Form, ApiError> {
+/// Reads an upload's form, refusing unknown fields but those named in `extra`, with the file
+/// bounded to [`MAX_FILE_BYTES`] and every other field to 1 KiB.
+pub async fn read_form(mut multipart: Multipart, extra: &[&str]) -> Result<Form, ApiError> {
     let mut form = Form::default();
     let bad = |error: actix_multipart::MultipartError| {
         ApiError::new(
@@ -268,6 +282,9 @@ async fn read_form(mut multipart: Multipart) -> Result<Form, ApiError> {
             "structure" => form.structure = value,
             "overwrite" => form.overwrite = value,
             "send_account_email" => form.send_account_email = value,
+            other if extra.contains(&other) => {
+                form.extra.push((name.clone(), value.unwrap_or_default()));
+            }
             other => {
                 return Err(ApiError::new(
                     ErrorCode::ValidationFailed,
@@ -360,7 +377,18 @@ pub async fn upload(
     if !policy::imports_anything(&caller) {
         return Err(forbidden());
     }
-    let form = read_form(multipart).await?;
+    let form = read_form(multipart, &[]).await?;
+    let row = receive(&state, &caller, form).await?;
+    tracing::info!(import_id = %row.id, kind = %row.kind, size = row.file_size, "import received");
+    Ok(HttpResponse::Accepted()
+        .insert_header((header::LOCATION, format!("/v1/imports/{}", row.id)))
+        .json(ImportView::from(row)))
+}
+
+/// Checks an upload's form against the policy and keeps the file with its job (the API's
+/// `POST /v1/imports` and the console's upload).
+pub async fn receive(state: &AppState, caller: &Caller, form: Form) -> Result<ImportRow, ApiError> {
+    caller.require(Scope::ImportsWrite)?;
     let kind: ImportKind = form
         .kind
         .ok_or_else(|| invalid("kind is required."))?
@@ -381,7 +409,7 @@ pub async fn upload(
         }
     }
     let structure_kind = kind.needs_structure();
-    let importer = policy::importer(&caller, access_of(kind)).ok_or_else(forbidden)?;
+    let importer = policy::importer(caller, ImportAccess::of(kind)).ok_or_else(forbidden)?;
     let overwrite = flag(form.overwrite.as_deref(), "overwrite")?;
     let send_account_email = flag(form.send_account_email.as_deref(), "send_account_email")?;
     let structure = form
@@ -426,7 +454,7 @@ pub async fn upload(
         } => Some(admin_structure_id),
         _ => None,
     };
-    let row = with_conn(&state.pool, move |conn| {
+    with_conn(&state.pool, move |conn| {
         if !crate::store::connectors::deployment_exists(conn, deployment)? {
             return Err(ApiError::not_found("deployment"));
         }
@@ -447,31 +475,18 @@ pub async fn upload(
         }
         Ok(store::create(conn, &new, Cursor::new(file), true)?)
     })
-    .await?;
-    tracing::info!(import_id = %row.id, kind = %row.kind, size = row.file_size, "import received");
-    Ok(HttpResponse::Accepted()
-        .insert_header((header::LOCATION, format!("/v1/imports/{}", row.id)))
-        .json(ImportView::from(row)))
+    .await
 }
 
-/// What a kind of file gives access to.
-fn access_of(kind: ImportKind) -> ImportAccess {
-    match kind {
-        ImportKind::Beneficiaries => ImportAccess::People,
-        kind if kind.needs_structure() => ImportAccess::OneStructure,
-        _ => ImportAccess::Deployment,
-    }
-}
-
-/// The import if the caller may follow it.
-fn reachable(
+/// The import if the caller may follow it (404 otherwise, whether or not it exists).
+pub fn reachable(
     conn: &mut crate::store::Connection,
     caller: &Caller,
     id: Uuid,
 ) -> Result<ImportRow, ApiError> {
     let not_found = || ApiError::not_found("import");
     let row = store::get(conn, id, None)?.ok_or_else(not_found)?;
-    let within = match policy::importer(caller, access_of(row.kind)) {
+    let within = match policy::importer(caller, ImportAccess::of(row.kind)) {
         Some(Importer::AnyDeployment) => true,
         Some(Importer::Deployment(deployment)) => deployment == row.deployment_id,
         // A structure administrator follows only the files of the structures they administer.
@@ -630,32 +645,15 @@ pub async fn list_rows(
     // The lines show people's values (before → after): a read of each person shown.
     caller.require(Scope::BeneficiariesRead)?;
     let mut lines = with_conn(&state.pool, move |conn| {
-        let row = reachable(conn, &caller, id)?;
-        let lines = store::lines(
+        lines_of(
             conn,
+            &caller,
             id,
             params.status.as_deref(),
             params.after_line.unwrap_or(0),
-            limit + 1,
-        )?;
-        let shown: Vec<_> = lines
-            .iter()
-            .take(usize::try_from(limit).unwrap_or(0))
-            .filter_map(|line| line.beneficiary_id)
-            .map(|person| {
-                super::journal::entry(
-                    &caller,
-                    person,
-                    Some(row.deployment_id),
-                    super::journal::Access::Read,
-                    "GET /v1/imports/{id}/rows",
-                    true,
-                    None,
-                )
-            })
-            .collect();
-        crate::store::access_log::record(conn, &shown)?;
-        Ok(lines)
+            limit,
+            "GET /v1/imports/{id}/rows",
+        )
     })
     .await?;
     let more = lines.len() > usize::try_from(limit).unwrap_or(0);
@@ -665,6 +663,60 @@ pub async fn list_rows(
         items: lines.into_iter().map(ImportLine::from).collect(),
         next_after_line,
     }))
+}
+
+/// The lines of an import the caller may follow, after a line and optionally of one status:
+/// `limit + 1` of them (to tell whether a page follows), each person shown journaled as read
+/// through `resource`.
+pub fn lines_of(
+    conn: &mut crate::store::Connection,
+    caller: &Caller,
+    id: Uuid,
+    status: Option<&str>,
+    after_line: i32,
+    limit: i64,
+    resource: &str,
+) -> Result<Vec<SavedLine>, ApiError> {
+    caller.require(Scope::BeneficiariesRead)?;
+    let row = reachable(conn, caller, id)?;
+    let lines = store::lines(conn, id, status, after_line, limit + 1)?;
+    let shown: Vec<_> = lines
+        .iter()
+        .take(usize::try_from(limit).unwrap_or(0))
+        .filter_map(|line| line.beneficiary_id)
+        .map(|person| {
+            super::journal::entry(
+                caller,
+                person,
+                Some(row.deployment_id),
+                super::journal::Access::Read,
+                resource,
+                true,
+                None,
+            )
+        })
+        .collect();
+    crate::store::access_log::record(conn, &shown)?;
+    Ok(lines)
+}
+
+/// Turns a previewed import the caller may follow into a commit (its job enqueued).
+pub fn request_commit(
+    conn: &mut crate::store::Connection,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<ImportRow, ApiError> {
+    caller.require(Scope::ImportsWrite)?;
+    let row = reachable(conn, caller, id)?;
+    store::request_commit(conn, id, Some(row.deployment_id)).map_err(|error| match error {
+        CommitError::NotPreviewed(status) => ApiError::new(
+            ErrorCode::Conflict,
+            format!("Only a previewed import can be committed; this one is {status}."),
+        )
+        .with("status", serde_json::json!(status)),
+        CommitError::NotFound => ApiError::not_found("import"),
+        CommitError::Database(error) => ApiError::internal(&error),
+    })
 }
 
 /// Commits a previewed import: the same file is processed again, for real.
@@ -688,19 +740,7 @@ pub async fn commit(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::ImportsWrite)?;
     let id = id.into_inner();
-    let row = with_conn(&state.pool, move |conn| {
-        let row = reachable(conn, &caller, id)?;
-        store::request_commit(conn, id, Some(row.deployment_id)).map_err(|error| match error {
-            CommitError::NotPreviewed(status) => ApiError::new(
-                ErrorCode::Conflict,
-                format!("Only a previewed import can be committed; this one is {status}."),
-            )
-            .with("status", serde_json::json!(status)),
-            CommitError::NotFound => ApiError::not_found("import"),
-            CommitError::Database(error) => ApiError::internal(&error),
-        })
-    })
-    .await?;
+    let row = with_conn(&state.pool, move |conn| request_commit(conn, &caller, id)).await?;
     Ok(HttpResponse::Accepted()
         .insert_header((header::LOCATION, format!("/v1/imports/{id}")))
         .json(ImportView::from(row)))
@@ -731,71 +771,94 @@ pub async fn errors_file(
     caller.require(Scope::BeneficiariesRead)?;
     let id = id.into_inner();
     let files = state.pool.clone();
-    let (name, bytes, charset) = with_conn(&state.pool, move |conn| {
-        let row = reachable(conn, &caller, id)?;
-        let oid = store::file(conn, id)?;
-        let file = crate::store::large_objects::Reader::open(&files, oid)
-            .map_err(|error| ApiError::internal(&error))?;
-        let options = ReadOptions {
-            sheet: row
-                .sheet
-                .clone()
-                .map_or(SheetChoice::First, SheetChoice::Named),
-            ..ReadOptions::default()
-        };
-        let table = Table::open(file, &options).map_err(|error| {
-            ApiError::new(
-                ErrorCode::Conflict,
-                format!("The file cannot be read: {error}"),
-            )
-        })?;
-        let dialect = table.dialect();
-        let header = table.header().cells.clone();
-        let mut lines = Vec::new();
-        let mut after = 0;
-        loop {
-            let page = store::lines_to_correct(conn, id, after, 1000)?;
-            let Some(last) = page.last() else { break };
-            after = last.line;
-            lines.extend(page.into_iter().map(|line| {
-                let cells: Vec<String> = line
-                    .cells
-                    .and_then(|cells| serde_json::from_value(cells).ok())
-                    .unwrap_or_default();
-                let read = |list: Option<serde_json::Value>| -> Vec<(String, String)> {
-                    list.and_then(|list| serde_json::from_value::<Vec<LineError>>(list).ok())
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|e| (e.column, e.message))
-                        .collect()
-                };
-                ErrorLine {
-                    cells,
-                    messages: read(line.errors),
-                    warnings: read(line.warnings),
-                }
-            }));
-        }
-        let mut out = Vec::new();
-        errors_csv::write_error_lines(&mut out, dialect, &header, &lines)
-            .map_err(|error| ApiError::internal(&error))?;
-        let stem = row
-            .file_name
-            .rsplit_once('.')
-            .map_or(row.file_name.as_str(), |(stem, _)| stem)
-            .replace(['"', '\\', '/'], "_");
-        Ok((
-            format!("{stem}-erreurs.csv"),
-            out,
-            dialect.encoding.name().to_owned(),
-        ))
+    let file = with_conn(&state.pool, move |conn| {
+        errors_file_of(conn, &files, &caller, id)
     })
     .await?;
     Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, format!("text/csv; charset={charset}")))
+        .insert_header((
+            header::CONTENT_TYPE,
+            format!("text/csv; charset={}", file.charset),
+        ))
         .insert_header((
             header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}\""),
+            format!("attachment; filename=\"{}\"", file.name),
         ))
-        .body(bytes))
+        .body(file.bytes))
+}
+
+/// An import's errors file, ready to download.
+pub struct ErrorsFile {
+    /// `<stem>-erreurs.csv`.
+    pub name: String,
+    /// The CSV, in the upload's encoding.
+    pub bytes: Vec<u8>,
+    /// That encoding's name.
+    pub charset: String,
+}
+
+/// Writes the errors file of an import the caller may follow (the API's and the console's).
+pub fn errors_file_of(
+    conn: &mut crate::store::Connection,
+    files: &crate::postgres::DbPool,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<ErrorsFile, ApiError> {
+    let row = reachable(conn, caller, id)?;
+    let oid = store::file(conn, id)?;
+    let file = crate::store::large_objects::Reader::open(files, oid)
+        .map_err(|error| ApiError::internal(&error))?;
+    let options = ReadOptions {
+        sheet: row
+            .sheet
+            .clone()
+            .map_or(SheetChoice::First, SheetChoice::Named),
+        ..ReadOptions::default()
+    };
+    let table = Table::open(file, &options).map_err(|error| {
+        ApiError::new(
+            ErrorCode::Conflict,
+            format!("The file cannot be read: {error}"),
+        )
+    })?;
+    let dialect = table.dialect();
+    let header = table.header().cells.clone();
+    let mut lines = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = store::lines_to_correct(conn, id, after, 1000)?;
+        let Some(last) = page.last() else { break };
+        after = last.line;
+        lines.extend(page.into_iter().map(|line| {
+            let cells: Vec<String> = line
+                .cells
+                .and_then(|cells| serde_json::from_value(cells).ok())
+                .unwrap_or_default();
+            let read = |list: Option<serde_json::Value>| -> Vec<(String, String)> {
+                list.and_then(|list| serde_json::from_value::<Vec<LineError>>(list).ok())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|e| (e.column, e.message))
+                    .collect()
+            };
+            ErrorLine {
+                cells,
+                messages: read(line.errors),
+                warnings: read(line.warnings),
+            }
+        }));
+    }
+    let mut out = Vec::new();
+    errors_csv::write_error_lines(&mut out, dialect, &header, &lines)
+        .map_err(|error| ApiError::internal(&error))?;
+    let stem = row
+        .file_name
+        .rsplit_once('.')
+        .map_or(row.file_name.as_str(), |(stem, _)| stem)
+        .replace(['"', '\\', '/'], "_");
+    Ok(ErrorsFile {
+        name: format!("{stem}-erreurs.csv"),
+        bytes: out,
+        charset: dialect.encoding.name().to_owned(),
+    })
 }

@@ -239,37 +239,60 @@ pub async fn list_beneficiaries(
     let filters = parse_filters(&query, &caller)?;
     let (limit, after) = (page.limit()?, page.after()?);
     let show_nir = caller.scopes.contains(Scope::NirRead);
-    let reach = policy::beneficiaries(&caller);
     let page = with_conn(&state.pool, move |conn| {
-        let page = store::people::list(
+        list_within(
             conn,
-            store::reach::beneficiaries(reach),
+            &caller,
             &filters,
             after,
             limit,
-        )?;
-        let entries: Vec<_> = page
-            .items
-            .iter()
-            .map(|row| {
-                journal::entry(
-                    &caller,
-                    row.id,
-                    Some(row.deployment_id),
-                    Access::Read,
-                    "GET /v1/beneficiaries",
-                    true,
-                    purpose.as_deref(),
-                )
-            })
-            .collect();
-        store::access_log::record(conn, &entries)?;
-        Ok(page)
+            "GET /v1/beneficiaries",
+            purpose.as_deref(),
+        )
     })
     .await?;
     Ok(web::Json(ListPage::from_store(page, |row| {
         BeneficiaryView::from_row(row, show_nir)
     })))
+}
+
+/// One page of the beneficiaries within the caller's reach, each journaled as read through
+/// `resource` (the API's list and the console's).
+pub fn list_within(
+    conn: &mut store::Connection,
+    caller: &Caller,
+    filters: &store::people::BeneficiaryFilters,
+    after: Option<Uuid>,
+    limit: i64,
+    resource: &str,
+    purpose: Option<&str>,
+) -> Result<store::Page<store::people::BeneficiaryRow>, ApiError> {
+    caller.require(Scope::BeneficiariesRead)?;
+    let reach = policy::beneficiaries(caller);
+    let page = store::people::list(
+        conn,
+        store::reach::beneficiaries(reach),
+        filters,
+        after,
+        limit,
+    )?;
+    let entries: Vec<_> = page
+        .items
+        .iter()
+        .map(|row| {
+            journal::entry(
+                caller,
+                row.id,
+                Some(row.deployment_id),
+                Access::Read,
+                resource,
+                true,
+                purpose,
+            )
+        })
+        .collect();
+    store::access_log::record(conn, &entries)?;
+    Ok(page)
 }
 
 /// Journals a refused access to a person who exists outside the caller's reach.

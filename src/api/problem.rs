@@ -188,6 +188,11 @@ impl ApiError {
         self.code
     }
 
+    /// The human explanation.
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+
     /// An unexpected failure: logged with its cause chain here, answered without details.
     pub fn internal(error: &(dyn std::error::Error + 'static)) -> Self {
         let mut chain = error.to_string();

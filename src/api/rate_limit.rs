@@ -136,7 +136,10 @@ pub async fn rate_limit(
     let path = percent_encoding::percent_decode_str(request.path())
         .decode_utf8_lossy()
         .into_owned();
-    if SIGN_IN_PATHS.contains(&path.as_str())
+    // The console's sign-in forms (asking for a link, opening a session) count as sign-ins.
+    let console_sign_in =
+        request.method() == actix_web::http::Method::POST && path.starts_with("/console/connexion");
+    if (SIGN_IN_PATHS.contains(&path.as_str()) || console_sign_in)
         && let Some(address) = address
     {
         let by_address = check(&limits.sign_in, &address, limits.sign_in_limit);
@@ -145,7 +148,16 @@ pub async fn rate_limit(
         }
         verdict = Some(by_address);
     }
-    let subject = match bearer_token(request.request()).map(str::to_owned) {
+    // A console page is the person of its session cookie (the API never reads the cookie).
+    let console_session = path
+        .starts_with("/console/")
+        .then(|| request.cookie(crate::api::caller::CONSOLE_SESSION_COOKIE))
+        .flatten()
+        .map(|cookie| cookie.value().to_owned());
+    let subject = match bearer_token(request.request())
+        .map(str::to_owned)
+        .or(console_session)
+    {
         Some(token) => match authenticate(&state, token).await {
             Ok(caller) => {
                 let key = match &caller.principal {

@@ -28,13 +28,52 @@ pub fn login_link(app_url: &str, key: &str) -> String {
     format!("{}/auth/jwt/{key}", app_url.trim_end_matches('/'))
 }
 
-/// Issues a login key for an account and queues the e-mail carrying it; answers the link.
+/// The console's sign-in link for a key (the hub's own page, which opens a session cookie).
+pub fn console_link(public_url: &str, key: &str) -> String {
+    format!(
+        "{}/console/connexion/{key}",
+        public_url.trim_end_matches('/')
+    )
+}
+
+/// Where a login link leads: the Carnet de bord application, or the hub's console.
+#[derive(Debug, Clone, Copy)]
+pub enum LinkTo<'a> {
+    /// The application, at its base URL.
+    App(&'a str),
+    /// The console, at the hub's public URL.
+    Console(&'a str),
+}
+
+impl LinkTo<'_> {
+    /// The link for a key.
+    pub fn link(self, key: &str) -> String {
+        match self {
+            LinkTo::App(app_url) => login_link(app_url, key),
+            LinkTo::Console(public_url) => console_link(public_url, key),
+        }
+    }
+}
+
+/// Issues a login key for an account and queues the e-mail carrying it; answers the key and
+/// the link.
 pub fn send_login_link(
     conn: &mut PgConnection,
     account_id: Uuid,
     recipient: &str,
     app_url: &str,
 ) -> QueryResult<String> {
+    send_link(conn, account_id, recipient, LinkTo::App(app_url)).map(|(_, link)| link)
+}
+
+/// Issues a login key for an account and queues the e-mail carrying its link; answers the key
+/// and the link.
+pub fn send_link(
+    conn: &mut PgConnection,
+    account_id: Uuid,
+    recipient: &str,
+    to: LinkTo<'_>,
+) -> QueryResult<(String, String)> {
     let key = secrets::random_token(32);
     store::accounts::create_login_key(
         conn,
@@ -42,18 +81,23 @@ pub fn send_login_link(
         &secrets::sha256_hex(&key),
         Duration::minutes(LOGIN_KEY_VALIDITY_MINUTES),
     )?;
-    let link = login_link(app_url, &key);
+    let link = to.link(&key);
     let body = format!(
         "Bonjour,\n\nPour accéder à Carnet de bord, cliquez sur le lien suivant (valable {LOGIN_KEY_VALIDITY_MINUTES} minutes, utilisable une seule fois) :\n\n{link}\n\nSi vous n'avez pas demandé ce lien, ignorez ce message.\n\nL'équipe Carnet de bord\n"
     );
     store::outbox::queue(conn, recipient, "Accédez à Carnet de bord", &body)?;
-    Ok(link)
+    Ok((key, link))
 }
 
 /// Handles a login request for an e-mail: one link per live account of that e-mail (creating
 /// a beneficiary's account on first request). Does the same work whether or not the e-mail is
 /// known, apart from writing the keys.
 pub fn request(conn: &mut PgConnection, email: &str, app_url: &str) -> QueryResult<()> {
+    request_to(conn, email, LinkTo::App(app_url))
+}
+
+/// [`request`], with links leading to the application or the console.
+pub fn request_to(conn: &mut PgConnection, email: &str, to: LinkTo<'_>) -> QueryResult<()> {
     conn.transaction(|conn| {
         let mut accounts = store::accounts::by_email(conn, email)?;
         if accounts.is_empty()
@@ -62,7 +106,7 @@ pub fn request(conn: &mut PgConnection, email: &str, app_url: &str) -> QueryResu
             accounts.push(created);
         }
         for account in accounts {
-            send_login_link(conn, account, email, app_url)?;
+            send_link(conn, account, email, to)?;
         }
         Ok(())
     })

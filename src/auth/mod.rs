@@ -17,6 +17,8 @@ pub mod tokens;
 pub struct AuthSettings {
     /// Base URL of the Carnet de bord application, for login links.
     pub app_url: String,
+    /// The hub's own public URL: the console's sign-in links, and `Secure` cookies when https.
+    pub public_url: String,
     /// Lifetime of client access tokens, in seconds.
     pub client_token_lifetime_secs: i64,
     /// Lifetime of people's sessions, in hours.
@@ -38,6 +40,7 @@ impl Default for AuthSettings {
     fn default() -> Self {
         AuthSettings {
             app_url: "http://127.0.0.1:8080".into(),
+            public_url: "http://127.0.0.1:8080".into(),
             client_token_lifetime_secs: 900,
             session_lifetime_hours: 12,
             secret_overlap_hours: 24,

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::caller::{Caller, Principal};
 pub use crate::domain::reach::{DirectoryReach, Reach, TombstoneReach};
 use crate::domain::role::Role;
+use crate::domain::states::ImportKind;
 
 /// The beneficiaries within a caller's reach.
 pub fn beneficiaries(caller: &Caller) -> Reach {
@@ -243,6 +244,32 @@ pub enum ImportAccess {
     /// The deployment's directory and orientations (`structures`, `orientation_managers`,
     /// `reorientations`): creates staff accounts and assigns referents.
     Deployment,
+}
+
+impl ImportAccess {
+    /// What a kind of file gives access to.
+    pub fn of(kind: ImportKind) -> Self {
+        match kind {
+            ImportKind::Beneficiaries => ImportAccess::People,
+            kind if kind.needs_structure() => ImportAccess::OneStructure,
+            _ => ImportAccess::Deployment,
+        }
+    }
+}
+
+/// The imports a caller may follow: whose they are (the importer the caller is for those
+/// kinds) and the kinds of file; `None` when the caller imports nothing. A caller is the same
+/// importer for every kind they may import (see [`importer`]).
+pub fn followed_imports(caller: &Caller) -> Option<(Importer, Vec<ImportKind>)> {
+    let mut found = None;
+    let mut kinds = Vec::new();
+    for kind in ImportKind::ALL {
+        if let Some(importer) = importer(caller, ImportAccess::of(*kind)) {
+            found.get_or_insert(importer);
+            kinds.push(*kind);
+        }
+    }
+    found.map(|importer| (importer, kinds))
 }
 
 /// Who may import a kind of file. Kinds that create accounts or hand out notebooks are for

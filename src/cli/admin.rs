@@ -58,6 +58,7 @@ pub fn accounts(
         firstname,
         lastname,
         app_url,
+        public_url,
     } = command;
     let role: Role = role.parse().map_err(|e: String| anyhow!(e))?;
     let email = email.trim().to_owned();
@@ -109,13 +110,14 @@ pub fn accounts(
             }
             other => bail!("accounts create makes admin_cdb and manager accounts; {other} accounts come from imports and from managers"),
         };
-        let link = login::send_login_link(conn, account_id, &email, &app_url)?;
+        let (key, link) = login::send_link(conn, account_id, &email, login::LinkTo::App(&app_url))?;
         Ok(json!({
             "account_id": account_id,
             "role": role,
             "email": email,
             "deployment_id": deployment_id,
             "login_link": link,
+            "console_link": login::console_link(&public_url, &key),
             "login_link_valid_minutes": login::LOGIN_KEY_VALIDITY_MINUTES,
         }))
     })

@@ -134,6 +134,9 @@ pub enum AccountsCommand {
         /// Base URL of the Carnet de bord application, for the login link.
         #[arg(long, env = "CDB_APP_URL", default_value = "http://127.0.0.1:8080")]
         app_url: String,
+        /// The hub's own public URL, for the console's sign-in link.
+        #[arg(long, env = "CDB_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+        public_url: String,
     },
 }
 
@@ -207,6 +210,11 @@ pub struct AuthOptions {
     #[arg(long, env = "CDB_APP_URL", default_value = "http://127.0.0.1:8080")]
     pub app_url: String,
 
+    /// The hub's own public URL (as agents' browsers reach it): the console's sign-in links
+    /// point to `<url>/console/connexion/<key>`, and its cookies are `Secure` when it is https.
+    #[arg(long, env = "CDB_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+    pub public_url: String,
+
     /// Lifetime of API clients' access tokens, in seconds (revocation takes effect within it).
     #[arg(long, env = "CDB_TOKEN_LIFETIME_SECS", default_value_t = 900, value_parser = clap::value_parser!(i64).range(60..=86_400))]
     pub token_lifetime_secs: i64,
@@ -238,6 +246,7 @@ impl Default for AuthOptions {
         let defaults = crate::auth::AuthSettings::default();
         Self {
             app_url: defaults.app_url,
+            public_url: defaults.public_url,
             token_lifetime_secs: defaults.client_token_lifetime_secs,
             session_lifetime_hours: defaults.session_lifetime_hours,
             rate_limit_per_minute: defaults.rate_limit_per_minute,
@@ -253,6 +262,7 @@ impl AuthOptions {
     pub fn settings(&self) -> crate::auth::AuthSettings {
         crate::auth::AuthSettings {
             app_url: self.app_url.clone(),
+            public_url: self.public_url.clone(),
             client_token_lifetime_secs: self.token_lifetime_secs,
             session_lifetime_hours: self.session_lifetime_hours,
             secret_overlap_hours: 24,

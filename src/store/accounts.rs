@@ -399,3 +399,50 @@ pub fn set_beneficiary_login_email(
         }
     }
 }
+
+/// How an account is shown to its owner: their name, e-mail and deployment.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct AccountDisplay {
+    /// First and last name as the profile has them (may be empty).
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    /// The login e-mail.
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub email: Option<String>,
+    /// The deployment's label.
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub deployment: Option<String>,
+}
+
+/// The name, e-mail and deployment of a live account.
+pub fn display(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<AccountDisplay>> {
+    diesel::sql_query(
+        "SELECT trim(concat_ws(' ', coalesce(p1.firstname, p2.firstname, p3.firstname, p4.firstname, p5.firstname, p6.firstname), \
+                coalesce(p1.lastname, p2.lastname, p3.lastname, p4.lastname, p5.lastname, p6.lastname))) AS name, \
+                coalesce(p1.email, p2.email, p3.email, p4.email, p5.email, a.login_email) AS email, d.label AS deployment \
+         FROM account a \
+         LEFT JOIN admin_cdb p1 ON p1.id = a.admin_cdb_id \
+         LEFT JOIN manager p2 ON p2.id = a.manager_id \
+         LEFT JOIN admin_structure p3 ON p3.id = a.admin_structure_id \
+         LEFT JOIN orientation_manager p4 ON p4.id = a.orientation_manager_id \
+         LEFT JOIN professional p5 ON p5.id = a.professional_id \
+         LEFT JOIN beneficiary p6 ON p6.id = a.beneficiary_id \
+         LEFT JOIN deployment d ON d.id = a.deployment_id \
+         WHERE a.id = $1 AND a.deleted_at IS NULL",
+    )
+    .bind::<SqlUuid, _>(id)
+    .get_result(conn)
+    .optional()
+}
+
+/// Revokes a live token by its hash (a session opened for someone the console turns away).
+pub fn revoke_token_by_hash(conn: &mut PgConnection, token_hash: &str) -> QueryResult<bool> {
+    diesel::update(
+        account_token::table
+            .filter(account_token::token_hash.eq(token_hash))
+            .filter(account_token::revoked_at.is_null()),
+    )
+    .set(account_token::revoked_at.eq(Utc::now()))
+    .execute(conn)
+    .map(|count| count == 1)
+}

@@ -535,3 +535,44 @@ pub fn unlock_run(conn: &mut PgConnection, id: Uuid) -> QueryResult<()> {
     .get_result::<Locked>(conn)
     .map(|_| ())
 }
+
+/// Whose imports a list shows (the policy's importer, in the store's terms).
+#[derive(Debug, Clone, Default)]
+pub struct ImportScope {
+    /// Only this deployment's; every deployment when `None`.
+    pub deployment: Option<Uuid>,
+    /// Only these kinds.
+    pub kinds: Vec<ImportKind>,
+    /// Only the files of the structures this structure administrator administers.
+    pub administered_by: Option<Uuid>,
+    /// Only the files this API client uploaded.
+    pub uploaded_by_client: Option<Uuid>,
+}
+
+/// The imports in scope, newest first, before `(created_at, id)` of the previous page's last;
+/// `limit` of them.
+pub fn list(
+    conn: &mut PgConnection,
+    scope: &ImportScope,
+    before: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<ImportRow>> {
+    let kinds: Vec<String> = scope.kinds.iter().map(|kind| kind.to_string()).collect();
+    diesel::sql_query(format!(
+        "SELECT {COLUMNS} FROM import i WHERE ($1::uuid IS NULL OR deployment_id = $1) \
+         AND kind = ANY ($2) \
+         AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM admin_structure_structure a \
+              WHERE a.admin_structure_id = $3 AND a.structure_id = i.structure_id AND a.deleted_at IS NULL)) \
+         AND ($4::uuid IS NULL OR created_by_client_id = $4) \
+         AND ($5::timestamptz IS NULL OR (created_at, id) < ($5, $6)) \
+         ORDER BY created_at DESC, id DESC LIMIT $7"
+    ))
+    .bind::<Nullable<SqlUuid>, _>(scope.deployment)
+    .bind::<diesel::sql_types::Array<Text>, _>(kinds)
+    .bind::<Nullable<SqlUuid>, _>(scope.administered_by)
+    .bind::<Nullable<SqlUuid>, _>(scope.uploaded_by_client)
+    .bind::<Nullable<Timestamptz>, _>(before.map(|(at, _)| at))
+    .bind::<Nullable<SqlUuid>, _>(before.map(|(_, id)| id))
+    .bind::<Bigint, _>(limit)
+    .load(conn)
+}

@@ -1,0 +1,103 @@
+//! The French words the console shows for the hub's names (roles, kinds of file, states).
+
+use crate::domain::role::Role;
+use crate::domain::states::{ImportKind, ImportStatus, LineStatus};
+
+/// A role, as agents name it.
+pub fn role(role: Role) -> &'static str {
+    match role {
+        Role::AdminCdb => "Administrateur national",
+        Role::Manager => "Gestionnaire du déploiement",
+        Role::AdminStructure => "Administrateur de structure",
+        Role::OrientationManager => "Chargé d'orientation",
+        Role::Professional => "Professionnel",
+        Role::Beneficiary => "Bénéficiaire",
+    }
+}
+
+/// A kind of file, as the original service's templates name it.
+pub fn import_kind(kind: ImportKind) -> &'static str {
+    match kind {
+        ImportKind::Beneficiaries => "Bénéficiaires",
+        ImportKind::Structures => "Structures",
+        ImportKind::Professionals => "Professionnels d'une structure",
+        ImportKind::Reorientations => "Réorientations",
+        ImportKind::OrientationManagers => "Chargés d'orientation",
+        ImportKind::Rattachements => "Rattachements à des professionnels",
+    }
+}
+
+/// Where an import stands, and the badge's colour (`info`, `success`, `error`, `new`).
+pub fn import_status(status: ImportStatus) -> (&'static str, &'static str) {
+    match status {
+        ImportStatus::Received => ("En attente", "new"),
+        ImportStatus::Previewing => ("Analyse en cours", "info"),
+        ImportStatus::Previewed => ("Aperçu prêt", "info"),
+        ImportStatus::Committing => ("Import en cours", "info"),
+        ImportStatus::Committed => ("Importé", "success"),
+        ImportStatus::Failed => ("Échec", "error"),
+    }
+}
+
+/// What a line became (or would become, in a preview).
+pub fn line_status(status: LineStatus, preview: bool) -> &'static str {
+    match (status, preview) {
+        (LineStatus::Create, true) => "Sera créé",
+        (LineStatus::Create, false) => "Créé",
+        (LineStatus::Update, true) => "Sera mis à jour",
+        (LineStatus::Update, false) => "Mis à jour",
+        (LineStatus::Unchanged, _) => "Inchangé",
+        (LineStatus::PossibleMatch, _) => "Rapprochement à vérifier",
+        (LineStatus::Error, _) => "Erreur",
+    }
+}
+
+/// A date and time in Paris time, as agents read it (`06/12/2026 à 18:30`).
+pub fn when(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&chrono_tz::Europe::Paris)
+        .format("%d/%m/%Y à %H:%M")
+        .to_string()
+}
+
+/// A person's field (its column name, as line results name it), as agents name it; the name
+/// itself for a field the console does not know.
+pub fn field(name: &str) -> String {
+    let label = match name {
+        "firstname" => "Prénom",
+        "lastname" => "Nom",
+        "date_of_birth" => "Date de naissance",
+        "place_of_birth" => "Lieu de naissance",
+        "nir" => "NIR",
+        "caf_organisation" => "Organisme payeur",
+        "caf_number" => "Numéro d'allocataire",
+        "household_role" => "Rôle dans le foyer",
+        "france_travail_id" => "Identifiant France Travail",
+        "external_id" => "Identifiant dans le SI du département",
+        "external_role" => "Rôle dans le SI du département",
+        "email" => "Courriel",
+        "mobile_number" => "Téléphone",
+        "address1" => "Adresse",
+        "address2" => "Complément d'adresse",
+        "postal_code" => "Code postal",
+        "city" => "Ville",
+        "right_rsa" => "Droit RSA",
+        "right_are" => "Droit ARE",
+        "right_ass" => "Droit ASS",
+        "right_bonus" => "Prime d'activité",
+        "is_homeless" => "Sans domicile stable",
+        "subject_to_right_and_duty" => "Soumis aux droits et devoirs",
+        "rsa_suspension_reason" => "Motif de suspension du RSA",
+        "rsa_closure_reason" => "Motif de clôture du RSA",
+        "rsa_closure_date" => "Date de clôture du RSA",
+        "family_situation" => "Situation familiale",
+        "work_situation" => "Situation professionnelle",
+        "education_level" => "Niveau de formation",
+        "rqth" => "RQTH",
+        "wanted_jobs" => "Métiers recherchés",
+        "mobility" => "Mobilité",
+        "structures" => "Structures",
+        "referent" => "Référent",
+        other => return other.to_owned(),
+    };
+    label.to_owned()
+}
