@@ -746,6 +746,157 @@ pub async fn commit(
         .json(ImportView::from(row)))
 }
 
+/// The multipart form of corrections.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct CorrectionsUpload {
+    /// The errors file (`errors.csv`), corrected: CSV, XLSX, XLS or ODS, with the original
+    /// columns and « Ligne d'origine ».
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// Sheet of a workbook to read (the first one by default).
+    sheet: Option<String>,
+}
+
+/// Sends corrected lines back into a previewed import: each line of the corrected errors file
+/// replaces the original line it names (« Ligne d'origine »), and the import is previewed again
+/// (202), then committed as usual. A later correction of a line replaces an earlier one.
+#[utoipa::path(
+    tag = "imports",
+    params(("id" = Uuid, Path, description = "Import id.")),
+    request_body(content = CorrectionsUpload, content_type = "multipart/form-data"),
+    responses(
+        (status = 202, description = "Kept; the import is previewed again. `Location` is the import.", body = ImportView,
+         headers(("Location" = String, description = "The import's URL."))),
+        (status = 400, description = "Not a multipart upload.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing imports:write.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such import within reach.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The import is not a finished preview.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The file is larger than 50 MiB.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The file cannot be read, or lines cannot be taken: `errors` lists each (line, column, value, code, French message); nothing was kept.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = ["imports:write"]), ("bearer" = []))
+)]
+#[post("/v1/imports/{id}/corrections")]
+pub async fn correct(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    multipart: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::ImportsWrite)?;
+    if !policy::imports_anything(&caller) {
+        return Err(forbidden());
+    }
+    let id = id.into_inner();
+    let form = read_form(multipart, &[]).await?;
+    let row = receive_corrections(&state, &caller, id, form).await?;
+    tracing::info!(import_id = %row.id, "import corrections received");
+    Ok(HttpResponse::Accepted()
+        .insert_header((header::LOCATION, format!("/v1/imports/{id}")))
+        .json(ImportView::from(row)))
+}
+
+/// Checks a corrections form, reads its file against the import's header and the lines to
+/// correct, keeps the corrections and previews the import again (the API's and the console's).
+pub async fn receive_corrections(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    form: Form,
+) -> Result<ImportRow, ApiError> {
+    caller.require(Scope::ImportsWrite)?;
+    if form.kind.is_some()
+        || form.mode.is_some()
+        || form.profile.is_some()
+        || form.deployment.is_some()
+        || form.structure.is_some()
+        || form.overwrite.is_some()
+        || form.send_account_email.is_some()
+    {
+        return Err(invalid(
+            "Corrections take a file (and a sheet) only: the import keeps its kind and settings.",
+        ));
+    }
+    let (file_name, bytes) = form.file.ok_or_else(|| invalid("file is required."))?;
+    let sheet = form.sheet;
+    let caller = caller.clone();
+    with_conn(&state.pool, move |conn| {
+        let row = reachable(conn, &caller, id)?;
+        if row.status != crate::domain::states::ImportStatus::Previewed {
+            return Err(ApiError::new(
+                ErrorCode::Conflict,
+                format!(
+                    "Only a previewed import takes corrections; this one is {}.",
+                    row.status
+                ),
+            )
+            .with("status", serde_json::json!(row.status.to_string())));
+        }
+        let header: Vec<String> = row
+            .header
+            .clone()
+            .and_then(|header| serde_json::from_value(header).ok())
+            .ok_or_else(|| {
+                ApiError::new(ErrorCode::Conflict, "The import's file was never read.")
+            })?;
+        let correctable = store::correctable_lines(conn, id)?;
+        let options = ReadOptions {
+            sheet: sheet.map_or(SheetChoice::First, SheetChoice::Named),
+            ..ReadOptions::default()
+        };
+        let corrections = crate::imports::corrections::read(
+            Cursor::new(bytes),
+            &options,
+            &header,
+            &correctable,
+        )
+        .map_err(|error| match error {
+            crate::imports::corrections::CorrectionsError::Table(error) => ApiError::new(
+                ErrorCode::ValidationFailed,
+                format!("The corrections file cannot be read: {error}"),
+            )
+            .with("errors", serde_json::json!([{
+                "line": 1, "column": "", "value": "", "code": error.code(), "message": error.to_string()
+            }])),
+            crate::imports::corrections::CorrectionsError::Problems(problems) => ApiError::new(
+                ErrorCode::ValidationFailed,
+                format!(
+                    "{} line(s) of the corrections file cannot be taken; nothing was kept: see errors.",
+                    problems.len()
+                ),
+            )
+            .with("errors", serde_json::json!(problems)),
+        })?;
+        if corrections.is_empty() {
+            return Err(ApiError::new(
+                ErrorCode::ValidationFailed,
+                "The corrections file holds no line to correct.",
+            )
+            .with("errors", serde_json::json!([{
+                "line": 2, "column": "", "value": "", "code": "no_corrections",
+                "message": "Le fichier ne contient aucune ligne corrigée."
+            }])));
+        }
+        let corrections: Vec<(i32, Vec<String>)> = corrections
+            .into_iter()
+            .map(|correction| (correction.line, correction.cells))
+            .collect();
+        store::correct(conn, id, Some(row.deployment_id), &corrections, &file_name).map_err(
+            |error| match error {
+                CommitError::NotPreviewed(status) => ApiError::new(
+                    ErrorCode::Conflict,
+                    format!("Only a previewed import takes corrections; this one is {status}."),
+                ),
+                CommitError::NotFound => ApiError::not_found("import"),
+                CommitError::Database(error) => ApiError::internal(&error),
+            },
+        )
+    })
+    .await
+}
+
 /// The rejected lines with their original columns and an « Erreurs » column, in the file's
 /// own encoding and separator, to fix in Excel and upload again.
 #[utoipa::path(
@@ -842,6 +993,7 @@ pub fn errors_file_of(
                     .collect()
             };
             ErrorLine {
+                line: u64::try_from(line.line).unwrap_or_default(),
                 cells,
                 messages: read(line.errors),
                 warnings: read(line.warnings),

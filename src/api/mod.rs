@@ -129,6 +129,7 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(imports::get_import)
         .service(imports::list_rows)
         .service(imports::commit)
+        .service(imports::correct)
         .service(imports::errors_file)
         .service(rattachement::pending_beneficiaries)
         .service(webhooks::create_webhook)

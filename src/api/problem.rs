@@ -193,6 +193,11 @@ impl ApiError {
         &self.detail
     }
 
+    /// A member added to the problem document.
+    pub fn extension(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extensions.get(name)
+    }
+
     /// An unexpected failure: logged with its cause chain here, answered without details.
     pub fn internal(error: &(dyn std::error::Error + 'static)) -> Self {
         let mut chain = error.to_string();

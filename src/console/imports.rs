@@ -547,8 +547,25 @@ pub async fn show(
     id: web::Path<Uuid>,
     query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, ConsoleError> {
-    scope_of(&session)?;
-    let id = id.into_inner();
+    let page = import_page(&state, &session, id.into_inner(), &query, None).await?;
+    Ok(render::html(actix_web::http::StatusCode::OK, page))
+}
+
+/// Why a corrections file was refused, as the import's page lists it.
+#[derive(Debug, Serialize)]
+struct RefusedCorrections {
+    summary: String,
+    problems: Vec<serde_json::Value>,
+}
+
+async fn import_page(
+    state: &AppState,
+    session: &Session,
+    id: Uuid,
+    query: &ShowQuery,
+    refused: Option<RefusedCorrections>,
+) -> Result<String, ConsoleError> {
+    scope_of(session)?;
     let status_filter = match query.statut.as_deref() {
         None | Some("") => None,
         Some(text) => Some(
@@ -561,8 +578,9 @@ pub async fn show(
     let caller = session.caller.clone();
     let reads_people = caller.scopes.contains(Scope::BeneficiariesRead);
     let filter = status_filter.clone();
-    let (row, mut lines, names) = with_conn(&state.pool, move |conn| {
+    let (row, mut lines, names, corrected) = with_conn(&state.pool, move |conn| {
         let row = api::reachable(conn, &caller, id)?;
+        let corrected = crate::store::imports::corrected_count(conn, id)?;
         let lines = if reads_people {
             api::lines_of(
                 conn,
@@ -577,7 +595,7 @@ pub async fn show(
             Vec::new()
         };
         let names = uploader_names(conn, std::slice::from_ref(&row))?;
-        Ok((row, lines, names))
+        Ok((row, lines, names, corrected))
     })
     .await?;
     let more = lines.len() > LINES_PAGE as usize;
@@ -634,11 +652,13 @@ pub async fn show(
         Some(session.visitor.clone()),
         session.csrf(),
     );
-    render::page(
+    render::render(
         "import_show.html",
         &frame,
         &minijinja::context! {
             import => item,
+            corrected => corrected,
+            refused => refused,
             preview => preview,
             can_commit => can_commit,
             has_errors => counts.error + counts.warning > 0,
@@ -656,6 +676,66 @@ pub async fn show(
             },
         },
     )
+}
+
+/// `POST /console/imports/{id}/corrections`: the corrected errors file, sent back into the
+/// import, which is previewed again; a refused file is listed line by line on the import's page.
+pub async fn corrections(
+    state: web::Data<AppState>,
+    session: Session,
+    id: web::Path<Uuid>,
+    multipart: Multipart,
+) -> Result<HttpResponse, ConsoleError> {
+    scope_of(&session)?;
+    let id = id.into_inner();
+    let mut form = api::read_form(multipart, &["csrf"]).await?;
+    let csrf = form
+        .extra
+        .iter()
+        .find(|(name, _)| name == "csrf")
+        .map(|(_, value)| value.clone());
+    session.check(csrf.as_deref())?;
+    form.extra.clear();
+    let refused = match &form.file {
+        None => Some(RefusedCorrections {
+            summary: "Choisissez le fichier des corrections.".into(),
+            problems: Vec::new(),
+        }),
+        Some(_) => match api::receive_corrections(&state, &session.caller, id, form).await {
+            Ok(_) => None,
+            Err(error) if error.code() == crate::api::problem::ErrorCode::ValidationFailed => {
+                let problems = error
+                    .extension("errors")
+                    .and_then(|list| list.as_array().cloned())
+                    .unwrap_or_default();
+                Some(RefusedCorrections {
+                    summary: format!(
+                        "Le fichier des corrections n'a pas été pris en compte ({} problème{}) : corrigez-le et envoyez-le à nouveau. Rien n'a été modifié.",
+                        problems.len().max(1),
+                        if problems.len() > 1 { "s" } else { "" }
+                    ),
+                    problems,
+                })
+            }
+            Err(error) => return Err(error.into()),
+        },
+    };
+    match refused {
+        None => Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/console/imports/{id}")))
+            .finish()),
+        Some(refused) => {
+            let query = ShowQuery {
+                statut: None,
+                apres: None,
+            };
+            let page = import_page(&state, &session, id, &query, Some(refused)).await?;
+            Ok(render::html(
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+                page,
+            ))
+        }
+    }
 }
 
 /// `GET /console/imports/{id}/progression`: the progress, as JSON, for the page's script.

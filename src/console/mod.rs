@@ -38,6 +38,10 @@ pub fn routes(config: &mut web::ServiceConfig) {
             )
             .route("/imports/{id}/validation", web::post().to(imports::commit))
             .route(
+                "/imports/{id}/corrections",
+                web::post().to(imports::corrections),
+            )
+            .route(
                 "/imports/{id}/erreurs.csv",
                 web::get().to(imports::errors_file),
             )

@@ -1,11 +1,13 @@
 //! The errors file (fichier des erreurs): the rejected lines, and the lines applied without
 //! some of their values, with their original columns, an « Erreurs » and an « Avertissements »
-//! column, in the upload's own encoding and separator, so the agent corrects them in Excel and
-//! uploads the same file again (both columns are then ignored).
+//! column, and the « Ligne d'origine » each line came from, in the upload's own encoding and
+//! separator, so the agent corrects them in Excel and uploads the file again: as corrections of
+//! the same import (the original line numbers say which line each replaces), or as a new file
+//! (the three columns are then ignored).
 
 use std::io::{self, Write};
 
-use super::headers::{ERRORS_HEADER, WARNINGS_HEADER};
+use super::headers::{ERRORS_HEADER, LINE_HEADER, WARNINGS_HEADER};
 use super::kinds::FailedRow;
 use super::table::CsvDialect;
 
@@ -26,6 +28,7 @@ pub fn write_errors<W: Write>(
     let lines: Vec<ErrorLine> = failed
         .iter()
         .map(|row| ErrorLine {
+            line: row.line,
             cells: row.cells.clone(),
             messages: row
                 .errors
@@ -42,6 +45,8 @@ pub fn write_errors<W: Write>(
 /// column is empty for an error of the whole line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorLine {
+    /// The line of the file it was read from.
+    pub line: u64,
     /// The cells as read, in the file's column order.
     pub cells: Vec<String>,
     /// (column header, French message) of each error.
@@ -64,8 +69,11 @@ pub fn write_error_lines<W: Write>(
         .max()
         .unwrap_or(0);
     out.write_all(dialect.encoding.bom())?;
-    let header_record =
-        padded(header, width).chain([ERRORS_HEADER.to_owned(), WARNINGS_HEADER.to_owned()]);
+    let header_record = padded(header, width).chain([
+        ERRORS_HEADER.to_owned(),
+        WARNINGS_HEADER.to_owned(),
+        LINE_HEADER.to_owned(),
+    ]);
     write_record(&mut out, dialect, header_record)?;
     for row in lines {
         let [messages, warnings] = [&row.messages, &row.warnings].map(|list| {
@@ -85,7 +93,7 @@ pub fn write_error_lines<W: Write>(
             &mut out,
             dialect,
             padded(&row.cells, width)
-                .chain([messages, warnings])
+                .chain([messages, warnings, row.line.to_string()])
                 .map(|cell| crate::domain::spreadsheet_cell::inert(&cell).into_owned()),
         )?;
     }

@@ -15,6 +15,10 @@ pub const ERRORS_HEADER: &str = "Erreurs";
 /// upload, as « Erreurs »).
 pub const WARNINGS_HEADER: &str = "Avertissements";
 
+/// The header of the errors file's column naming the line each line came from: read when the
+/// file comes back as corrections of the same import, ignored on a new upload.
+pub const LINE_HEADER: &str = "Ligne d'origine";
+
 /// One column an import kind knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ColumnSpec {
@@ -143,7 +147,11 @@ impl HeaderMap {
             .iter()
             .flat_map(|spec| spec.names.iter().map(move |name| (fold(name), spec)))
             .collect();
-        let ignored = [fold(ERRORS_HEADER), fold(WARNINGS_HEADER)];
+        let ignored = [
+            fold(ERRORS_HEADER),
+            fold(WARNINGS_HEADER),
+            fold(LINE_HEADER),
+        ];
         let mut found: HashMap<&'static str, Vec<usize>> = HashMap::new();
         let mut unknown = Vec::new();
         for (column, cell) in header.iter().enumerate() {

@@ -4,6 +4,7 @@
 //! record and `runner` runs an import kept in the database through the inbound pipeline.
 
 pub mod apply;
+pub mod corrections;
 pub mod encoding;
 pub mod errors_csv;
 pub mod headers;

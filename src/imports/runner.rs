@@ -311,6 +311,8 @@ where
         columns: prepared.columns.clone(),
     };
     let applier = A::new(&context);
+    // Lines the agent corrected (sent back into this import): read in place of the file's.
+    let corrections = store::corrections(conn, import_id)?;
     let mut counts = Counts::default();
     for (status, count) in store::counts_by_status(conn, import_id)? {
         counts.add(status, count);
@@ -335,7 +337,13 @@ where
         let next = table.next();
         let end = next.is_none();
         match next {
-            Some(Ok(row)) => {
+            Some(Ok(mut row)) => {
+                if let Some(corrected) = i32::try_from(row.line)
+                    .ok()
+                    .and_then(|line| corrections.get(&line))
+                {
+                    row.cells.clone_from(corrected);
+                }
                 let cells = row.cells.clone();
                 chunk.push((cells, (prepared.parse)(row)));
             }

@@ -576,3 +576,112 @@ pub fn list(
     .bind::<Bigint, _>(limit)
     .load(conn)
 }
+
+#[derive(QueryableByName)]
+struct LineNumber {
+    #[diesel(sql_type = Integer)]
+    line: i32,
+}
+
+/// The lines of an import an agent may correct: in error, or applied without some values.
+pub fn correctable_lines(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> QueryResult<std::collections::BTreeSet<i32>> {
+    let rows: Vec<LineNumber> = diesel::sql_query(
+        "SELECT line FROM import_row WHERE import_id = $1 AND (status = 'error' OR warnings IS NOT NULL)",
+    )
+    .bind::<SqlUuid, _>(id)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|row| row.line).collect())
+}
+
+/// Keeps corrections of a previewed import (a later correction of a line replaces the earlier)
+/// and previews it again: its line results are replaced as the new preview advances, and the
+/// job is enqueued in the same transaction.
+pub fn correct(
+    conn: &mut PgConnection,
+    id: Uuid,
+    deployment: Option<Uuid>,
+    corrections: &[(i32, Vec<String>)],
+    file_name: &str,
+) -> Result<ImportRow, CommitError> {
+    conn.transaction(|conn| {
+        let current = lock(conn, id)?.ok_or(CommitError::NotFound)?;
+        if deployment.is_some_and(|d| d != current.deployment_id) {
+            return Err(CommitError::NotFound);
+        }
+        if current.status != ImportStatus::Previewed {
+            return Err(CommitError::NotPreviewed(current.status.to_string()));
+        }
+        let lines: Vec<i32> = corrections.iter().map(|(line, _)| *line).collect();
+        let cells: Vec<serde_json::Value> = corrections
+            .iter()
+            .map(|(_, cells)| serde_json::json!(cells))
+            .collect();
+        diesel::sql_query(
+            "INSERT INTO import_correction (import_id, line, cells, file_name) \
+             SELECT $1, line, cells, $4 FROM unnest($2::int[], $3::jsonb[]) AS c(line, cells) \
+             ON CONFLICT (import_id, line) DO UPDATE SET cells = EXCLUDED.cells, \
+             file_name = EXCLUDED.file_name, created_at = now()",
+        )
+        .bind::<SqlUuid, _>(id)
+        .bind::<diesel::sql_types::Array<Integer>, _>(&lines)
+        .bind::<diesel::sql_types::Array<Jsonb>, _>(&cells)
+        .bind::<Text, _>(file_name)
+        .execute(conn)?;
+        diesel::sql_query("DELETE FROM import_row WHERE import_id = $1")
+            .bind::<SqlUuid, _>(id)
+            .execute(conn)?;
+        let row: ImportRow = diesel::sql_query(format!(
+            "UPDATE import SET status = 'received', checkpoint = 0, rows_done = 0, \
+             counts = '{{}}'::jsonb, started_at = NULL, finished_at = NULL WHERE id = $1 RETURNING {COLUMNS}"
+        ))
+        .bind::<SqlUuid, _>(id)
+        .get_result(conn)?;
+        enqueue(conn, id, &format!("correction:{}", Uuid::new_v4()))?;
+        Ok(row)
+    })
+}
+
+#[derive(QueryableByName)]
+struct CorrectionRow {
+    #[diesel(sql_type = Integer)]
+    line: i32,
+    #[diesel(sql_type = Jsonb)]
+    cells: serde_json::Value,
+}
+
+/// The corrections kept for an import: line → cells in the original header's order.
+pub fn corrections(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> QueryResult<std::collections::HashMap<i32, Vec<String>>> {
+    let rows: Vec<CorrectionRow> =
+        diesel::sql_query("SELECT line, cells FROM import_correction WHERE import_id = $1")
+            .bind::<SqlUuid, _>(id)
+            .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            (
+                row.line,
+                serde_json::from_value(row.cells).unwrap_or_default(),
+            )
+        })
+        .collect())
+}
+
+/// How many lines of an import have been corrected.
+pub fn corrected_count(conn: &mut PgConnection, id: Uuid) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = Bigint)]
+        count: i64,
+    }
+    let row: Count =
+        diesel::sql_query("SELECT count(*) AS count FROM import_correction WHERE import_id = $1")
+            .bind::<SqlUuid, _>(id)
+            .get_result(conn)?;
+    Ok(row.count)
+}

@@ -82,6 +82,7 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("get", "/v1/imports/{id}"),
     ("get", "/v1/imports/{id}/rows"),
     ("post", "/v1/imports/{id}/commit"),
+    ("post", "/v1/imports/{id}/corrections"),
     ("get", "/v1/imports/{id}/errors.csv"),
     // Tests in `import_kinds.rs`.
     ("get", "/v1/structures/{id}/pending-beneficiaries.csv"),

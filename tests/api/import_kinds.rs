@@ -971,7 +971,11 @@ async fn the_originals_own_template_keeps_every_person_and_warns_about_what_it_l
     assert_eq!(response.status(), 200);
     let text = response.text().await.unwrap();
     let rows: Vec<&str> = text.lines().collect();
-    assert!(rows[0].ends_with(";Erreurs;Avertissements"), "{}", rows[0]);
+    assert!(
+        rows[0].ends_with(";Erreurs;Avertissements;Ligne d'origine"),
+        "{}",
+        rows[0]
+    );
     assert!(rows[1].starts_with("1234;Charlotte"), "{text}");
     assert!(
         rows[1].contains("Structure : La structure « CD 26 »"),

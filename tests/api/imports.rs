@@ -286,7 +286,7 @@ async fn three_bad_lines_out_of_a_thousand_the_errors_file_corrected_completes_a
     let lines: Vec<&str> = errors_csv.lines().collect();
     assert_eq!(lines.len(), 4, "{errors_csv}");
     assert!(
-        lines[0].ends_with(";Erreurs;Avertissements"),
+        lines[0].ends_with(";Erreurs;Avertissements;Ligne d'origine"),
         "{}",
         lines[0]
     );
@@ -678,4 +678,141 @@ async fn a_line_that_would_change_nothing_sees_what_an_earlier_line_changed_of_t
     // The same file again: line 2 then line 3 change her back and forth, as in file order.
     let again = import(&app, token, "commit", second.as_bytes()).await;
     assert_eq!(again["counts"]["update"], 2, "{again}");
+}
+
+/// Posts a corrections file into an import.
+pub(crate) async fn send_corrections(
+    app: &TestApp,
+    token: &str,
+    id: Uuid,
+    bytes: &[u8],
+) -> (u16, Value) {
+    let (content_type, body) = multipart(&[], "beneficiaires-erreurs.csv", bytes);
+    let response = app
+        .client
+        .post(format!("{}/v1/imports/{id}/corrections", app.address))
+        .bearer_auth(token)
+        .header("Content-Type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn the_corrected_errors_file_sent_into_the_same_import_makes_every_line_valid_before_the_commit()
+ {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let token = world.token("manager_a");
+    let original = file(1000, &[10, 500, 999], "Valence");
+    let preview = import(&app, token, "preview", original.as_bytes()).await;
+    assert_eq!(preview["status"], "previewed", "{preview}");
+    assert_eq!(preview["counts"]["create"], 997);
+    assert_eq!(preview["counts"]["error"], 3);
+    let id: Uuid = preview["id"].as_str().unwrap().parse().unwrap();
+
+    let response = app
+        .client
+        .get(format!("{}/v1/imports/{id}/errors.csv", app.address))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let errors_csv = response.text().await.unwrap();
+    let lines: Vec<&str> = errors_csv.lines().collect();
+    assert!(
+        lines[0].ends_with(";Erreurs;Avertissements;Ligne d'origine"),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[1].ends_with(";12"), "{}", lines[1]);
+
+    // A file that names a line which was not in error is refused whole, line by line.
+    let wrong = errors_csv.replacen(";12\r\n", ";13\r\n", 1);
+    let (status, refused) = send_corrections(&app, token, id, wrong.as_bytes()).await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["errors"][0]["code"], "line_not_to_correct");
+    assert_eq!(refused["errors"][0]["line"], 2);
+    assert_eq!(refused["errors"][0]["value"], "13");
+    // Another deployment's manager does not learn the import exists.
+    let (status, _) =
+        send_corrections(&app, world.token("manager_b"), id, errors_csv.as_bytes()).await;
+    assert_eq!(status, 404);
+    // A professional does not import.
+    let (status, _) = send_corrections(
+        &app,
+        world.token("professional_member"),
+        id,
+        errors_csv.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    // The agent fixes the dates and sends the file back into the same import.
+    let corrected = errors_csv.replace("31/02/1990", "28/02/1990");
+    let (status, body) = send_corrections(&app, token, id, corrected.as_bytes()).await;
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(body["status"], "received");
+    run_job(&app, id, RunLimit::default()).await;
+    let (_, again) = get(&app, token, &format!("/v1/imports/{id}")).await;
+    assert_eq!(again["status"], "previewed", "{again}");
+    assert_eq!(again["counts"]["read"], 1000);
+    assert_eq!(again["counts"]["create"], 1000, "{again}");
+    assert_eq!(again["counts"]["error"], 0);
+    let (_, line) = get(
+        &app,
+        token,
+        &format!("/v1/imports/{id}/rows?after_line=11&limit=1"),
+    )
+    .await;
+    assert_eq!(line["items"][0]["line"], 12);
+    assert_eq!(line["items"][0]["status"], "create");
+    // Nothing was written by the previews.
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS count FROM beneficiary WHERE external_id LIKE 'IMP-%'"
+        ),
+        0
+    );
+
+    let (status, body, _) = {
+        let response = app
+            .client
+            .post(format!("{}/v1/imports/{id}/commit", app.address))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        (
+            response.status().as_u16(),
+            response.json::<Value>().await.unwrap(),
+            (),
+        )
+    };
+    assert_eq!(status, 202, "{body}");
+    run_job(&app, id, RunLimit::default()).await;
+    let (_, done) = get(&app, token, &format!("/v1/imports/{id}")).await;
+    assert_eq!(done["status"], "committed", "{done}");
+    assert_eq!(done["counts"]["create"], 1000);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS count FROM beneficiary WHERE external_id LIKE 'IMP-%'"
+        ),
+        1000
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS count FROM beneficiary WHERE external_id = 'IMP-00010' AND date_of_birth = '1990-02-28'"
+        ),
+        1
+    );
+    // A committed import takes no more corrections.
+    let (status, body) = send_corrections(&app, token, id, corrected.as_bytes()).await;
+    assert_eq!(status, 409, "{body}");
 }

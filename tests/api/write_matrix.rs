@@ -89,6 +89,7 @@ const OTHER_WRITES: &[(&str, &str, &str)] = &[
     ("post", "/v1/matches/{id}/resolve", "sync.rs"),
     ("post", "/v1/imports", "imports.rs, least_privilege.rs"),
     ("post", "/v1/imports/{id}/commit", "imports.rs"),
+    ("post", "/v1/imports/{id}/corrections", "imports.rs"),
     ("post", "/v1/webhooks", "webhooks.rs"),
     ("delete", "/v1/webhooks/{id}", "webhooks.rs"),
     ("patch", "/v1/webhooks/{id}", "webhooks.rs"),

@@ -52,10 +52,12 @@ fn utf8_template_errors_file_reads_back_with_its_errors() {
     assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
     assert_eq!(open(&bytes).dialect(), dialect);
     let (header, rows) = read_back(&bytes);
-    assert_eq!(header.len(), 27);
+    assert_eq!(header.len(), 28);
     assert_eq!(header[0], "Identifiant dans le SI*");
     assert_eq!(header[25], "Erreurs");
     assert_eq!(header[26], "Avertissements");
+    assert_eq!(header[27], "Ligne d'origine");
+    assert_eq!(rows[0][27], failed[0].line.to_string());
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0][..25], failed[0].cells[..]);
     assert!(rows[0][25].starts_with(
@@ -108,7 +110,14 @@ fn utf16_tab_upload_gets_a_utf16_tab_errors_file() {
     let (header, rows) = read_back(&out);
     assert_eq!(
         header,
-        ["Courriel*", "Prénom*", "Nom*", "Erreurs", "Avertissements"]
+        [
+            "Courriel*",
+            "Prénom*",
+            "Nom*",
+            "Erreurs",
+            "Avertissements",
+            "Ligne d'origine"
+        ]
     );
     assert_eq!(rows[0][2], "Nguyễn");
 }
@@ -134,8 +143,8 @@ fn spreadsheet_uploads_get_a_utf8_semicolon_file() {
     write_errors(&mut out, CsvDialect::default(), &header, &failed).unwrap();
     assert_eq!(
         String::from_utf8(out).unwrap(),
-        "\u{feff}Courriel*;Prénom*;Nom*;Erreurs;Avertissements\r\n\
-         x@;Jean;Dupont;Courriel* : Le courriel « x@ » n'est pas une adresse électronique valide;\r\n"
+        "\u{feff}Courriel*;Prénom*;Nom*;Erreurs;Avertissements;Ligne d'origine\r\n\
+         x@;Jean;Dupont;Courriel* : Le courriel « x@ » n'est pas une adresse électronique valide;;2\r\n"
     );
 }
 
@@ -181,7 +190,7 @@ fn the_errors_column_comes_after_the_widest_row() {
     write_errors(&mut out, CsvDialect::default(), &["Nom".into()], &failed).unwrap();
     assert_eq!(
         String::from_utf8(out).unwrap(),
-        "\u{feff}Nom;;;Erreurs;Avertissements\r\na;b;c;Colonne C : La colonne C n'a pas d'en-tête;\r\n"
+        "\u{feff}Nom;;;Erreurs;Avertissements;Ligne d'origine\r\na;b;c;Colonne C : La colonne C n'a pas d'en-tête;;2\r\n"
     );
 }
 
@@ -239,14 +248,16 @@ proptest! {
         expected_header.resize(width, String::new());
         expected_header.push("Erreurs".into());
         expected_header.push("Avertissements".into());
+        expected_header.push("Ligne d'origine".into());
         prop_assert_eq!(&table.header().cells, &expected_header);
         let read: Vec<Vec<String>> = table.map(|row| row.unwrap().cells).collect();
         prop_assert_eq!(read.len(), rows.len());
-        for (read, written) in read.iter().zip(&rows) {
+        for (index, (read, written)) in read.iter().zip(&rows).enumerate() {
             let mut expected = written.clone();
             expected.resize(width, String::new());
             expected.push(format!("{} : La valeur « x; y » est obligatoire", header[0]));
-            // No warning: the last cell is empty, and the reader drops an empty last cell.
+            expected.push(String::new());
+            expected.push((index + 2).to_string());
             prop_assert_eq!(read, &expected);
         }
     }
