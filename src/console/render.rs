@@ -178,3 +178,29 @@ pub async fn page_headers(
     }
     Ok(response)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_compiles() {
+        for (name, _) in TEMPLATES {
+            assert!(ENVIRONMENT.get_template(name).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn values_are_escaped_for_html() {
+        let frame = Frame::new("<script>alert(1)</script>", "", None, "\"><x".into());
+        let page = render(
+            "error.html",
+            &frame,
+            &minijinja::context! { message => "<img src=x onerror=alert(1)>", status => 404 },
+        )
+        .unwrap();
+        assert!(!page.contains("<script>alert"));
+        assert!(!page.contains("<img src=x"));
+        assert!(page.contains("&lt;img src=x"));
+    }
+}

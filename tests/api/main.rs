@@ -6,6 +6,7 @@ mod caf_months;
 mod chunk_path;
 mod connector_resume;
 mod connectors;
+mod console;
 mod contract;
 mod crash;
 mod demo;
