@@ -2,6 +2,7 @@
 //! One binary (one cluster per test process); each test has its own database.
 
 mod authorization;
+mod browser;
 mod caf_months;
 mod chunk_path;
 mod connector_resume;
