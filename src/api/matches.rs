@@ -48,7 +48,7 @@ impl From<MatchRow> for PossibleMatchView {
 }
 
 /// Managers decide possible matches, in their deployment.
-fn managed_deployment(caller: &Caller) -> Result<Uuid, ApiError> {
+pub fn managed_deployment(caller: &Caller) -> Result<Uuid, ApiError> {
     match caller.account() {
         Some(account) if account.role == Role::Manager => account
             .deployment_id
@@ -137,63 +137,74 @@ pub async fn resolve_match(
     id: web::Path<Uuid>,
     body: web::Json<Resolution>,
 ) -> Result<web::Json<ResolutionResult>, ApiError> {
-    let deployment = managed_deployment(&caller)?;
-    let account = caller.account().map(|a| a.account_id);
+    managed_deployment(&caller)?;
     let id = id.into_inner();
     let body = body.into_inner();
     let result = with_conn(&state.pool, move |conn| {
-        store::transaction::<_, ApiError, _>(conn, |conn| {
-            let Some(found) = store::possible_matches::lock_open(conn, id, deployment)? else {
-                return Err(ApiError::not_found("open possible match"));
-            };
-            let (forced, status) = match (body.decision.as_str(), body.beneficiary_id) {
-                ("same_person", Some(person)) if found.candidate_ids.contains(&person) => {
-                    (Forced::SamePerson(person), "same_person")
-                }
-                ("same_person", _) => {
-                    return Err(ApiError::new(
-                        ErrorCode::ValidationFailed,
-                        "same_person needs beneficiary_id, one of the candidates.",
-                    ));
-                }
-                ("different_person", _) => (Forced::DifferentPerson, "different_person"),
-                _ => {
-                    return Err(ApiError::new(
-                        ErrorCode::ValidationFailed,
-                        "decision must be same_person or different_person.",
-                    ));
-                }
-            };
-            let record: PersonRecord =
-                serde_json::from_value::<crate::inbound::record::StoredRecord>(
-                    found.record.clone(),
-                )
-                .map_err(|e| ApiError::internal(&e))?
-                .into_record(found.deployment_id);
-            // A pivot conflict decided as the same person: the pivots the person already has stay.
-            let outcome = crate::inbound::ingest_one(
-                conn,
-                &record,
-                "hub_api",
-                crate::domain::reach::Reach::Deployment(deployment),
-                Options {
-                    forced: Some(forced),
-                    ..Options::default()
-                },
-            )?;
-            let resolved = match &outcome {
-                Outcome::Created { beneficiary_id, .. }
-                | Outcome::Updated { beneficiary_id, .. }
-                | Outcome::Unchanged { beneficiary_id, .. } => Some(*beneficiary_id),
-                _ => None,
-            };
-            store::possible_matches::decide(conn, id, status, account, resolved)?;
-            Ok(ResolutionResult {
-                possible_match_id: id,
-                outcome: serde_json::to_value(outcome).unwrap_or_default(),
-            })
-        })
+        resolve(conn, &caller, id, &body.decision, body.beneficiary_id)
     })
     .await?;
     Ok(web::Json(result))
+}
+
+/// Decides an open possible match of the manager's deployment and applies its record to the
+/// chosen person or to a new one, in one transaction (the API's and the console's).
+pub fn resolve(
+    conn: &mut store::Connection,
+    caller: &Caller,
+    id: Uuid,
+    decision: &str,
+    beneficiary_id: Option<Uuid>,
+) -> Result<ResolutionResult, ApiError> {
+    let deployment = managed_deployment(caller)?;
+    let account = caller.account().map(|a| a.account_id);
+    store::transaction::<_, ApiError, _>(conn, |conn| {
+        let Some(found) = store::possible_matches::lock_open(conn, id, deployment)? else {
+            return Err(ApiError::not_found("open possible match"));
+        };
+        let (forced, status) = match (decision, beneficiary_id) {
+            ("same_person", Some(person)) if found.candidate_ids.contains(&person) => {
+                (Forced::SamePerson(person), "same_person")
+            }
+            ("same_person", _) => {
+                return Err(ApiError::new(
+                    ErrorCode::ValidationFailed,
+                    "same_person needs beneficiary_id, one of the candidates.",
+                ));
+            }
+            ("different_person", _) => (Forced::DifferentPerson, "different_person"),
+            _ => {
+                return Err(ApiError::new(
+                    ErrorCode::ValidationFailed,
+                    "decision must be same_person or different_person.",
+                ));
+            }
+        };
+        let record: PersonRecord =
+            serde_json::from_value::<crate::inbound::record::StoredRecord>(found.record.clone())
+                .map_err(|e| ApiError::internal(&e))?
+                .into_record(found.deployment_id);
+        // A pivot conflict decided as the same person: the pivots the person already has stay.
+        let outcome = crate::inbound::ingest_one(
+            conn,
+            &record,
+            "hub_api",
+            crate::domain::reach::Reach::Deployment(deployment),
+            Options {
+                forced: Some(forced),
+                ..Options::default()
+            },
+        )?;
+        let resolved = match &outcome {
+            Outcome::Created { beneficiary_id, .. }
+            | Outcome::Updated { beneficiary_id, .. }
+            | Outcome::Unchanged { beneficiary_id, .. } => Some(*beneficiary_id),
+            _ => None,
+        };
+        store::possible_matches::decide(conn, id, status, account, resolved)?;
+        Ok(ResolutionResult {
+            possible_match_id: id,
+            outcome: serde_json::to_value(outcome).unwrap_or_default(),
+        })
+    })
 }

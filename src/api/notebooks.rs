@@ -322,6 +322,44 @@ impl NotebookView {
     }
 }
 
+/// Reads a notebook within the caller's reach as the API shows it to them, journaled as read
+/// through `resource` (a refusal of an existing notebook journaled too): the API's read and
+/// the console's person page.
+pub fn read_notebook(
+    conn: &mut store::Connection,
+    caller: &Caller,
+    id: Uuid,
+    resource: &str,
+    purpose: Option<&str>,
+) -> Result<NotebookView, ApiError> {
+    caller.require(Scope::NotebooksRead)?;
+    let show_nir = caller.scopes.contains(Scope::NirRead);
+    let is_client = matches!(caller.principal, crate::auth::caller::Principal::Client(_));
+    let reach = policy::beneficiaries(caller);
+    match store::notebooks::get(conn, store::reach::beneficiaries(reach), id)? {
+        Some(document) => {
+            store::access_log::record(
+                conn,
+                &[journal::entry(
+                    caller,
+                    document.beneficiary.id,
+                    Some(document.beneficiary.deployment_id),
+                    Access::Read,
+                    resource,
+                    true,
+                    purpose,
+                )],
+            )?;
+            Ok(NotebookView::from_document(document, show_nir, is_client))
+        }
+        None => {
+            let found = store::notebooks::beneficiary_of(conn, id)?;
+            journal_refusal(conn, caller, found, resource, purpose)?;
+            Err(ApiError::not_found("notebook"))
+        }
+    }
+}
+
 /// Reads the whole notebook of a person.
 #[utoipa::path(
     tag = "notebooks",
@@ -346,36 +384,16 @@ pub async fn get_notebook(
     caller.require(Scope::NotebooksRead)?;
     let purpose = journal::purpose(&request, &caller)?;
     let id = id.into_inner();
-    let show_nir = caller.scopes.contains(Scope::NirRead);
-    let is_client = matches!(caller.principal, crate::auth::caller::Principal::Client(_));
-    let reach = policy::beneficiaries(&caller);
-    let resource = "GET /v1/notebooks/{id}";
-    let document = with_conn(&state.pool, move |conn| {
-        match store::notebooks::get(conn, store::reach::beneficiaries(reach), id)? {
-            Some(document) => {
-                store::access_log::record(
-                    conn,
-                    &[journal::entry(
-                        &caller,
-                        document.beneficiary.id,
-                        Some(document.beneficiary.deployment_id),
-                        Access::Read,
-                        resource,
-                        true,
-                        purpose.as_deref(),
-                    )],
-                )?;
-                Ok(document)
-            }
-            None => {
-                let found = store::notebooks::beneficiary_of(conn, id)?;
-                journal_refusal(conn, &caller, found, resource, purpose.as_deref())?;
-                Err(ApiError::not_found("notebook"))
-            }
-        }
+    let view = with_conn(&state.pool, move |conn| {
+        read_notebook(
+            conn,
+            &caller,
+            id,
+            "GET /v1/notebooks/{id}",
+            purpose.as_deref(),
+        )
     })
     .await?;
-    let view = NotebookView::from_document(document, show_nir, is_client);
     Ok(actix_web::HttpResponse::Ok()
         .insert_header((
             actix_web::http::header::ETAG,

@@ -295,6 +295,75 @@ pub fn list_within(
     Ok(page)
 }
 
+/// A person within the caller's reach, with the provenance of each field when asked, journaled
+/// as read through `resource` (a refusal of an existing person journaled too): the API's read
+/// and the console's person page.
+pub fn read_beneficiary(
+    conn: &mut store::Connection,
+    caller: &Caller,
+    id: Uuid,
+    resource: &str,
+    purpose: Option<&str>,
+    with_provenance: bool,
+) -> Result<
+    (
+        store::people::BeneficiaryRow,
+        Option<Vec<store::people::ProvenanceRow>>,
+    ),
+    ApiError,
+> {
+    caller.require(Scope::BeneficiariesRead)?;
+    let reach = policy::beneficiaries(caller);
+    match store::people::get(conn, store::reach::beneficiaries(reach), id)? {
+        Some(row) => {
+            store::access_log::record(
+                conn,
+                &[journal::entry(
+                    caller,
+                    row.id,
+                    Some(row.deployment_id),
+                    Access::Read,
+                    resource,
+                    true,
+                    purpose,
+                )],
+            )?;
+            let provenance = if with_provenance {
+                Some(store::people::provenance(conn, row.id)?)
+            } else {
+                None
+            };
+            Ok((row, provenance))
+        }
+        None => {
+            let found = store::people::deployment_of(conn, id)?.map(|deployment| (id, deployment));
+            journal_refusal(conn, caller, found, resource, purpose)?;
+            Err(ApiError::not_found("beneficiary"))
+        }
+    }
+}
+
+/// The access journal of a person within the caller's reach, newest first, when the caller may
+/// read journals (the API's and the console's).
+pub fn read_access_log(
+    conn: &mut store::Connection,
+    caller: &Caller,
+    id: Uuid,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<(Vec<store::access_log::AccessRow>, Option<i64>), ApiError> {
+    if !policy::may_read_access_log(caller) {
+        return Err(ApiError::not_found("beneficiary"));
+    }
+    let reach = policy::beneficiaries(caller);
+    let Some(row) = store::people::get(conn, store::reach::beneficiaries(reach), id)? else {
+        return Err(ApiError::not_found("beneficiary"));
+    };
+    Ok(store::access_log::for_beneficiary(
+        conn, row.id, before, limit,
+    )?)
+}
+
 /// Journals a refused access to a person who exists outside the caller's reach.
 pub fn journal_refusal(
     conn: &mut store::Connection,
@@ -355,37 +424,15 @@ pub async fn get_beneficiary(
     let purpose = journal::purpose(&request, &caller)?;
     let id = id.into_inner();
     let show_nir = caller.scopes.contains(Scope::NirRead);
-    let reach = policy::beneficiaries(&caller);
-    let resource = "GET /v1/beneficiaries/{id}";
     let row = with_conn(&state.pool, move |conn| {
-        match store::people::get(conn, store::reach::beneficiaries(reach), id)? {
-            Some(row) => {
-                store::access_log::record(
-                    conn,
-                    &[journal::entry(
-                        &caller,
-                        row.id,
-                        Some(row.deployment_id),
-                        Access::Read,
-                        resource,
-                        true,
-                        purpose.as_deref(),
-                    )],
-                )?;
-                let provenance = if with_provenance {
-                    Some(store::people::provenance(conn, row.id)?)
-                } else {
-                    None
-                };
-                Ok((row, provenance))
-            }
-            None => {
-                let found =
-                    store::people::deployment_of(conn, id)?.map(|deployment| (id, deployment));
-                journal_refusal(conn, &caller, found, resource, purpose.as_deref())?;
-                Err(ApiError::not_found("beneficiary"))
-            }
-        }
+        read_beneficiary(
+            conn,
+            &caller,
+            id,
+            "GET /v1/beneficiaries/{id}",
+            purpose.as_deref(),
+            with_provenance,
+        )
     })
     .await?;
     let (row, provenance) = row;
@@ -489,17 +536,8 @@ pub async fn access_log(
 ) -> Result<web::Json<ListPage<AccessView>>, ApiError> {
     let id = id.into_inner();
     let (limit, before) = (page.limit()?, page.before_sequence()?);
-    if !policy::may_read_access_log(&caller) {
-        return Err(ApiError::not_found("beneficiary"));
-    }
-    let reach = policy::beneficiaries(&caller);
     let (rows, next) = with_conn(&state.pool, move |conn| {
-        let Some(row) = store::people::get(conn, store::reach::beneficiaries(reach), id)? else {
-            return Err(ApiError::not_found("beneficiary"));
-        };
-        Ok(store::access_log::for_beneficiary(
-            conn, row.id, before, limit,
-        )?)
+        read_access_log(conn, &caller, id, before, limit)
     })
     .await?;
     Ok(web::Json(ListPage {

@@ -311,6 +311,53 @@ pub struct EventView {
     pub created_at: DateTime<Utc>,
 }
 
+/// The last 200 events of a notebook within the caller's reach, newest first, as the API shows
+/// them to this caller, journaled as read through `resource` (the API's and the console's).
+pub fn read_events(
+    conn: &mut store::Connection,
+    caller: &Caller,
+    notebook: Uuid,
+    resource: &str,
+    purpose: Option<&str>,
+) -> Result<Vec<plan::EventRow>, ApiError> {
+    caller.require(Scope::NotebooksRead)?;
+    let reach = policy::beneficiaries(caller);
+    // Partners never learn that a person is followed by a sensitive structure, as in the
+    // notebook itself: the events naming one are left out, their professionals unnamed.
+    let hide_sensitive = matches!(caller.principal, crate::auth::caller::Principal::Client(_));
+    let Some((person, deployment)) =
+        store::notebooks::within_reach(conn, reach::beneficiaries(reach), notebook)?
+    else {
+        return Err(ApiError::not_found("notebook"));
+    };
+    let mut rows = plan::events(conn, notebook, 200)?;
+    if hide_sensitive {
+        let sensitive = store::directory::sensitive_structures(conn, deployment)?;
+        rows.retain(|row| !sensitive.named_in(&row.payload));
+        for row in &mut rows {
+            if row
+                .author_account_id
+                .is_some_and(|author| sensitive.accounts.contains(&author))
+            {
+                row.author_account_id = None;
+            }
+        }
+    }
+    store::access_log::record(
+        conn,
+        &[journal::entry(
+            caller,
+            person,
+            Some(deployment),
+            Access::Read,
+            resource,
+            true,
+            purpose,
+        )],
+    )?;
+    Ok(rows)
+}
+
 /// The timeline of a notebook, newest first (the last 200 events).
 #[utoipa::path(
     tag = "notebooks",
@@ -334,42 +381,14 @@ pub async fn events(
     caller.require(Scope::NotebooksRead)?;
     let purpose = journal::purpose(&request, &caller)?;
     let notebook = id.into_inner();
-    let reach = policy::beneficiaries(&caller);
-    // Partners never learn that a person is followed by a sensitive structure, as in the
-    // notebook itself: the events naming one are left out, their professionals unnamed.
-    let hide_sensitive = matches!(caller.principal, crate::auth::caller::Principal::Client(_));
     let rows = with_conn(&state.pool, move |conn| {
-        let Some((person, deployment)) =
-            store::notebooks::within_reach(conn, reach::beneficiaries(reach), notebook)?
-        else {
-            return Err(ApiError::not_found("notebook"));
-        };
-        let mut rows = plan::events(conn, notebook, 200)?;
-        if hide_sensitive {
-            let sensitive = store::directory::sensitive_structures(conn, deployment)?;
-            rows.retain(|row| !sensitive.named_in(&row.payload));
-            for row in &mut rows {
-                if row
-                    .author_account_id
-                    .is_some_and(|author| sensitive.accounts.contains(&author))
-                {
-                    row.author_account_id = None;
-                }
-            }
-        }
-        store::access_log::record(
+        read_events(
             conn,
-            &[journal::entry(
-                &caller,
-                person,
-                Some(deployment),
-                Access::Read,
-                "GET /v1/notebooks/{id}/events",
-                true,
-                purpose.as_deref(),
-            )],
-        )?;
-        Ok(rows)
+            &caller,
+            notebook,
+            "GET /v1/notebooks/{id}/events",
+            purpose.as_deref(),
+        )
     })
     .await?;
     Ok(web::Json(

@@ -7,6 +7,7 @@ pub mod assets;
 pub mod error;
 pub mod imports;
 pub mod labels;
+pub mod matches;
 pub mod people;
 pub mod render;
 pub mod session;
@@ -45,7 +46,11 @@ pub fn routes(config: &mut web::ServiceConfig) {
                 "/imports/{id}/erreurs.csv",
                 web::get().to(imports::errors_file),
             )
+            .route("/rapprochements", web::get().to(matches::list))
+            .route("/rapprochements/{id}", web::get().to(matches::show))
+            .route("/rapprochements/{id}", web::post().to(matches::decide))
             .route("/personnes", web::get().to(people::list))
+            .route("/personnes/{id}", web::get().to(people::show))
             .default_service(web::to(error::not_found)),
     );
 }

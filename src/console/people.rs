@@ -99,3 +99,185 @@ pub async fn list(
         },
     )
 }
+
+/// One field of the person, with who set it.
+#[derive(Debug, Serialize)]
+struct FieldView {
+    label: String,
+    value: String,
+    source: String,
+    as_of: String,
+}
+
+/// One event of the timeline.
+#[derive(Debug, Serialize)]
+struct EventItem {
+    when: String,
+    kind: String,
+    payload: minijinja::Value,
+}
+
+/// One access of the journal.
+#[derive(Debug, Serialize)]
+struct AccessItem {
+    when: String,
+    who: String,
+    action: String,
+    resource: String,
+    outcome: String,
+    purpose: String,
+}
+
+/// The person's fields in the person's column order, each with its provenance.
+fn fields_of(
+    row: &crate::store::people::BeneficiaryRow,
+    provenance: &[crate::store::people::ProvenanceRow],
+    show_nir: bool,
+) -> Vec<FieldView> {
+    let view = serde_json::to_value(crate::api::people::BeneficiaryView::from_row(
+        row.clone(),
+        show_nir,
+    ))
+    .unwrap_or_default();
+    crate::domain::person::PersonField::ALL
+        .iter()
+        .map(|field| field.column())
+        .filter(|column| show_nir || *column != "nir")
+        .filter_map(|column| {
+            let rights = view.get("rights");
+            let value = view
+                .get(column)
+                .or_else(|| rights.and_then(|r| r.get(column)))
+                .or_else(|| {
+                    column
+                        .strip_prefix("right_")
+                        .and_then(|short| rights.and_then(|r| r.get(short)))
+                })?;
+            let value = match value {
+                serde_json::Value::Null => return None,
+                serde_json::Value::String(text) if text.is_empty() => return None,
+                serde_json::Value::String(text) => text.clone(),
+                serde_json::Value::Bool(true) => "oui".into(),
+                serde_json::Value::Bool(false) => "non".into(),
+                other => other.to_string(),
+            };
+            let set = provenance.iter().find(|p| p.field == column);
+            Some(FieldView {
+                label: super::labels::field(column),
+                value,
+                source: set.map(|p| p.source_system.clone()).unwrap_or_default(),
+                as_of: set
+                    .map(|p| super::labels::when(p.as_of))
+                    .unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+/// `GET /console/personnes/{id}`: the person as the API shows them to the visitor: their
+/// fields and who set each, their notebook, its timeline and (for managers) their access
+/// journal. Each read is journaled, as the API's.
+pub async fn show(
+    state: web::Data<AppState>,
+    session: Session,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ConsoleError> {
+    let id = id.into_inner();
+    let caller = session.caller.clone();
+    let show_nir = caller.scopes.contains(Scope::NirRead);
+    let reads_notebooks = caller.scopes.contains(Scope::NotebooksRead);
+    let (row, provenance, notebook, events, journal) = with_conn(&state.pool, move |conn| {
+        let resource = "GET /console/personnes/{id}";
+        let (row, provenance) =
+            crate::api::people::read_beneficiary(conn, &caller, id, resource, None, true)?;
+        let notebook_id = crate::store::notebooks::id_of_beneficiary(conn, id)?;
+        let (notebook, events) = match (notebook_id, reads_notebooks) {
+            (Some(notebook_id), true) => (
+                Some(crate::api::notebooks::read_notebook(
+                    conn,
+                    &caller,
+                    notebook_id,
+                    resource,
+                    None,
+                )?),
+                crate::api::plan::read_events(conn, &caller, notebook_id, resource, None)?,
+            ),
+            _ => (None, Vec::new()),
+        };
+        let journal = if crate::auth::policy::may_read_access_log(&caller) {
+            Some(crate::api::people::read_access_log(conn, &caller, id, None, 50)?.0)
+        } else {
+            None
+        };
+        Ok((row, provenance, notebook, events, journal))
+    })
+    .await
+    .map_err(|error| match error.code() {
+        crate::api::problem::ErrorCode::NotFound => ConsoleError::NotFound,
+        _ => ConsoleError::Api(error),
+    })?;
+    let fields = fields_of(&row, &provenance.unwrap_or_default(), show_nir);
+    let mut notebook = notebook
+        .map(|view| serde_json::to_value(view).unwrap_or_default())
+        .unwrap_or(serde_json::Value::Null);
+    if let Some(parts) = notebook.as_object_mut() {
+        // The person's own fields are shown above, with their sources.
+        parts.remove("beneficiary");
+    }
+    let events: Vec<EventItem> = events
+        .into_iter()
+        .map(|event| EventItem {
+            when: super::labels::when(event.event_date),
+            kind: event.event_type,
+            payload: super::render::nested(&event.payload),
+        })
+        .collect();
+    let journal: Option<Vec<AccessItem>> = journal.map(|rows| {
+        rows.into_iter()
+            .map(|access| AccessItem {
+                when: super::labels::when(access.occurred_at),
+                who: match access.actor_kind.as_str() {
+                    "api_client" => "Logiciel partenaire".to_owned(),
+                    _ => access
+                        .actor_role
+                        .parse::<crate::domain::role::Role>()
+                        .map(super::labels::role)
+                        .unwrap_or("Compte")
+                        .to_owned(),
+                },
+                action: match access.action.as_str() {
+                    "read" => "Consultation",
+                    "write" => "Modification",
+                    "export" => "Export",
+                    "delete" => "Suppression",
+                    _ => "Accès",
+                }
+                .to_owned(),
+                resource: access.resource,
+                outcome: match access.outcome.as_str() {
+                    "allowed" => "autorisé",
+                    _ => "refusé",
+                }
+                .to_owned(),
+                purpose: access.purpose.unwrap_or_default(),
+            })
+            .collect()
+    });
+    let name = format!("{} {}", row.firstname, row.lastname.to_uppercase());
+    let frame = Frame::new(
+        name,
+        "personnes",
+        Some(session.visitor.clone()),
+        session.csrf(),
+    );
+    render::page(
+        "person.html",
+        &frame,
+        &minijinja::context! {
+            fields => fields,
+            notebook => (!notebook.is_null()).then(|| super::render::nested(&notebook)),
+            events => events,
+            journal => journal,
+        },
+    )
+}

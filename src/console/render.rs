@@ -41,10 +41,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         "people_list.html",
         include_str!("templates/people_list.html"),
     ),
+    ("person.html", include_str!("templates/person.html")),
+    (
+        "matches_list.html",
+        include_str!("templates/matches_list.html"),
+    ),
+    ("match.html", include_str!("templates/match.html")),
 ];
 
 static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut environment = Environment::new();
+    // A name of the API (a field, a part of the notebook), in French when the console knows it.
+    environment.add_filter("libelle", |name: String| super::labels::field(&name));
     for (name, source) in TEMPLATES {
         if let Err(error) = environment.add_template(name, source) {
             tracing::error!(%error, template = name, "a console template does not compile");
@@ -66,6 +74,8 @@ pub struct Visitor {
     pub imports: bool,
     /// May they read people (the people's menu entry).
     pub people: bool,
+    /// Do they decide possible matches (the deployment's managers).
+    pub matches: bool,
 }
 
 /// What every page shares.
@@ -136,6 +146,58 @@ fn internal(error: minijinja::Error) -> ConsoleError {
     ConsoleError::Api(crate::api::problem::ApiError::internal(&error))
 }
 
+/// A JSON value (a notebook as the API returns it, an event's payload) as nested HTML lists:
+/// objects as definition lists under the French name of each key, arrays as lists, empty
+/// values left out. Every text goes through the template engine's HTML escaping.
+pub fn nested(value: &serde_json::Value) -> minijinja::Value {
+    fn write(out: &mut String, value: &serde_json::Value) {
+        use std::fmt::Write as _;
+        match value {
+            serde_json::Value::Object(fields) => {
+                out.push_str("<dl class=\"cdb-dl\">");
+                for (key, item) in fields {
+                    let empty = match item {
+                        serde_json::Value::Null => true,
+                        serde_json::Value::String(text) => text.is_empty(),
+                        serde_json::Value::Array(items) => items.is_empty(),
+                        serde_json::Value::Object(items) => items.is_empty(),
+                        _ => false,
+                    };
+                    if empty {
+                        continue;
+                    }
+                    let label = super::labels::field(key);
+                    let _ = write!(out, "<dt>{}</dt><dd>", minijinja::HtmlEscape(&label));
+                    write(out, item);
+                    out.push_str("</dd>");
+                }
+                out.push_str("</dl>");
+            }
+            serde_json::Value::Array(items) => {
+                out.push_str("<ul class=\"cdb-list\">");
+                for item in items {
+                    out.push_str("<li>");
+                    write(out, item);
+                    out.push_str("</li>");
+                }
+                out.push_str("</ul>");
+            }
+            serde_json::Value::Bool(true) => out.push_str("oui"),
+            serde_json::Value::Bool(false) => out.push_str("non"),
+            serde_json::Value::Null => {}
+            serde_json::Value::String(text) => {
+                let _ = write!(out, "{}", minijinja::HtmlEscape(text));
+            }
+            serde_json::Value::Number(number) => {
+                let _ = write!(out, "{number}");
+            }
+        }
+    }
+    let mut out = String::new();
+    write(&mut out, value);
+    minijinja::Value::from_safe_string(out)
+}
+
 /// The page of an error (rendered without the signed-in frame; plain text if even that fails).
 pub fn error_page(title: &str, message: &str, status: u16) -> String {
     let frame = Frame::new(title, "", None, String::new());
@@ -185,8 +247,25 @@ mod tests {
 
     #[test]
     fn every_template_compiles() {
-        for (name, _) in TEMPLATES {
+        let mut environment = Environment::new();
+        environment.add_filter("libelle", |name: String| name);
+        for (name, source) in TEMPLATES {
+            if let Err(error) = environment.add_template(name, source) {
+                panic!("{name}: {error:#}");
+            }
             assert!(ENVIRONMENT.get_template(name).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn every_template_file_is_compiled_in() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/console/templates");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            assert!(
+                TEMPLATES.iter().any(|(listed, _)| *listed == name),
+                "{name} is not in TEMPLATES"
+            );
         }
     }
 
@@ -202,5 +281,42 @@ mod tests {
         assert!(!page.contains("<script>alert"));
         assert!(!page.contains("<img src=x"));
         assert!(page.contains("&lt;img src=x"));
+    }
+}
+
+#[cfg(test)]
+mod page_tests {
+    use super::*;
+
+    #[test]
+    fn a_notebook_of_any_shape_renders_as_nested_lists() {
+        let frame = Frame::new("Sophie TIFOUR", "personnes", None, "t".into());
+        let notebook = serde_json::json!({
+            "members": [{"firstname": "Ana", "active": true, "left_at": null}],
+            "socio_pro": {"situations": [], "work_situation": "recherche_emploi"},
+            "version": 3
+        });
+        let page = ENVIRONMENT
+            .get_template("person.html")
+            .unwrap()
+            .render(minijinja::context! {
+                frame => frame,
+                page => minijinja::context! {
+                    fields => Vec::<String>::new(),
+                    notebook => nested(&notebook),
+                    events => Vec::<String>::new(),
+                    journal => None::<Vec<String>>,
+                },
+            })
+            .map_err(|e| format!("{e:#}"))
+            .unwrap();
+        assert!(page.contains("Groupe de suivi"), "{page}");
+        assert!(page.contains("recherche_emploi"));
+        assert!(!page.contains("Journal d"));
+        let hostile = nested(&serde_json::json!({"<b>": "<script>alert(1)</script>"})).to_string();
+        assert!(
+            !hostile.contains("<script>") && !hostile.contains("<b>"),
+            "{hostile}"
+        );
     }
 }

@@ -127,6 +127,7 @@ pub async fn session(request: &HttpRequest) -> Result<Session, ConsoleError> {
         imports: crate::auth::policy::imports_anything(&caller)
             && caller.scopes.contains(Scope::ImportsWrite),
         people: caller.scopes.contains(Scope::BeneficiariesRead),
+        matches: crate::api::matches::managed_deployment(&caller).is_ok(),
     };
     Ok(Session {
         caller,

@@ -527,6 +527,8 @@ async fn an_agent_signs_in_previews_an_excel_export_fixes_its_errors_in_the_same
 async fn each_role_sees_its_own_pages_and_every_page_passes_the_accessibility_check() {
     let app = spawn_app().await;
     let world = world(&app).await;
+    let held =
+        crate::console::a_possible_match(&app, world.token("manager_a"), world.deployment_a).await;
     let mut browser = Browser::start("roles", &app).await;
     browser.visit("/console/connexion").await;
     browser.check("connexion").await;
@@ -548,15 +550,15 @@ async fn each_role_sees_its_own_pages_and_every_page_passes_the_accessibility_ch
             "AUTRE",
         ),
         (
-            "manager_a",
+            "admin_structure_s1",
             "/console/imports",
-            "Imports de fichiers",
+            "Administrateur de structure",
             "TIFOUR",
         ),
         (
-            "admin_structure_s1",
+            "manager_a",
             "/console/imports",
-            "Imports de fichiers",
+            "Gestionnaire du déploiement",
             "TIFOUR",
         ),
     ] {
@@ -581,6 +583,23 @@ async fn each_role_sees_its_own_pages_and_every_page_passes_the_accessibility_ch
         );
         browser.check(caller).await;
     }
+    // The manager (signed in last) reads a person's page and decides a possible match.
+    browser
+        .visit(&format!("/console/personnes/{}", world.beneficiary))
+        .await;
+    browser.wait_for_text("Journal d'accès").await;
+    browser.check("personne").await;
+    browser.visit("/console/rapprochements").await;
+    browser.wait_for_text("Nina DOUBLE").await;
+    browser.check("rapprochements").await;
+    browser
+        .visit(&format!("/console/rapprochements/{held}"))
+        .await;
+    browser.wait_for("#comparaison").await;
+    browser.check("rapprochement").await;
+    browser.click("label[for='choix-autre']").await;
+    browser.click("#trancher").await;
+    browser.wait_for_text("Décision enregistrée").await;
     browser.visit("/console/nulle-part").await;
     browser.wait_for_text("Page introuvable").await;
     browser.check("page-introuvable").await;

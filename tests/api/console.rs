@@ -541,3 +541,184 @@ async fn every_console_page_shows_each_caller_what_the_api_shows_them() {
     assert_eq!(missing.status, 404);
     assert!(missing.body.contains("Page introuvable"));
 }
+
+/// Two namesakes of deployment A, and a committed import line that may be either: an open
+/// possible match. Answers its id.
+pub(crate) async fn a_possible_match(app: &TestApp, manager_token: &str, deployment: Uuid) -> Uuid {
+    let url = app.database.url.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = PgConnection::establish(&url).unwrap();
+        diesel::sql_query(format!(
+            "INSERT INTO beneficiary (deployment_id, firstname, lastname, date_of_birth, city) VALUES \
+             ('{deployment}', 'Nina', 'Double', '1999-09-09', 'Die'), ('{deployment}', 'Nina', 'Double', '1999-09-09', 'Crest')"
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    })
+    .await
+    .unwrap();
+    let csv = "Identifiant dans le SI*;Prénom*;Nom*;Date de naissance*;Ville\r\nN-1;Nina;Double;09/09/1999;Valence\r\n";
+    let (status, body, _) = upload(
+        app,
+        manager_token,
+        &[("kind", "beneficiaries"), ("mode", "commit")],
+        csv.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    let id: Uuid = body["id"].as_str().unwrap().parse().unwrap();
+    run_job(app, id, RunLimit::default()).await;
+    let url = app.database.url.clone();
+    tokio::task::spawn_blocking(move || {
+        #[derive(QueryableByName)]
+        struct Held {
+            #[diesel(sql_type = diesel::sql_types::Uuid)]
+            id: Uuid,
+        }
+        let mut conn = PgConnection::establish(&url).unwrap();
+        diesel::sql_query("SELECT id FROM possible_match WHERE status = 'open'")
+            .get_result::<Held>(&mut conn)
+            .expect("one open possible match")
+            .id
+    })
+    .await
+    .unwrap()
+}
+
+fn count(app: &TestApp, sql: &str) -> i64 {
+    crate::imports::count(app, sql)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_decides_a_possible_match_side_by_side_and_only_managers_see_them() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let held = a_possible_match(&app, world.token("manager_a"), world.deployment_a).await;
+    let manager = session(world.token("manager_a"));
+    let list = get(&app, &manager, "/console/rapprochements").await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    assert!(list.body.contains("Nina DOUBLE"), "{}", list.body);
+    for (caller, status) in [
+        ("manager_b", 200),
+        ("admin_cdb", 403),
+        ("professional_member", 403),
+        ("admin_structure_s1", 403),
+    ] {
+        let page = get(
+            &app,
+            &session(world.token(caller)),
+            "/console/rapprochements",
+        )
+        .await;
+        assert_eq!(page.status, status, "{caller}");
+        assert!(!page.body.contains("Nina DOUBLE"), "{caller}");
+        let one = get(
+            &app,
+            &session(world.token(caller)),
+            &format!("/console/rapprochements/{held}"),
+        )
+        .await;
+        assert!(
+            one.status == 404 || one.status == 403,
+            "{caller}: {}",
+            one.status
+        );
+    }
+    let page = get(&app, &manager, &format!("/console/rapprochements/{held}")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Fiche reçue"));
+    assert!(
+        page.body.contains("Valence") && page.body.contains("Crest") && page.body.contains("Die")
+    );
+    assert!(
+        page.body.contains("diffère"),
+        "the differing city is marked"
+    );
+    let candidate = page
+        .body
+        .split("name=\"decision\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let decided = post(
+        &app,
+        &manager,
+        &format!("/console/rapprochements/{held}"),
+        &[("csrf", &page.csrf()), ("decision", &candidate)],
+        &[],
+    )
+    .await;
+    assert_eq!(decided.status, 303, "{}", decided.body);
+    assert_eq!(decided.location(), "/console/rapprochements?fait=1");
+    assert_eq!(
+        tokio::task::block_in_place(|| count(
+            &app,
+            &format!(
+                "SELECT count(*) AS count FROM possible_match WHERE id = '{held}' AND status = 'same_person' AND resolved_beneficiary_id = '{candidate}'"
+            )
+        )),
+        1
+    );
+    let again = post(
+        &app,
+        &manager,
+        &format!("/console/rapprochements/{held}"),
+        &[("csrf", &page.csrf()), ("decision", "different_person")],
+        &[],
+    )
+    .await;
+    assert_eq!(again.status, 404, "a decided match is not decided twice");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_persons_page_shows_their_fields_sources_notebook_and_journal_to_those_who_may_read_them()
+{
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let path = format!("/console/personnes/{}", world.beneficiary);
+    let before = count(
+        &app,
+        &format!(
+            "SELECT count(*) AS count FROM access_log WHERE beneficiary_id = '{}' AND resource = 'GET /console/personnes/{{id}}'",
+            world.beneficiary
+        ),
+    );
+    for (caller, status, journal) in [
+        ("manager_a", 200, true),
+        ("admin_cdb", 200, true),
+        ("professional_member", 200, false),
+        ("professional_non_member", 404, false),
+        ("professional_other_deployment", 404, false),
+        ("manager_b", 404, false),
+    ] {
+        let page = get(&app, &session(world.token(caller)), &path).await;
+        assert_eq!(page.status, status, "{caller}: {}", page.body);
+        assert_eq!(
+            page.body.contains("Tifour") || page.body.contains("TIFOUR"),
+            status == 200,
+            "{caller}"
+        );
+        if status == 200 {
+            assert!(page.body.contains("Identité et droits"), "{caller}");
+            assert!(page.body.contains("Carnet"), "{caller}");
+            assert!(page.body.contains("Groupe de suivi"), "{caller}");
+        }
+        assert_eq!(
+            page.body.contains("Journal d&#x27;accès") || page.body.contains("Journal d'accès"),
+            journal,
+            "{caller}"
+        );
+    }
+    let after = count(
+        &app,
+        &format!(
+            "SELECT count(*) AS count FROM access_log WHERE beneficiary_id = '{}' AND resource = 'GET /console/personnes/{{id}}'",
+            world.beneficiary
+        ),
+    );
+    assert!(
+        after - before >= 3 + 3,
+        "allowed reads and refusals are journaled: {before} → {after}"
+    );
+}
