@@ -190,7 +190,10 @@ impl From<connector_files::FileRow> for FileRow {
 /// administrators, and partner systems of a whole deployment holding `connectors:admin` (a
 /// client narrowed to a structure never: a connector reads and writes the whole deployment).
 /// Answers the deployment filter (`None`: every deployment).
-fn administrators(caller: &Caller) -> Result<Option<Uuid>, ApiError> {
+/// Who administers connectors, and where: `None` for every deployment (a national
+/// administrator), else the deployment (its managers in a session, its whole-deployment API
+/// clients with `connectors:admin`).
+pub fn administrators(caller: &Caller) -> Result<Option<Uuid>, ApiError> {
     caller.require(Scope::ConnectorsAdmin)?;
     match &caller.principal {
         Principal::Client(client) if client.structure_id.is_some() => Err(ApiError::new(
@@ -603,30 +606,8 @@ pub async fn start_run(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = administrators(&caller)?;
     let id = id.into_inner();
-    let run = with_conn(&state.pool, move |conn| {
-        let instance =
-            connectors::get(conn, scope, id)?.ok_or_else(|| ApiError::not_found("connector"))?;
-        if !instance.enabled {
-            return Err(ApiError::new(
-                ErrorCode::Conflict,
-                "The connector is disabled: enable it first.",
-            ));
-        }
-        match connectors::queue_run(conn, id, "manual")? {
-            Some(run) => Ok(run),
-            None => {
-                let active = connectors::active_run(conn, id)?;
-                Err(ApiError::new(
-                    ErrorCode::Conflict,
-                    "A run of this connector is already queued or running.",
-                )
-                .with("run_id", serde_json::json!(active.map(|r| r.id))))
-            }
-        }
-    })
-    .await?;
+    let run = with_conn(&state.pool, move |conn| queue_manual_run(conn, &caller, id)).await?;
     Ok(HttpResponse::Accepted()
         .insert_header((
             header::LOCATION,
@@ -773,10 +754,14 @@ const FLUX_HEAD: usize = 256 * 1024;
 const FLUX_PIECE: usize = 4 * 1024 * 1024;
 
 /// Streams a flux into a new large object; on failure the object is deleted.
-async fn stream_flux(
+async fn stream_flux<S, E>(
     pool: &crate::postgres::DbPool,
-    payload: &mut web::Payload,
-) -> Result<Received, ApiError> {
+    payload: &mut S,
+) -> Result<Received, ApiError>
+where
+    S: futures_util::Stream<Item = Result<actix_web::web::Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
     use crate::store::large_objects;
     let oid = with_conn(pool, |conn| Ok(large_objects::create(conn)?)).await?;
     let streamed = write_flux(pool, payload, oid).await;
@@ -786,11 +771,15 @@ async fn stream_flux(
     streamed
 }
 
-async fn write_flux(
+async fn write_flux<S, E>(
     pool: &crate::postgres::DbPool,
-    payload: &mut web::Payload,
+    payload: &mut S,
     oid: u32,
-) -> Result<Received, ApiError> {
+) -> Result<Received, ApiError>
+where
+    S: futures_util::Stream<Item = Result<actix_web::web::Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
     use futures_util::StreamExt;
     use sha2::Digest;
     let mut hasher = sha2::Sha256::new();
@@ -866,18 +855,103 @@ pub async fn upload_file(
     query: web::Query<FileName>,
     mut payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    use futures_util::StreamExt;
+    let id = id.into_inner();
+    let name = query.into_inner().name;
+    let (kept, is_new) = receive_file(&state, &caller, id, name, &mut payload).await?;
+    tracing::info!(instance = %id, file = %kept.id, is_new, "connector file received");
+    let location = format!("/v1/connectors/{id}/files/{}", kept.id);
+    let mut response = if is_new {
+        HttpResponse::Accepted()
+    } else {
+        HttpResponse::Ok()
+    };
+    Ok(response
+        .insert_header((header::LOCATION, location))
+        .json(FileRow::from(kept)))
+}
+
+/// The files of an instance, newest first (the last 200), with their reports.
+#[utoipa::path(
+    tag = "connectors",
+    params(("id" = Uuid, Path, description = "Instance id.")),
+    responses(
+        (status = 200, description = "The files.", body = Vec<FileRow>),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator of connectors.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such instance within reach.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = ["connectors:admin"]), ("bearer" = []))
+)]
+#[get("/v1/connectors/{id}/files")]
+pub async fn list_files(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Vec<FileRow>>, ApiError> {
     let scope = administrators(&caller)?;
     let id = id.into_inner();
+    let rows = with_conn(&state.pool, move |conn| {
+        connectors::get(conn, scope, id)?.ok_or_else(|| ApiError::not_found("connector"))?;
+        Ok(crate::store::connector_files::list(conn, id, 200)?)
+    })
+    .await?;
+    Ok(web::Json(rows.into_iter().map(FileRow::from).collect()))
+}
+
+/// One file of an instance, with its report (counts, unknown people, warnings) or the reason it
+/// was rejected.
+#[utoipa::path(
+    tag = "connectors",
+    params(("id" = Uuid, Path, description = "Instance id."), ("file_id" = Uuid, Path, description = "File id.")),
+    responses(
+        (status = 200, description = "The file.", body = FileRow),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator of connectors.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such file within reach.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = ["connectors:admin"]), ("bearer" = []))
+)]
+#[get("/v1/connectors/{id}/files/{file_id}")]
+pub async fn get_file(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<web::Json<FileRow>, ApiError> {
+    let scope = administrators(&caller)?;
+    let (id, file) = path.into_inner();
+    let row = with_conn(&state.pool, move |conn| {
+        connectors::get(conn, scope, id)?.ok_or_else(|| ApiError::not_found("connector"))?;
+        crate::store::connector_files::get(conn, id, file)?
+            .ok_or_else(|| ApiError::not_found("file"))
+    })
+    .await?;
+    Ok(web::Json(FileRow::from(row)))
+}
+
+/// Keeps a file sent to a connector instance the caller administers (a flux streamed into a
+/// large object, other files bounded in memory), inspects it and queues the run that applies
+/// it; a file rejected on inspection is kept with its reason (422 naming it). Answers the file
+/// and whether it was new (the API's upload and the console's).
+pub async fn receive_file<S, E>(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    name: Option<String>,
+    payload: &mut S,
+) -> Result<(connector_files::FileRow, bool), ApiError>
+where
+    S: futures_util::Stream<Item = Result<actix_web::web::Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    use futures_util::StreamExt;
+    let scope = administrators(caller)?;
     let instance = with_conn(&state.pool, move |conn| {
         connectors::get(conn, scope, id)?.ok_or_else(|| ApiError::not_found("connector"))
     })
     .await?;
     // Every kind takes files: CAF/MSA fluxes, France Travail extracts, departmental exports.
     let kind = instance.kind;
-    let file_name = query
-        .into_inner()
-        .name
+    let file_name = name
         .map(|n| n.trim().replace(['/', '\\', '\0'], "_"))
         .filter(|n| !n.is_empty() && n.chars().count() <= 255)
         .unwrap_or_else(|| "flux.xml".to_owned());
@@ -885,7 +959,7 @@ pub async fn upload_file(
     // A flux is streamed into a large object (memory does not grow with the file); the
     // other files are small and kept in the row.
     let received = if kind == ConnectorKind::CafMsa {
-        stream_flux(&state.pool, &mut payload).await?
+        stream_flux(&state.pool, payload).await?
     } else {
         let mut content = Vec::new();
         while let Some(chunk) = payload.next().await {
@@ -956,72 +1030,34 @@ pub async fn upload_file(
         )
         .with("file_id", serde_json::json!(kept.id)));
     }
-    tracing::info!(instance = %id, file = %kept.id, is_new, "connector file received");
-    let location = format!("/v1/connectors/{id}/files/{}", kept.id);
-    let mut response = if is_new {
-        HttpResponse::Accepted()
-    } else {
-        HttpResponse::Ok()
-    };
-    Ok(response
-        .insert_header((header::LOCATION, location))
-        .json(FileRow::from(kept)))
+    Ok((kept, is_new))
 }
 
-/// The files of an instance, newest first (the last 200), with their reports.
-#[utoipa::path(
-    tag = "connectors",
-    params(("id" = Uuid, Path, description = "Instance id.")),
-    responses(
-        (status = 200, description = "The files.", body = Vec<FileRow>),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an administrator of connectors.", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such instance within reach.", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("oauth2" = ["connectors:admin"]), ("bearer" = []))
-)]
-#[get("/v1/connectors/{id}/files")]
-pub async fn list_files(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<Uuid>,
-) -> Result<web::Json<Vec<FileRow>>, ApiError> {
-    let scope = administrators(&caller)?;
-    let id = id.into_inner();
-    let rows = with_conn(&state.pool, move |conn| {
+/// Queues a manual run of an instance the caller administers (409 when disabled, or when a
+/// run is already queued or running: its id in `run_id`).
+pub fn queue_manual_run(
+    conn: &mut crate::store::Connection,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<connectors::RunRow, ApiError> {
+    let scope = administrators(caller)?;
+    let instance =
         connectors::get(conn, scope, id)?.ok_or_else(|| ApiError::not_found("connector"))?;
-        Ok(crate::store::connector_files::list(conn, id, 200)?)
-    })
-    .await?;
-    Ok(web::Json(rows.into_iter().map(FileRow::from).collect()))
-}
-
-/// One file of an instance, with its report (counts, unknown people, warnings) or the reason it
-/// was rejected.
-#[utoipa::path(
-    tag = "connectors",
-    params(("id" = Uuid, Path, description = "Instance id."), ("file_id" = Uuid, Path, description = "File id.")),
-    responses(
-        (status = 200, description = "The file.", body = FileRow),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an administrator of connectors.", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such file within reach.", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("oauth2" = ["connectors:admin"]), ("bearer" = []))
-)]
-#[get("/v1/connectors/{id}/files/{file_id}")]
-pub async fn get_file(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
-) -> Result<web::Json<FileRow>, ApiError> {
-    let scope = administrators(&caller)?;
-    let (id, file) = path.into_inner();
-    let row = with_conn(&state.pool, move |conn| {
-        connectors::get(conn, scope, id)?.ok_or_else(|| ApiError::not_found("connector"))?;
-        crate::store::connector_files::get(conn, id, file)?
-            .ok_or_else(|| ApiError::not_found("file"))
-    })
-    .await?;
-    Ok(web::Json(FileRow::from(row)))
+    if !instance.enabled {
+        return Err(ApiError::new(
+            ErrorCode::Conflict,
+            "The connector is disabled: enable it first.",
+        ));
+    }
+    match connectors::queue_run(conn, id, "manual")? {
+        Some(run) => Ok(run),
+        None => {
+            let active = connectors::active_run(conn, id)?;
+            Err(ApiError::new(
+                ErrorCode::Conflict,
+                "A run of this connector is already queued or running.",
+            )
+            .with("run_id", serde_json::json!(active.map(|r| r.id))))
+        }
+    }
 }

@@ -4,6 +4,7 @@
 //! link stands for the bearer token, and every form carries a CSRF token.
 
 pub mod assets;
+pub mod connectors;
 pub mod error;
 pub mod imports;
 pub mod labels;
@@ -45,6 +46,24 @@ pub fn routes(config: &mut web::ServiceConfig) {
             .route(
                 "/imports/{id}/erreurs.csv",
                 web::get().to(imports::errors_file),
+            )
+            .route("/connecteurs", web::get().to(connectors::list))
+            .route("/connecteurs/{id}", web::get().to(connectors::show))
+            .route(
+                "/connecteurs/{id}/fichiers",
+                web::post().to(connectors::upload),
+            )
+            .route(
+                "/connecteurs/{id}/fichiers/{file_id}",
+                web::get().to(connectors::show_file),
+            )
+            .route(
+                "/connecteurs/{id}/executions",
+                web::post().to(connectors::start),
+            )
+            .route(
+                "/connecteurs/{id}/executions/{run_id}",
+                web::get().to(connectors::show_run),
             )
             .route("/rapprochements", web::get().to(matches::list))
             .route("/rapprochements/{id}", web::get().to(matches::show))

@@ -47,6 +47,19 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/matches_list.html"),
     ),
     ("match.html", include_str!("templates/match.html")),
+    (
+        "connectors_list.html",
+        include_str!("templates/connectors_list.html"),
+    ),
+    ("connector.html", include_str!("templates/connector.html")),
+    (
+        "connector_run.html",
+        include_str!("templates/connector_run.html"),
+    ),
+    (
+        "connector_file.html",
+        include_str!("templates/connector_file.html"),
+    ),
 ];
 
 static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -76,6 +89,8 @@ pub struct Visitor {
     pub people: bool,
     /// Do they decide possible matches (the deployment's managers).
     pub matches: bool,
+    /// Do they administer connectors.
+    pub connectors: bool,
 }
 
 /// What every page shares.

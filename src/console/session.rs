@@ -128,6 +128,7 @@ pub async fn session(request: &HttpRequest) -> Result<Session, ConsoleError> {
             && caller.scopes.contains(Scope::ImportsWrite),
         people: caller.scopes.contains(Scope::BeneficiariesRead),
         matches: crate::api::matches::managed_deployment(&caller).is_ok(),
+        connectors: crate::api::connectors::administrators(&caller).is_ok(),
     };
     Ok(Session {
         caller,

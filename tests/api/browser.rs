@@ -529,6 +529,7 @@ async fn each_role_sees_its_own_pages_and_every_page_passes_the_accessibility_ch
     let world = world(&app).await;
     let held =
         crate::console::a_possible_match(&app, world.token("manager_a"), world.deployment_a).await;
+    let instance = crate::console::a_caf_instance(&app, world.token("manager_a")).await;
     let mut browser = Browser::start("roles", &app).await;
     browser.visit("/console/connexion").await;
     browser.check("connexion").await;
@@ -600,6 +601,14 @@ async fn each_role_sees_its_own_pages_and_every_page_passes_the_accessibility_ch
     browser.click("label[for='choix-autre']").await;
     browser.click("#trancher").await;
     browser.wait_for_text("Décision enregistrée").await;
+    browser.visit("/console/connecteurs").await;
+    browser.wait_for_text("CAF 93").await;
+    browser.check("connecteurs").await;
+    browser
+        .visit(&format!("/console/connecteurs/{instance}"))
+        .await;
+    browser.wait_for("#formulaire-fichier").await;
+    browser.check("connecteur").await;
     browser.visit("/console/nulle-part").await;
     browser.wait_for_text("Page introuvable").await;
     browser.check("page-introuvable").await;

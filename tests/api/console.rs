@@ -722,3 +722,221 @@ async fn a_persons_page_shows_their_fields_sources_notebook_and_journal_to_those
         "allowed reads and refusals are journaled: {before} → {after}"
     );
 }
+
+/// A multipart body whose fields come in this order (the CSRF token before the file, as the
+/// console's form sends them, or not).
+fn ordered_multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = format!("----cdb{}", Uuid::new_v4().simple());
+    let mut body = Vec::new();
+    for (name, file_name, bytes) in parts {
+        let disposition = match file_name {
+            Some(file_name) => format!("form-data; name=\"{name}\"; filename=\"{file_name}\""),
+            None => format!("form-data; name=\"{name}\""),
+        };
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn post_multipart(
+    app: &TestApp,
+    cookies: &str,
+    path: &str,
+    parts: &[(&str, Option<&str>, &[u8])],
+) -> Page {
+    let (content_type, body) = ordered_multipart(parts);
+    answer(
+        app.client
+            .post(format!("{}{path}", app.address))
+            .header("Cookie", cookies)
+            .header("Content-Type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+/// A CAF/MSA instance of deployment A, created through the API.
+pub(crate) async fn a_caf_instance(app: &TestApp, manager_token: &str) -> Uuid {
+    let response = app
+        .client
+        .post(format!("{}/v1/connectors", app.address))
+        .bearer_auth(manager_token)
+        .json(&serde_json::json!({"kind": "caf_msa", "name": "CAF 93"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let body: serde_json::Value = response.json().await.unwrap();
+    body["id"].as_str().unwrap().parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connectors_take_a_flux_and_a_run_from_the_console_for_their_administrators_only() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let instance = a_caf_instance(&app, world.token("manager_a")).await;
+    for (caller, status, listed) in [
+        ("manager_a", 200, true),
+        ("admin_cdb", 200, true),
+        ("manager_b", 200, false),
+        ("professional_member", 403, false),
+        ("admin_structure_s1", 403, false),
+    ] {
+        let page = get(&app, &session(world.token(caller)), "/console/connecteurs").await;
+        assert_eq!(page.status, status, "{caller}");
+        assert_eq!(page.body.contains("CAF 93"), listed, "{caller}");
+    }
+    let path = format!("/console/connecteurs/{instance}");
+    assert_eq!(
+        get(&app, &session(world.token("manager_b")), &path)
+            .await
+            .status,
+        404
+    );
+    let manager = session(world.token("manager_a"));
+    let page = get(&app, &manager, &path).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let csrf = page.csrf();
+    let flux = std::fs::read(format!(
+        "{}/fixtures/caf-msa/RSABEM.xml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let files = || {
+        count(
+            &app,
+            &format!(
+                "SELECT count(*) AS count FROM connector_file WHERE instance_id = '{instance}'"
+            ),
+        )
+    };
+    // A forged upload (no token before the file) is refused before the file is read.
+    let upload_path = format!("{path}/fichiers");
+    let forged = post_multipart(
+        &app,
+        &manager,
+        &upload_path,
+        &[("file", Some("RSABEM.xml"), &flux)],
+    )
+    .await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(tokio::task::block_in_place(files), 0);
+    let other = get(
+        &app,
+        &session(world.token("manager_b")),
+        "/console/connecteurs",
+    )
+    .await;
+    let wrong = post_multipart(
+        &app,
+        &manager,
+        &upload_path,
+        &[
+            ("csrf", None, other.csrf().as_bytes()),
+            ("file", Some("RSABEM.xml"), &flux),
+        ],
+    )
+    .await;
+    assert_eq!(wrong.status, 403);
+    assert_eq!(tokio::task::block_in_place(files), 0);
+    let sent = post_multipart(
+        &app,
+        &manager,
+        &upload_path,
+        &[
+            ("csrf", None, csrf.as_bytes()),
+            ("file", Some("RSABEM.xml"), &flux),
+        ],
+    )
+    .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    assert_eq!(sent.location(), format!("{path}?avis=envoye"));
+    let again = post_multipart(
+        &app,
+        &manager,
+        &upload_path,
+        &[
+            ("csrf", None, csrf.as_bytes()),
+            ("file", Some("RSABEM.xml"), &flux),
+        ],
+    )
+    .await;
+    assert_eq!(again.location(), format!("{path}?avis=deja-recu"));
+    assert_eq!(tokio::task::block_in_place(files), 1);
+    // The worker applies it; the file's page shows its report.
+    let pool = app.database.pool();
+    let runs = crate::support::due_runs(&pool);
+    assert_eq!(runs.len(), 1);
+    crate::support::execute_run(&pool, runs[0]).await;
+    let page = get(&app, &manager, &path).await;
+    assert!(page.body.contains("Appliqué"), "{}", page.body);
+    let file_link = page
+        .body
+        .split(&format!("href=\"{path}/fichiers/"))
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let file_page = get(&app, &manager, &format!("{path}/fichiers/{file_link}")).await;
+    assert_eq!(file_page.status, 200);
+    assert!(file_page.body.contains("Foyers"), "{}", file_page.body);
+    assert!(
+        file_page
+            .body
+            .contains("Personnes inconnues du déploiement")
+    );
+    assert_eq!(
+        get(
+            &app,
+            &session(world.token("manager_b")),
+            &format!("{path}/fichiers/{file_link}")
+        )
+        .await
+        .status,
+        404
+    );
+    // A run started by hand, then its page.
+    let started = post(
+        &app,
+        &manager,
+        &format!("{path}/executions"),
+        &[("csrf", &csrf)],
+        &[],
+    )
+    .await;
+    assert_eq!(started.status, 303, "{}", started.body);
+    assert!(
+        started
+            .location()
+            .starts_with(&format!("{path}/executions/"))
+    );
+    let run_page = get(&app, &manager, started.location()).await;
+    assert_eq!(run_page.status, 200);
+    assert!(run_page.body.contains("En attente"), "{}", run_page.body);
+    let twice = post(
+        &app,
+        &manager,
+        &format!("{path}/executions"),
+        &[("csrf", &csrf)],
+        &[],
+    )
+    .await;
+    assert_eq!(twice.location(), format!("{path}?avis=deja-en-cours"));
+    let refused = post(
+        &app,
+        &session(world.token("manager_b")),
+        &format!("{path}/executions"),
+        &[("csrf", &other.csrf())],
+        &[],
+    )
+    .await;
+    assert_eq!(refused.status, 404);
+}
