@@ -30,13 +30,6 @@ fn administrators_only(session: &Session) -> Result<Option<Uuid>, ConsoleError> 
     })
 }
 
-fn not_found(error: ApiError) -> ConsoleError {
-    match error.code() {
-        ErrorCode::NotFound => ConsoleError::NotFound,
-        _ => ConsoleError::Api(error),
-    }
-}
-
 /// A kind of connector, as agents name it.
 fn kind(kind: ConnectorKind) -> &'static str {
     match kind {
@@ -197,7 +190,7 @@ pub async fn show(
         Ok((row, files, runs))
     })
     .await
-    .map_err(not_found)?;
+    .map_err(ConsoleError::read)?;
     let notice = match notice.avis.as_deref() {
         Some("envoye") => Some((
             "success",
@@ -259,7 +252,7 @@ pub async fn show_run(
         Ok((instance_row, run_row, items))
     })
     .await
-    .map_err(not_found)?;
+    .map_err(ConsoleError::read)?;
     let items: Vec<ItemView> = items
         .into_iter()
         .map(|item| ItemView {
@@ -302,7 +295,7 @@ pub async fn show_file(
         Ok((instance_row, file_row))
     })
     .await
-    .map_err(not_found)?;
+    .map_err(ConsoleError::read)?;
     let frame = Frame::new(
         format!("Fichier « {} »", file_row.file_name),
         "connecteurs",
@@ -347,7 +340,7 @@ pub async fn start(
             };
             format!("/console/connecteurs/{id}?avis={notice}")
         }
-        Err(error) => return Err(not_found(error)),
+        Err(error) => return Err(ConsoleError::read(error)),
     };
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, target))
@@ -398,7 +391,7 @@ pub async fn upload(
                             format!("Le fichier est gardé mais refusé : {}", error.detail()),
                         )));
                     }
-                    Err(error) => return Err(not_found(error)),
+                    Err(error) => return Err(ConsoleError::read(error)),
                 };
                 return Ok(HttpResponse::SeeOther()
                     .insert_header((

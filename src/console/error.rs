@@ -36,6 +36,14 @@ impl From<actix_web::error::BlockingError> for ConsoleError {
 }
 
 impl ConsoleError {
+    /// A read's error: the console's own « page introuvable » for what is out of reach.
+    pub fn read(error: ApiError) -> Self {
+        match error.code() {
+            ErrorCode::NotFound => ConsoleError::NotFound,
+            _ => ConsoleError::Api(error),
+        }
+    }
+
     /// The status, title and message of the page.
     fn parts(&self) -> (StatusCode, &'static str, String) {
         match self {

@@ -476,17 +476,6 @@ struct LineView {
     warnings: Vec<MessageView>,
 }
 
-/// A JSON value as text (strings without their quotes; nothing for null).
-fn shown(value: Option<&serde_json::Value>) -> String {
-    match value {
-        None | Some(serde_json::Value::Null) => String::new(),
-        Some(serde_json::Value::String(text)) => text.clone(),
-        Some(serde_json::Value::Bool(true)) => "oui".into(),
-        Some(serde_json::Value::Bool(false)) => "non".into(),
-        Some(other) => other.to_string(),
-    }
-}
-
 /// field → {before|current, after|proposed, source}, as rows.
 fn changes(value: Option<serde_json::Value>, before: &str, after: &str) -> Vec<ChangeView> {
     let Some(serde_json::Value::Object(fields)) = value else {
@@ -496,9 +485,9 @@ fn changes(value: Option<serde_json::Value>, before: &str, after: &str) -> Vec<C
         .into_iter()
         .map(|(field, change)| ChangeView {
             field: labels::field(&field),
-            before: shown(change.get(before)),
-            after: shown(change.get(after)),
-            source: shown(change.get("source")),
+            before: labels::value(change.get(before)),
+            after: labels::value(change.get(after)),
+            source: labels::value(change.get("source")),
         })
         .collect()
 }
@@ -641,9 +630,9 @@ async fn import_page(
             serde_json::Value::Object(fields) => fields
                 .get("header")
                 .or_else(|| fields.get("name"))
-                .map(|v| shown(Some(v)))
+                .map(|v| labels::value(Some(v)))
                 .unwrap_or_else(|| column.to_string()),
-            other => shown(Some(other)),
+            other => labels::value(Some(other)),
         })
         .collect();
     let failure = row.failure_reason.clone();

@@ -155,3 +155,31 @@ pub fn field(name: &str) -> String {
     };
     label.to_owned()
 }
+
+/// A value of an API document as agents read it: text without quotes, « oui »/« non », nothing
+/// for null.
+pub fn value(value: Option<&serde_json::Value>) -> String {
+    match value {
+        None | Some(serde_json::Value::Null) => String::new(),
+        Some(serde_json::Value::String(text)) => text.clone(),
+        Some(serde_json::Value::Bool(true)) => "oui".into(),
+        Some(serde_json::Value::Bool(false)) => "non".into(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// A person's field (its column) in the API's view of them: at the top, or among `rights`
+/// (where `right_rsa` is `rsa`).
+pub fn person_field<'a>(
+    view: &'a serde_json::Value,
+    column: &str,
+) -> Option<&'a serde_json::Value> {
+    let rights = view.get("rights");
+    view.get(column)
+        .or_else(|| rights.and_then(|r| r.get(column)))
+        .or_else(|| {
+            column
+                .strip_prefix("right_")
+                .and_then(|short| rights.and_then(|r| r.get(short)))
+        })
+}

@@ -27,17 +27,6 @@ fn managers_only(session: &Session) -> Result<Uuid, ConsoleError> {
     })
 }
 
-/// A record's value as text.
-fn text(value: Option<&serde_json::Value>) -> String {
-    match value {
-        None | Some(serde_json::Value::Null) => String::new(),
-        Some(serde_json::Value::String(text)) => text.clone(),
-        Some(serde_json::Value::Bool(true)) => "oui".into(),
-        Some(serde_json::Value::Bool(false)) => "non".into(),
-        Some(other) => other.to_string(),
-    }
-}
-
 /// « ambiguous » and « pivot_conflict », as agents read them.
 fn reason(code: &str) -> &'static str {
     match code {
@@ -69,8 +58,8 @@ fn record_name(record: &serde_json::Value) -> String {
     let fields = &record["fields"];
     format!(
         "{} {}",
-        text(fields.get("firstname")),
-        text(fields.get("lastname")).to_uppercase()
+        labels::value(fields.get("firstname")),
+        labels::value(fields.get("lastname")).to_uppercase()
     )
     .trim()
     .to_owned()
@@ -101,7 +90,7 @@ pub async fn list(
             id: row.id,
             name: record_name(&row.record),
             reason: reason(&row.reason),
-            source: text(row.record["source"].get("system")),
+            source: labels::value(row.record["source"].get("system")),
             when: labels::when(row.created_at),
             candidates: row.candidate_ids.len(),
         })
@@ -173,10 +162,7 @@ pub async fn show(
         Ok((found, candidates))
     })
     .await
-    .map_err(|error| match error.code() {
-        crate::api::problem::ErrorCode::NotFound => ConsoleError::NotFound,
-        _ => ConsoleError::Api(error),
-    })?;
+    .map_err(ConsoleError::read)?;
     let show_nir = session
         .caller
         .scopes
@@ -200,21 +186,12 @@ pub async fn show(
         .map(|field| field.column())
         .filter(|column| show_nir || *column != "nir")
         .filter_map(|column| {
-            let record = text(fields.get(column));
+            let record = labels::value(fields.get(column));
             let cells: Vec<Cell> = views
                 .iter()
                 .zip(&candidates)
                 .map(|(view, (_, provenance))| {
-                    let rights = view.get("rights");
-                    let value = text(
-                        view.get(column)
-                            .or_else(|| rights.and_then(|r| r.get(column)))
-                            .or_else(|| {
-                                column
-                                    .strip_prefix("right_")
-                                    .and_then(|short| rights.and_then(|r| r.get(short)))
-                            }),
-                    );
+                    let value = labels::value(labels::person_field(view, column));
                     Cell {
                         differs: !record.is_empty() && !value.is_empty() && value != record,
                         source: provenance
@@ -258,7 +235,7 @@ pub async fn show(
         &minijinja::context! {
             id => found.id,
             reason => reason(&found.reason),
-            source => text(found.record["source"].get("system")),
+            source => labels::value(found.record["source"].get("system")),
             as_of => found.record["source"]
                 .get("as_of")
                 .and_then(|v| v.as_str())

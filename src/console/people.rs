@@ -144,23 +144,10 @@ fn fields_of(
         .map(|field| field.column())
         .filter(|column| show_nir || *column != "nir")
         .filter_map(|column| {
-            let rights = view.get("rights");
-            let value = view
-                .get(column)
-                .or_else(|| rights.and_then(|r| r.get(column)))
-                .or_else(|| {
-                    column
-                        .strip_prefix("right_")
-                        .and_then(|short| rights.and_then(|r| r.get(short)))
-                })?;
-            let value = match value {
-                serde_json::Value::Null => return None,
-                serde_json::Value::String(text) if text.is_empty() => return None,
-                serde_json::Value::String(text) => text.clone(),
-                serde_json::Value::Bool(true) => "oui".into(),
-                serde_json::Value::Bool(false) => "non".into(),
-                other => other.to_string(),
-            };
+            let value = super::labels::value(super::labels::person_field(&view, column));
+            if value.is_empty() {
+                return None;
+            }
             let set = provenance.iter().find(|p| p.field == column);
             Some(FieldView {
                 label: super::labels::field(column),
@@ -212,10 +199,7 @@ pub async fn show(
         Ok((row, provenance, notebook, events, journal))
     })
     .await
-    .map_err(|error| match error.code() {
-        crate::api::problem::ErrorCode::NotFound => ConsoleError::NotFound,
-        _ => ConsoleError::Api(error),
-    })?;
+    .map_err(ConsoleError::read)?;
     let fields = fields_of(&row, &provenance.unwrap_or_default(), show_nir);
     let mut notebook = notebook
         .map(|view| serde_json::to_value(view).unwrap_or_default())
