@@ -50,6 +50,26 @@ fn run_status(status: &str) -> (&'static str, &'static str) {
     }
 }
 
+/// Why a file was refused, in French (the hub keeps the reader's reason after its own words).
+fn refusal(reason: &str) -> String {
+    for (english, french) in [
+        (
+            "not a flux bénéficiaires: ",
+            "ce n'est pas un flux bénéficiaires CAF/MSA : ",
+        ),
+        ("not a readable export: ", "l'export est illisible : "),
+        (
+            "not a principal or actions extract: ",
+            "ce n'est pas une extraction France Travail (principale ou actions) : ",
+        ),
+    ] {
+        if let Some(rest) = reason.strip_prefix(english) {
+            return format!("{french}{rest}");
+        }
+    }
+    reason.to_owned()
+}
+
 /// A received file's state, and its badge.
 fn file_status(status: &str) -> (&'static str, &'static str) {
     match status {
@@ -163,7 +183,7 @@ fn file(row: connector_files::FileRow) -> FileItem {
         applied: row.applied_at.map(labels::when).unwrap_or_default(),
         flux_date: row.flux_created_at.map(labels::when).unwrap_or_default(),
         report: row.report.as_ref().map(render::nested).unwrap_or_default(),
-        error: row.error.unwrap_or_default(),
+        error: row.error.as_deref().map(refusal).unwrap_or_default(),
     }
 }
 
@@ -386,9 +406,13 @@ pub async fn upload(
                     Ok((_, true)) => "envoye",
                     Ok((_, false)) => "deja-recu",
                     Err(error) if error.code() == ErrorCode::ValidationFailed => {
+                        let reason = error
+                            .detail()
+                            .trim_start_matches("The file is kept, rejected: ")
+                            .trim_end_matches('.');
                         return Err(ConsoleError::Api(ApiError::new(
                             ErrorCode::ValidationFailed,
-                            format!("Le fichier est gardé mais refusé : {}", error.detail()),
+                            format!("Le fichier est gardé mais refusé : {}.", refusal(reason)),
                         )));
                     }
                     Err(error) => return Err(ConsoleError::read(error)),
@@ -407,4 +431,18 @@ pub async fn upload(
         ErrorCode::ValidationFailed,
         "Choisissez le fichier à envoyer.",
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refusal;
+
+    #[test]
+    fn a_refused_files_reason_is_said_in_french() {
+        assert_eq!(
+            refusal("not a flux bénéficiaires: balise racine inconnue"),
+            "ce n'est pas un flux bénéficiaires CAF/MSA : balise racine inconnue"
+        );
+        assert_eq!(refusal("autre chose"), "autre chose");
+    }
 }

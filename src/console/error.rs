@@ -78,7 +78,7 @@ impl ConsoleError {
                     ),
                     ErrorCode::Conflict => (
                         "Action impossible pour l'instant",
-                        format!("L'état a changé entre-temps : rechargez la page. ({})", error.detail()),
+                        "L'état a changé entre-temps (un import déjà validé, une exécution déjà en cours…) : rechargez la page.".to_owned(),
                     ),
                     ErrorCode::PayloadTooLarge => (
                         "Fichier trop volumineux",
