@@ -79,6 +79,7 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(login_address::set_login_email)
         .service(privacy::export_beneficiary)
         .service(privacy::purge_beneficiary)
+        .service(notebooks::list_notebooks)
         .service(notebooks::get_notebook)
         .service(plan::add_focus)
         .service(plan::add_target)

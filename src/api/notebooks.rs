@@ -2,12 +2,13 @@
 
 use actix_web::{HttpRequest, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::db::with_conn;
 use super::journal::{self, Access};
+use super::pagination::{ListPage, PageParams};
 use super::people::{BeneficiaryView, journal_refusal};
 use super::problem::{ApiError, Problem};
 use crate::api::state::AppState;
@@ -221,7 +222,10 @@ impl NotebookView {
         NotebookView {
             id: notebook.id,
             deployment_id: notebook.deployment_id,
-            beneficiary: BeneficiaryView::from_row(beneficiary, show_nir),
+            beneficiary: BeneficiaryView {
+                notebook_id: Some(notebook.id),
+                ..BeneficiaryView::from_row(beneficiary, show_nir)
+            },
             members: members
                 .into_iter()
                 .map(|m| {
@@ -400,4 +404,136 @@ pub async fn get_notebook(
             super::writes::etag(view.version),
         ))
         .json(view))
+}
+
+/// Filters of the notebook list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NotebookQuery {
+    /// Words of the person's names (accents and case ignored).
+    pub q: Option<String>,
+    /// Notebooks of which this account is the active referent.
+    pub referent: Option<Uuid>,
+    /// `true`: notebooks without an active referent.
+    pub without_referent: Option<bool>,
+    /// People attached to this structure.
+    pub structure: Option<Uuid>,
+    /// Notebooks changed since this instant (RFC 3339).
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+/// A notebook in a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotebookSummary {
+    /// The notebook (`GET /v1/notebooks/{id}`).
+    pub id: Uuid,
+    /// Its person (`GET /v1/beneficiaries/{id}`).
+    pub beneficiary_id: Uuid,
+    pub firstname: String,
+    pub lastname: String,
+    pub date_of_birth: NaiveDate,
+    /// The account of the active referent, if any (none shown to a partner for a sensitive
+    /// structure's professional).
+    pub referent_account_id: Option<Uuid>,
+    /// The notebook's version (its ETag).
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Lists the notebooks within the caller's reach — a professional's own notebooks, a
+/// manager's deployment, a partner's deployment or structure — by person, with the filters a
+/// case-management tool needs. Each person listed is journaled as read.
+#[utoipa::path(
+    tag = "notebooks",
+    params(NotebookQuery, PageParams, ("X-Purpose" = Option<String>, Header, description = "Why the data is read; required for API clients.")),
+    responses(
+        (status = 200, description = "One page of notebooks, ordered by person.", body = ListPage<NotebookSummary>),
+        (status = 400, description = "Invalid filter or missing purpose.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing scope.", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit exceeded.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = ["notebooks:read"]), ("bearer" = []))
+)]
+#[get("/v1/notebooks")]
+pub async fn list_notebooks(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<NotebookQuery>,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<ListPage<NotebookSummary>>, ApiError> {
+    caller.require(Scope::NotebooksRead)?;
+    let purpose = journal::purpose(&request, &caller)?;
+    let (limit, after) = (page.limit()?, page.after()?);
+    let query = query.into_inner();
+    let people = store::people::BeneficiaryFilters {
+        name: query
+            .q
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .map(|q| q.chars().take(100).collect()),
+        ..Default::default()
+    };
+    let filters = store::notebooks::NotebookFilters {
+        referent: query.referent,
+        without_referent: query.without_referent.unwrap_or(false),
+        structure: query.structure,
+        updated_since: query.updated_since,
+    };
+    let is_client = matches!(caller.principal, crate::auth::caller::Principal::Client(_));
+    let reach = policy::beneficiaries(&caller);
+    let page = with_conn(&state.pool, move |conn| {
+        let mut page = store::notebooks::list(
+            conn,
+            store::reach::beneficiaries(reach),
+            &people,
+            &filters,
+            after,
+            limit,
+        )?;
+        // Partners never learn that a person is followed by a sensitive structure.
+        if is_client && let Some(deployment) = caller.deployment_id() {
+            let sensitive = store::directory::sensitive_structures(conn, deployment)?;
+            for row in &mut page.items {
+                if row
+                    .referent_account_id
+                    .is_some_and(|account| sensitive.accounts.contains(&account))
+                {
+                    row.referent_account_id = None;
+                }
+            }
+        }
+        let entries: Vec<_> = page
+            .items
+            .iter()
+            .map(|row| {
+                journal::entry(
+                    &caller,
+                    row.beneficiary_id,
+                    Some(row.deployment_id),
+                    Access::Read,
+                    "GET /v1/notebooks",
+                    true,
+                    purpose.as_deref(),
+                )
+            })
+            .collect();
+        store::access_log::record(conn, &entries)?;
+        Ok(page)
+    })
+    .await?;
+    Ok(web::Json(ListPage::from_store(page, |row| {
+        NotebookSummary {
+            id: row.notebook_id,
+            beneficiary_id: row.beneficiary_id,
+            firstname: row.firstname,
+            lastname: row.lastname,
+            date_of_birth: row.date_of_birth,
+            referent_account_id: row.referent_account_id,
+            version: row.version,
+            updated_at: row.updated_at,
+        }
+    })))
 }

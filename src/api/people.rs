@@ -24,6 +24,8 @@ use crate::store::{
 pub struct BeneficiaryView {
     pub id: Uuid,
     pub deployment_id: Uuid,
+    /// The person's notebook (`GET /v1/notebooks/{id}`); absent while they have none.
+    pub notebook_id: Option<Uuid>,
     pub firstname: String,
     pub lastname: String,
     pub date_of_birth: NaiveDate,
@@ -93,6 +95,7 @@ impl BeneficiaryView {
         BeneficiaryView {
             id: row.id,
             deployment_id: row.deployment_id,
+            notebook_id: None,
             firstname: row.firstname,
             lastname: row.lastname,
             date_of_birth: row.date_of_birth,
@@ -239,8 +242,8 @@ pub async fn list_beneficiaries(
     let filters = parse_filters(&query, &caller)?;
     let (limit, after) = (page.limit()?, page.after()?);
     let show_nir = caller.scopes.contains(Scope::NirRead);
-    let page = with_conn(&state.pool, move |conn| {
-        list_within(
+    let (page, notebooks) = with_conn(&state.pool, move |conn| {
+        let page = list_within(
             conn,
             &caller,
             &filters,
@@ -248,11 +251,18 @@ pub async fn list_beneficiaries(
             limit,
             "GET /v1/beneficiaries",
             purpose.as_deref(),
-        )
+        )?;
+        let people: Vec<Uuid> = page.items.iter().map(|row| row.id).collect();
+        let notebooks = store::notebooks::ids_of_beneficiaries(conn, &people)?;
+        Ok((page, notebooks))
     })
     .await?;
     Ok(web::Json(ListPage::from_store(page, |row| {
-        BeneficiaryView::from_row(row, show_nir)
+        let notebook_id = notebooks.get(&row.id).copied();
+        BeneficiaryView {
+            notebook_id,
+            ..BeneficiaryView::from_row(row, show_nir)
+        }
     })))
 }
 
@@ -424,19 +434,21 @@ pub async fn get_beneficiary(
     let purpose = journal::purpose(&request, &caller)?;
     let id = id.into_inner();
     let show_nir = caller.scopes.contains(Scope::NirRead);
-    let row = with_conn(&state.pool, move |conn| {
-        read_beneficiary(
+    let (row, provenance, notebook_id) = with_conn(&state.pool, move |conn| {
+        let (row, provenance) = read_beneficiary(
             conn,
             &caller,
             id,
             "GET /v1/beneficiaries/{id}",
             purpose.as_deref(),
             with_provenance,
-        )
+        )?;
+        let notebook_id = store::notebooks::id_of_beneficiary(conn, row.id)?;
+        Ok((row, provenance, notebook_id))
     })
     .await?;
-    let (row, provenance) = row;
     let mut view = BeneficiaryView::from_row(row, show_nir);
+    view.notebook_id = notebook_id;
     view.provenance = provenance.map(|rows| {
         rows.into_iter()
             // The NIR's provenance tells a caller without nir:read that there is one.

@@ -346,3 +346,116 @@ pub fn within_reach(
         .first(conn)
         .optional()
 }
+
+/// Filters of the notebook list, besides the person's own ([`super::people::BeneficiaryFilters`]).
+#[derive(Debug, Clone, Default)]
+pub struct NotebookFilters {
+    /// Notebooks of which this account is the active referent.
+    pub referent: Option<Uuid>,
+    /// Notebooks without an active referent.
+    pub without_referent: bool,
+    /// People attached to this structure.
+    pub structure: Option<Uuid>,
+    /// Notebooks changed since.
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+/// A notebook in a list: its person and its referent.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct NotebookSummaryRow {
+    /// The notebook.
+    #[diesel(sql_type = SqlUuid)]
+    pub notebook_id: Uuid,
+    /// Its person.
+    #[diesel(sql_type = SqlUuid)]
+    pub beneficiary_id: Uuid,
+    /// Their deployment.
+    #[diesel(sql_type = SqlUuid)]
+    pub deployment_id: Uuid,
+    /// First name.
+    #[diesel(sql_type = Text)]
+    pub firstname: String,
+    /// Last name.
+    #[diesel(sql_type = Text)]
+    pub lastname: String,
+    /// Birth date.
+    #[diesel(sql_type = diesel::sql_types::Date)]
+    pub date_of_birth: NaiveDate,
+    /// The notebook's version (its ETag).
+    #[diesel(sql_type = diesel::sql_types::Int8)]
+    pub version: i64,
+    /// When it last changed.
+    #[diesel(sql_type = Timestamptz)]
+    pub updated_at: DateTime<Utc>,
+    /// The active referent's account.
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub referent_account_id: Option<Uuid>,
+}
+
+/// One page of the notebooks within reach that pass the filters, ordered by their person's id
+/// (the cursor is the last person's id): one statement for the page's people, one for their
+/// notebooks and referents.
+pub fn list(
+    conn: &mut PgConnection,
+    reach: BeneficiaryFilter,
+    people: &super::people::BeneficiaryFilters,
+    filters: &NotebookFilters,
+    after: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<super::Page<NotebookSummaryRow>> {
+    use diesel::dsl::sql;
+    const REFERENT: &str = "SELECT 1 FROM notebook n JOIN notebook_member m ON m.notebook_id = n.id \
+         AND m.active AND m.member_type = 'referent' WHERE n.beneficiary_id = beneficiary.id";
+    let mut query = super::people::filtered(reach, people).filter(sql::<Bool>(
+        "EXISTS (SELECT 1 FROM notebook n WHERE n.beneficiary_id = beneficiary.id)",
+    ));
+    if let Some(since) = filters.updated_since {
+        query = query.filter(
+            sql::<Bool>(
+                "EXISTS (SELECT 1 FROM notebook n WHERE n.beneficiary_id = beneficiary.id AND n.updated_at >= ",
+            )
+            .bind::<Timestamptz, _>(since)
+            .sql(")"),
+        );
+    }
+    if let Some(referent) = filters.referent {
+        query = query.filter(
+            sql::<Bool>(&format!("EXISTS ({REFERENT} AND m.account_id = "))
+                .bind::<SqlUuid, _>(referent)
+                .sql(")"),
+        );
+    }
+    if filters.without_referent {
+        query = query.filter(sql::<Bool>(&format!("NOT EXISTS ({REFERENT})")));
+    }
+    if let Some(structure) = filters.structure {
+        query = query.filter(
+            sql::<Bool>(
+                "EXISTS (SELECT 1 FROM beneficiary_structure bs WHERE bs.beneficiary_id = beneficiary.id AND bs.structure_id = ",
+            )
+            .bind::<SqlUuid, _>(structure)
+            .sql(")"),
+        );
+    }
+    if let Some(after) = after {
+        query = query.filter(beneficiary::id.gt(after));
+    }
+    let ids: Vec<Uuid> = query
+        .select(beneficiary::id)
+        .order(beneficiary::id.asc())
+        .limit(limit + 1)
+        .load(conn)?;
+    let rows: Vec<NotebookSummaryRow> = diesel::sql_query(
+        "SELECT n.id AS notebook_id, b.id AS beneficiary_id, b.deployment_id, b.firstname, b.lastname, \
+                b.date_of_birth, n.version, n.updated_at, r.account_id AS referent_account_id \
+         FROM beneficiary b JOIN notebook n ON n.beneficiary_id = b.id \
+         LEFT JOIN LATERAL (SELECT m.account_id FROM notebook_member m WHERE m.notebook_id = n.id \
+              AND m.active AND m.member_type = 'referent' ORDER BY m.created_at LIMIT 1) r ON true \
+         WHERE b.id = ANY ($1) ORDER BY b.id",
+    )
+    .bind::<diesel::sql_types::Array<SqlUuid>, _>(&ids)
+    .load(conn)?;
+    Ok(super::Page::from_rows(rows, limit, |row| {
+        row.beneficiary_id
+    }))
+}

@@ -71,18 +71,13 @@ diesel::define_sql_function! {
     fn unaccent(text: Text) -> Text;
 }
 
-/// One page of the beneficiaries within reach, ordered by id.
-pub fn list(
-    conn: &mut PgConnection,
+/// The beneficiaries within reach that pass the filters (the people list's and the notebook
+/// list's query), as a boxed query to add to.
+pub fn filtered(
     reach: BeneficiaryFilter,
     filters: &BeneficiaryFilters,
-    after: Option<Uuid>,
-    limit: i64,
-) -> QueryResult<Page<BeneficiaryRow>> {
-    let mut query = beneficiary::table
-        .select(BeneficiaryRow::as_select())
-        .filter(reach)
-        .into_boxed();
+) -> beneficiary::BoxedQuery<'static, diesel::pg::Pg> {
+    let mut query = beneficiary::table.filter(reach).into_boxed();
     if let Some(name) = &filters.name {
         for word in name.split_whitespace().take(5) {
             let pattern = format!("%{}%", word.replace(['%', '_', '\\'], ""));
@@ -108,10 +103,23 @@ pub fn list(
     if let Some(nir) = &filters.nir {
         query = query.filter(beneficiary::nir.eq(nir.clone()));
     }
+    query
+}
+
+/// One page of the beneficiaries within reach, ordered by id.
+pub fn list(
+    conn: &mut PgConnection,
+    reach: BeneficiaryFilter,
+    filters: &BeneficiaryFilters,
+    after: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Page<BeneficiaryRow>> {
+    let mut query = filtered(reach, filters);
     if let Some(after) = after {
         query = query.filter(beneficiary::id.gt(after));
     }
     let rows = query
+        .select(BeneficiaryRow::as_select())
         .order(beneficiary::id.asc())
         .limit(limit + 1)
         .load(conn)?;

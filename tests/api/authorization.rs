@@ -77,6 +77,8 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("get", "/v1/orientation-requests"),
     ("post", "/v1/orientation-requests/{id}/deny"),
     ("post", "/v1/notebooks/{id}/orientation"),
+    // Tests in `notebook_list.rs`.
+    ("get", "/v1/notebooks"),
     // Tests in `imports.rs`.
     ("post", "/v1/imports"),
     ("get", "/v1/imports/{id}"),

@@ -22,6 +22,7 @@ mod least_privilege;
 mod login;
 mod mail;
 mod migrations;
+mod notebook_list;
 mod oauth;
 mod plan;
 mod privacy;
