@@ -420,6 +420,12 @@ pub struct NotebookQuery {
     pub structure: Option<Uuid>,
     /// Notebooks changed since this instant (RFC 3339).
     pub updated_since: Option<DateTime<Utc>>,
+    /// `pending`: notebooks with a re-orientation request waiting for a decision; `none`:
+    /// without one.
+    pub orientation: Option<String>,
+    /// People whose RSA right is this value (`rsa_droit_ouvert`, `rsa_droit_ouvert_et_suspendu`,
+    /// `rsa_droit_ouvert_versable`, `rsa_clos`…).
+    pub rsa_right: Option<String>,
 }
 
 /// A notebook in a list.
@@ -476,11 +482,38 @@ pub async fn list_notebooks(
             .map(|q| q.chars().take(100).collect()),
         ..Default::default()
     };
+    let orientation_pending = match query.orientation.as_deref() {
+        None => None,
+        Some("pending") => Some(true),
+        Some("none") => Some(false),
+        Some(_) => {
+            return Err(ApiError::invalid_parameter(
+                "orientation must be pending or none.",
+            ));
+        }
+    };
+    let rsa_right = query
+        .rsa_right
+        .as_deref()
+        .map(str::trim)
+        .filter(|right| !right.is_empty())
+        .map(|right| {
+            if right.len() <= 64 && right.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                Ok(right.to_owned())
+            } else {
+                Err(ApiError::invalid_parameter(
+                    "rsa_right must be a right's code, such as rsa_droit_ouvert.",
+                ))
+            }
+        })
+        .transpose()?;
     let filters = store::notebooks::NotebookFilters {
         referent: query.referent,
         without_referent: query.without_referent.unwrap_or(false),
         structure: query.structure,
         updated_since: query.updated_since,
+        orientation_pending,
+        rsa_right,
     };
     let is_client = matches!(caller.principal, crate::auth::caller::Principal::Client(_));
     let reach = policy::beneficiaries(&caller);

@@ -358,6 +358,10 @@ pub struct NotebookFilters {
     pub structure: Option<Uuid>,
     /// Notebooks changed since.
     pub updated_since: Option<DateTime<Utc>>,
+    /// Only notebooks with a pending re-orientation request (`Some(true)`), or without one.
+    pub orientation_pending: Option<bool>,
+    /// People whose RSA right is this (`rsa_droit_ouvert_et_suspendu`…).
+    pub rsa_right: Option<String>,
 }
 
 /// A notebook in a list: its person and its referent.
@@ -436,6 +440,17 @@ pub fn list(
             .bind::<SqlUuid, _>(structure)
             .sql(")"),
         );
+    }
+    if let Some(pending) = filters.orientation_pending {
+        let exists = "EXISTS (SELECT 1 FROM orientation_request o WHERE o.beneficiary_id = beneficiary.id AND o.status = 'pending')";
+        query = query.filter(sql::<Bool>(&if pending {
+            exists.to_owned()
+        } else {
+            format!("NOT {exists}")
+        }));
+    }
+    if let Some(right) = &filters.rsa_right {
+        query = query.filter(beneficiary::right_rsa.eq(right.clone()));
     }
     if let Some(after) = after {
         query = query.filter(beneficiary::id.gt(after));

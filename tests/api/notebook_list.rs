@@ -191,3 +191,103 @@ async fn a_person_leads_to_their_notebook_and_the_notebook_list_obeys_reach_and_
     });
     assert!(journaled > 5, "{journaled}");
 }
+
+fn sql(app: &TestApp, statements: &str) {
+    let mut conn = PgConnection::establish(&app.database.url).unwrap();
+    diesel::connection::SimpleConnection::batch_execute(&mut conn, statements).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_filter_of_the_people_and_notebook_lists_finds_its_person_and_only_them() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let (a, person, notebook) = (world.deployment_a, world.beneficiary, world.notebook);
+    let member = tokio::task::block_in_place(|| account_of(&app, "member@example.org"));
+    tokio::task::block_in_place(|| {
+        sql(
+            &app,
+            &format!(
+                "UPDATE beneficiary SET date_of_birth = '1982-02-01', caf_number = '7700001', \
+                 france_travail_id = '12345678901', external_id = 'SI-42', right_rsa = 'rsa_droit_ouvert_versable' \
+                 WHERE id = '{person}'"
+            ),
+        );
+        sql(
+            &app,
+            &format!(
+                "INSERT INTO orientation_system (id, deployment_id, name, orientation_type) \
+                 VALUES ('{s}', '{a}', 'Social', 'social'); \
+                 INSERT INTO orientation_request (deployment_id, beneficiary_id, notebook_id, requestor_account_id, \
+                 requested_orientation_system_id, status) VALUES ('{a}', '{person}', '{notebook}', '{member}', '{s}', 'pending')",
+                s = Uuid::new_v4()
+            ),
+        );
+    });
+    let manager = world.token("manager_a");
+    let ids = |body: &Value, key: &str| -> Vec<String> {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| item[key].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // The people list: each filter, as agents and partners type the keys.
+    for (query, found) in [
+        ("name=TIFOUR", true),
+        ("name=sophie%20tifour", true),
+        ("name=Autre", false),
+        ("date_of_birth=1982-02-01", true),
+        ("date_of_birth=1990-01-01", false),
+        ("caf_number=7700001", true),
+        ("caf_number=7700002", false),
+        ("france_travail_id=12345678901", true),
+        ("france_travail_id=10987654321", false),
+        ("external_id=SI-42", true),
+        ("external_id=SI-43", false),
+        ("nir=1850375123456", true),
+        ("nir=1850375123457", false),
+    ] {
+        let (status, body) = get(&app, manager, &format!("/v1/beneficiaries?{query}")).await;
+        assert_eq!(status, 200, "{query}: {body}");
+        assert_eq!(
+            ids(&body, "id").contains(&person.to_string()),
+            found,
+            "{query}: {body}"
+        );
+        if found {
+            assert_eq!(
+                body["items"].as_array().unwrap().len(),
+                1,
+                "{query}: only them"
+            );
+        }
+    }
+    // The NIR filter needs nir:read: a partner without it may not search by NIR.
+    let narrow =
+        crate::fixture::client_token(&app, &app.database.url, a, None, "beneficiaries:read").await;
+    let (status, body) = get(&app, &narrow, "/v1/beneficiaries?nir=1850375123456").await;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = get(&app, manager, "/v1/beneficiaries?date_of_birth=01/02/1982").await;
+    assert_eq!(status, 400, "{body}");
+
+    // The notebook list: orientation and RSA right.
+    for (query, found) in [
+        ("orientation=pending", true),
+        ("orientation=none", false),
+        ("rsa_right=rsa_droit_ouvert_versable", true),
+        ("rsa_right=rsa_clos", false),
+    ] {
+        let (status, body) = get(&app, manager, &format!("/v1/notebooks?{query}")).await;
+        assert_eq!(status, 200, "{query}: {body}");
+        assert_eq!(
+            ids(&body, "id").contains(&notebook.to_string()),
+            found,
+            "{query}: {body}"
+        );
+    }
+    for query in ["orientation=maybe", "rsa_right=DROP%20TABLE"] {
+        let (status, body) = get(&app, manager, &format!("/v1/notebooks?{query}")).await;
+        assert_eq!(status, 400, "{query}: {body}");
+    }
+}
