@@ -3,17 +3,20 @@
 //! and soft-deleted.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, delete, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::db::with_conn;
+use super::pagination::{ListPage, PageParams};
 use super::problem::{ApiError, ErrorCode, Problem};
 use super::writes::{Written, if_match, write, written};
 use crate::api::state::AppState;
 use crate::auth::caller::Caller;
-use crate::store::appointments;
+use crate::domain::scopes::Scope;
+use crate::store::{self, appointments};
 
 /// An appointment to add.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -158,4 +161,134 @@ pub async fn delete_appointment(
     )
     .await?;
     Ok(written(StatusCode::OK, None, version))
+}
+
+/// The window and filter of the appointment list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AppointmentsQuery {
+    /// From this instant (RFC 3339, included); now by default.
+    pub from: Option<DateTime<Utc>>,
+    /// To this instant (excluded); 7 days after `from` by default, 366 days after it at most.
+    pub to: Option<DateTime<Utc>>,
+    /// Only the appointments this professional's account holds.
+    pub account: Option<Uuid>,
+}
+
+/// An appointment across notebooks.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AppointmentItem {
+    pub id: Uuid,
+    /// Its notebook (`GET /v1/notebooks/{id}`).
+    pub notebook_id: Uuid,
+    /// The notebook's person.
+    pub beneficiary_id: Uuid,
+    /// The professional who holds it (absent for a partner when a sensitive structure's).
+    pub account_id: Option<Uuid>,
+    pub date: DateTime<Utc>,
+    /// `pending`, `present` or `absent`.
+    pub status: String,
+}
+
+/// The appointments of the notebooks within the caller's reach in a window of time (a
+/// professional's « my appointments this week »), in time order; each person concerned is
+/// journaled as read.
+#[utoipa::path(
+    tag = "notebooks",
+    params(AppointmentsQuery, PageParams, ("X-Purpose" = Option<String>, Header, description = "Why the data is read; required for API clients.")),
+    responses(
+        (status = 200, description = "One page of appointments.", body = ListPage<AppointmentItem>),
+        (status = 400, description = "Invalid window or parameter, or missing purpose.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing scope.", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit exceeded.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = ["notebooks:read"]), ("bearer" = []))
+)]
+#[get("/v1/appointments")]
+pub async fn list_appointments(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<AppointmentsQuery>,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<ListPage<AppointmentItem>>, ApiError> {
+    caller.require(Scope::NotebooksRead)?;
+    let purpose = super::journal::purpose(&request, &caller)?;
+    let limit = page.limit()?;
+    let after = page
+        .cursor
+        .as_deref()
+        .map(crate::domain::cursor::decode_after_instant)
+        .transpose()
+        .map_err(|error| ApiError::invalid_parameter(error.to_string()))?;
+    let from = query.from.unwrap_or_else(Utc::now);
+    let to = query.to.unwrap_or(from + chrono::Duration::days(7));
+    if to <= from || to - from > chrono::Duration::days(366) {
+        return Err(ApiError::invalid_parameter(
+            "to must come after from, at most 366 days after it.",
+        ));
+    }
+    let account = query.account;
+    let is_client = matches!(caller.principal, crate::auth::caller::Principal::Client(_));
+    let reach = crate::auth::policy::beneficiaries(&caller);
+    let mut rows = with_conn(&state.pool, move |conn| {
+        let rows = store::appointments::within(
+            conn,
+            store::reach::beneficiaries(reach),
+            (from, to),
+            account,
+            after,
+            limit + 1,
+        )?;
+        let entries: Vec<_> = rows
+            .iter()
+            .take(usize::try_from(limit).unwrap_or(0))
+            .map(|row| {
+                super::journal::entry(
+                    &caller,
+                    row.beneficiary_id,
+                    Some(row.deployment_id),
+                    super::journal::Access::Read,
+                    "GET /v1/appointments",
+                    true,
+                    purpose.as_deref(),
+                )
+            })
+            .collect();
+        store::access_log::record(conn, &entries)?;
+        let hidden = match (is_client, caller.deployment_id()) {
+            (true, Some(deployment)) => {
+                store::directory::sensitive_structures(conn, deployment)?.accounts
+            }
+            _ => Vec::new(),
+        };
+        Ok(rows
+            .into_iter()
+            .map(|row| (row, hidden.clone()))
+            .collect::<Vec<_>>())
+    })
+    .await?;
+    let more = rows.len() > usize::try_from(limit).unwrap_or(0);
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    let next_cursor = more
+        .then(|| {
+            rows.last()
+                .map(|(row, _)| crate::domain::cursor::after_instant(row.date, row.id))
+        })
+        .flatten();
+    Ok(web::Json(ListPage {
+        items: rows
+            .into_iter()
+            .map(|(row, hidden)| AppointmentItem {
+                id: row.id,
+                notebook_id: row.notebook_id,
+                beneficiary_id: row.beneficiary_id,
+                account_id: (!hidden.contains(&row.account_id)).then_some(row.account_id),
+                date: row.date,
+                status: row.status,
+            })
+            .collect(),
+        next_cursor,
+    }))
 }

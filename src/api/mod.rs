@@ -93,6 +93,7 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(diagnostic::add_project)
         .service(diagnostic::update_project)
         .service(diagnostic::remove_project)
+        .service(appointments::list_appointments)
         .service(appointments::add_appointment)
         .service(appointments::update_appointment)
         .service(appointments::delete_appointment)

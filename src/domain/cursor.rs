@@ -56,6 +56,28 @@ pub fn decode_before_sequence(cursor: &str) -> Result<i64, InvalidCursor> {
         .ok_or(InvalidCursor)
 }
 
+/// The cursor continuing after an instant and an id (lists in time order).
+pub fn after_instant(at: chrono::DateTime<chrono::Utc>, id: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(format!("at:{}|{id}", at.to_rfc3339()))
+}
+
+/// The instant and id a time-ordered cursor continues after.
+pub fn decode_after_instant(
+    cursor: &str,
+) -> Result<(chrono::DateTime<chrono::Utc>, Uuid), InvalidCursor> {
+    decode(cursor)
+        .and_then(|text| {
+            let (at, id) = text.strip_prefix("at:")?.split_once('|')?;
+            Some((
+                chrono::DateTime::parse_from_rfc3339(at)
+                    .ok()?
+                    .with_timezone(&chrono::Utc),
+                Uuid::parse_str(id).ok()?,
+            ))
+        })
+        .ok_or(InvalidCursor)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +94,16 @@ mod tests {
             Err(InvalidCursor)
         );
         assert_eq!(decode_after_sequence("not base64 !"), Err(InvalidCursor));
+    }
+
+    #[test]
+    fn an_instant_cursor_reads_back_and_a_foreign_one_does_not() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-12-07T09:30:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let id = Uuid::new_v4();
+        assert_eq!(decode_after_instant(&after_instant(at, id)), Ok((at, id)));
+        assert_eq!(decode_after_instant(&after_id(id)), Err(InvalidCursor));
+        assert_eq!(decode_after_instant("!!"), Err(InvalidCursor));
     }
 }

@@ -139,3 +139,64 @@ pub fn delete(
         commit(conn, notebook, None, author, "appointment", Utc::now(), payload)
     })
 }
+
+/// An appointment in a list, with its notebook and person.
+#[derive(Debug, Clone, Queryable)]
+pub struct AppointmentRow {
+    /// The appointment.
+    pub id: Uuid,
+    /// Its notebook.
+    pub notebook_id: Uuid,
+    /// The notebook's person.
+    pub beneficiary_id: Uuid,
+    /// Their deployment.
+    pub deployment_id: Uuid,
+    /// The professional who holds it.
+    pub account_id: Uuid,
+    /// When.
+    pub date: DateTime<Utc>,
+    /// `pending`, `present` or `absent`.
+    pub status: String,
+}
+
+/// The live appointments of the notebooks within reach, from `from` (included) to `to`
+/// (excluded), optionally of one professional, in time order after the previous page's last
+/// `(date, id)`; `limit` of them.
+pub fn within(
+    conn: &mut PgConnection,
+    reach: super::reach::BeneficiaryFilter,
+    range: (DateTime<Utc>, DateTime<Utc>),
+    account: Option<Uuid>,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<AppointmentRow>> {
+    use crate::schema::{beneficiary, notebook, notebook_appointment as a};
+    let people = super::people::filtered(reach, &super::people::BeneficiaryFilters::default())
+        .select(beneficiary::id);
+    let mut query = a::table
+        .inner_join(notebook::table.on(notebook::id.eq(a::notebook_id)))
+        .filter(a::deleted_at.is_null())
+        .filter(a::date.ge(range.0))
+        .filter(a::date.lt(range.1))
+        .filter(notebook::beneficiary_id.eq_any(people))
+        .into_boxed();
+    if let Some(account) = account {
+        query = query.filter(a::account_id.eq(account));
+    }
+    if let Some((at, id)) = after {
+        query = query.filter(a::date.gt(at).or(a::date.eq(at).and(a::id.gt(id))));
+    }
+    query
+        .select((
+            a::id,
+            a::notebook_id,
+            notebook::beneficiary_id,
+            notebook::deployment_id,
+            a::account_id,
+            a::date,
+            a::status,
+        ))
+        .order((a::date.asc(), a::id.asc()))
+        .limit(limit)
+        .load(conn)
+}

@@ -79,6 +79,7 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("post", "/v1/notebooks/{id}/orientation"),
     // Tests in `notebook_list.rs`.
     ("get", "/v1/notebooks"),
+    ("get", "/v1/appointments"),
     // Tests in `imports.rs`.
     ("post", "/v1/imports"),
     ("get", "/v1/imports/{id}"),

@@ -291,3 +291,109 @@ async fn every_filter_of_the_people_and_notebook_lists_finds_its_person_and_only
         assert_eq!(status, 400, "{query}: {body}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_professional_lists_the_appointments_of_their_notebooks_in_a_window_of_time() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let (a, notebook) = (world.deployment_a, world.notebook);
+    let member = tokio::task::block_in_place(|| account_of(&app, "member@example.org"));
+    let (monday, tuesday, next_month) = (
+        "2030-03-04T09:00:00Z",
+        "2030-03-05T14:30:00Z",
+        "2030-04-02T10:00:00Z",
+    );
+    tokio::task::block_in_place(|| {
+        sql(
+            &app,
+            &format!(
+                "INSERT INTO notebook_appointment (deployment_id, notebook_id, account_id, date) VALUES \
+                 ('{a}', '{notebook}', '{member}', '{monday}'), ('{a}', '{notebook}', '{member}', '{tuesday}'), \
+                 ('{a}', '{notebook}', '{member}', '{next_month}'); \
+                 INSERT INTO notebook_appointment (deployment_id, notebook_id, account_id, date, deleted_at) VALUES \
+                 ('{a}', '{notebook}', '{member}', '2030-03-06T09:00:00Z', now())"
+            ),
+        );
+    });
+    let week = "/v1/appointments?from=2030-03-04T00:00:00Z&to=2030-03-11T00:00:00Z";
+    let dates = |body: &Value| -> Vec<String> {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| item["date"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (status, body) = get(&app, world.token("professional_member"), week).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        dates(&body),
+        ["2030-03-04T09:00:00Z", "2030-03-05T14:30:00Z"],
+        "the week's live appointments, in time order: {body}"
+    );
+    assert_eq!(
+        body["items"][0]["notebook_id"],
+        notebook.to_string().as_str()
+    );
+    assert_eq!(
+        body["items"][0]["beneficiary_id"],
+        world.beneficiary.to_string().as_str()
+    );
+    for (caller, count) in [
+        ("manager_a", 2),
+        ("client_a", 2),
+        ("professional_non_member", 0),
+        ("professional_former_member", 0),
+        ("manager_b", 0),
+        ("client_b", 0),
+    ] {
+        let (status, body) = get(&app, world.token(caller), week).await;
+        assert_eq!(status, 200, "{caller}: {body}");
+        assert_eq!(
+            body["items"].as_array().unwrap().len(),
+            count,
+            "{caller}: {body}"
+        );
+    }
+    // One professional's, page by page.
+    let (_, first) = get(
+        &app,
+        world.token("manager_a"),
+        &format!("{week}&account={member}&limit=1"),
+    )
+    .await;
+    assert_eq!(dates(&first), ["2030-03-04T09:00:00Z"]);
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let (_, second) = get(
+        &app,
+        world.token("manager_a"),
+        &format!("{week}&limit=1&cursor={cursor}"),
+    )
+    .await;
+    assert_eq!(dates(&second), ["2030-03-05T14:30:00Z"]);
+    assert!(second["next_cursor"].is_null(), "{second}");
+    let (_, nobody) = get(
+        &app,
+        world.token("manager_a"),
+        &format!("{week}&account={}", Uuid::new_v4()),
+    )
+    .await;
+    assert!(nobody["items"].as_array().unwrap().is_empty());
+    // Bad windows and cursors are said.
+    for query in [
+        "from=2030-03-11T00:00:00Z&to=2030-03-04T00:00:00Z",
+        "from=2030-01-01T00:00:00Z&to=2031-06-01T00:00:00Z",
+        "from=lundi",
+        "cursor=nope",
+    ] {
+        let (status, body) = get(
+            &app,
+            world.token("manager_a"),
+            &format!("/v1/appointments?{query}"),
+        )
+        .await;
+        assert_eq!(status, 400, "{query}: {body}");
+    }
+    let (status, _) = get(&app, world.token("client_a_without_scopes"), week).await;
+    assert_eq!(status, 403);
+}
