@@ -180,7 +180,7 @@ pub async fn create_webhook(
     let event_types = event_types(&body.event_types)?;
     let url = checked_url(&state, &body.url).await?;
     let id = Uuid::new_v4();
-    let secret = format!("whsec_{}", crate::auth::secrets::random_token(32));
+    let secret = crate::outbound::new_secret();
     let sealed = state
         .secrets
         .seal(id, secret.as_bytes())
@@ -395,7 +395,16 @@ pub async fn ping_webhook(
     let now = Utc::now();
     let body = serde_json::to_vec(&delivery::ping_body(row.id, now))
         .map_err(|e| ApiError::internal(&e))?;
-    let attempt = delivery::post(&state.webhooks, &row.url, &secret, &body, now.timestamp()).await;
+    let message_id = format!("msg_ping_{}", uuid::Uuid::new_v4().simple());
+    let attempt = delivery::post(
+        &state.webhooks,
+        &row.url,
+        &secret,
+        &message_id,
+        &body,
+        now.timestamp(),
+    )
+    .await;
     Ok(web::Json(PingResult {
         delivered: attempt.delivered(),
         status_code: attempt.status_code,

@@ -5,7 +5,10 @@ use crate::domain::states::DeliveryStatus;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{SIGNATURE_HEADER, TIMESTAMP_HEADER, Webhooks, retry_delay, signature, ssrf};
+use super::{
+    SIGNATURE_HEADER, TIMESTAMP_HEADER, WEBHOOK_ID_HEADER, WEBHOOK_SIGNATURE_HEADER,
+    WEBHOOK_TIMESTAMP_HEADER, Webhooks, retry_delay, signature, ssrf, standard_signature,
+};
 use crate::auth::secret_box::SecretBox;
 use crate::postgres::DbPool;
 use crate::store::webhooks as store;
@@ -60,6 +63,7 @@ pub async fn post(
     webhooks: &Webhooks,
     url: &str,
     secret: &[u8],
+    message_id: &str,
     body: &[u8],
     timestamp: i64,
 ) -> Attempt {
@@ -78,6 +82,12 @@ pub async fn post(
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .header(TIMESTAMP_HEADER, timestamp.to_string())
         .header(SIGNATURE_HEADER, signature(secret, timestamp, body))
+        .header(WEBHOOK_ID_HEADER, message_id)
+        .header(WEBHOOK_TIMESTAMP_HEADER, timestamp.to_string())
+        .header(
+            WEBHOOK_SIGNATURE_HEADER,
+            standard_signature(secret, message_id, timestamp, body),
+        )
         .body(body.to_vec());
     match request.send().await {
         Ok(response) => {
@@ -145,7 +155,18 @@ pub async fn deliver(
     }
     let attempt = match secrets.open(outgoing.subscription_id, &outgoing.secret) {
         Ok(secret) => match serde_json::to_vec(&outgoing.body) {
-            Ok(body) => post(webhooks, &outgoing.url, &secret, &body, now.timestamp()).await,
+            Ok(body) => {
+                let message_id = format!("msg_{}", outgoing.id.simple());
+                post(
+                    webhooks,
+                    &outgoing.url,
+                    &secret,
+                    &message_id,
+                    &body,
+                    now.timestamp(),
+                )
+                .await
+            }
             Err(error) => Attempt {
                 status_code: None,
                 error: Some(format!("unserialisable body: {error}")),

@@ -39,6 +39,55 @@ pub const TIMESTAMP_HEADER: &str = "X-Cdb-Timestamp";
 /// Header holding `sha256=<hex HMAC-SHA256 of "{timestamp}.{body}">`.
 pub const SIGNATURE_HEADER: &str = "X-Cdb-Signature";
 
+/// Standard Webhooks: the message id (the delivery's, the same on every retry).
+pub const WEBHOOK_ID_HEADER: &str = "webhook-id";
+
+/// Standard Webhooks: the signing time (unix seconds).
+pub const WEBHOOK_TIMESTAMP_HEADER: &str = "webhook-timestamp";
+
+/// Standard Webhooks: `v1,` and the base64 HMAC-SHA256 of `"{id}.{timestamp}.{body}"`.
+pub const WEBHOOK_SIGNATURE_HEADER: &str = "webhook-signature";
+
+/// A new subscription's secret, as Standard Webhooks libraries take it: `whsec_` and 32 random
+/// bytes in base64.
+pub fn new_secret() -> String {
+    use base64::Engine;
+    let mut key = [0u8; 32];
+    rand::Rng::fill(&mut rand::rng(), &mut key);
+    format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(key)
+    )
+}
+
+/// The HMAC key of a secret, as Standard Webhooks libraries derive it: the base64 after
+/// `whsec_` (the URL-safe base64 of the secrets made before, or the text itself otherwise).
+pub fn signing_key(secret: &[u8]) -> Vec<u8> {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    let encoded = secret.strip_prefix(b"whsec_").unwrap_or(secret);
+    STANDARD
+        .decode(encoded)
+        .or_else(|_| URL_SAFE_NO_PAD.decode(encoded))
+        .unwrap_or_else(|_| secret.to_vec())
+}
+
+/// The `webhook-signature` value: `v1,` and the base64 HMAC-SHA256 of
+/// `"{id}.{timestamp}.{body}"` with the secret's key.
+pub fn standard_signature(secret: &[u8], id: &str, timestamp: i64, body: &[u8]) -> String {
+    use base64::Engine;
+    // HMAC takes keys of any length: this cannot fail.
+    let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(&signing_key(secret)) else {
+        return String::new();
+    };
+    mac.update(format!("{id}.{timestamp}.").as_bytes());
+    mac.update(body);
+    format!(
+        "v1,{}",
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    )
+}
+
 /// Hub settings of outbound webhooks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WebhookSettings {

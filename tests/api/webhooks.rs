@@ -131,6 +131,22 @@ async fn received(server: &MockServer, secret: &str) -> Vec<Value> {
             "the signature is the HMAC-SHA256 of timestamp.body"
         );
         assert!((Utc::now().timestamp() - timestamp.parse::<i64>().unwrap()).abs() < 4 * 24 * 3600);
+        // Standard Webhooks, as its reference library signs (the tolerance of its `verify` is
+        // checked by the ping test, whose clock is the real one).
+        let id = request.headers["webhook-id"].to_str().unwrap();
+        assert_eq!(
+            request.headers["webhook-timestamp"].to_str().unwrap(),
+            timestamp
+        );
+        let expected = standardwebhooks::Webhook::new(secret)
+            .unwrap()
+            .sign(id, timestamp.parse().unwrap(), &request.body)
+            .unwrap();
+        assert_eq!(
+            request.headers["webhook-signature"].to_str().unwrap(),
+            expected,
+            "webhook-signature as Standard Webhooks libraries compute it"
+        );
         bodies.push(serde_json::from_slice(&request.body).unwrap());
     }
     bodies
@@ -437,6 +453,14 @@ async fn a_change_becomes_a_signed_delivery_with_its_feed_cursor() {
     assert_eq!(ping["status_code"], 200);
     let bodies = received(&hook, secret).await;
     assert_eq!(bodies.last().unwrap()["event"], "ping");
+    // A partner verifies it with the Standard Webhooks library, its clock tolerance included.
+    let last = hook.received_requests().await.unwrap().pop().unwrap();
+    let headers = last.headers.clone();
+    let verifier = standardwebhooks::Webhook::new(secret).unwrap();
+    assert!(verifier.verify(&last.body, &headers).is_ok());
+    let mut tampered = last.body.clone();
+    tampered.push(b' ');
+    assert!(verifier.verify(&tampered, &headers).is_err());
     let down = endpoint(503).await;
     let (_, changed, _) = send(
         &app,
