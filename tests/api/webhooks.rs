@@ -849,3 +849,48 @@ async fn deliveries_stop_when_the_client_is_revoked_or_loses_the_scope() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_purge_reaches_the_subscriber_as_a_tombstone_without_personal_data() {
+    let (app, world) = open_app().await;
+    let hook = endpoint(200).await;
+    let token = subscriber(&app, &world, None).await;
+    let url = format!("{}/hook", hook.uri());
+    let created = subscribe(&app, &token, &url, json!(["beneficiary.purged"])).await;
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    let person = world.other_beneficiary;
+    let response = app
+        .client
+        .delete(format!("{}/v1/beneficiaries/{person}", app.address))
+        .bearer_auth(world.token("manager_a"))
+        .header("X-Purpose", "droit à l'effacement")
+        .query(&[("reason", "Demande d'effacement RGPD, ticket 77")])
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    let webhooks = Webhooks::new(OPEN).unwrap();
+    tick(&app, &webhooks, Utc::now()).await;
+    let bodies = received(&hook, &secret).await;
+    assert_eq!(bodies.len(), 1, "{bodies:?}");
+    let tombstone = &bodies[0];
+    assert_eq!(tombstone["event"], "beneficiary.purged", "{tombstone}");
+    assert_eq!(
+        tombstone["change"]["beneficiary_id"],
+        person.to_string().as_str(),
+        "{tombstone}"
+    );
+    // A tombstone names the person by id only.
+    let text = tombstone.to_string();
+    for personal in ["Jean", "Autre", "jean.autre@example.org", "1850375123457"] {
+        assert!(!text.contains(personal), "{personal} in {text}");
+    }
+    // It verifies with the Standard Webhooks library, as the partner's code would.
+    let request = hook.received_requests().await.unwrap().pop().unwrap();
+    assert!(
+        standardwebhooks::Webhook::new(&secret)
+            .unwrap()
+            .verify(&request.body, &request.headers)
+            .is_ok()
+    );
+}
