@@ -234,6 +234,16 @@ fn too_large() -> ApiError {
     )
 }
 
+impl Form {
+    /// The value of an extra field allowed by [`read_form`].
+    pub fn extra(&self, name: &str) -> Option<&str> {
+        self.extra
+            .iter()
+            .find(|(field, _)| field == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
 /// Reads an upload's form, refusing unknown fields but those named in `extra`, with the file
 /// bounded to [`MAX_FILE_BYTES`] and every other field to 1 KiB.
 pub async fn read_form(mut multipart: Multipart, extra: &[&str]) -> Result<Form, ApiError> {

@@ -360,12 +360,7 @@ pub async fn upload(
 ) -> Result<HttpResponse, ConsoleError> {
     scope_of(&session)?;
     let mut form = api::read_form(multipart, &["csrf"]).await?;
-    let csrf = form
-        .extra
-        .iter()
-        .find(|(name, _)| name == "csrf")
-        .map(|(_, value)| value.clone());
-    session.check(csrf.as_deref())?;
+    session.check(form.extra("csrf"))?;
     let chosen = form.kind.clone();
     let problem = match (
         &form.file,
@@ -680,12 +675,7 @@ pub async fn corrections(
     scope_of(&session)?;
     let id = id.into_inner();
     let mut form = api::read_form(multipart, &["csrf"]).await?;
-    let csrf = form
-        .extra
-        .iter()
-        .find(|(name, _)| name == "csrf")
-        .map(|(_, value)| value.clone());
-    session.check(csrf.as_deref())?;
+    session.check(form.extra("csrf"))?;
     form.extra.clear();
     let refused = match &form.file {
         None => Some(RefusedCorrections {
