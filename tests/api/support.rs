@@ -157,7 +157,22 @@ pub fn make_traversable(dir: &std::path::Path) {
 }
 
 fn admin_connection(shared: &Shared) -> PgConnection {
-    PgConnection::establish(&shared.url("postgres")).expect("admin connection")
+    PgConnection::establish(&shared.url("postgres")).unwrap_or_else(|error| {
+        panic!(
+            "the test cluster cannot be reached ({error}); the end of its log:\n{}",
+            server_log_tail()
+        )
+    })
+}
+
+/// The last lines of the embedded test cluster's log (why it stopped, when it did).
+fn server_log_tail() -> String {
+    let Some(dir) = CLUSTER_DIR.lock().ok().and_then(|dir| dir.clone()) else {
+        return "(an external server: see its own log)".into();
+    };
+    let log = std::fs::read_to_string(dir.join("data/server.log")).unwrap_or_default();
+    let lines: Vec<&str> = log.lines().collect();
+    lines[lines.len().saturating_sub(40)..].join("\n")
 }
 
 fn prepare_template(shared: &Shared) {
@@ -243,17 +258,23 @@ impl TestDatabase {
     pub fn connect(&self) -> PgConnection {
         PgConnection::establish(&self.url).expect("connection")
     }
-
-    /// Drops the database under the app's feet (closing its connections).
-    pub fn drop_now(&self) {
-        drop_database(&self.name);
-    }
 }
 
 impl Drop for TestDatabase {
+    /// Drops the database at the end of its test, on the embedded cluster too: kept, the ~150
+    /// databases of a run filled the disk of a CI machine (2.4 GB and growing), and the cluster
+    /// stopped under the tests that followed. Never panics (a test may be unwinding).
     fn drop(&mut self) {
-        if matches!(shared().server, Server::External { .. }) {
-            self.drop_now();
+        let name = self.name.clone();
+        let dropped = std::panic::catch_unwind(move || {
+            PgConnection::establish(&shared().url("postgres")).and_then(|mut admin| {
+                diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin)
+                    .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))
+            })
+        });
+        if !matches!(dropped, Ok(Ok(_))) {
+            eprintln!("the test database {} could not be dropped", self.name);
         }
     }
 }
