@@ -67,6 +67,7 @@ pub fn http_server(
             )
             .configure(crate::console::routes)
             .default_service(web::to(problem::not_found))
+            .wrap(from_fn(crate::api::idempotency::idempotency))
             .wrap(from_fn(rate_limit))
             .wrap(Compress::default())
             .wrap(from_fn(observe))

@@ -275,9 +275,11 @@ diesel::table! {
         caller -> Text,
         key -> Text,
         request_hash -> Text,
-        status -> Int4,
-        response_body -> Jsonb,
+        status -> Nullable<Int4>,
+        response_body -> Nullable<Jsonb>,
         created_at -> Timestamptz,
+        response_headers -> Jsonb,
+        sealed_body -> Nullable<Bytea>,
     }
 }
 

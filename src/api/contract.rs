@@ -82,9 +82,17 @@ impl Modify for SecuritySchemes {
     }
 }
 
-/// Completes the document once the routes' paths are collected: every operation may be
-/// refused by the rate limiter.
+/// Completes the document once the routes' paths are collected: every authenticated POST
+/// takes an `Idempotency-Key`, and every operation may be refused by the rate limiter.
 pub fn finish(document: &mut OpenApiDocument) {
+    for (path, item) in document.paths.paths.iter_mut() {
+        if path.starts_with("/v1/")
+            && let Some(operation) = item.post.as_mut()
+            && authenticated(operation)
+        {
+            idempotent(operation);
+        }
+    }
     // Every operation may be refused by the rate limiter.
     for item in document.paths.paths.values_mut() {
         for operation in [
@@ -141,6 +149,80 @@ pub fn finish(document: &mut OpenApiDocument) {
                 });
         }
     }
+}
+
+/// Whether an operation needs a caller's credentials (not only an optional or empty scheme).
+fn authenticated(operation: &utoipa::openapi::path::Operation) -> bool {
+    operation.security.as_ref().is_some_and(|requirements| {
+        requirements.iter().any(|requirement| {
+            serde_json::to_value(requirement)
+                .ok()
+                .and_then(|value| value.as_object().map(|o| !o.is_empty()))
+                .unwrap_or(false)
+        })
+    })
+}
+
+/// Declares `Idempotency-Key` on a POST (see `api::idempotency`): the header, the replay's
+/// `Idempotent-Replayed` on its successes, and the refusals of a key.
+fn idempotent(operation: &mut utoipa::openapi::path::Operation) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::{HeaderBuilder, ObjectBuilder, RefOr, Required, Type};
+    let parameters = operation.parameters.get_or_insert_with(Vec::new);
+    if !parameters
+        .iter()
+        .any(|p| matches!(p, RefOr::T(p) if p.name.eq_ignore_ascii_case("idempotency-key")))
+    {
+        parameters.push(RefOr::T(
+            ParameterBuilder::new()
+                .name("Idempotency-Key")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some(format!(
+                    "Makes the request safe to send again: a replay (same key, same path and body) \
+                     answers the first success with `Idempotent-Replayed: true` instead of running \
+                     again, for {} hours; an answer other than a success frees the key. The same key \
+                     with another request: 422 `idempotency_key_reused`; while the first request \
+                     runs: 409 `idempotency_in_progress`; if the hub stopped while running it: 409 \
+                     `idempotency_outcome_unknown` (never run twice). Keys are per caller.",
+                    crate::store::idempotency::KEPT_HOURS
+                )))
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .min_length(Some(1))
+                        .max_length(Some(255)),
+                ))
+                .build(),
+        ));
+    }
+    for (status, response) in operation.responses.responses.iter_mut() {
+        if status.starts_with('2')
+            && let RefOr::T(response) = response
+        {
+            response.headers.entry("Idempotent-Replayed".to_owned()).or_insert_with(|| {
+                RefOr::T(
+                    HeaderBuilder::new()
+                        .schema(Some(
+                            ObjectBuilder::new()
+                                .schema_type(Type::String)
+                                .enum_values(Some(["true"])),
+                        ))
+                        .description(Some("`true` when this is the kept answer of an earlier request with the same Idempotency-Key.".to_owned()))
+                        .build(),
+                )
+            });
+        }
+    }
+    let responses = &mut operation.responses.responses;
+    responses.entry("409".to_owned()).or_insert_with(|| {
+        problem_response("A request with this Idempotency-Key is running (`idempotency_in_progress`), or its outcome is unknown (`idempotency_outcome_unknown`).")
+    });
+    responses.entry("422".to_owned()).or_insert_with(|| {
+        problem_response(
+            "This Idempotency-Key was used with another request (`idempotency_key_reused`).",
+        )
+    });
 }
 
 fn problem_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {

@@ -5,16 +5,16 @@
 //! closes the account and ends their memberships but keeps the history.
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, delete, patch, post, web};
+use actix_web::{HttpResponse, delete, patch, post, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::answer::Answer;
 use super::db::with_conn;
 use super::directory::{ProfessionalView, StructureView};
 use super::directory_input::{self, FieldErrors};
 use super::extractors::json_body;
-use super::idempotency::Idempotency;
 use super::problem::{ApiError, ErrorCode, Problem};
 use crate::api::state::AppState;
 use crate::auth::caller::Caller;
@@ -183,7 +183,7 @@ fn conflict_answer(error: &ApiError) -> (StatusCode, serde_json::Value) {
 }
 
 /// The answer of a POST, with the `Location` of what it created (replays included).
-fn created_response(answer: super::idempotency::Answer, collection: &str) -> HttpResponse {
+fn created_response(answer: Answer, collection: &str) -> HttpResponse {
     let location = (answer.status == StatusCode::CREATED)
         .then(|| answer.body.get("id").and_then(|id| id.as_str()))
         .flatten()
@@ -201,7 +201,6 @@ fn created_response(answer: super::idempotency::Answer, collection: &str) -> Htt
 #[utoipa::path(
     tag = "directory",
     request_body = NewStructure,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays answer the first response.")),
     responses(
         (status = 201, description = "Created; `Location` is its URL.", body = StructureView),
         (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
@@ -213,7 +212,6 @@ fn created_response(answer: super::idempotency::Answer, collection: &str) -> Htt
 )]
 #[post("/v1/structures")]
 pub async fn create_structure(
-    request: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     body: super::extractors::BoundedBody<{ 64 * 1024 }>,
@@ -225,7 +223,6 @@ pub async fn create_structure(
             "Structures are created by the deployment's managers.",
         ));
     }
-    let idempotency = Idempotency::from_request(&request, &caller, &body)?;
     let input: NewStructure = json_body(&body)?;
     let mut errors = FieldErrors::default();
     let deployment = match (writer.deployment(), input.deployment_id) {
@@ -254,7 +251,7 @@ pub async fn create_structure(
     let check_deployment = writer == DirectoryWriter::Everything;
     let answer = with_conn(&state.pool, move |conn| {
         store::transaction(conn, |conn| {
-            Idempotency::answer(idempotency.as_ref(), conn, |conn| {
+            Answer::of(conn, |conn| {
                 if check_deployment
                     && store::directory::find_deployment(conn, &row.deployment_id.to_string())?
                         .is_none()
@@ -282,7 +279,7 @@ pub async fn create_structure(
         })
     })
     .await?;
-    if answer.status == StatusCode::CREATED && !answer.replayed {
+    if answer.status == StatusCode::CREATED {
         tracing::info!(
             structure_id = answer.body["id"].as_str().unwrap_or_default(),
             "structure created"
@@ -368,7 +365,6 @@ fn account_created_body(app_url: &str, professional: &ProfessionalView, structur
 #[utoipa::path(
     tag = "directory",
     request_body = NewProfessional,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays answer the first response.")),
     responses(
         (status = 201, description = "Created; `Location` is its URL. The e-mail « Création de compte sur Carnet de bord » is queued.", body = ProfessionalView),
         (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
@@ -380,7 +376,6 @@ fn account_created_body(app_url: &str, professional: &ProfessionalView, structur
 )]
 #[post("/v1/professionals")]
 pub async fn create_professional(
-    request: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     body: super::extractors::BoundedBody<{ 64 * 1024 }>,
@@ -392,7 +387,6 @@ pub async fn create_professional(
             "Professionals are created by their structure's administrators and the deployment's managers.",
         ));
     }
-    let idempotency = Idempotency::from_request(&request, &caller, &body)?;
     let input: NewProfessional = json_body(&body)?;
     let mut errors = FieldErrors::default();
     let fields = directory_input::new_professional(&mut errors, &input);
@@ -400,7 +394,7 @@ pub async fn create_professional(
     let app_url = state.auth.app_url.clone();
     let answer = with_conn(&state.pool, move |conn| {
         store::transaction(conn, |conn| {
-            Idempotency::answer(idempotency.as_ref(), conn, |conn| {
+            Answer::of(conn, |conn| {
                 let Some(structure) = store::directory_writes::structure(
                     conn,
                     fields.structure_id,
@@ -451,7 +445,7 @@ pub async fn create_professional(
         })
     })
     .await?;
-    if answer.status == StatusCode::CREATED && !answer.replayed {
+    if answer.status == StatusCode::CREATED {
         tracing::info!(
             professional_id = answer.body["id"].as_str().unwrap_or_default(),
             "professional created with their account"

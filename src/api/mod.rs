@@ -1,5 +1,6 @@
 //! The HTTP API: handlers per resource, the error type, request observation and the contract.
 
+pub mod answer;
 pub mod appointments;
 pub mod auth;
 pub mod caller;

@@ -43,6 +43,9 @@ pub enum ErrorCode {
     IdempotencyKeyReused,
     /// A request with the same Idempotency-Key is running: retry once it has answered.
     IdempotencyInProgress,
+    /// The hub stopped while it ran the first request with this Idempotency-Key: whether it was
+    /// done is unknown, and it is not run again with this key.
+    IdempotencyOutcomeUnknown,
     /// The resource changed since the version sent in `If-Match`.
     PreconditionFailed,
     /// An update needs `If-Match` with the version read.
@@ -67,7 +70,9 @@ impl ErrorCode {
             Self::InsufficientScope | Self::Forbidden => StatusCode::FORBIDDEN,
             Self::PurposeRequired | Self::InvalidParameter => StatusCode::BAD_REQUEST,
             Self::ValidationFailed | Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Conflict | Self::IdempotencyInProgress => StatusCode::CONFLICT,
+            Self::Conflict | Self::IdempotencyInProgress | Self::IdempotencyOutcomeUnknown => {
+                StatusCode::CONFLICT
+            }
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UpstreamUnavailable => StatusCode::BAD_GATEWAY,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -94,6 +99,7 @@ impl ErrorCode {
             Self::InvalidLoginKey => "Invalid login key",
             Self::IdempotencyKeyReused => "Idempotency key reused",
             Self::IdempotencyInProgress => "Idempotency key in progress",
+            Self::IdempotencyOutcomeUnknown => "Outcome of the idempotent request unknown",
             Self::PreconditionFailed => "Precondition failed",
             Self::PreconditionRequired => "Precondition required",
             Self::PayloadTooLarge => "Payload too large",

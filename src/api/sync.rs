@@ -2,15 +2,15 @@
 //! and the possible matches a manager resolves. Every write goes through the inbound pipeline.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::answer::Answer;
 use super::db::with_conn;
 use super::extractors::json_body;
-use super::idempotency::Idempotency;
 use super::problem::{ApiError, ErrorCode, Problem};
 use crate::api::state::AppState;
 use crate::auth::caller::{Caller, Principal};
@@ -312,7 +312,6 @@ pub struct NotebookCreated {
 #[utoipa::path(
     tag = "sync",
     request_body = PersonInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays answer the first response.")),
     responses(
         (status = 201, description = "Created.", body = NotebookCreated),
         (status = 202, description = "Held for the deployment's managers: the person may be someone the caller cannot change.", body = PendingReview),
@@ -326,14 +325,12 @@ pub struct NotebookCreated {
 )]
 #[post("/v1/notebooks")]
 pub async fn create_notebook(
-    request: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     body: super::extractors::BoundedBody<{ 64 * 1024 }>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
     let deployment = writable_deployment(&caller)?;
-    let idempotency = Idempotency::from_request(&request, &caller, &body)?;
     let input: PersonInput = json_body(&body)?;
     let fields = person_fields(&input).map_err(|errors| {
         ApiError::new(ErrorCode::ValidationFailed, "Some fields are invalid.")
@@ -350,7 +347,7 @@ pub async fn create_notebook(
     };
     let reach = policy::beneficiaries(&caller);
     let answer = with_conn(&state.pool, move |conn| {
-        Idempotency::answer(idempotency.as_ref(), conn, |conn| {
+        Answer::of(conn, |conn| {
         let outcome = crate::inbound::ingest_one(conn, &record, "hub_api", reach, Options::default())?;
         let (status, body) = match outcome {
             Outcome::Created {
@@ -507,7 +504,6 @@ fn result_of(index: usize, source_id: Option<String>, outcome: Outcome) -> Batch
 #[utoipa::path(
     tag = "sync",
     request_body = BatchRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays answer the first response.")),
     responses(
         (status = 200, description = "One result per record, in order.", body = BatchResponse),
         (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
@@ -518,14 +514,12 @@ fn result_of(index: usize, source_id: Option<String>, outcome: Outcome) -> Batch
 )]
 #[post("/v1/beneficiaries/batch")]
 pub async fn batch(
-    request: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     body: super::extractors::BoundedBody<{ 8 * 1024 * 1024 }>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
     let deployment = writable_deployment(&caller)?;
-    let idempotency = Idempotency::from_request(&request, &caller, &body)?;
     let batch: BatchRequest = json_body(&body)?;
     if batch.items.len() > MAX_BATCH {
         return Err(ApiError::new(
@@ -590,7 +584,7 @@ pub async fn batch(
     }
     let reach = policy::beneficiaries(&caller);
     let answer = with_conn(&state.pool, move |conn| {
-        Idempotency::answer(idempotency.as_ref(), conn, move |conn| {
+        Answer::of(conn, move |conn| {
             let outcomes = crate::inbound::ingest_all(conn, &records, "hub_api", reach)?;
             for ((index, source_id), outcome) in positions.into_iter().zip(outcomes) {
                 results[index] = Some(result_of(index, source_id, outcome));

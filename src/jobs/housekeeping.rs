@@ -1,5 +1,5 @@
 //! Housekeeping: finished jobs and delivered webhook deliveries are kept for a while
-//! (operators look at them), then deleted so that their tables do not grow without bound. An hourly tick enqueues one prune job; the
+//! (operators look at them), idempotency keys for 24 hours, then deleted so that their tables do not grow without bound. An hourly tick enqueues one prune job; the
 //! prune is idempotent, so ticks from several processes are harmless.
 
 use std::str::FromStr;
@@ -29,7 +29,8 @@ pub fn storage(database: &Database) -> PostgresStorage<PruneFinishedJobs> {
     PostgresStorage::new(&database.jobs_pool).with_config(Config::default().queue(QUEUE))
 }
 
-/// Runs one prune; answers how many jobs and delivered webhook deliveries were deleted.
+/// Runs one prune; answers how many jobs, delivered webhook deliveries and expired idempotency
+/// keys were deleted.
 pub fn prune(
     pool: &DbPool,
     job: &PruneFinishedJobs,
@@ -44,7 +45,8 @@ pub fn prune(
     .bind::<diesel::sql_types::Integer, _>(i32::try_from(job.older_than_days).unwrap_or(i32::MAX))
     .execute(&mut conn)?;
     let deliveries = crate::store::webhooks::prune_delivered(&mut conn, job.older_than_days)?;
-    Ok(deleted + usize::try_from(deliveries).unwrap_or(0))
+    let keys = crate::store::idempotency::prune(&mut conn)?;
+    Ok(deleted + usize::try_from(deliveries).unwrap_or(0) + keys)
 }
 
 async fn run_prune(job: PruneFinishedJobs, pool: Data<DbPool>) -> Result<usize, BoxDynError> {

@@ -21,7 +21,7 @@ fn letters(n: usize) -> String {
 }
 
 /// A beneficiaries file of `count` lines; the lines in `bad` have a date that does not exist.
-fn file(count: usize, bad: &[usize], city: &str) -> String {
+pub(crate) fn file(count: usize, bad: &[usize], city: &str) -> String {
     let mut text = format!("{HEADER}\r\n");
     for i in 0..count {
         let date = if bad.contains(&i) {
@@ -121,7 +121,7 @@ pub(crate) async fn run_job(app: &TestApp, id: Uuid, limit: RunLimit) -> RunStat
 }
 
 /// Uploads, runs the job to its end, answers the import as read back.
-async fn import(app: &TestApp, token: &str, mode: &str, bytes: &[u8]) -> Value {
+pub(crate) async fn import(app: &TestApp, token: &str, mode: &str, bytes: &[u8]) -> Value {
     let (status, body, location) = upload(
         app,
         token,

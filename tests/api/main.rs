@@ -15,6 +15,7 @@ mod directory_writes;
 mod embedded;
 mod fixture;
 mod health;
+mod idempotency;
 mod import_kinds;
 mod imports;
 mod journey;
