@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::db::with_conn;
+use super::pagination::{ListPage, PageParams};
 use super::problem::{ApiError, ErrorCode, Problem};
 use crate::api::state::AppState;
 use crate::auth::caller::{Caller, Principal};
@@ -329,11 +330,12 @@ pub async fn create_personal_token(
     Ok(HttpResponse::Created().json(view))
 }
 
-/// Lists the caller's personal access tokens.
+/// Lists the caller's personal access tokens, newest first, paged.
 #[utoipa::path(
     tag = "auth",
+    params(PageParams),
     responses(
-        (status = 200, description = "The tokens, newest first.", body = Vec<PersonalTokenView>),
+        (status = 200, description = "One page of tokens, newest first.", body = ListPage<PersonalTokenView>),
         (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a person's session.", body = Problem, content_type = "application/problem+json"),
     ),
@@ -343,15 +345,25 @@ pub async fn create_personal_token(
 pub async fn list_personal_tokens(
     state: web::Data<AppState>,
     caller: Caller,
-) -> Result<web::Json<Vec<PersonalTokenView>>, ApiError> {
+    page: web::Query<PageParams>,
+) -> Result<web::Json<ListPage<PersonalTokenView>>, ApiError> {
     let account = account_of(&caller)?.account_id;
+    let (limit, before) = (page.limit()?, page.after_instant()?);
     let tokens = with_conn(&state.pool, move |conn| {
-        Ok(store::accounts::personal_tokens(conn, account)?)
+        Ok(store::accounts::personal_tokens_page(
+            conn,
+            account,
+            before,
+            limit + 1,
+        )?)
     })
     .await?;
-    Ok(web::Json(
-        tokens.into_iter().map(PersonalTokenView::from).collect(),
-    ))
+    Ok(web::Json(ListPage::from_timed(
+        tokens,
+        limit,
+        |token| (token.created_at, token.id),
+        PersonalTokenView::from,
+    )))
 }
 
 /// Revokes one of the caller's personal access tokens.

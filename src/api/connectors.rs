@@ -379,11 +379,12 @@ pub async fn create_connector(
         .json(InstanceRow::from(created)))
 }
 
-/// Lists the connector instances within reach.
+/// Lists the connector instances within reach, in the order they were created, paged.
 #[utoipa::path(
     tag = "connectors",
+    params(PageParams),
     responses(
-        (status = 200, description = "The instances.", body = Vec<InstanceRow>),
+        (status = 200, description = "One page of instances.", body = ListPage<InstanceRow>),
         (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator of connectors.", body = Problem, content_type = "application/problem+json"),
     ),
@@ -393,10 +394,20 @@ pub async fn create_connector(
 pub async fn list_connectors(
     state: web::Data<AppState>,
     caller: Caller,
-) -> Result<web::Json<Vec<InstanceRow>>, ApiError> {
+    page: web::Query<PageParams>,
+) -> Result<web::Json<ListPage<InstanceRow>>, ApiError> {
     let scope = administrators(&caller)?;
-    let rows = with_conn(&state.pool, move |conn| Ok(connectors::list(conn, scope)?)).await?;
-    Ok(web::Json(rows.into_iter().map(InstanceRow::from).collect()))
+    let (limit, after) = (page.limit()?, page.after_instant()?);
+    let rows = with_conn(&state.pool, move |conn| {
+        Ok(connectors::page(conn, scope, after, limit + 1)?)
+    })
+    .await?;
+    Ok(web::Json(ListPage::from_timed(
+        rows,
+        limit,
+        |row| (row.created_at, row.id),
+        InstanceRow::from,
+    )))
 }
 
 /// Reads one connector instance (secrets are never returned).
@@ -870,12 +881,12 @@ pub async fn upload_file(
         .json(FileRow::from(kept)))
 }
 
-/// The files of an instance, newest first (the last 200), with their reports.
+/// The files of an instance, newest first, paged, with their reports.
 #[utoipa::path(
     tag = "connectors",
-    params(("id" = Uuid, Path, description = "Instance id.")),
+    params(("id" = Uuid, Path, description = "Instance id."), PageParams),
     responses(
-        (status = 200, description = "The files.", body = Vec<FileRow>),
+        (status = 200, description = "One page of files, newest first.", body = ListPage<FileRow>),
         (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator of connectors.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such instance within reach.", body = Problem, content_type = "application/problem+json"),
@@ -887,15 +898,27 @@ pub async fn list_files(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-) -> Result<web::Json<Vec<FileRow>>, ApiError> {
+    page: web::Query<PageParams>,
+) -> Result<web::Json<ListPage<FileRow>>, ApiError> {
     let scope = administrators(&caller)?;
     let id = id.into_inner();
+    let (limit, before) = (page.limit()?, page.after_instant()?);
     let rows = with_conn(&state.pool, move |conn| {
         connectors::get(conn, scope, id)?.ok_or_else(|| ApiError::not_found("connector"))?;
-        Ok(crate::store::connector_files::list(conn, id, 200)?)
+        Ok(crate::store::connector_files::list(
+            conn,
+            id,
+            before,
+            limit + 1,
+        )?)
     })
     .await?;
-    Ok(web::Json(rows.into_iter().map(FileRow::from).collect()))
+    Ok(web::Json(ListPage::from_timed(
+        rows,
+        limit,
+        |row| (row.received_at, row.id),
+        FileRow::from,
+    )))
 }
 
 /// One file of an instance, with its report (counts, unknown people, warnings) or the reason it

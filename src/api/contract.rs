@@ -33,7 +33,7 @@ every error is an RFC 9457 `application/problem+json` document with a stable `co
         (name = "people", description = "Beneficiaries and the journal of accesses to their data."),
         (name = "notebooks", description = "The notebook (carnet) of a person."),
         (name = "sync", description = "Partner sync: notebook creation, record batches, the change feed and possible matches."),
-        (name = "webhooks", description = "Outbound webhooks: the change feed pushed to an API client's endpoint, signed (`X-Cdb-Timestamp`, `X-Cdb-Signature: sha256=<hex HMAC-SHA256 of \"{timestamp}.{body}\">`), at least once, in order per person, retried 72 hours, then dead letters to replay."),
+        (name = "webhooks", description = "Outbound webhooks: the change feed pushed to an API client's endpoint, signed as the Standard Webhooks specification says (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256 of \"{id}.{timestamp}.{body}\">` keyed by the base64 after `whsec_`: verify with any Standard Webhooks library), at least once, in order per person, retried 72 hours, then dead letters to replay. The former `X-Cdb-Timestamp` and `X-Cdb-Signature` are still sent for one more version."),
     ),
     components(schemas(Problem, ErrorCode)),
     modifiers(&SecuritySchemes)
@@ -85,6 +85,7 @@ impl Modify for SecuritySchemes {
 /// Completes the document once the routes' paths are collected: every authenticated POST
 /// takes an `Idempotency-Key`, and every operation may be refused by the rate limiter.
 pub fn finish(document: &mut OpenApiDocument) {
+    response_headers(document);
     for (path, item) in document.paths.paths.iter_mut() {
         if path.starts_with("/v1/")
             && let Some(operation) = item.post.as_mut()
@@ -151,6 +152,163 @@ pub fn finish(document: &mut OpenApiDocument) {
     }
 }
 
+/// Headers every answer may carry, declared once in `components.headers`: name, description,
+/// whether deprecated, and an example.
+const HEADERS: &[(&str, &str, bool, &str)] = &[
+    (
+        "X-Request-Id",
+        "Id of the request, as in the server logs and problem documents' `request_id` (yours if you sent a well-formed one).",
+        false,
+        "01938f2e-6c1b-7f8e-9a4b-2f1c0e5d7a90",
+    ),
+    (
+        "RateLimit-Policy",
+        "The quota of your bucket (IETF draft-ietf-httpapi-ratelimit-headers): `\"caller\";q=<requests>;w=60` per 60 seconds (`\"sign-in\"` on the sign-in endpoints, per address).",
+        false,
+        "\"caller\";q=600;w=60",
+    ),
+    (
+        "RateLimit",
+        "What is left of the quota: `\"caller\";r=<remaining>;t=<seconds until full again>`.",
+        false,
+        "\"caller\";r=598;t=1",
+    ),
+    (
+        "RateLimit-Limit",
+        "Deprecated (kept one version): the quota per minute; read `RateLimit-Policy`.",
+        true,
+        "600",
+    ),
+    (
+        "RateLimit-Remaining",
+        "Deprecated (kept one version): requests left; read `RateLimit`.",
+        true,
+        "598",
+    ),
+    (
+        "RateLimit-Reset",
+        "Deprecated (kept one version): seconds until the bucket is full again; read `RateLimit`.",
+        true,
+        "1",
+    ),
+    (
+        "Retry-After",
+        "Seconds to wait before sending again.",
+        false,
+        "12",
+    ),
+    (
+        "ETag",
+        "The version of the resource: send it in `If-Match` to update it.",
+        false,
+        "\"v7\"",
+    ),
+    (
+        "Location",
+        "The URL of the resource created or of the work started.",
+        false,
+        "/v1/imports/0193…",
+    ),
+    (
+        "Idempotent-Replayed",
+        "`true` when this is the kept answer of an earlier request with the same `Idempotency-Key`.",
+        false,
+        "true",
+    ),
+];
+
+/// The answers that carry a `Location`: (method, path, statuses).
+const LOCATIONS: &[(&str, &str, &[&str])] = &[
+    ("post", "/v1/structures", &["201"]),
+    ("post", "/v1/professionals", &["201"]),
+    ("post", "/v1/notebooks", &["201"]),
+    ("post", "/v1/sync-sessions", &["201"]),
+    ("post", "/v1/connectors", &["201"]),
+    ("post", "/v1/connectors/{id}/runs", &["202"]),
+    ("post", "/v1/connectors/{id}/files", &["200", "202"]),
+    ("post", "/v1/imports", &["202"]),
+    ("post", "/v1/imports/{id}/commit", &["202"]),
+    ("post", "/v1/imports/{id}/corrections", &["202"]),
+    ("post", "/v1/webhooks", &["201"]),
+];
+
+/// The answers that carry an `ETag` besides every notebook write (a `Written` answer).
+const ETAGS: &[(&str, &str, &str)] = &[
+    ("get", "/v1/notebooks/{id}", "200"),
+    ("get", "/v1/beneficiaries/{id}", "200"),
+    ("patch", "/v1/beneficiaries/{id}", "200"),
+];
+
+fn header_ref(name: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Header> {
+    utoipa::openapi::RefOr::Ref(utoipa::openapi::Ref::new(format!(
+        "#/components/headers/{name}"
+    )))
+}
+
+/// Declares the headers of every answer: request id and rate limits on all, `Retry-After` on
+/// 429 and 503, `ETag` and `Location` where the handlers send them.
+fn response_headers(document: &mut OpenApiDocument) {
+    use utoipa::openapi::{Deprecated, HeaderBuilder, ObjectBuilder, RefOr, Type};
+    let components = document.components.get_or_insert_with(Default::default);
+    for (name, description, deprecated, example) in HEADERS {
+        components.headers.insert(
+            (*name).to_owned(),
+            RefOr::T(
+                HeaderBuilder::new()
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                    .description(Some(*description))
+                    .deprecated(deprecated.then_some(Deprecated::True))
+                    .example(Some(serde_json::json!(example)))
+                    .build(),
+            ),
+        );
+    }
+    for (path, item) in document.paths.paths.iter_mut() {
+        for (method, operation) in [
+            ("get", item.get.as_mut()),
+            ("post", item.post.as_mut()),
+            ("put", item.put.as_mut()),
+            ("patch", item.patch.as_mut()),
+            ("delete", item.delete.as_mut()),
+        ] {
+            let Some(operation) = operation else { continue };
+            for (status, response) in operation.responses.responses.iter_mut() {
+                let RefOr::T(response) = response else {
+                    continue;
+                };
+                let mut names = vec![
+                    "X-Request-Id",
+                    "RateLimit-Policy",
+                    "RateLimit",
+                    "RateLimit-Limit",
+                    "RateLimit-Remaining",
+                    "RateLimit-Reset",
+                ];
+                if status == "429" || status == "503" {
+                    names.push("Retry-After");
+                }
+                let written = response.content.values().any(|content| {
+                    matches!(content, RefOr::T(content) if matches!(&content.schema, Some(RefOr::Ref(r)) if r.ref_location.ends_with("/Written")))
+                });
+                if (status.starts_with('2') && written)
+                    || ETAGS.contains(&(method, path.as_str(), status.as_str()))
+                {
+                    names.push("ETag");
+                }
+                if LOCATIONS
+                    .iter()
+                    .any(|(m, p, s)| *m == method && p == path && s.contains(&status.as_str()))
+                {
+                    names.push("Location");
+                }
+                for name in names {
+                    response.headers.insert(name.to_owned(), header_ref(name));
+                }
+            }
+        }
+    }
+}
+
 /// Whether an operation needs a caller's credentials (not only an optional or empty scheme).
 fn authenticated(operation: &utoipa::openapi::path::Operation) -> bool {
     operation.security.as_ref().is_some_and(|requirements| {
@@ -167,7 +325,7 @@ fn authenticated(operation: &utoipa::openapi::path::Operation) -> bool {
 /// `Idempotent-Replayed` on its successes, and the refusals of a key.
 fn idempotent(operation: &mut utoipa::openapi::path::Operation) {
     use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
-    use utoipa::openapi::{HeaderBuilder, ObjectBuilder, RefOr, Required, Type};
+    use utoipa::openapi::{ObjectBuilder, RefOr, Required, Type};
     let parameters = operation.parameters.get_or_insert_with(Vec::new);
     if !parameters
         .iter()
@@ -200,18 +358,10 @@ fn idempotent(operation: &mut utoipa::openapi::path::Operation) {
         if status.starts_with('2')
             && let RefOr::T(response) = response
         {
-            response.headers.entry("Idempotent-Replayed".to_owned()).or_insert_with(|| {
-                RefOr::T(
-                    HeaderBuilder::new()
-                        .schema(Some(
-                            ObjectBuilder::new()
-                                .schema_type(Type::String)
-                                .enum_values(Some(["true"])),
-                        ))
-                        .description(Some("`true` when this is the kept answer of an earlier request with the same Idempotency-Key.".to_owned()))
-                        .build(),
-                )
-            });
+            response
+                .headers
+                .entry("Idempotent-Replayed".to_owned())
+                .or_insert_with(|| header_ref("Idempotent-Replayed"));
         }
     }
     let responses = &mut operation.responses.responses;

@@ -365,8 +365,7 @@ fn target_deployment(importer: Importer, asked: Option<&str>) -> Result<Uuid, Ap
     tag = "imports",
     request_body(content = ImportUpload, content_type = "multipart/form-data"),
     responses(
-        (status = 202, description = "Kept; processed in the background. `Location` is the import.", body = ImportView,
-         headers(("Location" = String, description = "The import's URL."))),
+        (status = 202, description = "Kept; processed in the background. `Location` is the import.", body = ImportView),
         (status = 400, description = "Not a multipart upload.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller may not import this kind, or into this deployment.", body = Problem, content_type = "application/problem+json"),
@@ -553,7 +552,10 @@ pub async fn get_import(
 pub struct RowsParams {
     /// create, update, unchanged, possible_match or error.
     pub status: Option<String>,
-    /// Lines after this line number (the `next_after_line` of the previous page).
+    /// Cursor of the next page (the `next_cursor` of the previous page).
+    pub cursor: Option<String>,
+    /// Lines after this line number: the former `cursor`, accepted for one more version.
+    #[deprecated(note = "send `cursor`")]
     pub after_line: Option<i32>,
     /// Lines per page (1–1000, 100 by default).
     pub limit: Option<i64>,
@@ -612,7 +614,10 @@ impl From<SavedLine> for ImportLine {
 pub struct ImportLines {
     /// The lines, by line number.
     pub items: Vec<ImportLine>,
-    /// Pass it as `after_line` for the next page; absent on the last page.
+    /// Pass it as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+    /// The last line of this page, for the deprecated `after_line` (kept one more version).
+    #[deprecated(note = "read `next_cursor`")]
     pub next_after_line: Option<i32>,
 }
 
@@ -652,6 +657,21 @@ pub async fn list_rows(
             "limit must be between 1 and 1000.",
         ));
     }
+    #[allow(deprecated)]
+    let after_line = match (&params.cursor, params.after_line) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid_parameter(
+                "Send `cursor` only (`after_line` is its former name).",
+            ));
+        }
+        (Some(cursor), None) => {
+            let line = crate::domain::cursor::decode_after_sequence(cursor)
+                .map_err(|error| ApiError::invalid_parameter(error.to_string()))?;
+            i32::try_from(line)
+                .map_err(|_| ApiError::invalid_parameter("This cursor is not one of this API."))?
+        }
+        (None, line) => line.unwrap_or(0),
+    };
     // The lines show people's values (before → after): a read of each person shown.
     caller.require(Scope::BeneficiariesRead)?;
     let mut lines = with_conn(&state.pool, move |conn| {
@@ -660,7 +680,7 @@ pub async fn list_rows(
             &caller,
             id,
             params.status.as_deref(),
-            params.after_line.unwrap_or(0),
+            after_line,
             limit,
             "GET /v1/imports/{id}/rows",
         )
@@ -669,10 +689,14 @@ pub async fn list_rows(
     let more = lines.len() > usize::try_from(limit).unwrap_or(0);
     lines.truncate(usize::try_from(limit).unwrap_or(0));
     let next_after_line = more.then(|| lines.last().map(|l| l.line)).flatten();
-    Ok(web::Json(ImportLines {
+    #[allow(deprecated)]
+    let page = ImportLines {
         items: lines.into_iter().map(ImportLine::from).collect(),
+        next_cursor: next_after_line
+            .map(|line| crate::domain::cursor::after_sequence(i64::from(line))),
         next_after_line,
-    }))
+    };
+    Ok(web::Json(page))
 }
 
 /// The lines of an import the caller may follow, after a line and optionally of one status:
@@ -776,8 +800,7 @@ pub struct CorrectionsUpload {
     params(("id" = Uuid, Path, description = "Import id.")),
     request_body(content = CorrectionsUpload, content_type = "multipart/form-data"),
     responses(
-        (status = 202, description = "Kept; the import is previewed again. `Location` is the import.", body = ImportView,
-         headers(("Location" = String, description = "The import's URL."))),
+        (status = 202, description = "Kept; the import is previewed again. `Location` is the import.", body = ImportView),
         (status = 400, description = "Not a multipart upload.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing imports:write.", body = Problem, content_type = "application/problem+json"),

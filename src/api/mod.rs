@@ -31,6 +31,8 @@ pub mod people;
 pub mod plan;
 pub mod privacy;
 pub mod problem;
+pub mod problem_guide;
+pub mod problems;
 pub mod rate_limit;
 pub mod rattachement;
 pub mod refresh;
@@ -50,6 +52,8 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(health::healthz)
         .service(health::readyz)
         .service(health::metrics)
+        .service(problems::list_problems)
+        .service(problems::get_problem)
         .service(oauth::token)
         .service(oauth::jwks)
         .service(auth::request_login)

@@ -45,6 +45,15 @@ impl PageParams {
             .map_err(invalid_cursor)
     }
 
+    /// The instant and id to continue from, decoded from the cursor (lists in time order).
+    pub fn after_instant(&self) -> Result<Option<(chrono::DateTime<chrono::Utc>, Uuid)>, ApiError> {
+        self.cursor
+            .as_deref()
+            .map(cursor::decode_after_instant)
+            .transpose()
+            .map_err(invalid_cursor)
+    }
+
     /// The sequence number to continue before, decoded from the cursor (journals).
     pub fn before_sequence(&self) -> Result<Option<i64>, ApiError> {
         self.cursor
@@ -84,6 +93,31 @@ pub struct ListPage<T> {
 }
 
 impl<T> ListPage<T> {
+    /// A page from up to `limit + 1` rows in time order (the extra one tells that a page
+    /// follows), the next cursor continuing from the last row's instant and id.
+    pub fn from_timed<R>(
+        mut rows: Vec<R>,
+        limit: i64,
+        key: impl Fn(&R) -> (chrono::DateTime<chrono::Utc>, Uuid),
+        view: impl FnMut(R) -> T,
+    ) -> Self {
+        let size = usize::try_from(limit).unwrap_or(0);
+        let more = rows.len() > size;
+        rows.truncate(size);
+        let next_cursor = more
+            .then(|| {
+                rows.last().map(|row| {
+                    let (at, id) = key(row);
+                    cursor::after_instant(at, id)
+                })
+            })
+            .flatten();
+        ListPage {
+            items: rows.into_iter().map(view).collect(),
+            next_cursor,
+        }
+    }
+
     /// A page from store rows mapped to views.
     pub fn from_store<R>(page: crate::store::Page<R>, view: impl FnMut(R) -> T) -> Self {
         ListPage {

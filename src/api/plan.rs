@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::db::with_conn;
 use super::journal::{self, Access};
+use super::pagination::{ListPage, PageParams};
 use super::problem::{ApiError, ErrorCode, Problem};
 use super::writes::{Written, if_match, write, written};
 use crate::api::state::AppState;
@@ -311,15 +312,26 @@ pub struct EventView {
     pub created_at: DateTime<Utc>,
 }
 
-/// The last 200 events of a notebook within the caller's reach, newest first, as the API shows
-/// them to this caller, journaled as read through `resource` (the API's and the console's).
+/// A page of a notebook's events, newest first, and where the next page starts.
+pub struct EventsPage {
+    /// The events shown to this caller.
+    pub rows: Vec<plan::EventRow>,
+    /// The date and id the next page continues before; none on the last page.
+    pub next: Option<(DateTime<Utc>, Uuid)>,
+}
+
+/// A page of the events of a notebook within the caller's reach, newest first (before `before`
+/// when given), as the API shows them to this caller, journaled as read through `resource`
+/// (the API's and the console's).
 pub fn read_events(
     conn: &mut store::Connection,
     caller: &Caller,
     notebook: Uuid,
     resource: &str,
     purpose: Option<&str>,
-) -> Result<Vec<plan::EventRow>, ApiError> {
+    before: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> Result<EventsPage, ApiError> {
     caller.require(Scope::NotebooksRead)?;
     let reach = policy::beneficiaries(caller);
     // Partners never learn that a person is followed by a sensitive structure, as in the
@@ -330,7 +342,13 @@ pub fn read_events(
     else {
         return Err(ApiError::not_found("notebook"));
     };
-    let mut rows = plan::events(conn, notebook, 200)?;
+    let mut rows = plan::events(conn, notebook, before, limit + 1)?;
+    let next = (rows.len() > usize::try_from(limit).unwrap_or(0))
+        .then(|| {
+            rows.truncate(usize::try_from(limit).unwrap_or(0));
+            rows.last().map(|row| (row.event_date, row.id))
+        })
+        .flatten();
     if hide_sensitive {
         let sensitive = store::directory::sensitive_structures(conn, deployment)?;
         rows.retain(|row| !sensitive.named_in(&row.payload));
@@ -355,15 +373,15 @@ pub fn read_events(
             purpose,
         )],
     )?;
-    Ok(rows)
+    Ok(EventsPage { rows, next })
 }
 
-/// The timeline of a notebook, newest first (the last 200 events).
+/// The timeline of a notebook, newest first, paged.
 #[utoipa::path(
     tag = "notebooks",
-    params(("id" = Uuid, Path, description = "Notebook id."), ("X-Purpose" = Option<String>, Header, description = "Why the data is read; required for API clients.")),
+    params(("id" = Uuid, Path, description = "Notebook id."), PageParams, ("X-Purpose" = Option<String>, Header, description = "Why the data is read; required for API clients.")),
     responses(
-        (status = 200, description = "The events.", body = Vec<EventView>),
+        (status = 200, description = "One page of events, newest first.", body = ListPage<EventView>),
         (status = 400, description = "Missing purpose.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing scope.", body = Problem, content_type = "application/problem+json"),
@@ -377,22 +395,31 @@ pub async fn events(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-) -> Result<web::Json<Vec<EventView>>, ApiError> {
+    page: web::Query<PageParams>,
+) -> Result<web::Json<ListPage<EventView>>, ApiError> {
     caller.require(Scope::NotebooksRead)?;
     let purpose = journal::purpose(&request, &caller)?;
     let notebook = id.into_inner();
-    let rows = with_conn(&state.pool, move |conn| {
+    let (limit, before) = (page.limit()?, page.after_instant()?);
+    let page = with_conn(&state.pool, move |conn| {
         read_events(
             conn,
             &caller,
             notebook,
             "GET /v1/notebooks/{id}/events",
             purpose.as_deref(),
+            before,
+            limit,
         )
     })
     .await?;
-    Ok(web::Json(
-        rows.into_iter()
+    Ok(web::Json(ListPage {
+        next_cursor: page
+            .next
+            .map(|(at, id)| crate::domain::cursor::after_instant(at, id)),
+        items: page
+            .rows
+            .into_iter()
             .map(|row| EventView {
                 id: row.id,
                 event_type: row.event_type,
@@ -402,5 +429,5 @@ pub async fn events(
                 created_at: row.created_at,
             })
             .collect(),
-    ))
+    }))
 }

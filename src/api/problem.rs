@@ -59,6 +59,11 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// The HTTP status of this code.
+    pub fn http_status(self) -> StatusCode {
+        self.status()
+    }
+
     fn status(self) -> StatusCode {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
@@ -81,7 +86,8 @@ impl ErrorCode {
         }
     }
 
-    fn title(self) -> &'static str {
+    /// The problem's title.
+    pub fn title(self) -> &'static str {
         match self {
             Self::NotFound => "Resource not found",
             Self::MethodNotAllowed => "Method not allowed",
@@ -111,9 +117,10 @@ impl ErrorCode {
 /// RFC 9457 problem details, with our `code` and the request id.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
-    /// URI identifying the problem type.
+    /// URI identifying the problem type: a page of the hub saying, in French and English, what
+    /// the code means and what to do (relative to the hub's address).
     #[serde(rename = "type")]
-    #[schema(example = "https://cdb-hub.docs/problems/not_found")]
+    #[schema(example = "/problems/not_found")]
     pub problem_type: String,
     /// Short summary of the problem type.
     pub title: String,
@@ -223,7 +230,7 @@ impl ApiError {
     /// The problem document of this error.
     pub fn problem(&self, request_id: Option<String>) -> Problem {
         Problem {
-            problem_type: format!("https://cdb-hub.docs/problems/{}", code_name(self.code)),
+            problem_type: super::problems::type_uri(self.code),
             title: self.code.title().to_owned(),
             status: self.code.status().as_u16(),
             detail: self.detail.clone(),
@@ -234,7 +241,8 @@ impl ApiError {
     }
 }
 
-fn code_name(code: ErrorCode) -> String {
+/// The code as it is written in problem documents (`not_found`).
+pub fn code_name(code: ErrorCode) -> String {
     serde_json::to_value(code)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
@@ -295,7 +303,7 @@ mod tests {
         let json = serde_json::to_value(&problem).unwrap();
         assert_eq!(json["status"], 404);
         assert_eq!(json["code"], "not_found");
-        assert_eq!(json["type"], "https://cdb-hub.docs/problems/not_found");
+        assert_eq!(json["type"], "/problems/not_found");
         assert_eq!(json["request_id"], "r1");
     }
 }

@@ -1,7 +1,9 @@
 //! Rate limiting: a token bucket per API client and per account (per address for anonymous
 //! calls), and a stricter one per address on the token and login endpoints. Every response
-//! carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`; a refusal is a 429
-//! with `Retry-After`.
+//! carries the IETF's `RateLimit-Policy` (`"caller";q=100;w=60`: the quota of a 60-second
+//! window) and `RateLimit` (`"caller";r=42;t=30`: what is left, and seconds until the bucket
+//! is full again), and, for one more version, the draft's older `RateLimit-Limit`,
+//! `RateLimit-Remaining` and `RateLimit-Reset`; a refusal is a 429 with `Retry-After`.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -69,18 +71,25 @@ impl RateLimits {
 
 /// The outcome of a bucket check, for the headers.
 struct Verdict {
+    policy: &'static str,
     limit: u32,
     remaining: u32,
     reset_secs: u64,
     retry_after: Option<u64>,
 }
 
-fn check<K: std::hash::Hash + Eq + Clone>(limiter: &Limiter<K>, key: &K, limit: u32) -> Verdict {
+fn check<K: std::hash::Hash + Eq + Clone>(
+    limiter: &Limiter<K>,
+    key: &K,
+    limit: u32,
+    policy: &'static str,
+) -> Verdict {
     let period = 60.0 / f64::from(limit);
     match limiter.check_key(key) {
         Ok(snapshot) => {
             let remaining = snapshot.remaining_burst_capacity();
             Verdict {
+                policy,
                 limit,
                 remaining,
                 reset_secs: (f64::from(limit - remaining.min(limit)) * period).ceil() as u64,
@@ -91,6 +100,7 @@ fn check<K: std::hash::Hash + Eq + Clone>(limiter: &Limiter<K>, key: &K, limit: 
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
             Verdict {
+                policy,
                 limit,
                 remaining: 0,
                 reset_secs: secs.max(1),
@@ -101,16 +111,28 @@ fn check<K: std::hash::Hash + Eq + Clone>(limiter: &Limiter<K>, key: &K, limit: 
 }
 
 fn set_headers(headers: &mut actix_web::http::header::HeaderMap, verdict: &Verdict) {
-    let mut set = |name: &'static str, value: u64| {
-        if let Ok(value) = HeaderValue::from_str(&value.to_string()) {
+    let mut text = |name: &'static str, value: String| {
+        if let Ok(value) = HeaderValue::from_str(&value) {
             headers.insert(HeaderName::from_static(name), value);
         }
     };
-    set("ratelimit-limit", u64::from(verdict.limit));
-    set("ratelimit-remaining", u64::from(verdict.remaining));
-    set("ratelimit-reset", verdict.reset_secs);
+    text(
+        "ratelimit-policy",
+        format!("\"{}\";q={};w=60", verdict.policy, verdict.limit),
+    );
+    text(
+        "ratelimit",
+        format!(
+            "\"{}\";r={};t={}",
+            verdict.policy, verdict.remaining, verdict.reset_secs
+        ),
+    );
+    // The older draft's names, kept one version (deprecated).
+    text("ratelimit-limit", verdict.limit.to_string());
+    text("ratelimit-remaining", verdict.remaining.to_string());
+    text("ratelimit-reset", verdict.reset_secs.to_string());
     if let Some(retry) = verdict.retry_after {
-        set("retry-after", retry);
+        text("retry-after", retry.to_string());
     }
 }
 
@@ -142,7 +164,7 @@ pub async fn rate_limit(
     if (SIGN_IN_PATHS.contains(&path.as_str()) || console_sign_in)
         && let Some(address) = address
     {
-        let by_address = check(&limits.sign_in, &address, limits.sign_in_limit);
+        let by_address = check(&limits.sign_in, &address, limits.sign_in_limit, "sign-in");
         if by_address.retry_after.is_some() {
             return Ok(refuse(request, &by_address));
         }
@@ -177,7 +199,7 @@ pub async fn rate_limit(
             address.map(|a| a.to_string()).unwrap_or_default()
         ),
     };
-    let by_subject = check(&limits.callers, &subject, limits.caller_limit);
+    let by_subject = check(&limits.callers, &subject, limits.caller_limit, "caller");
     if by_subject.retry_after.is_some() {
         return Ok(refuse(request, &by_subject));
     }

@@ -313,7 +313,7 @@ pub struct NotebookCreated {
     tag = "sync",
     request_body = PersonInput,
     responses(
-        (status = 201, description = "Created.", body = NotebookCreated),
+        (status = 201, description = "Created; `Location` is the notebook.", body = NotebookCreated),
         (status = 202, description = "Held for the deployment's managers: the person may be someone the caller cannot change.", body = PendingReview),
         (status = 400, description = "A malformed body.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
@@ -395,7 +395,22 @@ pub async fn create_notebook(
         })
     })
     .await?;
-    Ok(answer.into_response())
+    let location = (answer.status == StatusCode::CREATED)
+        .then(|| {
+            answer.body["notebook_id"]
+                .as_str()
+                .map(|id| format!("/v1/notebooks/{id}"))
+        })
+        .flatten();
+    let mut response = answer.into_response();
+    if let Some(location) = location
+        && let Ok(value) = actix_web::http::header::HeaderValue::from_str(&location)
+    {
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::LOCATION, value);
+    }
+    Ok(response)
 }
 
 /// A batch of person records from one source.
@@ -606,6 +621,9 @@ pub async fn batch(
 pub struct ChangesQuery {
     /// Cursor of the last change already read (`next_cursor` of the previous page); from the
     /// start when absent.
+    pub cursor: Option<String>,
+    /// The former name of `cursor`, accepted for one more version.
+    #[deprecated(note = "send `cursor`")]
     pub after: Option<String>,
     /// Page size, 1 to 1,000 (default 100).
     #[param(minimum = 1, maximum = 1000)]
@@ -666,7 +684,16 @@ pub async fn changes(
             )));
         }
     };
-    let after = match query.after.as_deref() {
+    #[allow(deprecated)]
+    let cursor = match (&query.cursor, &query.after) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid_parameter(
+                "Send `cursor` only (`after` is its former name).",
+            ));
+        }
+        (cursor, after) => cursor.clone().or_else(|| after.clone()),
+    };
+    let after = match cursor.as_deref() {
         None => 0,
         Some(cursor) => super::pagination::decode_sequence(cursor)?,
     };

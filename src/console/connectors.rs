@@ -205,7 +205,7 @@ pub async fn show(
     let (row, files, runs) = with_conn(&state.pool, move |conn| {
         let row =
             connectors::get(conn, scope, id)?.ok_or_else(|| ApiError::not_found("connector"))?;
-        let files = connector_files::list(conn, id, 20)?;
+        let files = connector_files::list(conn, id, None, 20)?;
         let runs = connectors::runs(conn, id, None, 20)?;
         Ok((row, files, runs))
     })

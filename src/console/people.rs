@@ -187,7 +187,16 @@ pub async fn show(
                     resource,
                     None,
                 )?),
-                crate::api::plan::read_events(conn, &caller, notebook_id, resource, None)?,
+                crate::api::plan::read_events(
+                    conn,
+                    &caller,
+                    notebook_id,
+                    resource,
+                    None,
+                    None,
+                    200,
+                )?
+                .rows,
             ),
             _ => (None, Vec::new()),
         };

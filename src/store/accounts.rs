@@ -333,6 +333,42 @@ pub fn personal_tokens(
         .load(conn)
 }
 
+/// A page of an account's personal tokens, newest first, before a token's creation instant
+/// and id.
+pub fn personal_tokens_page(
+    conn: &mut PgConnection,
+    account_id: Uuid,
+    before: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<PersonalToken>> {
+    let mut query = account_token::table
+        .filter(account_token::account_id.eq(account_id))
+        .filter(account_token::kind.eq("personal"))
+        .into_boxed();
+    if let Some((at, id)) = before {
+        query = query.filter(
+            account_token::created_at
+                .lt(at)
+                .or(account_token::created_at
+                    .eq(at)
+                    .and(account_token::id.lt(id))),
+        );
+    }
+    query
+        .order((account_token::created_at.desc(), account_token::id.desc()))
+        .limit(limit)
+        .select((
+            account_token::id,
+            account_token::name,
+            account_token::scopes,
+            account_token::expires_at,
+            account_token::revoked_at,
+            account_token::last_used_at,
+            account_token::created_at,
+        ))
+        .load(conn)
+}
+
 /// Revokes a token of an account; false if it is not one of its live tokens.
 pub fn revoke_token(
     conn: &mut PgConnection,

@@ -103,12 +103,21 @@ pub fn keep(conn: &mut PgConnection, new: &NewFile<'_>) -> QueryResult<(FileRow,
 }
 
 /// Files of an instance, newest first.
-pub fn list(conn: &mut PgConnection, instance: Uuid, limit: i64) -> QueryResult<Vec<FileRow>> {
+pub fn list(
+    conn: &mut PgConnection,
+    instance: Uuid,
+    before: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<FileRow>> {
     diesel::sql_query(format!(
-        "{FILE} WHERE instance_id = $1 ORDER BY received_at DESC, id DESC LIMIT $2"
+        "{FILE} WHERE instance_id = $1 \
+         AND ($3::timestamptz IS NULL OR (received_at, id) < ($3::timestamptz, $4::uuid)) \
+         ORDER BY received_at DESC, id DESC LIMIT $2"
     ))
     .bind::<SqlUuid, _>(instance)
     .bind::<BigInt, _>(limit)
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>, _>(before.map(|b| b.0))
+    .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(before.map(|b| b.1))
     .load(conn)
 }
 

@@ -124,6 +124,26 @@ pub fn list(conn: &mut PgConnection, deployment: Option<Uuid>) -> QueryResult<Ve
     .load(conn)
 }
 
+/// A page of the live instances (of one deployment when given) in creation order, after an
+/// instance's creation instant and id.
+pub fn page(
+    conn: &mut PgConnection,
+    deployment: Option<Uuid>,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<InstanceRow>> {
+    diesel::sql_query(format!(
+        "{INSTANCE} WHERE ($1::uuid IS NULL OR deployment_id = $1) AND deleted_at IS NULL \
+         AND ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid)) \
+         ORDER BY created_at, id LIMIT $4"
+    ))
+    .bind::<Nullable<SqlUuid>, _>(deployment)
+    .bind::<Nullable<diesel::sql_types::Timestamptz>, _>(after.map(|a| a.0))
+    .bind::<Nullable<SqlUuid>, _>(after.map(|a| a.1))
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .load(conn)
+}
+
 /// Changes to an instance; `None` leaves a value as it is.
 #[derive(Debug, Clone, Default)]
 pub struct InstanceChanges {

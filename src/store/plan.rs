@@ -176,10 +176,26 @@ pub struct EventRow {
 }
 
 /// The timeline of a notebook, newest first.
-pub fn events(conn: &mut PgConnection, notebook: Uuid, limit: i64) -> QueryResult<Vec<EventRow>> {
+pub fn events(
+    conn: &mut PgConnection,
+    notebook: Uuid,
+    before: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<EventRow>> {
     use crate::schema::notebook_event;
-    notebook_event::table
+    let mut query = notebook_event::table
         .filter(notebook_event::notebook_id.eq(notebook))
+        .into_boxed();
+    if let Some((at, id)) = before {
+        query = query.filter(
+            notebook_event::event_date
+                .lt(at)
+                .or(notebook_event::event_date
+                    .eq(at)
+                    .and(notebook_event::id.lt(id))),
+        );
+    }
+    query
         .order((notebook_event::event_date.desc(), notebook_event::id.desc()))
         .limit(limit)
         .select(EventRow::as_select())

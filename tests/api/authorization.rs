@@ -31,6 +31,9 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("get", "/metrics"),
     ("post", "/oauth/token"),
     ("get", "/.well-known/jwks.json"),
+    // Public documentation of the problem codes (`problems.rs`).
+    ("get", "/problems"),
+    ("get", "/problems/{code}"),
     ("post", "/v1/auth/login"),
     ("post", "/v1/auth/session"),
     ("delete", "/v1/auth/session"),

@@ -115,7 +115,7 @@ async fn two_monthly_fluxes_close_a_right_in_their_order_with_the_flux_dates() {
     )
     .await;
     assert!(
-        files
+        files["items"]
             .as_array()
             .unwrap()
             .iter()
@@ -225,9 +225,9 @@ async fn a_template_line_and_a_flux_with_one_matricule_meet_the_same_person() {
         None,
     )
     .await;
-    assert_eq!(files[0]["status"], "applied", "{files}");
-    assert_eq!(files[0]["report"]["matched"], 1, "{files}");
-    assert_eq!(files[0]["report"]["unknown"], 0, "{files}");
+    assert_eq!(files["items"][0]["status"], "applied", "{files}");
+    assert_eq!(files["items"][0]["report"]["matched"], 1, "{files}");
+    assert_eq!(files["items"][0]["report"]["unknown"], 0, "{files}");
     let (_, shown, _) = send(
         &app,
         Method::GET,

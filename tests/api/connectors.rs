@@ -617,7 +617,7 @@ async fn a_caf_msa_flux_is_applied_once_reported_and_its_unknown_people_listed()
         None,
     )
     .await;
-    let statuses: Vec<&str> = files
+    let statuses: Vec<&str> = files["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -837,8 +837,8 @@ async fn an_inbox_directory_is_taken_once_its_files_are_complete() {
         None,
     )
     .await;
-    assert_eq!(files[0]["status"], "applied", "{files}");
-    assert_eq!(files[0]["file_name"], "RSABEM_20261101.xml");
+    assert_eq!(files["items"][0]["status"], "applied", "{files}");
+    assert_eq!(files["items"][0]["file_name"], "RSABEM_20261101.xml");
 }
 
 fn signed(secret: &str, body: &[u8]) -> String {

@@ -904,8 +904,7 @@ async fn a_deactivated_professional_loses_memberships_and_access_but_keeps_histo
         &format!("{notebook}/events"),
     )
     .await;
-    let event = events
-        .body
+    let event = events.body["items"]
         .as_array()
         .unwrap()
         .iter()

@@ -154,6 +154,32 @@ struct Sent {
     body: Value,
     replayed: bool,
     location: Option<String>,
+    etag: Option<String>,
+}
+
+/// The headers the contract declares for an answer to a POST on a concrete path.
+fn declared(path: &str, status: u16) -> BTreeSet<String> {
+    let document = serde_json::to_value(cdb_hub::app::openapi()).unwrap();
+    let path = path.split('?').next().unwrap();
+    let segments: Vec<&str> = path.split('/').collect();
+    let (_, item) = document["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(template, item)| {
+            let parts: Vec<&str> = template.split('/').collect();
+            item.get("post").is_some()
+                && parts.len() == segments.len()
+                && parts
+                    .iter()
+                    .zip(&segments)
+                    .all(|(t, s)| t.starts_with('{') || t == s)
+        })
+        .unwrap_or_else(|| panic!("{path} is not in the contract"));
+    item["post"]["responses"][status.to_string()]["headers"]
+        .as_object()
+        .map(|headers| headers.keys().map(|k| k.to_ascii_lowercase()).collect())
+        .unwrap_or_default()
 }
 
 async fn send(app: &TestApp, token: &str, path: &str, body: &Body, key: &str) -> Sent {
@@ -183,16 +209,20 @@ async fn send(app: &TestApp, token: &str, path: &str, body: &Body, key: &str) ->
         .headers()
         .get("idempotent-replayed")
         .is_some_and(|v| v == "true");
-    let location = response
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_owned());
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    let (location, etag) = (header("location"), header("etag"));
     let body = response.json().await.unwrap_or(Value::Null);
     Sent {
         status,
         body,
         replayed,
         location,
+        etag,
     }
 }
 
@@ -208,11 +238,35 @@ async fn twice(app: &TestApp, token: &str, path: &str, body: Body) -> Value {
         first.body
     );
     assert!(!first.replayed, "{path}: the first answer is no replay");
+    // The contract declares the headers the answer carries, and only those.
+    let headers = declared(path, first.status);
+    assert_eq!(
+        (first.location.is_some(), first.etag.is_some()),
+        (headers.contains("location"), headers.contains("etag")),
+        "{path} {}: Location and ETag as declared ({headers:?})",
+        first.status
+    );
+    assert!(
+        headers.contains("x-request-id") && headers.contains("ratelimit"),
+        "{path}"
+    );
     let before = digest(app);
     let again = send(app, token, path, &body, &key).await;
     assert_eq!(
-        (again.status, &again.body, again.replayed, &again.location),
-        (first.status, &first.body, true, &first.location),
+        (
+            again.status,
+            &again.body,
+            again.replayed,
+            &again.location,
+            &again.etag
+        ),
+        (
+            first.status,
+            &first.body,
+            true,
+            &first.location,
+            &first.etag
+        ),
         "{path}: the replay answers the first answer"
     );
     let after = digest(app);

@@ -674,10 +674,16 @@ async fn a_departmental_instance_applies_the_webrsa_exports_of_its_inbox_as_impo
         None,
     )
     .await;
-    assert_eq!(files[0]["status"], "applied", "{files}");
-    let import_id = files[0]["report"]["import_id"].as_str().unwrap().to_owned();
+    assert_eq!(files["items"][0]["status"], "applied", "{files}");
+    let import_id = files["items"][0]["report"]["import_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(
-        files[0]["report"]["counts"]["create"].as_i64().unwrap() >= 2,
+        files["items"][0]["report"]["counts"]["create"]
+            .as_i64()
+            .unwrap()
+            >= 2,
         "{files}"
     );
     // The import is readable like any other, line by line.

@@ -238,6 +238,23 @@ async fn preview_writes_nothing_then_commit_creates_and_a_change_shows_before_an
     .await;
     assert_eq!(rest["items"].as_array().unwrap().len(), 1);
     assert!(rest["next_after_line"].is_null());
+    // The one vocabulary of every list: `cursor` and `next_cursor` lead to the same page.
+    let cursor = rows["next_cursor"].as_str().unwrap();
+    let (_, same) = get(
+        &app,
+        token,
+        &format!("/v1/imports/{moved_id}/rows?status=update&cursor={cursor}"),
+    )
+    .await;
+    assert_eq!(same["items"], rest["items"]);
+    assert!(same["next_cursor"].is_null());
+    let (status, both) = get(
+        &app,
+        token,
+        &format!("/v1/imports/{moved_id}/rows?cursor={cursor}&after_line=3"),
+    )
+    .await;
+    assert_eq!(status, 400, "{both}");
 }
 
 #[tokio::test]

@@ -68,7 +68,7 @@ async fn events(app: &TestApp, token: &str, notebook: Uuid) -> Vec<Value> {
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    body.as_array().unwrap().clone()
+    body["items"].as_array().unwrap().clone()
 }
 
 fn emails_to(app: &TestApp, recipient: &str) -> Vec<Value> {

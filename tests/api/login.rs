@@ -185,7 +185,7 @@ async fn personal_access_tokens_are_scoped_expiring_and_revocable() {
         .json()
         .await
         .unwrap();
-    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1, "{listed}");
     assert!(
         !listed.to_string().contains(&pat),
         "the token is shown once only"

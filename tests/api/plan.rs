@@ -116,7 +116,8 @@ async fn members_write_the_plan_with_versions_and_the_timeline_records_it() {
         .json()
         .await
         .unwrap();
-    let events = events.as_array().unwrap();
+    assert!(events["next_cursor"].is_null(), "{events}");
+    let events = events["items"].as_array().unwrap();
     assert_eq!(events.len(), 4, "{events:?}");
     let change = events
         .iter()
@@ -125,7 +126,22 @@ async fn members_write_the_plan_with_versions_and_the_timeline_records_it() {
     assert_eq!(change["event_type"], "action");
     assert_eq!(change["payload"]["after"]["status"], "done");
     assert!(change["author_account_id"].is_string());
-    // Partners following the feed see the notebook change.
+    // Paged newest first: three, then the fourth, and nothing after.
+    let page = |query: String| {
+        let request = app
+            .client
+            .get(format!("{}/v1/notebooks/{nb}/events?{query}", app.address))
+            .bearer_auth(pro);
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let first = page("limit=3".into()).await;
+    assert_eq!(first["items"].as_array().unwrap().len(), 3, "{first}");
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let rest = page(format!("limit=3&cursor={cursor}")).await;
+    assert!(rest["next_cursor"].is_null(), "{rest}");
+    let mut paged: Vec<Value> = first["items"].as_array().unwrap().clone();
+    paged.extend(rest["items"].as_array().unwrap().iter().cloned());
+    assert_eq!(&paged, events, "the pages are the list, in order");
     let feed: Value = app
         .client
         .get(format!("{}/v1/changes", app.address))

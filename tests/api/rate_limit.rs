@@ -35,6 +35,17 @@ async fn every_response_carries_the_limits_and_excess_answers_429() {
             "{path}"
         );
         assert!(header(&response, "ratelimit-reset").is_some(), "{path}");
+        // The IETF's current form: the policy, and what is left of it.
+        assert_eq!(
+            header(&response, "ratelimit-policy").as_deref(),
+            Some("\"caller\";q=3;w=60"),
+            "{path}"
+        );
+        let left = header(&response, "ratelimit").unwrap();
+        assert!(
+            left.starts_with(&format!("\"caller\";r={expected_remaining};t=")),
+            "{path}: {left}"
+        );
     }
     let refused = app.get("/healthz").await;
     assert_eq!(refused.status(), 429);
@@ -43,6 +54,11 @@ async fn every_response_carries_the_limits_and_excess_answers_429() {
     assert_eq!(
         header(&refused, "ratelimit-remaining").as_deref(),
         Some("0")
+    );
+    assert!(
+        header(&refused, "ratelimit")
+            .unwrap()
+            .starts_with("\"caller\";r=0;t=")
     );
     assert_eq!(
         refused.headers()["content-type"],

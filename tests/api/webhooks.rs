@@ -423,6 +423,15 @@ async fn a_change_becomes_a_signed_delivery_with_its_feed_cursor() {
                 .iter()
                 .all(|i| i["seq"].as_i64().unwrap() > seq)
         );
+        // `cursor`, the one name of every list, is `after`'s new name.
+        let resumed = get(
+            &app,
+            world.token("client_a"),
+            &format!("/v1/changes?cursor={}", body["cursor"].as_str().unwrap()),
+        )
+        .await
+        .1;
+        assert_eq!(resumed["items"], after["items"]);
     }
     let mut counters: Vec<i64> = bodies
         .iter()
