@@ -85,6 +85,10 @@ impl Modify for SecuritySchemes {
 /// Completes the document once the routes' paths are collected: every authenticated POST
 /// takes an `Idempotency-Key`, and every operation may be refused by the rate limiter.
 pub fn finish(document: &mut OpenApiDocument) {
+    document.info.version = super::changelog::current_version();
+    let description = document.info.description.get_or_insert_with(String::new);
+    description.push_str("\n\n");
+    description.push_str(&super::changelog::markdown());
     response_headers(document);
     for (path, item) in document.paths.paths.iter_mut() {
         if path.starts_with("/v1/")

@@ -4,6 +4,7 @@ pub mod answer;
 pub mod appointments;
 pub mod auth;
 pub mod caller;
+pub mod changelog;
 pub mod clients;
 pub mod connectors;
 pub mod contract;
@@ -52,6 +53,7 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(health::healthz)
         .service(health::readyz)
         .service(health::metrics)
+        .service(changelog::changelog)
         .service(problems::list_problems)
         .service(problems::get_problem)
         .service(oauth::token)

@@ -34,6 +34,8 @@ const ELSEWHERE: &[(&str, &str)] = &[
     // Public documentation of the problem codes (`problems.rs`).
     ("get", "/problems"),
     ("get", "/problems/{code}"),
+    // The API's changelog (`contract.rs`).
+    ("get", "/changelog"),
     ("post", "/v1/auth/login"),
     ("post", "/v1/auth/session"),
     ("delete", "/v1/auth/session"),

@@ -59,3 +59,88 @@ async fn the_docs_page_is_served_by_the_hub_itself() {
     let text = initializer.text().await.unwrap();
     assert!(text.contains("/openapi.json"), "{text}");
 }
+
+/// `major.minor.patch` of a semantic version.
+fn semver(version: &str) -> (u64, u64, u64) {
+    let parts: Vec<u64> = version
+        .split('.')
+        .map(|part| {
+            part.parse()
+                .unwrap_or_else(|_| panic!("{version} is not semver"))
+        })
+        .collect();
+    assert_eq!(parts.len(), 3, "{version} is not major.minor.patch");
+    (parts[0], parts[1], parts[2])
+}
+
+#[tokio::test]
+async fn the_contract_changes_only_with_a_changelog_entry_and_a_semver_bump() {
+    let releases = cdb_hub::api::changelog::releases();
+    assert!(!releases.is_empty(), "api-changelog.json is unreadable");
+    let document = serde_json::to_value(cdb_hub::app::openapi()).unwrap();
+    let newest = &releases[0];
+    let digest = cdb_hub::api::changelog::digest_of(&document);
+    assert_eq!(
+        newest.contract, digest,
+        "openapi.yaml changed since the newest entry of api-changelog.json ({}): add an entry \
+         saying what changed for partners, with the version bumped as semver says and \
+         \"contract\": \"{digest}\"",
+        newest.version
+    );
+    assert_eq!(document["info"]["version"], newest.version.as_str());
+    assert!(
+        document["info"]["description"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("### {} — {}", newest.version, newest.date)),
+        "the changelog is in the contract"
+    );
+    for pair in releases.windows(2) {
+        let (new, old) = (&pair[0], &pair[1]);
+        let (now, before) = (semver(&new.version), semver(&old.version));
+        assert!(now > before, "{} after {}", new.version, old.version);
+        assert!(
+            new.date >= old.date,
+            "{} dated before {}",
+            new.version,
+            old.version
+        );
+        let kinds: Vec<&str> = new.changes.iter().map(|c| c.kind.as_str()).collect();
+        assert!(!kinds.is_empty(), "{}: what changed?", new.version);
+        for kind in &kinds {
+            assert!(
+                ["added", "changed", "deprecated", "removed", "fixed"].contains(kind),
+                "{}: {kind}",
+                new.version
+            );
+        }
+        let breaking = kinds.iter().any(|k| matches!(*k, "changed" | "removed"));
+        let feature = kinds.iter().any(|k| matches!(*k, "added" | "deprecated"));
+        // Before 1.0.0 a breaking change bumps the minor version; from 1.0.0, the major.
+        let bumped_major = now.0 > before.0;
+        let bumped_minor = bumped_major || now.1 > before.1;
+        if breaking {
+            assert!(
+                if before.0 == 0 {
+                    bumped_minor
+                } else {
+                    bumped_major
+                },
+                "{}: a breaking change after {} needs a {} version",
+                new.version,
+                old.version,
+                if before.0 == 0 { "minor" } else { "major" }
+            );
+        } else if feature {
+            assert!(
+                bumped_minor,
+                "{}: new features need a minor version",
+                new.version
+            );
+        }
+    }
+    let app = spawn_app().await;
+    let served: serde_json::Value = app.get("/changelog").await.json().await.unwrap();
+    assert_eq!(served[0]["version"], newest.version.as_str());
+    assert_eq!(served.as_array().unwrap().len(), releases.len());
+}

@@ -9,10 +9,16 @@ use crate::fixture::world;
 use crate::support::{send, spawn_app};
 
 /// Lists that are not pages, and why.
-const NOT_PAGED: &[(&str, &str)] = &[(
-    "/problems",
-    "the fixed list of the problem codes, documentation rather than data",
-)];
+const NOT_PAGED: &[(&str, &str)] = &[
+    (
+        "/problems",
+        "the fixed list of the problem codes, documentation rather than data",
+    ),
+    (
+        "/changelog",
+        "the API's versions: documentation rather than data",
+    ),
+];
 
 #[test]
 fn every_list_of_the_contract_is_a_page_taking_limit_and_cursor() {
