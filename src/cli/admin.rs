@@ -133,6 +133,7 @@ pub fn clients(
         name,
         scopes,
         structure,
+        env: _,
     } = command;
     let scopes =
         Scopes::from_names(&scopes).map_err(|e| anyhow!("{e}; known scopes: {}", Scopes::all()))?;

@@ -53,6 +53,19 @@ pub enum Command {
     /// Import a file (beneficiaries…) into a deployment, in this process, with a progress bar;
     /// prints the summary as JSON.
     Import(ImportOptions),
+    /// Send a webhook receiver signed sample events (valid, replayed, tampered, stale, signed
+    /// with another secret) and report whether it accepts only the valid one; exits 1 if not.
+    CheckWebhookReceiver(CheckReceiverOptions),
+}
+
+/// `cdb-hub check-webhook-receiver …`
+#[derive(Debug, Clone, Args)]
+pub struct CheckReceiverOptions {
+    /// The receiver's URL.
+    pub url: String,
+    /// The subscription's secret (`whsec_…`, as `POST /v1/webhooks` answered it).
+    #[arg(long, env = "CDB_WEBHOOK_SECRET")]
+    pub secret: String,
 }
 
 /// `cdb-hub import …`
@@ -157,6 +170,10 @@ pub enum ClientsCommand {
         /// Structure (name or id) to narrow the client to.
         #[arg(long)]
         structure: Option<String>,
+        /// Print `export CDB_CLIENT_ID=… CDB_CLIENT_SECRET=…` lines for a shell's `eval`
+        /// instead of JSON.
+        #[arg(long)]
+        env: bool,
     },
 }
 
@@ -174,7 +191,8 @@ pub struct ServeOptions {
     #[arg(long, env = "CDB_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
-    /// Load the demo data before serving.
+    /// Load the demo data before serving, as the partners' sandbox (webhook receivers on private
+    /// addresses and over http are accepted).
     #[arg(long)]
     pub demo: bool,
 

@@ -45,10 +45,29 @@ pub async fn run(settings: Settings, command: Command) -> anyhow::Result<()> {
             .await
         }
         Command::Clients(command) => {
-            administer(&settings, move |conn| {
+            let as_env = matches!(
+                command,
+                crate::cli::ClientsCommand::Create { env: true, .. }
+            );
+            let answer = administered(&settings, move |conn| {
                 crate::cli::admin::clients(conn, command)
             })
-            .await
+            .await?;
+            if as_env {
+                // Client ids and secrets are URL-safe: no quoting needed beyond the quotes.
+                for (name, member) in [
+                    ("CDB_CLIENT_ID", "client_id"),
+                    ("CDB_CLIENT_SECRET", "client_secret"),
+                ] {
+                    println!(
+                        "export {name}='{}'",
+                        answer[member].as_str().unwrap_or_default()
+                    );
+                }
+            } else {
+                println!("{}", serde_json::to_string_pretty(&answer)?);
+            }
+            Ok(())
         }
         Command::Keys(command) => {
             let secrets = std::sync::Arc::new(SecretBox::load(&settings.data_dir)?);
@@ -57,6 +76,7 @@ pub async fn run(settings: Settings, command: Command) -> anyhow::Result<()> {
             })
             .await
         }
+        Command::CheckWebhookReceiver(options) => check_receiver(&options).await,
         Command::Import(options) => {
             let database = open(&settings).await?;
             let pool = database.pool.clone();
@@ -77,6 +97,16 @@ async fn administer<F>(settings: &Settings, command: F) -> anyhow::Result<()>
 where
     F: FnOnce(&mut diesel::PgConnection) -> anyhow::Result<serde_json::Value> + Send + 'static,
 {
+    let answer = administered(settings, command).await?;
+    println!("{}", serde_json::to_string_pretty(&answer)?);
+    Ok(())
+}
+
+/// Runs an administration command on one connection; answers what it answered.
+async fn administered<F>(settings: &Settings, command: F) -> anyhow::Result<serde_json::Value>
+where
+    F: FnOnce(&mut diesel::PgConnection) -> anyhow::Result<serde_json::Value> + Send + 'static,
+{
     let database = open(settings).await?;
     let pool = database.pool.clone();
     let result = tokio::task::spawn_blocking(move || {
@@ -86,9 +116,7 @@ where
     .await
     .context("the command stopped unexpectedly");
     database.close().await;
-    let answer = result??;
-    println!("{}", serde_json::to_string_pretty(&answer)?);
-    Ok(())
+    result?
 }
 
 async fn open(settings: &Settings) -> anyhow::Result<Database> {
@@ -137,7 +165,13 @@ async fn serve_on(
         )
         .await?;
     }
-    let grace = Duration::from_secs(options.worker.shutdown_grace_secs);
+    // The demo is the partners' sandbox: their webhook receivers run on their own machine.
+    let mut worker = options.worker.clone();
+    if options.demo {
+        worker.webhooks_allow_private = true;
+        worker.webhooks_allow_http = true;
+    }
+    let grace = Duration::from_secs(worker.shutdown_grace_secs);
     let listener = TcpListener::bind(options.listen)
         .with_context(|| format!("cannot listen on {} (CDB_LISTEN)", options.listen))?;
     let pool = database.pool.clone();
@@ -147,11 +181,11 @@ async fn serve_on(
     let state = tokio::task::spawn_blocking(move || AppState::build(pool, auth, state_secrets))
         .await
         .context("start-up stopped unexpectedly")??
-        .with_webhooks(options.worker.webhook_settings())?
-        .with_connector_rules(options.worker.connector_rules());
+        .with_webhooks(worker.webhook_settings())?
+        .with_connector_rules(worker.connector_rules());
     let server = http_server(state, listener, grace)?;
     let server_handle = server.handle();
-    let monitor = crate::jobs::monitor(database, &options.worker, secrets)?;
+    let monitor = crate::jobs::monitor(database, &worker, secrets)?;
     let (stop_workers, workers_stopped) = tokio::sync::oneshot::channel::<()>();
     let workers = tokio::spawn(monitor.run_with_signal(async move {
         let _ = workers_stopped.await;
@@ -200,5 +234,26 @@ async fn drain_workers(
         Err(_) => {
             tracing::warn!("workers did not drain in time; their jobs will be picked up again")
         }
+    }
+}
+
+/// Probes a partner's webhook receiver; prints one JSON line per probe and fails unless it
+/// accepted only the valid one.
+async fn check_receiver(options: &crate::cli::CheckReceiverOptions) -> anyhow::Result<()> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let verdicts =
+        crate::outbound::receiver_check::check(&client, &options.url, &options.secret).await;
+    for verdict in &verdicts {
+        println!("{}", serde_json::to_string(verdict)?);
+    }
+    let wrong: Vec<&str> = verdicts.iter().filter(|v| !v.ok).map(|v| v.probe).collect();
+    if wrong.is_empty() {
+        eprintln!("the receiver accepts the valid delivery and refuses the four others");
+        Ok(())
+    } else {
+        anyhow::bail!("the receiver mishandled: {}", wrong.join(", "))
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod delivery;
 pub mod fan_out;
+pub mod receiver_check;
 pub mod ssrf;
 
 use std::time::Duration;

@@ -903,3 +903,72 @@ async fn a_purge_reaches_the_subscriber_as_a_tombstone_without_personal_data() {
             .is_ok()
     );
 }
+
+/// A receiver answering 204 to what the Standard Webhooks library verifies, 400 otherwise.
+struct Verifying(String);
+
+impl wiremock::Respond for Verifying {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        let verifier = standardwebhooks::Webhook::new(&self.0).unwrap();
+        match verifier.verify(&request.body, &request.headers) {
+            Ok(()) => ResponseTemplate::new(204),
+            Err(_) => ResponseTemplate::new(400),
+        }
+    }
+}
+
+/// Runs `cdb-hub check-webhook-receiver` on a receiver; answers whether it passed and its report.
+fn check_receiver(url: &str, secret: &str) -> (bool, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_cdb-hub"))
+        .args(["check-webhook-receiver", url, "--secret", secret])
+        .env("CDB_LOG_LEVEL", "warn")
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_receiver_check_passes_a_verifying_receiver_and_fails_a_trusting_one() {
+    let secret = cdb_hub::outbound::new_secret();
+    let careful = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(Verifying(secret.clone()))
+        .mount(&careful)
+        .await;
+    let url = format!("{}/hook", careful.uri());
+    let (passed, report) = tokio::task::spawn_blocking(move || check_receiver(&url, &secret))
+        .await
+        .unwrap();
+    assert!(passed, "{report}");
+    let verdicts: Vec<Value> = report
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let answers: Vec<(&str, &str)> = verdicts
+        .iter()
+        .map(|v| (v["probe"].as_str().unwrap(), v["answer"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        answers,
+        [
+            ("valid", "204"),
+            ("replayed", "400"),
+            ("tampered", "400"),
+            ("stale", "400"),
+            ("other_secret", "400")
+        ]
+    );
+    assert_eq!(careful.received_requests().await.unwrap().len(), 5);
+    // A receiver that checks nothing accepts all five: the check fails, naming them.
+    let trusting = endpoint(204).await;
+    let url = format!("{}/hook", trusting.uri());
+    let (passed, report) =
+        tokio::task::spawn_blocking(move || check_receiver(&url, &cdb_hub::outbound::new_secret()))
+            .await
+            .unwrap();
+    assert!(!passed, "{report}");
+    assert_eq!(report.matches("\"ok\":false").count(), 4, "{report}");
+}
