@@ -319,9 +319,11 @@ pub async fn create_personal_token(
             Some(scopes.names()),
             expires_at,
         )?;
-        Ok(store::accounts::personal_tokens(conn, account.account_id)?
-            .into_iter()
-            .find(|t| t.id == id))
+        Ok(
+            store::accounts::personal_tokens(conn, account.account_id, None, i64::MAX)?
+                .into_iter()
+                .find(|t| t.id == id),
+        )
     })
     .await?
     .ok_or_else(|| ApiError::internal(&std::io::Error::other("created token not found")))?;
@@ -350,7 +352,7 @@ pub async fn list_personal_tokens(
     let account = account_of(&caller)?.account_id;
     let (limit, before) = (page.limit()?, page.after_instant()?);
     let tokens = with_conn(&state.pool, move |conn| {
-        Ok(store::accounts::personal_tokens_page(
+        Ok(store::accounts::personal_tokens(
             conn,
             account,
             before,

@@ -312,30 +312,9 @@ pub struct PersonalToken {
     pub created_at: DateTime<Utc>,
 }
 
-/// The personal tokens of an account, newest first.
-pub fn personal_tokens(
-    conn: &mut PgConnection,
-    account_id: Uuid,
-) -> QueryResult<Vec<PersonalToken>> {
-    account_token::table
-        .filter(account_token::account_id.eq(account_id))
-        .filter(account_token::kind.eq("personal"))
-        .order(account_token::created_at.desc())
-        .select((
-            account_token::id,
-            account_token::name,
-            account_token::scopes,
-            account_token::expires_at,
-            account_token::revoked_at,
-            account_token::last_used_at,
-            account_token::created_at,
-        ))
-        .load(conn)
-}
-
 /// A page of an account's personal tokens, newest first, before a token's creation instant
 /// and id.
-pub fn personal_tokens_page(
+pub fn personal_tokens(
     conn: &mut PgConnection,
     account_id: Uuid,
     before: Option<(DateTime<Utc>, Uuid)>,
