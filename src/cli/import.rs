@@ -13,6 +13,9 @@ use crate::imports::runner::{self, RunLimit, RunState};
 use crate::postgres::DbPool;
 use crate::store::{directory, imports};
 
+/// Set by SIGINT or SIGTERM: the import stops at its next checkpoint, resumable.
+pub static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Runs an import from the command line; answers its summary as JSON. Blocking.
 pub fn run(pool: &DbPool, options: &ImportOptions) -> anyhow::Result<serde_json::Value> {
     let Ok(kind) = options.kind.parse::<ImportKind>() else {
@@ -94,7 +97,10 @@ pub fn run(pool: &DbPool, options: &ImportOptions) -> anyhow::Result<serde_json:
         &mut conn,
         pool,
         import_id,
-        RunLimit::default(),
+        RunLimit {
+            stop: Some(&INTERRUPTED),
+            ..RunLimit::default()
+        },
         &options.app_url,
         &mut |progress| {
             if let Some(total) = progress.total {
@@ -126,6 +132,12 @@ pub fn run(pool: &DbPool, options: &ImportOptions) -> anyhow::Result<serde_json:
     );
     if state == RunState::Busy {
         bail!("another worker is running this import");
+    }
+    if state == RunState::Paused {
+        bail!(
+            "interrupted after line {rows}, at a checkpoint: resume with `cdb-hub import --deployment {:?} --resume {import_id}`",
+            options.deployment
+        );
     }
     Ok(serde_json::json!({
         "import": view,

@@ -26,7 +26,7 @@ pub async fn run(settings: Settings, command: Command) -> anyhow::Result<()> {
         }
         Command::Demo(options) => {
             let database = open(&settings).await?;
-            let result = load_demo(&database, &options).await;
+            let result = until_signal(load_demo(&database, &options)).await;
             database.close().await;
             result
         }
@@ -80,10 +80,18 @@ pub async fn run(settings: Settings, command: Command) -> anyhow::Result<()> {
         Command::Import(options) => {
             let database = open(&settings).await?;
             let pool = database.pool.clone();
-            let result =
-                tokio::task::spawn_blocking(move || crate::cli::import::run(&pool, &options))
-                    .await
-                    .context("the import stopped unexpectedly");
+            let mut import =
+                tokio::task::spawn_blocking(move || crate::cli::import::run(&pool, &options));
+            // Interrupted, the import stops at its next checkpoint; then the cluster stops.
+            let result = tokio::select! {
+                result = &mut import => result,
+                () = shutdown_signal() => {
+                    crate::cli::import::INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+                    eprintln!("interrupted: stopping at the next checkpoint…");
+                    import.await
+                }
+            }
+            .context("the import stopped unexpectedly");
             database.close().await;
             let summary = result??;
             println!("{}", serde_json::to_string_pretty(&summary)?);
@@ -109,14 +117,28 @@ where
 {
     let database = open(settings).await?;
     let pool = database.pool.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        let mut conn = pool.get()?;
-        command(&mut conn)
+    let result = until_signal(async {
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            command(&mut conn)
+        })
+        .await
+        .context("the command stopped unexpectedly")
     })
-    .await
-    .context("the command stopped unexpectedly");
+    .await;
     database.close().await;
     result?
+}
+
+/// Runs a command's work until it ends or SIGINT/SIGTERM comes (then its connections are cut
+/// when the caller closes the database, and an embedded cluster stops with it).
+async fn until_signal<T>(
+    work: impl std::future::Future<Output = anyhow::Result<T>>,
+) -> anyhow::Result<T> {
+    tokio::select! {
+        result = work => result,
+        () = shutdown_signal() => Err(anyhow::anyhow!("interrupted by a signal")),
+    }
 }
 
 async fn open(settings: &Settings) -> anyhow::Result<Database> {

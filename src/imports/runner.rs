@@ -91,6 +91,8 @@ impl Counts {
 pub struct RunLimit {
     /// Stop after this many chunks (tests simulate a worker stopped after a checkpoint).
     pub max_chunks: Option<usize>,
+    /// Stop at the next checkpoint once this is set (a command interrupted by a signal).
+    pub stop: Option<&'static std::sync::atomic::AtomicBool>,
 }
 
 /// Where a run left the import.
@@ -365,7 +367,11 @@ where
                 done: position as u64,
                 total,
             });
-            if !end && run.limit.max_chunks.is_some_and(|max| chunks >= max) {
+            let stopped = run
+                .limit
+                .stop
+                .is_some_and(|stop| stop.load(std::sync::atomic::Ordering::SeqCst));
+            if !end && (stopped || run.limit.max_chunks.is_some_and(|max| chunks >= max)) {
                 return Ok(RunState::Paused);
             }
         }

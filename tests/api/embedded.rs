@@ -286,3 +286,119 @@ fn sigterm_stops_the_hub_and_its_cluster_and_data_survives_a_restart() {
         .unwrap();
     assert_eq!(labels.len(), 2, "the demo deployments were not kept");
 }
+
+#[derive(QueryableByName)]
+struct Progress {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    done: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    status: String,
+}
+
+#[test]
+fn ctrl_c_on_an_import_stops_its_cluster_at_a_checkpoint_and_the_import_resumes() {
+    let dir = data_dir();
+    let created = hub(dir.path())
+        .args(["deployments", "create", "--label", "CD T"])
+        .output()
+        .unwrap();
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let file = dir.path().join("beneficiaires.csv");
+    std::fs::write(&file, crate::imports::file(6_000, &[], "Valence")).unwrap();
+    let mut child = hub(dir.path())
+        .args(["import", "--deployment", "CD T"])
+        .arg(&file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Watch the import from the cluster the command started (once it is up), until a chunk is
+    // committed.
+    let pid_file = dir.path().join("postgres/postmaster.pid");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !std::fs::read_to_string(&pid_file).is_ok_and(|text| text.contains("ready")) {
+        assert!(
+            Instant::now() < deadline,
+            "the import's cluster never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let postmaster = {
+        let cluster = EmbeddedCluster::start(&config(dir.path())).unwrap();
+        assert!(!cluster.is_owned(), "the import's own cluster");
+        let mut conn =
+            PgConnection::establish(&cluster.url(cdb_hub::postgres::EMBEDDED_DATABASE)).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            assert!(
+                Instant::now() < deadline,
+                "the import never committed a chunk"
+            );
+            let progress: Option<Progress> = diesel::sql_query(
+                "SELECT rows_done::int8 AS done, status FROM import ORDER BY created_at DESC LIMIT 1",
+            )
+            .get_result(&mut conn)
+            .optional()
+            .unwrap_or(None);
+            if progress.is_some_and(|p| p.status == "committing" && p.done >= 500) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::fs::read_to_string(dir.path().join("postgres/postmaster.pid"))
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .parse::<i32>()
+            .unwrap()
+    };
+    // Ctrl-C.
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        !dir.path().join("postgres/postmaster.pid").exists() && !is_running(postmaster),
+        "PostgreSQL left running after Ctrl-C: {stderr}"
+    );
+    let id = stderr
+        .split("--resume ")
+        .nth(1)
+        .and_then(|rest| rest.get(..36))
+        .unwrap_or_else(|| panic!("no resume hint: {stderr}"))
+        .to_owned();
+    // Resumed, it ends with every line once.
+    let resumed = hub(dir.path())
+        .args(["import", "--deployment", "CD T", "--resume", &id])
+        .output()
+        .unwrap();
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&resumed.stdout).unwrap();
+    assert_eq!(summary["import"]["status"], "committed", "{summary}");
+    assert_eq!(summary["import"]["counts"]["create"], 6_000, "{summary}");
+    let cluster = EmbeddedCluster::start(&config(dir.path())).unwrap();
+    let mut conn =
+        PgConnection::establish(&cluster.url(cdb_hub::postgres::EMBEDDED_DATABASE)).unwrap();
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        count: i64,
+    }
+    let people: Count = diesel::sql_query("SELECT count(*) AS count FROM beneficiary")
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(people.count, 6_000);
+}

@@ -473,6 +473,7 @@ async fn a_commit_stopped_after_a_checkpoint_resumes_without_losing_or_repeating
         id,
         RunLimit {
             max_chunks: Some(1),
+            ..RunLimit::default()
         },
     )
     .await;
