@@ -309,7 +309,7 @@ fn ctrl_c_on_an_import_stops_its_cluster_at_a_checkpoint_and_the_import_resumes(
     );
     let file = dir.path().join("beneficiaires.csv");
     std::fs::write(&file, crate::imports::file(6_000, &[], "Valence")).unwrap();
-    let mut child = hub(dir.path())
+    let child = hub(dir.path())
         .args(["import", "--deployment", "CD T"])
         .arg(&file)
         .stdout(Stdio::piped())
