@@ -114,6 +114,11 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// Whether the database is shared (`DATABASE_URL`), rather than the hub's own embedded one.
+    pub fn shared_database(&self) -> bool {
+        matches!(self.database, DatabaseSetting::External(_))
+    }
+
     /// Validates the global options; creates the data directory if needed.
     pub fn from_options(options: &GlobalOptions) -> Result<Self, ConfigError> {
         let database = match options.database_url.as_deref().map(str::trim) {

@@ -28,6 +28,13 @@ pub enum SecretsError {
         /// What went wrong.
         reason: String,
     },
+    /// A shared database (`DATABASE_URL`) without a key given to every process.
+    #[error(
+        "with DATABASE_URL, set CDB_SECRETS_KEY (32 random bytes in base64, e.g. `openssl rand -base64 32`) \
+         or CDB_SECRETS_KEY_FILE: every process on this database must seal and open secrets with the same \
+         key, and a key created here would belong to this machine or container alone"
+    )]
+    KeyRequired,
     /// A sealed value does not open with this key (another key, altered, or another instance).
     #[error("the sealed secrets do not open with this hub's key")]
     Unreadable,
@@ -73,9 +80,11 @@ impl SecretBox {
         Self::from_key(&bytes)
     }
 
-    /// The hub's key: `CDB_SECRETS_KEY` (base64), else the file `CDB_SECRETS_KEY_FILE`, else
-    /// `secrets.key` in the data directory, created (mode 0600) on first use.
-    pub fn load(data_dir: &Path) -> Result<Self, SecretsError> {
+    /// The hub's key: `CDB_SECRETS_KEY` (base64), else the file `CDB_SECRETS_KEY_FILE`, else —
+    /// only on the hub's own embedded database — `secrets.key` in the data directory, created
+    /// (mode 0600) on first use. On a shared database (`shared_database`: `DATABASE_URL` is
+    /// set) one of the two settings is required.
+    pub fn load(data_dir: &Path, shared_database: bool) -> Result<Self, SecretsError> {
         if let Ok(key) = std::env::var("CDB_SECRETS_KEY")
             && !key.trim().is_empty()
         {
@@ -83,6 +92,7 @@ impl SecretBox {
         }
         let path = match std::env::var("CDB_SECRETS_KEY_FILE") {
             Ok(path) if !path.trim().is_empty() => PathBuf::from(path),
+            _ if shared_database => return Err(SecretsError::KeyRequired),
             _ => data_dir.join("secrets.key"),
         };
         let file_error = |reason: String| SecretsError::KeyFile {
@@ -196,9 +206,9 @@ mod tests {
     #[test]
     fn the_key_file_is_created_once_and_reused() {
         let dir = tempfile::tempdir().unwrap();
-        let first = SecretBox::load(dir.path()).unwrap();
+        let first = SecretBox::load(dir.path(), false).unwrap();
         let sealed = first.seal(Uuid::nil(), b"x").unwrap();
-        let again = SecretBox::load(dir.path()).unwrap();
+        let again = SecretBox::load(dir.path(), false).unwrap();
         assert_eq!(again.open(Uuid::nil(), &sealed).unwrap(), b"x");
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(dir.path().join("secrets.key"))
@@ -211,17 +221,17 @@ mod tests {
     #[test]
     fn a_key_file_others_may_read_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        SecretBox::load(dir.path()).unwrap();
+        SecretBox::load(dir.path(), false).unwrap();
         let path = dir.path().join("secrets.key");
         for mode in [0o644, 0o640, 0o604] {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
-            let Err(error) = SecretBox::load(dir.path()) else {
+            let Err(error) = SecretBox::load(dir.path(), false) else {
                 panic!("mode {mode:o} was accepted");
             };
             assert!(error.to_string().contains("readable by others"), "{error}");
         }
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
-        assert!(SecretBox::load(dir.path()).is_ok());
+        assert!(SecretBox::load(dir.path(), false).is_ok());
     }
 
     #[test]

@@ -70,7 +70,10 @@ pub async fn run(settings: Settings, command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Keys(command) => {
-            let secrets = std::sync::Arc::new(SecretBox::load(&settings.data_dir)?);
+            let secrets = std::sync::Arc::new(SecretBox::load(
+                &settings.data_dir,
+                settings.shared_database(),
+            )?);
             administer(&settings, move |conn| {
                 crate::cli::admin::keys(conn, command, secrets)
             })
@@ -168,7 +171,13 @@ async fn load_demo(database: &Database, options: &DemoOptions) -> anyhow::Result
 
 async fn serve(settings: &Settings, options: ServeOptions) -> anyhow::Result<()> {
     let database = open(settings).await?;
-    let result = serve_on(&database, &options, &settings.data_dir).await;
+    let result = serve_on(
+        &database,
+        &options,
+        &settings.data_dir,
+        settings.shared_database(),
+    )
+    .await;
     database.close().await;
     result
 }
@@ -177,6 +186,7 @@ async fn serve_on(
     database: &Database,
     options: &ServeOptions,
     data_dir: &std::path::Path,
+    shared_database: bool,
 ) -> anyhow::Result<()> {
     if options.demo {
         load_demo(
@@ -198,7 +208,7 @@ async fn serve_on(
         .with_context(|| format!("cannot listen on {} (CDB_LISTEN)", options.listen))?;
     let pool = database.pool.clone();
     let auth = options.auth.settings();
-    let secrets = std::sync::Arc::new(SecretBox::load(data_dir)?);
+    let secrets = std::sync::Arc::new(SecretBox::load(data_dir, shared_database)?);
     let state_secrets = secrets.clone();
     let state = tokio::task::spawn_blocking(move || AppState::build(pool, auth, state_secrets))
         .await
@@ -226,7 +236,10 @@ async fn serve_on(
 async fn work(settings: &Settings, options: WorkerOptions) -> anyhow::Result<()> {
     let database = open(settings).await?;
     let result = async {
-        let secrets = std::sync::Arc::new(SecretBox::load(&settings.data_dir)?);
+        let secrets = std::sync::Arc::new(SecretBox::load(
+            &settings.data_dir,
+            settings.shared_database(),
+        )?);
         let monitor = crate::jobs::monitor(&database, &options, secrets)?;
         let workers = tokio::spawn(monitor.run_with_signal(async {
             shutdown_signal().await;

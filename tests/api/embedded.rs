@@ -402,3 +402,23 @@ fn ctrl_c_on_an_import_stops_its_cluster_at_a_checkpoint_and_the_import_resumes(
         .unwrap();
     assert_eq!(people.count, 6_000);
 }
+
+#[test]
+fn on_a_shared_database_serve_refuses_to_start_without_the_secrets_key() {
+    let database = crate::support::TestDatabase::new();
+    let dir = data_dir();
+    let output = hub(dir.path())
+        .env("DATABASE_URL", &database.url)
+        .env_remove("CDB_SECRETS_KEY")
+        .env_remove("CDB_SECRETS_KEY_FILE")
+        .args(["serve", "--listen", &format!("127.0.0.1:{}", free_port())])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(stderr.contains("CDB_SECRETS_KEY"), "{stderr}");
+    assert!(
+        !dir.path().join("secrets.key").exists(),
+        "no key of its own was made"
+    );
+}

@@ -8,6 +8,7 @@ mod chunk_path;
 mod connector_resume;
 mod connectors;
 mod console;
+mod container;
 mod contract;
 mod crash;
 mod demo;
