@@ -203,15 +203,30 @@ impl Database {
 }
 
 /// Applies the pending migrations on one connection.
+///
+/// Processes starting together on one database take turns: the migrations run under a
+/// session advisory lock, and the next process finds nothing left to apply.
 pub fn run_migrations(conn: &mut PgConnection) -> Result<(), DatabaseError> {
-    conn.run_pending_migrations(MIGRATIONS)
+    let lock = |conn: &mut PgConnection, function: &str| {
+        diesel::sql_query(format!("SELECT {function}({MIGRATION_LOCK})"))
+            .execute(conn)
+            .map_err(|e| DatabaseError::Migration(e.to_string()))
+    };
+    lock(conn, "pg_advisory_lock")?;
+    let applied = conn
+        .run_pending_migrations(MIGRATIONS)
         .map(|applied| {
             if !applied.is_empty() {
                 tracing::info!(count = applied.len(), "database migrations applied");
             }
         })
-        .map_err(|e| DatabaseError::Migration(e.to_string()))
+        .map_err(|e| DatabaseError::Migration(e.to_string()));
+    let unlocked = lock(conn, "pg_advisory_unlock");
+    applied.and(unlocked.map(|_| ()))
 }
+
+/// The advisory lock key of the migrations (any fixed number no other lock of the hub uses).
+const MIGRATION_LOCK: i64 = 0x0cdb_4b0b_0001;
 
 /// Whether every migration compiled into this binary is applied.
 pub fn is_migrated(conn: &mut PgConnection) -> Result<bool, DatabaseError> {

@@ -184,3 +184,38 @@ fn stored_caf_numbers_take_the_one_parsers_form() {
         assert_eq!(stored.caf_number, parsed.as_str(), "{number}");
     }
 }
+
+#[test]
+fn processes_starting_together_on_an_empty_database_migrate_it_once() {
+    let database = crate::support::TestDatabase::empty();
+    let children: Vec<std::process::Child> = (0..3)
+        .map(|_| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_cdb-hub"))
+                .env("DATABASE_URL", &database.url)
+                .env("CDB_LOG_LEVEL", "warn")
+                .arg("migrate")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let mut conn = database.connect();
+    assert!(cdb_hub::postgres::is_migrated(&mut conn).unwrap());
+    let applied = diesel::sql_query("SELECT count(*) AS count FROM __diesel_schema_migrations")
+        .get_result::<Count>(&mut conn)
+        .unwrap();
+    let shipped = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+        .unwrap()
+        .filter(|entry| entry.as_ref().unwrap().path().join("up.sql").exists())
+        .count();
+    assert_eq!(applied.count, shipped as i64, "each migration once");
+}
