@@ -8,6 +8,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 
@@ -180,10 +181,30 @@ fn commit(app: &TestApp, path: &std::path::Path) {
     import(app, &[path.as_os_str()]);
 }
 
-/// Commits the file through `cdb-hub import`, killed with SIGKILL once `after` lines are
-/// committed and `delay` later (in the middle of the next chunk), then `--resume`d.
-fn commit_killed(app: &TestApp, path: &std::path::Path, after: i64, delay: Duration) {
+/// Commits the file through `cdb-hub import`, killed with SIGKILL in the middle of the chunk
+/// after the first `after` lines, then `--resume`d.
+///
+/// The kill point does not depend on timing: the test holds the change feed's counter row
+/// (every chunk takes it as the last statement of its transaction), lets each chunk through
+/// until `after` lines are committed, and kills the process while the next chunk, its writes
+/// done, waits for the counter.
+fn commit_killed(app: &TestApp, path: &std::path::Path, after: i64) {
     let mut conn = app.database.connect();
+    let mut gate = app.database.connect();
+    let hold = |gate: &mut PgConnection| {
+        gate.batch_execute("BEGIN; SELECT value FROM change_counter FOR UPDATE;")
+            .unwrap()
+    };
+    // A chunk waits on the gate: its backend is blocked by the gate's.
+    let waiting = |conn: &mut PgConnection| {
+        text(
+            conn,
+            "SELECT count(*)::text AS value FROM pg_stat_activity \
+             WHERE datname = current_database() AND wait_event_type = 'Lock' \
+             AND query ILIKE '%change_counter%'",
+        ) != "0"
+    };
+    hold(&mut gate);
     let mut child: Child = cli(app)
         .args(["import", "--deployment", "CD A"])
         .arg(path)
@@ -198,15 +219,20 @@ fn commit_killed(app: &TestApp, path: &std::path::Path, after: i64, delay: Durat
         if let Some(status) = child.try_wait().unwrap() {
             panic!("the import ended ({status}) before it could be killed");
         }
-        if progress(&mut conn).is_some_and(|(done, _)| done >= after) {
-            break;
+        if waiting(&mut conn) {
+            if progress(&mut conn).is_some_and(|(done, _)| done >= after) {
+                break;
+            }
+            // Let this chunk commit, and hold the counter again for the next one.
+            gate.batch_execute("COMMIT").unwrap();
+            hold(&mut gate);
         }
         std::thread::sleep(Duration::from_millis(5));
     }
-    std::thread::sleep(delay);
     // `Child::kill` is SIGKILL: no drain, no rollback by the process, its connections cut.
     child.kill().unwrap();
     child.wait().unwrap();
+    gate.batch_execute("COMMIT").unwrap();
     let (done, status) = progress(&mut conn).unwrap();
     assert_eq!(status, "committing", "killed at {done}: not in the middle");
     let id = text(
@@ -289,9 +315,9 @@ async fn a_worker_killed_in_the_middle_of_a_chunk_path_commit_resumes_with_nothi
     let (calm, faulty) = tokio::task::spawn_blocking(move || {
         commit(&calm, &first);
         commit(&calm, &next);
-        // Killed after the first chunk, then after the second and a little into the third.
-        commit_killed(&faulty, &first, 500, Duration::from_millis(20));
-        commit_killed(&faulty, &next, 1_000, Duration::from_millis(60));
+        // Killed in the chunk after the first, then in the one after the second.
+        commit_killed(&faulty, &first, 500);
+        commit_killed(&faulty, &next, 1_000);
         (traces(&calm), traces(&faulty))
     })
     .await
