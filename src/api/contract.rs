@@ -369,6 +369,11 @@ fn idempotent(operation: &mut utoipa::openapi::path::Operation) {
         }
     }
     let responses = &mut operation.responses.responses;
+    responses.entry("400".to_owned()).or_insert_with(|| {
+        problem_response(
+            "Idempotency-Key is not 1 to 255 visible ASCII characters (`invalid_parameter`).",
+        )
+    });
     responses.entry("409".to_owned()).or_insert_with(|| {
         problem_response("A request with this Idempotency-Key is running (`idempotency_in_progress`), or its outcome is unknown (`idempotency_outcome_unknown`).")
     });
