@@ -64,7 +64,10 @@ fn wants_json(request: &HttpRequest) -> bool {
 #[utoipa::path(
     tag = "operations",
     responses(
-        (status = 200, description = "Every code (HTML for people; JSON with `Accept: application/json`).", body = Vec<ProblemType>, content_type = "application/json"),
+        (status = 200, description = "Every code: a page for people, JSON with `Accept: application/json`.", content(
+            (Vec<ProblemType> = "application/json"),
+            (String = "text/html"),
+        )),
     )
 )]
 #[get("/problems")]
@@ -102,7 +105,10 @@ pub async fn list_problems(request: HttpRequest) -> HttpResponse {
     tag = "operations",
     params(("code" = ErrorCode, Path, description = "The problem's `code`.")),
     responses(
-        (status = 200, description = "The code explained (HTML for people; JSON with `Accept: application/json`).", body = ProblemType, content_type = "application/json"),
+        (status = 200, description = "The code explained: a page for people, JSON with `Accept: application/json`.", content(
+            (ProblemType = "application/json"),
+            (String = "text/html"),
+        )),
         (status = 404, description = "No such code.", body = super::problem::Problem, content_type = "application/problem+json"),
     )
 )]
