@@ -119,6 +119,18 @@ pub fn finish(document: &mut OpenApiDocument) {
                     }
                     utoipa::openapi::RefOr::Ref(_) => false,
                 });
+            let paged = operation.parameters.iter().flatten().any(|parameter| {
+                matches!(parameter, utoipa::openapi::RefOr::T(p) if p.name == "limit" || p.name == "cursor")
+            });
+            if paged {
+                operation
+                    .responses
+                    .responses
+                    .entry("400".to_owned())
+                    .or_insert_with(|| {
+                        problem_response("An invalid parameter (`invalid_parameter`): a `limit` out of range, a `cursor` not given by this API…")
+                    });
+            }
             if takes_json {
                 operation
                     .responses
