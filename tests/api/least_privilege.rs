@@ -679,7 +679,7 @@ async fn the_timeline_hides_sensitive_structures_from_partners_like_the_notebook
     )
     .await;
     assert_eq!(status, 200);
-    let events = seen_by_partner.as_array().unwrap();
+    let events = seen_by_partner["items"].as_array().unwrap();
     assert!(!events.is_empty(), "the other events stay");
     let text = seen_by_partner.to_string();
     assert!(
