@@ -232,7 +232,7 @@ pub async fn list_appointments(
     let account = query.account;
     let is_client = matches!(caller.principal, crate::auth::caller::Principal::Client(_));
     let reach = crate::auth::policy::beneficiaries(&caller);
-    let mut rows = with_conn(&state.pool, move |conn| {
+    let rows = with_conn(&state.pool, move |conn| {
         let rows = store::appointments::within(
             conn,
             store::reach::beneficiaries(reach),
@@ -269,26 +269,17 @@ pub async fn list_appointments(
             .collect::<Vec<_>>())
     })
     .await?;
-    let more = rows.len() > usize::try_from(limit).unwrap_or(0);
-    rows.truncate(usize::try_from(limit).unwrap_or(0));
-    let next_cursor = more
-        .then(|| {
-            rows.last()
-                .map(|(row, _)| crate::domain::cursor::after_instant(row.date, row.id))
-        })
-        .flatten();
-    Ok(web::Json(ListPage {
-        items: rows
-            .into_iter()
-            .map(|(row, hidden)| AppointmentItem {
-                id: row.id,
-                notebook_id: row.notebook_id,
-                beneficiary_id: row.beneficiary_id,
-                account_id: (!hidden.contains(&row.account_id)).then_some(row.account_id),
-                date: row.date,
-                status: row.status,
-            })
-            .collect(),
-        next_cursor,
-    }))
+    Ok(web::Json(ListPage::from_timed(
+        rows,
+        limit,
+        |(row, _)| (row.date, row.id),
+        |(row, hidden)| AppointmentItem {
+            id: row.id,
+            notebook_id: row.notebook_id,
+            beneficiary_id: row.beneficiary_id,
+            account_id: (!hidden.contains(&row.account_id)).then_some(row.account_id),
+            date: row.date,
+            status: row.status,
+        },
+    )))
 }

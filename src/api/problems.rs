@@ -7,16 +7,12 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::problem::{ApiError, ErrorCode};
+use super::problem::{ApiError, ErrorCode, code_name as name};
 use super::problem_guide::{self, Explanation, Guide};
 
 /// Where a code's page lives (the `type` of its problem documents).
 pub fn type_uri(code: ErrorCode) -> String {
     format!("/problems/{}", name(code))
-}
-
-fn name(code: ErrorCode) -> String {
-    super::problem::code_name(code)
 }
 
 /// A problem code explained.

@@ -24,7 +24,6 @@ use governor::{Quota, RateLimiter};
 use super::problem::{ApiError, ErrorCode};
 use crate::api::caller::{authenticate, bearer_token};
 use crate::api::state::AppState;
-use crate::auth::caller::Principal;
 
 type Limiter<K> =
     RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock, StateInformationMiddleware>;
@@ -182,10 +181,7 @@ pub async fn rate_limit(
     {
         Some(token) => match authenticate(&state, token).await {
             Ok(caller) => {
-                let key = match &caller.principal {
-                    Principal::Client(client) => format!("client:{}", client.api_client_id),
-                    Principal::Account(account) => format!("account:{}", account.account_id),
-                };
+                let key = caller.subject();
                 request.extensions_mut().insert(caller);
                 key
             }

@@ -58,6 +58,15 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// Who this is across tokens, as a key: `client:<id>` for a partner system (whatever token
+    /// it holds), `account:<id>` for a person. Rate limits and idempotency keys count by it.
+    pub fn subject(&self) -> String {
+        match &self.principal {
+            Principal::Client(client) => format!("client:{}", client.api_client_id),
+            Principal::Account(account) => format!("account:{}", account.account_id),
+        }
+    }
+
     /// Fails with [`MissingScope`] (403 `insufficient_scope`) unless the caller holds the scope.
     pub fn require(&self, scope: Scope) -> Result<(), MissingScope> {
         if self.scopes.contains(scope) {

@@ -28,7 +28,7 @@ use self::spool::{Spool, SpoolError};
 use super::db::with_conn;
 use super::problem::{ApiError, ErrorCode};
 use crate::api::state::AppState;
-use crate::auth::caller::{Caller, Principal};
+use crate::auth::caller::Caller;
 use crate::store::idempotency::{self as keys, Claim, StoredAnswer};
 
 /// Header carrying the key.
@@ -86,7 +86,8 @@ pub async fn idempotency<B: MessageBody + 'static>(
         Ok(key) => key,
         Err(error) => return Ok(refuse(request, &error)),
     };
-    let owner = owner_of(&caller);
+    // A partner system's keys are its own across its tokens, a person's theirs.
+    let owner = caller.subject();
     let path = request
         .uri()
         .path_and_query()
@@ -190,14 +191,6 @@ fn parse_key(value: &header::HeaderValue) -> Result<String, ApiError> {
                 "Idempotency-Key must be 1 to 255 visible ASCII characters.",
             )
         })
-}
-
-/// Whose key it is: a partner system's keys are its own across its tokens, a person's theirs.
-fn owner_of(caller: &Caller) -> String {
-    match &caller.principal {
-        Principal::Client(client) => format!("client:{}", client.api_client_id),
-        Principal::Account(account) => format!("account:{}", account.account_id),
-    }
 }
 
 fn spool_error(error: SpoolError) -> ApiError {
