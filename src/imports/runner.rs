@@ -1,8 +1,10 @@
 //! Running an import kept in the database: read its file, then, chunk by chunk, send each line
 //! through the inbound pipeline and save what it became.
 //!
-//! A preview runs each chunk in a transaction that is rolled back (nothing written), then saves
-//! the results. A commit runs each chunk for real and saves its results and the checkpoint in
+//! A preview runs the whole file in one transaction of its own connection, rolled back at the
+//! end (nothing written), each chunk in a savepoint, and saves each chunk's results on the
+//! run's connection as it goes: a later line sees the people an earlier one would create or
+//! change. A commit runs each chunk for real and saves its results and the checkpoint in
 //! the same transaction: a worker killed in the middle resumes at the checkpoint, without losing
 //! or repeating a line.
 
@@ -10,6 +12,7 @@ use crate::domain::states::LineStatus;
 use crate::domain::states::{ImportKind, ImportMode, ImportStatus};
 use std::collections::HashSet;
 
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -315,11 +318,27 @@ where
     let applier = A::new(&context);
     // Lines the agent corrected (sent back into this import): read in place of the file's.
     let corrections = store::corrections(conn, import_id)?;
+    // A preview's lines run in one transaction for the whole file, on a connection of their
+    // own, rolled back at its end: a person on two lines far apart is previewed as the commit
+    // will apply them. A preview stopped in the middle lost what its chunks wrote: it starts
+    // again from the top.
+    let mut preview = match run.preview {
+        true => {
+            if import.checkpoint > 0 {
+                store::restart_preview(conn, import_id)?;
+            }
+            Some(PreviewTransaction::begin(run.files)?)
+        }
+        false => None,
+    };
     let mut counts = Counts::default();
     for (status, count) in store::counts_by_status(conn, import_id)? {
         counts.add(status, count);
     }
-    let skip = usize::try_from(import.checkpoint).unwrap_or(0);
+    let skip = match preview {
+        Some(_) => 0,
+        None => usize::try_from(import.checkpoint).unwrap_or(0),
+    };
     let mut position = skip;
     let mut chunks = 0;
     let mut chunk: Chunk<A::Row> = Vec::with_capacity(CHUNK_ROWS);
@@ -334,6 +353,7 @@ where
         context: &context,
         counts: &mut counts,
         growth,
+        preview: preview.as_mut().map(|preview| &mut *preview.0),
     };
     loop {
         let next = table.next();
@@ -405,10 +425,39 @@ fn format_name(format: super::table::FileFormat) -> String {
         .unwrap_or_default()
 }
 
+/// A preview's own connection, in the transaction of the whole file, rolled back when it is
+/// dropped (whatever ends the run).
+struct PreviewTransaction(
+    diesel::r2d2::PooledConnection<diesel::r2d2::ConnectionManager<PgConnection>>,
+);
+
+impl PreviewTransaction {
+    /// Takes a connection of the pool and opens the file's transaction on it.
+    fn begin(pool: &DbPool) -> RunResult<Self> {
+        let mut conn = pool.get()?;
+        AnsiTransactionManager::begin_transaction(&mut *conn)?;
+        Ok(Self(conn))
+    }
+}
+
+impl Drop for PreviewTransaction {
+    fn drop(&mut self) {
+        if let Err(error) = AnsiTransactionManager::rollback_transaction(&mut *self.0) {
+            tracing::warn!(%error, "the preview's transaction could not be rolled back");
+        }
+    }
+}
+
+/// How a chunk's transaction ended.
+enum ChunkDone {
+    /// Committed, with the counts after it.
+    Committed(Counts),
+    /// Previewed: its results, its writes kept in the preview's transaction.
+    Previewed(Vec<LineResult>),
+}
+
 /// Why a chunk's transaction ended without committing.
 enum ChunkEnd {
-    /// The preview is done: roll back, keep the results.
-    Preview(Vec<LineResult>),
     /// A line applied alone changed a person the chunk had changed together before it (the
     /// same person under keys no two lines shared): the chunk again, changes one line at a
     /// time, so that lines apply in the file's order.
@@ -430,6 +479,8 @@ struct ChunkRun<'a, A> {
     counts: &'a mut Counts,
     /// How much a commit made the people's tables grow (a preview writes nobody).
     growth: Option<PeopleGrowth>,
+    /// A preview's connection, where its lines run (see [`PreviewTransaction`]).
+    preview: Option<&'a mut PgConnection>,
 }
 
 impl<A: LineApplier> ChunkRun<'_, A> {
@@ -445,24 +496,30 @@ impl<A: LineApplier> ChunkRun<'_, A> {
             .iter_mut()
             .filter_map(|(_, parsed)| parsed.as_mut().ok())
             .collect();
-        self.applier.prepare(conn, self.context, &mut valid)?;
         let checkpoint = i32::try_from(checkpoint).unwrap_or(i32::MAX);
         let counts = *self.counts;
         let mut updates = true;
+        let mut preview = self.preview.take();
+        let lines: &mut PgConnection = match preview.as_deref_mut() {
+            Some(preview) => preview,
+            None => &mut *conn,
+        };
+        self.applier.prepare(lines, self.context, &mut valid)?;
         let outcome = loop {
-            let attempt = self.attempt(conn, &chunk, updates, checkpoint, counts);
+            let attempt = self.attempt(lines, &chunk, updates, checkpoint, counts);
             match attempt {
                 Err(ChunkEnd::InOrder) if updates => updates = false,
                 other => break other,
             }
         };
+        self.preview = preview;
         let after = match outcome {
-            Ok(after) => after,
+            Ok(ChunkDone::Committed(after)) => after,
             Err(ChunkEnd::Database(error)) => return Err(error.into()),
             Err(ChunkEnd::InOrder) => {
                 return Err(diesel::result::Error::RollbackTransaction.into());
             }
-            Err(ChunkEnd::Preview(results)) => conn.transaction(|conn| {
+            Ok(ChunkDone::Previewed(results)) => conn.transaction(|conn| {
                 let after = counts.with(&results);
                 store::save_chunk(conn, id, &results, checkpoint, &after.to_json())?;
                 Ok::<_, diesel::result::Error>(after)
@@ -485,7 +542,7 @@ impl<A: LineApplier> ChunkRun<'_, A> {
         updates: bool,
         checkpoint: i32,
         counts: Counts,
-    ) -> Result<Counts, ChunkEnd> {
+    ) -> Result<ChunkDone, ChunkEnd> {
         let id = self.context.import.id;
         conn.transaction::<_, ChunkEnd, _>(|conn| {
             let valid: Vec<&A::Row> = chunk
@@ -558,13 +615,13 @@ impl<A: LineApplier> ChunkRun<'_, A> {
                         result.beneficiary_id = None;
                     }
                 }
-                return Err(ChunkEnd::Preview(results));
+                return Ok(ChunkDone::Previewed(results));
             }
             let after = counts.with(&results);
             store::save_chunk(conn, id, &results, checkpoint, &after.to_json())?;
             // The change feed's counter stays locked until commit: last statement.
             changes::record(conn, &pending)?;
-            Ok(after)
+            Ok(ChunkDone::Committed(after))
         })
     }
 

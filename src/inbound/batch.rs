@@ -216,13 +216,14 @@ pub fn surely_unknown(
         .collect())
 }
 
-/// Whether what a chunk finds is written, or only told (a preview writes nothing: it would
-/// only leave dead rows behind its rollback).
+/// Whether what a chunk finds is written whole, or only what later lines match against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Writing {
     /// Write it.
     Write,
-    /// Answer what would be written, without writing.
+    /// A preview, whose transaction is rolled back at the end of the file: the people, their
+    /// empty notebooks and their source links are written (a later line of the file matches
+    /// them as the commit will), their timeline, creations and links seen are not.
     Preview,
 }
 
@@ -240,7 +241,7 @@ struct NewPerson<'a> {
 /// usual way may create or change someone the others would then match). Runs in the caller's
 /// transaction (in a savepoint: if the database refuses one of them, none is created here and
 /// all are left to the per-record path, which tells which one). With [`Writing::Preview`]
-/// nothing is written: the values were typed at the edge, so the database has nothing to refuse.
+/// the people are written without their notebooks' creations.
 pub fn create_new(
     conn: &mut PgConnection,
     chunk: &ChunkRecords<'_, '_>,
@@ -280,8 +281,8 @@ pub fn create_new(
     if people.is_empty() {
         return Ok(results);
     }
-    if writing == Writing::Write {
-        let written = conn.transaction(|conn| insert(conn, &people, creation_source));
+    {
+        let written = conn.transaction(|conn| insert(conn, &people, creation_source, writing));
         match written {
             Ok(()) => {}
             Err(DieselError::DatabaseError(..)) => return Ok(results),
@@ -353,6 +354,7 @@ fn insert(
     conn: &mut PgConnection,
     people: &[(usize, NewPerson<'_>)],
     creation_source: &str,
+    writing: Writing,
 ) -> QueryResult<()> {
     let now = Utc::now();
     let mut names: Vec<&str> = Vec::new();
@@ -412,14 +414,16 @@ fn insert(
     .bind::<Array<SqlUuid>, _>(&deployments)
     .bind::<Array<SqlUuid>, _>(&beneficiaries)
     .execute(conn)?;
-    diesel::sql_query(
-        "INSERT INTO notebook_creation (deployment_id, notebook_id, source) \
-         SELECT d, n, $3 FROM unnest($1::uuid[], $2::uuid[]) AS t(d, n)",
-    )
-    .bind::<Array<SqlUuid>, _>(&deployments)
-    .bind::<Array<SqlUuid>, _>(&notebooks)
-    .bind::<Text, _>(creation_source)
-    .execute(conn)?;
+    if writing == Writing::Write {
+        diesel::sql_query(
+            "INSERT INTO notebook_creation (deployment_id, notebook_id, source) \
+             SELECT d, n, $3 FROM unnest($1::uuid[], $2::uuid[]) AS t(d, n)",
+        )
+        .bind::<Array<SqlUuid>, _>(&deployments)
+        .bind::<Array<SqlUuid>, _>(&notebooks)
+        .bind::<Text, _>(creation_source)
+        .execute(conn)?;
+    }
     let linked: Vec<&NewPerson<'_>> = people
         .iter()
         .map(|(_, person)| person)
@@ -572,7 +576,8 @@ fn by_nir(
 /// pipeline: a pivot that disagrees (a possible match), a record dated in the future, a NIR of
 /// several people or of another deployment, any other key. The caller's reach is the whole
 /// deployment (the département's own sources). With `updates` false, only the records that
-/// change nothing are answered; with [`Writing::Preview`] nothing is written. Should the
+/// change nothing are answered; with [`Writing::Preview`] only the people and their links are
+/// written. Should the
 /// database refuse the chunk's writes (a constraint one record breaks), they are undone and
 /// every record that would have changed someone is left to the pipeline, which tells which
 /// one.
@@ -667,10 +672,13 @@ pub fn known(
             }),
         });
     }
-    if writing == Writing::Write {
+    let write = writing == Writing::Write;
+    {
         let written = conn.transaction(|conn| {
-            write_updates(conn, records, &writes)?;
-            mark_seen(conn, seen_changing)?;
+            write_updates(conn, records, &writes, write)?;
+            if write {
+                mark_seen(conn, seen_changing)?;
+            }
             link(conn, records, &links_changing)
         });
         match written {
@@ -682,7 +690,9 @@ pub fn known(
             }
             Err(error) => return Err(error),
         }
-        mark_seen(conn, seen)?;
+        if write {
+            mark_seen(conn, seen)?;
+        }
         link(conn, records, &links)?;
     }
     Ok(results)
@@ -750,11 +760,13 @@ fn mark_seen(conn: &mut PgConnection, seen: Vec<(Uuid, DateTime<Utc>)>) -> Query
 }
 
 /// The changes of a chunk's known people: one statement for their values and provenance
-/// (each row takes its own fields over its current values) and one for their timeline events.
+/// (each row takes its own fields over its current values) and, with `events`, one for their
+/// timeline events.
 fn write_updates(
     conn: &mut PgConnection,
     records: &[&PersonRecord],
     writes: &[(usize, Option<Uuid>, pipeline::PersonWrite)],
+    events: bool,
 ) -> QueryResult<()> {
     if writes.is_empty() {
         return Ok(());
@@ -791,6 +803,9 @@ fn write_updates(
     .bind::<Array<SqlUuid>, _>(&people)
     .bind::<Array<Jsonb>, _>(&patches)
     .execute(conn)?;
+    if !events {
+        return Ok(());
+    }
     let events: Vec<(Uuid, crate::store::timeline::Event<'_>)> = writes
         .iter()
         .filter_map(|(i, notebook, write)| {

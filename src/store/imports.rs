@@ -358,6 +358,21 @@ pub fn save_chunk(
     .map(|_| ())
 }
 
+/// Forgets what a preview stopped in the middle saved: it runs again from the first line.
+pub fn restart_preview(conn: &mut PgConnection, id: Uuid) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        diesel::sql_query("DELETE FROM import_row WHERE import_id = $1")
+            .bind::<SqlUuid, _>(id)
+            .execute(conn)?;
+        diesel::sql_query(
+            "UPDATE import SET checkpoint = 0, rows_done = 0, counts = '{}'::jsonb WHERE id = $1",
+        )
+        .bind::<SqlUuid, _>(id)
+        .execute(conn)
+        .map(|_| ())
+    })
+}
+
 /// Ends a processing: `previewed` or `committed`.
 pub fn finish(
     conn: &mut PgConnection,

@@ -698,6 +698,93 @@ async fn a_line_that_would_change_nothing_sees_what_an_earlier_line_changed_of_t
     assert_eq!(again["counts"]["update"], 2, "{again}");
 }
 
+/// Lines of a file far apart (chunks apart) about the same person, or about namesakes: the
+/// preview sees what the earlier chunks would have done, and counts as the commit does; and a
+/// preview stopped in the middle starts again from the top.
+#[tokio::test]
+async fn the_preview_sees_the_whole_file_and_counts_what_the_commit_does() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let token = world.token("manager_a");
+    let mut text = file(1_100, &[], "Valence");
+    // Line 1,102: the person of line 4 (IMP-00002), moved to Die; line 1,103: a namesake of
+    // line 6 (same names and birth date, another SI id, no CAF number): a possible match.
+    text.push_str(&format!(
+        "IMP-00002;Zoé{};Martin{};03/03/1952;06 12 34 02 00;p2@example.org;26150;Die;{:07}\r\n",
+        letters(2),
+        letters(2),
+        1_000_002
+    ));
+    text.push_str(&format!(
+        "AUTRE-4;Zoé{};Martin{};05/05/1954;;;;;\r\n",
+        letters(4),
+        letters(4)
+    ));
+    let people = count(&app, "SELECT count(*) AS count FROM beneficiary");
+    let matches = count(&app, "SELECT count(*) AS count FROM possible_match");
+    // A preview stopped after its first chunk, then run again: it starts from the top.
+    let (status, body, _) = upload(
+        &app,
+        token,
+        &[("kind", "beneficiaries"), ("mode", "preview")],
+        text.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    let id: Uuid = body["id"].as_str().unwrap().parse().unwrap();
+    let paused = run_job(
+        &app,
+        id,
+        RunLimit {
+            max_chunks: Some(1),
+            ..RunLimit::default()
+        },
+    )
+    .await;
+    assert_eq!(paused, RunState::Paused);
+    run_job(&app, id, RunLimit::default()).await;
+    let (_, preview) = get(&app, token, &format!("/v1/imports/{id}")).await;
+    assert_eq!(preview["status"], "previewed", "{preview}");
+    let expected = serde_json::json!({
+        "read": 1_102, "create": 1_100, "update": 1, "unchanged": 0,
+        "possible_match": 1, "error": 0, "warning": 0
+    });
+    assert_eq!(preview["counts"], expected, "{preview}");
+    let (_, rows) = get(&app, token, &format!("/v1/imports/{id}/rows?status=update")).await;
+    let moved = &rows["items"][0];
+    assert_eq!(moved["line"], 1_102, "{rows}");
+    assert_eq!(moved["changes"]["city"]["before"], "Valence", "{moved}");
+    assert_eq!(moved["changes"]["city"]["after"], "Die", "{moved}");
+    // Nothing of the preview stayed.
+    assert_eq!(
+        count(&app, "SELECT count(*) AS count FROM beneficiary"),
+        people
+    );
+    assert_eq!(
+        count(&app, "SELECT count(*) AS count FROM possible_match"),
+        matches
+    );
+    let (_, all) = get(&app, token, &format!("/v1/imports/{id}/rows?limit=1")).await;
+    assert_eq!(all["items"][0]["line"], 2, "{all}");
+    // The commit counts the same.
+    let response = app
+        .client
+        .post(format!("{}/v1/imports/{id}/commit", app.address))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+    run_job(&app, id, RunLimit::default()).await;
+    let (_, committed) = get(&app, token, &format!("/v1/imports/{id}")).await;
+    assert_eq!(committed["status"], "committed", "{committed}");
+    assert_eq!(committed["counts"], expected, "{committed}");
+    assert_eq!(
+        count(&app, "SELECT count(*) AS count FROM beneficiary"),
+        people + 1_100
+    );
+}
+
 /// Posts a corrections file into an import.
 pub(crate) async fn send_corrections(
     app: &TestApp,
