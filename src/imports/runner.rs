@@ -344,10 +344,7 @@ where
     let mut chunk: Chunk<A::Row> = Vec::with_capacity(CHUNK_ROWS);
     let total = rows_total.and_then(|t| u64::try_from(t).ok());
     let mut table = table.skip(skip);
-    let growth = match run.preview {
-        true => None,
-        false => Some(PeopleGrowth::start(conn)?),
-    };
+    let growth = PeopleGrowth::start(conn)?;
     let mut chunk_run = ChunkRun {
         applier: &applier,
         context: &context,
@@ -477,8 +474,8 @@ struct ChunkRun<'a, A> {
     applier: &'a A,
     context: &'a RunContext<'a>,
     counts: &'a mut Counts,
-    /// How much a commit made the people's tables grow (a preview writes nobody).
-    growth: Option<PeopleGrowth>,
+    /// How much the run made the people's tables grow.
+    growth: PeopleGrowth,
     /// A preview's connection, where its lines run (see [`PreviewTransaction`]).
     preview: Option<&'a mut PgConnection>,
 }
@@ -512,7 +509,6 @@ impl<A: LineApplier> ChunkRun<'_, A> {
                 other => break other,
             }
         };
-        self.preview = preview;
         let after = match outcome {
             Ok(ChunkDone::Committed(after)) => after,
             Err(ChunkEnd::Database(error)) => return Err(error.into()),
@@ -525,10 +521,15 @@ impl<A: LineApplier> ChunkRun<'_, A> {
                 Ok::<_, diesel::result::Error>(after)
             })?,
         };
-        if let Some(growth) = &mut self.growth {
-            let created = after.create - counts.create;
-            growth.created(conn, u64::try_from(created).unwrap_or(0))?;
-        }
+        // A preview's people are seen by its own connection only: it analyses them there.
+        let lines: &mut PgConnection = match preview.as_deref_mut() {
+            Some(preview) => preview,
+            None => &mut *conn,
+        };
+        let created = after.create - counts.create;
+        self.growth
+            .created(lines, u64::try_from(created).unwrap_or(0))?;
+        self.preview = preview;
         *self.counts = after;
         Ok(())
     }

@@ -51,14 +51,21 @@ impl PeopleGrowth {
         })
     }
 
-    /// Counts people just created (and committed); analyses the tables when they have
+    /// Counts people just created (committed, or written by a preview); analyses the tables when they have
     /// doubled since the last analysis, while the planner has seen few. Answers whether it did.
     pub fn created(&mut self, conn: &mut PgConnection, people: u64) -> QueryResult<bool> {
         self.created += people;
         if self.known >= ENOUGH_PEOPLE || self.created < SMALLEST_GROWTH.max(self.known) {
             return Ok(false);
         }
-        diesel::sql_query(format!("ANALYZE {PEOPLE_TABLES}")).execute(conn)?;
+        // A preview analyses in its transaction the people only it sees, and keeps the lock
+        // until its end: another load skips the tables meanwhile rather than wait for it.
+        conn.transaction(|conn| {
+            // A sample of 3,000 rows tells the planner these tables' size and keys well
+            // enough to probe them; autovacuum takes the full statistics later.
+            diesel::sql_query("SET LOCAL default_statistics_target = 10").execute(conn)?;
+            diesel::sql_query(format!("ANALYZE (SKIP_LOCKED) {PEOPLE_TABLES}")).execute(conn)
+        })?;
         self.known += self.created;
         self.created = 0;
         Ok(true)
