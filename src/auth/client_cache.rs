@@ -1,6 +1,7 @@
 //! A short-lived cache of API clients' state, so that a request with a client token does not
-//! cost a query: a client revoked here is forgotten at once; revoked by another hub process,
-//! within a few seconds (well inside a token's lifetime).
+//! cost a query. A client changed anywhere (revoked, rotated, deleted) is announced by the
+//! database on [`CHANGES`] when its transaction commits, and every process forgets it at once;
+//! should those announcements be missed, an entry is trusted a few seconds at most.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -9,6 +10,9 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 use crate::store::clients::ApiClientRow;
+
+/// The channel on which the database announces a changed client (its internal id).
+pub const CHANGES: &str = "cdb_api_client";
 
 /// How long a client's state is trusted.
 pub const TTL: Duration = Duration::from_secs(5);
@@ -43,6 +47,19 @@ impl ClientCache {
     pub fn forget(&self, id: Uuid) {
         if let Ok(mut entries) = self.entries.lock() {
             entries.remove(&id);
+        }
+    }
+
+    /// Follows an announcement of the database: the client it names, or `None` when some may
+    /// have been missed (every client is then read again).
+    pub fn announced(&self, change: Option<&str>) {
+        match change.map(str::parse::<Uuid>) {
+            Some(Ok(id)) => self.forget(id),
+            _ => {
+                if let Ok(mut entries) = self.entries.lock() {
+                    entries.clear();
+                }
+            }
         }
     }
 }

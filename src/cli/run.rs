@@ -215,6 +215,12 @@ async fn serve_on(
         .context("start-up stopped unexpectedly")??
         .with_webhooks(worker.webhook_settings())?
         .with_connector_rules(worker.connector_rules());
+    let clients = state.clients.clone();
+    tokio::spawn(crate::postgres::notifications::follow(
+        database.jobs_pool.clone(),
+        crate::auth::client_cache::CHANGES,
+        move |change| clients.announced(change),
+    ));
     let server = http_server(state, listener, grace)?;
     let server_handle = server.handle();
     let monitor = crate::jobs::monitor(database, &worker, secrets)?;

@@ -3,6 +3,7 @@
 
 pub mod binaries;
 pub mod embedded;
+pub mod notifications;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -422,3 +422,116 @@ fn on_a_shared_database_serve_refuses_to_start_without_the_secrets_key() {
         "no key of its own was made"
     );
 }
+
+/// A `serve` process on a shared database, stopped when dropped.
+struct Serving(std::process::Child);
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Two `serve` processes on one database: a client revoked by anyone (here an operator's SQL,
+/// neither process) is refused by a process that had just let it in, at once, long before its
+/// few seconds of cache run out.
+#[tokio::test]
+async fn a_client_revoked_anywhere_is_refused_by_every_process_at_once() {
+    const KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+    let database = tokio::task::spawn_blocking(crate::support::TestDatabase::new)
+        .await
+        .unwrap();
+    let dir = data_dir();
+    let run = |args: &[&str]| {
+        let output = hub(dir.path())
+            .env("DATABASE_URL", &database.url)
+            .env("CDB_SECRETS_KEY", KEY)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
+    };
+    run(&["deployments", "create", "--label", "CD 26"]);
+    let client = run(&[
+        "clients",
+        "create",
+        "--deployment",
+        "CD 26",
+        "--name",
+        "SI",
+        "--scope",
+        "beneficiaries:read",
+    ]);
+    let addresses: Vec<String> = (0..2)
+        .map(|_| format!("127.0.0.1:{}", free_port()))
+        .collect();
+    let _processes: Vec<Serving> = addresses
+        .iter()
+        .map(|address| {
+            Serving(
+                hub(dir.path())
+                    .env("DATABASE_URL", &database.url)
+                    .env("CDB_SECRETS_KEY", KEY)
+                    .env("CDB_LOG_LEVEL", "warn")
+                    .args(["serve", "--listen", address])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap(),
+            )
+        })
+        .collect();
+    for address in &addresses {
+        assert!(wait_ready(address), "{address} is not ready");
+    }
+    let http = reqwest::Client::new();
+    let token: serde_json::Value = http
+        .post(format!("http://{}/oauth/token", addresses[0]))
+        .basic_auth(
+            client["client_id"].as_str().unwrap(),
+            client["client_secret"].as_str(),
+        )
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["access_token"].as_str().unwrap().to_owned();
+    let read = || {
+        http.get(format!("http://{}/v1/beneficiaries?limit=1", addresses[1]))
+            .bearer_auth(&token)
+            .header("X-Purpose", "suivi RSA")
+            .send()
+    };
+    // The second process reads the client, and keeps it.
+    assert_eq!(read().await.unwrap().status(), 200);
+    let kept = Instant::now();
+    let mut conn = database.connect();
+    diesel::sql_query("UPDATE api_client SET revoked_at = now() WHERE client_id = $1")
+        .bind::<diesel::sql_types::Text, _>(client["client_id"].as_str().unwrap())
+        .execute(&mut conn)
+        .unwrap();
+    let revoked = Instant::now();
+    let refused = loop {
+        let status = read().await.unwrap().status().as_u16();
+        if status != 200 || revoked.elapsed() > Duration::from_secs(4) {
+            break status;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(refused, 401);
+    assert!(
+        revoked.elapsed() < Duration::from_secs(1),
+        "refused {:?} after the revocation",
+        revoked.elapsed()
+    );
+    assert!(kept.elapsed() < cdb_hub::auth::client_cache::TTL);
+}
