@@ -141,6 +141,42 @@ pub(crate) async fn import(app: &TestApp, token: &str, mode: &str, bytes: &[u8])
     body
 }
 
+/// Uploads a beneficiaries file in `mode` and runs its job to its first checkpoint only (a
+/// worker stopped there): the import's id.
+async fn upload_and_pause(app: &TestApp, token: &str, mode: &str, bytes: &[u8]) -> Uuid {
+    let (status, body, _) = upload(
+        app,
+        token,
+        &[("kind", "beneficiaries"), ("mode", mode)],
+        bytes,
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    let id: Uuid = body["id"].as_str().unwrap().parse().unwrap();
+    let limit = RunLimit {
+        max_chunks: Some(1),
+        ..RunLimit::default()
+    };
+    assert_eq!(run_job(app, id, limit).await, RunState::Paused);
+    id
+}
+
+/// Commits a previewed import through the API and runs it to its end: the import read back.
+async fn commit_previewed(app: &TestApp, token: &str, id: Uuid) -> Value {
+    let response = app
+        .client
+        .post(format!("{}/v1/imports/{id}/commit", app.address))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+    run_job(app, id, RunLimit::default()).await;
+    let (_, committed) = get(app, token, &format!("/v1/imports/{id}")).await;
+    assert_eq!(committed["status"], "committed", "{committed}");
+    committed
+}
+
 #[derive(QueryableByName)]
 struct Count {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -186,17 +222,7 @@ async fn preview_writes_nothing_then_commit_creates_and_a_change_shows_before_an
         people
     );
     let id = preview["id"].as_str().unwrap();
-    let response = app
-        .client
-        .post(format!("{}/v1/imports/{id}/commit", app.address))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 202);
-    run_job(&app, id.parse().unwrap(), RunLimit::default()).await;
-    let (_, committed) = get(&app, token, &format!("/v1/imports/{id}")).await;
-    assert_eq!(committed["status"], "committed", "{committed}");
+    let committed = commit_previewed(&app, token, id.parse().unwrap()).await;
     assert_eq!(committed["counts"]["create"], 3);
     assert_eq!(committed["progress"]["rows_done"], 3);
     assert_eq!(
@@ -457,27 +483,9 @@ async fn a_commit_stopped_after_a_checkpoint_resumes_without_losing_or_repeating
     let world = world(&app).await;
     let token = world.token("manager_a");
     let csv = file(1200, &[], "Valence");
-    let (status, body, _) = upload(
-        &app,
-        token,
-        &[("kind", "beneficiaries"), ("mode", "commit")],
-        csv.as_bytes(),
-    )
-    .await;
-    assert_eq!(status, 202);
-    let id: Uuid = body["id"].as_str().unwrap().parse().unwrap();
     // The worker stops after its first checkpoint (as if killed during the second chunk,
     // whose transaction is then rolled back).
-    let state = run_job(
-        &app,
-        id,
-        RunLimit {
-            max_chunks: Some(1),
-            ..RunLimit::default()
-        },
-    )
-    .await;
-    assert_eq!(state, RunState::Paused);
+    let id = upload_and_pause(&app, token, "commit", csv.as_bytes()).await;
     let (_, paused) = get(&app, token, &format!("/v1/imports/{id}")).await;
     assert_eq!(paused["status"], "committing");
     assert_eq!(paused["progress"]["rows_done"], 500);
@@ -723,25 +731,7 @@ async fn the_preview_sees_the_whole_file_and_counts_what_the_commit_does() {
     let people = count(&app, "SELECT count(*) AS count FROM beneficiary");
     let matches = count(&app, "SELECT count(*) AS count FROM possible_match");
     // A preview stopped after its first chunk, then run again: it starts from the top.
-    let (status, body, _) = upload(
-        &app,
-        token,
-        &[("kind", "beneficiaries"), ("mode", "preview")],
-        text.as_bytes(),
-    )
-    .await;
-    assert_eq!(status, 202, "{body}");
-    let id: Uuid = body["id"].as_str().unwrap().parse().unwrap();
-    let paused = run_job(
-        &app,
-        id,
-        RunLimit {
-            max_chunks: Some(1),
-            ..RunLimit::default()
-        },
-    )
-    .await;
-    assert_eq!(paused, RunState::Paused);
+    let id = upload_and_pause(&app, token, "preview", text.as_bytes()).await;
     run_job(&app, id, RunLimit::default()).await;
     let (_, preview) = get(&app, token, &format!("/v1/imports/{id}")).await;
     assert_eq!(preview["status"], "previewed", "{preview}");
@@ -767,17 +757,7 @@ async fn the_preview_sees_the_whole_file_and_counts_what_the_commit_does() {
     let (_, all) = get(&app, token, &format!("/v1/imports/{id}/rows?limit=1")).await;
     assert_eq!(all["items"][0]["line"], 2, "{all}");
     // The commit counts the same.
-    let response = app
-        .client
-        .post(format!("{}/v1/imports/{id}/commit", app.address))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 202);
-    run_job(&app, id, RunLimit::default()).await;
-    let (_, committed) = get(&app, token, &format!("/v1/imports/{id}")).await;
-    assert_eq!(committed["status"], "committed", "{committed}");
+    let committed = commit_previewed(&app, token, id).await;
     assert_eq!(committed["counts"], expected, "{committed}");
     assert_eq!(
         count(&app, "SELECT count(*) AS count FROM beneficiary"),
