@@ -259,22 +259,38 @@ fn notebooks_together(
             .iter()
             .filter_map(|(_, at, plan, _)| at.map(|(notebook, _)| (notebook, plan)))
             .collect();
-        let mut situation_changes = situation::write(conn, &written, author)?.into_iter();
+        situation::write_rows(conn, &written, author)?;
         let written: Vec<(Uuid, Uuid, &group::GroupPlan)> = plans
             .iter()
             .filter_map(|(_, at, _, plan)| at.map(|(notebook, person)| (notebook, person, plan)))
             .collect();
-        let mut group_changes = group::write(conn, &written, author)?.into_iter();
+        group::write_rows(conn, &written, author)?;
+        // Each notebook's events, its situation's then its group's, staged in one statement:
+        // one version bump per notebook.
+        let events: Vec<(Uuid, Vec<(&'static str, serde_json::Value)>)> = plans
+            .iter()
+            .filter_map(|(_, at, situation, group)| {
+                at.map(|(notebook, _)| {
+                    let events = situation
+                        .events
+                        .iter()
+                        .chain(&group.events)
+                        .cloned()
+                        .collect();
+                    (notebook, events)
+                })
+            })
+            .collect();
+        let staged: Vec<(Uuid, &[(&'static str, serde_json::Value)])> = events
+            .iter()
+            .map(|(notebook, events)| (*notebook, events.as_slice()))
+            .collect();
+        let mut changes = crate::store::timeline::stage_planned(conn, &staged, author)?.into_iter();
         for (i, at, _, _) in &plans {
             if at.is_some()
                 && let Some(applied) = results[*i].as_mut()
             {
-                applied
-                    .pending
-                    .extend(situation_changes.next().unwrap_or_default());
-                applied
-                    .pending
-                    .extend(group_changes.next().unwrap_or_default());
+                applied.pending.extend(changes.next().unwrap_or_default());
             }
         }
     }

@@ -279,6 +279,21 @@ pub fn write(
     plans: &[(Uuid, Uuid, &GroupPlan)],
     author: Author,
 ) -> QueryResult<Vec<Vec<PendingChange>>> {
+    write_rows(conn, plans, author)?;
+    let events: Vec<(Uuid, &[(&'static str, Value)])> = plans
+        .iter()
+        .map(|(notebook, _, plan)| (*notebook, plan.events.as_slice()))
+        .collect();
+    timeline::stage_planned(conn, &events, author)
+}
+
+/// Writes the rows of several groups' plans, one statement per table, without their timeline
+/// events (the caller stages them, with others of the same notebooks).
+pub fn write_rows(
+    conn: &mut PgConnection,
+    plans: &[(Uuid, Uuid, &GroupPlan)],
+    author: Author,
+) -> QueryResult<()> {
     let attachments: Vec<(Uuid, Uuid)> = plans
         .iter()
         .flat_map(|(_, person, plan)| plan.attach.iter().map(move |s| (*person, *s)))
@@ -292,10 +307,5 @@ pub fn write(
                 .map(move |(account, kind)| (*notebook, *account, *kind))
         })
         .collect();
-    members::join_all(conn, &joins, author)?;
-    let events: Vec<(Uuid, &[(&'static str, Value)])> = plans
-        .iter()
-        .map(|(notebook, _, plan)| (*notebook, plan.events.as_slice()))
-        .collect();
-    timeline::stage_planned(conn, &events, author)
+    members::join_all(conn, &joins, author)
 }

@@ -254,6 +254,22 @@ pub fn write(
     plans: &[(Uuid, &Plan)],
     author: Author,
 ) -> QueryResult<Vec<Vec<PendingChange>>> {
+    write_rows(conn, plans, author)?;
+    let events: Vec<(Uuid, &[(&'static str, Value)])> = plans
+        .iter()
+        .map(|(notebook, plan)| (*notebook, plan.events.as_slice()))
+        .collect();
+    timeline::stage_planned(conn, &events, author)
+}
+
+/// Writes the rows of several notebooks' plans (diagnostic, projects, radii), one statement
+/// per table, without their timeline events (the caller stages them, with others of the same
+/// notebooks).
+pub fn write_rows(
+    conn: &mut PgConnection,
+    plans: &[(Uuid, &Plan)],
+    author: Author,
+) -> QueryResult<()> {
     let diagnostics: Vec<(Uuid, Value)> = plans
         .iter()
         .filter(|(_, plan)| !plan.diagnostic.is_empty())
@@ -308,11 +324,7 @@ pub fn write(
         .bind::<Array<Integer>, _>(&new_radii)
         .execute(conn)?;
     }
-    let events: Vec<(Uuid, &[(&'static str, Value)])> = plans
-        .iter()
-        .map(|(notebook, plan)| (*notebook, plan.events.as_slice()))
-        .collect();
-    timeline::stage_planned(conn, &events, author)
+    Ok(())
 }
 
 #[cfg(test)]
