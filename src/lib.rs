@@ -18,6 +18,7 @@ pub mod domain;
 pub mod imports;
 pub mod inbound;
 pub mod jobs;
+pub mod lifecycle;
 pub mod notify;
 pub mod outbound;
 pub mod postgres;
@@ -42,6 +43,7 @@ pub const FLOORS: &[(&str, u8)] = &[
     ("sources", 3),
     ("outbound", 3),
     ("notify", 3),
+    ("lifecycle", 3),
     ("demo", 3),
     // 4 rules: who may do what, and what a record does to people.
     ("inbound", 4),

@@ -31,6 +31,7 @@ every error is an RFC 9457 `application/problem+json` document with a stable `co
         (name = "clients", description = "API clients of partner systems, managed by administrators and managers."),
         (name = "directory", description = "Deployments, structures and professionals."),
         (name = "people", description = "Beneficiaries and the journal of accesses to their data."),
+        (name = "retention", description = "The data lifecycle: each deployment's retention, the people due for the retention purge, postponements."),
         (name = "notebooks", description = "The notebook (carnet) of a person."),
         (name = "sync", description = "Partner sync: notebook creation, record batches, the change feed and possible matches."),
         (name = "webhooks", description = "Outbound webhooks: the change feed pushed to an API client's endpoint, signed as the Standard Webhooks specification says (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256 of \"{id}.{timestamp}.{body}\">` keyed by the base64 after `whsec_`: verify with any Standard Webhooks library), at least once, in order per person, retried 72 hours, then dead letters to replay. The former `X-Cdb-Timestamp` and `X-Cdb-Signature` are still sent for one more version."),

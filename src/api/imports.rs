@@ -971,6 +971,14 @@ pub async fn errors_file(
         .body(file.bytes))
 }
 
+/// 410 for an import whose file was deleted at the end of its retention.
+fn file_expired() -> ApiError {
+    ApiError::new(
+        ErrorCode::Gone,
+        "The import's file was deleted at the end of its retention period: upload it again as a new import.",
+    )
+}
+
 /// An import's errors file, ready to download.
 pub struct ErrorsFile {
     /// `<stem>-erreurs.csv`.
@@ -989,7 +997,7 @@ pub fn errors_file_of(
     id: Uuid,
 ) -> Result<ErrorsFile, ApiError> {
     let row = reachable(conn, caller, id)?;
-    let oid = store::file(conn, id)?;
+    let oid = store::file(conn, id)?.ok_or_else(file_expired)?;
     let file = crate::store::large_objects::Reader::open(files, oid)
         .map_err(|error| ApiError::internal(&error))?;
     let options = ReadOptions {

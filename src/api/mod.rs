@@ -38,6 +38,7 @@ pub mod rate_limit;
 pub mod rattachement;
 pub mod refresh;
 pub mod request_id;
+pub mod retention;
 pub mod state;
 pub mod sync;
 pub mod sync_sessions;
@@ -86,6 +87,10 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(login_address::set_login_email)
         .service(privacy::export_beneficiary)
         .service(privacy::purge_beneficiary)
+        .service(retention::get_retention)
+        .service(retention::set_retention)
+        .service(retention::list_due)
+        .service(retention::postpone)
         .service(notebooks::list_notebooks)
         .service(notebooks::get_notebook)
         .service(plan::add_focus)

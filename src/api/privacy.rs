@@ -24,7 +24,7 @@ use crate::auth::policy;
 use crate::domain::scopes::Scope;
 use crate::store::{
     self, Connection,
-    privacy::{PurgeError, PurgeProofRow, PurgeRequest},
+    privacy::{PurgeError, PurgeProofRow, PurgeRequest, Purger},
 };
 
 /// Longest purge reason, in characters.
@@ -96,6 +96,9 @@ pub struct BeneficiaryExport {
     /// E-mails to the person's address: recipient, subject and dates (bodies hold login links).
     #[schema(value_type = Vec<Object>)]
     pub email_outbox: serde_json::Value,
+    /// Postponements of the retention purge: until when, why, by whom.
+    #[schema(value_type = Vec<Object>)]
+    pub retention_postponement: serde_json::Value,
     /// The access journal: who read or wrote the person's data, when, why, with what outcome.
     #[schema(value_type = Vec<Object>)]
     pub access_log: serde_json::Value,
@@ -127,7 +130,7 @@ fn without_nir(value: &mut serde_json::Value, nir: &str) {
 }
 
 /// Journals an access that was refused.
-fn journal_denied(
+pub(super) fn journal_denied(
     conn: &mut Connection,
     caller: &Caller,
     person: (Uuid, Uuid),
@@ -152,7 +155,7 @@ fn journal_denied(
 }
 
 /// The person within reach, or 404 (journaled when the person exists elsewhere).
-fn person_within_reach(
+pub(super) fn person_within_reach(
     conn: &mut Connection,
     caller: &Caller,
     id: Uuid,
@@ -262,8 +265,10 @@ pub struct PurgeProofView {
     pub beneficiary_id: Uuid,
     /// When the data was deleted.
     pub purged_at: DateTime<Utc>,
-    /// The account that purged.
-    pub purged_by_account_id: Uuid,
+    /// The account that purged; null when the retention rule did.
+    pub purged_by_account_id: Option<Uuid>,
+    /// `account` (a purge on request) or `retention` (the deployment's retention rule).
+    pub purged_by: String,
     /// The reason given.
     pub reason: String,
     /// Rows deleted, by table.
@@ -280,6 +285,7 @@ impl TryFrom<PurgeProofRow> for PurgeProofView {
             beneficiary_id: row.beneficiary_id,
             purged_at: row.purged_at,
             purged_by_account_id: row.purged_by_account_id,
+            purged_by: row.purged_by,
             reason: row.reason,
             deleted_rows: serde_json::from_value(row.deleted_rows)?,
         })
@@ -287,7 +293,7 @@ impl TryFrom<PurgeProofRow> for PurgeProofView {
 }
 
 /// The reason of a purge, trimmed, or why it is refused.
-fn parse_reason(reason: &str) -> Result<String, ApiError> {
+pub(super) fn parse_reason(reason: &str) -> Result<String, ApiError> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
         return Err(ApiError::invalid_parameter(format!(
@@ -349,17 +355,19 @@ pub async fn purge_beneficiary(
         };
         let request = PurgeRequest {
             beneficiary_id: id,
-            purged_by_account_id,
+            purger: Purger::Account {
+                account_id: purged_by_account_id,
+                journal: Box::new(journal::entry(
+                    &caller,
+                    person.0,
+                    Some(person.1),
+                    Access::Delete,
+                    resource,
+                    true,
+                    purpose,
+                )),
+            },
             reason,
-            journal: journal::entry(
-                &caller,
-                person.0,
-                Some(person.1),
-                Access::Delete,
-                resource,
-                true,
-                purpose,
-            ),
         };
         store::privacy::purge(conn, &request).map_err(|error| match error {
             PurgeError::NotFound => ApiError::not_found("beneficiary"),

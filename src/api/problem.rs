@@ -56,6 +56,8 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// A partner system the hub calls (France Travail…) failed or refused.
     UpstreamUnavailable,
+    /// The resource's content was deleted at the end of its retention period.
+    Gone,
 }
 
 impl ErrorCode {
@@ -79,6 +81,7 @@ impl ErrorCode {
                 StatusCode::CONFLICT
             }
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Gone => StatusCode::GONE,
             Self::UpstreamUnavailable => StatusCode::BAD_GATEWAY,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
@@ -110,6 +113,7 @@ impl ErrorCode {
             Self::PreconditionRequired => "Precondition required",
             Self::PayloadTooLarge => "Payload too large",
             Self::UpstreamUnavailable => "Partner system unavailable",
+            Self::Gone => "Deleted at the end of its retention",
         }
     }
 }

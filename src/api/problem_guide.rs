@@ -4,7 +4,7 @@
 use super::problem::ErrorCode;
 
 /// Every code, in the order of the pages' index.
-pub const ALL: [ErrorCode; 21] = [
+pub const ALL: [ErrorCode; 22] = [
     ErrorCode::BadRequest,
     ErrorCode::InvalidParameter,
     ErrorCode::ValidationFailed,
@@ -18,6 +18,7 @@ pub const ALL: [ErrorCode; 21] = [
     ErrorCode::Conflict,
     ErrorCode::PreconditionFailed,
     ErrorCode::PreconditionRequired,
+    ErrorCode::Gone,
     ErrorCode::IdempotencyKeyReused,
     ErrorCode::IdempotencyInProgress,
     ErrorCode::IdempotencyOutcomeUnknown,
@@ -220,6 +221,16 @@ pub fn of(code: ErrorCode) -> Guide {
             [
                 "The hub stopped while it ran the first request with this key: whether it was done is unknown, and it is not run again with this key.",
                 "Read the resource to learn whether it happened; if not, send it again with a new key.",
+            ],
+        ),
+        ErrorCode::Gone => guide(
+            [
+                "Le contenu demandé (le fichier d'un import, d'un flux) a été supprimé à la fin de sa durée de conservation ; les comptes et les résultats par ligne restent.",
+                "Déposez le fichier à nouveau, dans un nouvel import. La durée de conservation du déploiement se lit sur `GET /v1/deployments/{id}/retention`.",
+            ],
+            [
+                "The content asked for (an import's or a flux's file) was deleted at the end of its retention period; the counts and per-line outcomes remain.",
+                "Upload the file again, as a new import. The deployment's retention is at `GET /v1/deployments/{id}/retention`.",
             ],
         ),
         ErrorCode::PayloadTooLarge => guide(

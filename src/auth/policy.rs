@@ -110,6 +110,22 @@ pub fn purge_tombstones(reach: Reach) -> TombstoneReach {
     }
 }
 
+/// Who manages the retention of people and files: national administrators (every deployment)
+/// and managers (their own). Answers the deployment filter, `Some(None)` for every deployment.
+/// A personal access token reads but never changes it: a leaked one must not keep people past
+/// their time nor shorten a deployment's retention.
+pub fn retention_manager(caller: &Caller, change: bool) -> Option<Option<Uuid>> {
+    match &caller.principal {
+        Principal::Account(account) if change && !account.is_session => None,
+        Principal::Account(account) => match account.role {
+            Role::AdminCdb => Some(None),
+            Role::Manager => account.deployment_id.map(Some),
+            _ => None,
+        },
+        Principal::Client(_) => None,
+    }
+}
+
 /// Who may manage API clients: national administrators (any deployment) and managers (their
 /// own deployment). Answers the deployment filter to apply, `Some(None)` for every deployment.
 pub fn client_management(caller: &Caller) -> Option<Option<Uuid>> {
@@ -408,6 +424,33 @@ mod tests {
         }
         assert!(!may_purge(&token), "a personal access token");
         assert!(may_export(&token), "exporting is a read");
+    }
+
+    #[test]
+    fn managers_and_admins_manage_retention_and_a_token_only_reads_it() {
+        let deployment = Some(Uuid::from_u128(2));
+        assert_eq!(
+            retention_manager(&account(Role::Manager), true),
+            Some(deployment)
+        );
+        assert_eq!(
+            retention_manager(&account(Role::AdminCdb), true),
+            Some(None)
+        );
+        for role in [
+            Role::OrientationManager,
+            Role::AdminStructure,
+            Role::Professional,
+            Role::Beneficiary,
+        ] {
+            assert_eq!(retention_manager(&account(role), false), None, "{role}");
+        }
+        let mut token = account(Role::Manager);
+        if let Principal::Account(account) = &mut token.principal {
+            account.is_session = false;
+        }
+        assert_eq!(retention_manager(&token, false), Some(deployment));
+        assert_eq!(retention_manager(&token, true), None);
     }
 
     #[test]

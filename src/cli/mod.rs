@@ -50,6 +50,9 @@ pub enum Command {
     /// Manage the keys signing API clients' tokens.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// The data lifecycle's retention.
+    #[command(subcommand)]
+    Retention(RetentionCommand),
     /// Import a file (beneficiaries…) into a deployment, in this process, with a progress bar;
     /// prints the summary as JSON.
     Import(ImportOptions),
@@ -182,6 +185,18 @@ pub enum ClientsCommand {
 pub enum KeysCommand {
     /// Retire the active signing key and create a new one (tokens already issued stay valid).
     Rotate,
+}
+
+/// `cdb-hub retention …`
+#[derive(Debug, Clone, Subcommand)]
+pub enum RetentionCommand {
+    /// Run the retention sweep now (the workers run it every night): notices to the managers,
+    /// purges of the people whose day has come, expiry of files; prints what it did as JSON.
+    Sweep {
+        /// Run as of this instant (RFC 3339) instead of now, e.g. to catch up a missed night.
+        #[arg(long)]
+        as_of: Option<chrono::DateTime<chrono::Utc>>,
+    },
 }
 
 /// Options of `serve`.

@@ -11,6 +11,7 @@ pub mod person;
 pub mod provenance;
 pub mod reach;
 pub mod reports;
+pub mod retention;
 pub mod role;
 pub mod scopes;
 pub mod spreadsheet_cell;

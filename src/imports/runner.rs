@@ -270,7 +270,9 @@ where
 {
     let import = run.import;
     let import_id = import.id;
-    let oid = store::file(conn, import_id)?;
+    let Some(oid) = store::file(conn, import_id)? else {
+        return failed(conn, import_id, FILE_EXPIRED, FILE_EXPIRED_REASON);
+    };
     let options = ReadOptions {
         sheet: import
             .sheet
@@ -409,6 +411,12 @@ where
     )?;
     Ok(RunState::Finished(status))
 }
+
+/// Failure code of an import whose file was deleted at the end of its retention.
+pub const FILE_EXPIRED: &str = "file_expired";
+/// Its reason, in French for the agents.
+pub const FILE_EXPIRED_REASON: &str =
+    "Le fichier a été supprimé à l'expiration de sa durée de conservation : déposez-le à nouveau.";
 
 fn failed(conn: &mut PgConnection, id: Uuid, code: &str, reason: &str) -> RunResult<RunState> {
     store::fail(conn, id, code, reason)?;

@@ -6,6 +6,7 @@ pub mod housekeeping;
 pub mod imports;
 pub mod mail;
 pub mod options;
+pub mod retention;
 pub mod webhooks;
 
 use std::time::Duration;
@@ -26,6 +27,7 @@ pub fn monitor(
     let instance = uuid::Uuid::now_v7().simple().to_string();
     let monitor = Monitor::new().shutdown_timeout(Duration::from_secs(options.shutdown_grace_secs));
     let monitor = housekeeping::register(monitor, database, options, &instance)?;
+    let monitor = retention::register(monitor, database, &instance)?;
     let monitor = imports::register(monitor, database, &instance, &options.links_url);
     let rules = std::sync::Arc::new(options.connector_rules());
     let monitor = connector_runs::register(monitor, database, secrets.clone(), rules, &instance)?;

@@ -230,12 +230,13 @@ pub fn lock(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<ImportRow>>
 
 #[derive(QueryableByName)]
 struct FileRow {
-    #[diesel(sql_type = Oid)]
-    file_oid: u32,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Oid>)]
+    file_oid: Option<u32>,
 }
 
-/// The large object holding the uploaded file (read it with [`large_objects::Reader`]).
-pub fn file(conn: &mut PgConnection, id: Uuid) -> QueryResult<u32> {
+/// The large object holding the uploaded file (read it with [`large_objects::Reader`]); `None`
+/// once the file expired (its retention ended).
+pub fn file(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<u32>> {
     diesel::sql_query("SELECT file_oid FROM import WHERE id = $1")
         .bind::<SqlUuid, _>(id)
         .get_result::<FileRow>(conn)

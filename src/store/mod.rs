@@ -26,6 +26,7 @@ pub mod plan;
 pub mod possible_matches;
 pub mod privacy;
 pub mod reach;
+pub mod retention;
 pub mod statistics;
 pub mod sync_sessions;
 pub mod timeline;

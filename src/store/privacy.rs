@@ -59,6 +59,8 @@ SELECT jsonb_build_object(
   'email_outbox', coalesce((SELECT jsonb_agg(jsonb_build_object('id', t.id, 'recipient', t.recipient,
         'subject', t.subject, 'created_at', t.created_at, 'sent_at', t.sent_at) ORDER BY t.created_at, t.id)
       FROM email_outbox t, person p WHERE lower(t.recipient) = lower(p.email)), '[]'),
+  'retention_postponement', coalesce((SELECT jsonb_agg(to_jsonb(t) ORDER BY t.created_at, t.id)
+      FROM retention_postponement t WHERE t.beneficiary_id = $1), '[]'),
   'access_log', coalesce((SELECT jsonb_agg(to_jsonb(t) ORDER BY t.id)
       FROM access_log t WHERE t.beneficiary_id = $1), '[]')
 ) AS document";
@@ -193,20 +195,42 @@ const PURGE_STEPS: &[(&str, &str)] = &[
         "possible_match",
         "DELETE FROM possible_match WHERE $1 = ANY (candidate_ids) OR resolved_beneficiary_id = $1",
     ),
+    (
+        "retention_notice",
+        "DELETE FROM retention_notice WHERE beneficiary_id = $1",
+    ),
+    (
+        "retention_postponement",
+        "DELETE FROM retention_postponement WHERE beneficiary_id = $1",
+    ),
     ("beneficiary", "DELETE FROM beneficiary WHERE id = $1"),
 ];
+
+/// Who purges.
+#[derive(Debug, Clone)]
+pub enum Purger {
+    /// A manager or national administrator, on request (right to erasure); the journal entry of
+    /// the purge is written in the same transaction, and the person's journal is kept.
+    Account {
+        /// Their account.
+        account_id: Uuid,
+        /// The journal entry of the purge.
+        journal: Box<NewAccess>,
+    },
+    /// The deployment's retention rule: the person's access journal goes with them, the proof
+    /// remains.
+    Retention,
+}
 
 /// Who purges whom, and why.
 #[derive(Debug, Clone)]
 pub struct PurgeRequest {
     /// The person.
     pub beneficiary_id: Uuid,
-    /// The manager or national administrator purging.
-    pub purged_by_account_id: Uuid,
+    /// Who purges.
+    pub purger: Purger,
     /// Why (kept in the proof: it must hold no personal data).
     pub reason: String,
-    /// The journal entry of the purge, written in the same transaction.
-    pub journal: NewAccess,
 }
 
 /// The proof of a purge: ids, who, when, why and how many rows of each table; no personal data.
@@ -224,9 +248,12 @@ pub struct PurgeProofRow {
     /// When.
     #[diesel(sql_type = Timestamptz)]
     pub purged_at: DateTime<Utc>,
-    /// Who.
-    #[diesel(sql_type = SqlUuid)]
-    pub purged_by_account_id: Uuid,
+    /// Who: the account, or none for the retention rule.
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub purged_by_account_id: Option<Uuid>,
+    /// `account` or `retention`.
+    #[diesel(sql_type = Text)]
+    pub purged_by: String,
     /// Why.
     #[diesel(sql_type = Text)]
     pub reason: String,
@@ -269,8 +296,9 @@ struct Target {
     notebook_id: Option<Uuid>,
 }
 
-/// Deletes everything personal about a person in one transaction, keeps the access journal,
-/// writes the proof and the journal entry, and announces a `beneficiary.purged` tombstone in
+/// Deletes everything personal about a person in one transaction, keeps the access journal
+/// (a purge on request) or deletes it too (the retention rule), writes the proof and, on
+/// request, the journal entry, and announces a `beneficiary.purged` tombstone in
 /// the change feed (last, as the feed requires).
 pub fn purge(conn: &mut PgConnection, request: &PurgeRequest) -> Result<PurgeProofRow, PurgeError> {
     conn.transaction(|conn| {
@@ -293,18 +321,36 @@ pub fn purge(conn: &mut PgConnection, request: &PurgeRequest) -> Result<PurgePro
                 .execute(conn)?;
             deleted_rows.insert((*table).to_owned(), count.into());
         }
+        let (account_id, purged_by) = match &request.purger {
+            Purger::Account { account_id, .. } => (Some(*account_id), "account"),
+            Purger::Retention => {
+                // The journal's trigger lets this transaction delete this person's rows only.
+                diesel::sql_query("SELECT set_config('cdb.journal_purge', $1, true)")
+                    .bind::<Text, _>(request.beneficiary_id.to_string())
+                    .execute(conn)?;
+                let count = diesel::sql_query("DELETE FROM access_log WHERE beneficiary_id = $1")
+                    .bind::<SqlUuid, _>(request.beneficiary_id)
+                    .execute(conn)?;
+                diesel::sql_query("SELECT set_config('cdb.journal_purge', '', true)").execute(conn)?;
+                deleted_rows.insert("access_log".to_owned(), count.into());
+                (None, "retention")
+            }
+        };
         let proof = diesel::sql_query(
-            "INSERT INTO purge_proof (deployment_id, beneficiary_id, purged_by_account_id, reason, deleted_rows) \
-             VALUES ($1, $2, $3, $4, $5) \
-             RETURNING id, deployment_id, beneficiary_id, purged_at, purged_by_account_id, reason, deleted_rows",
+            "INSERT INTO purge_proof (deployment_id, beneficiary_id, purged_by_account_id, purged_by, reason, deleted_rows) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
+             RETURNING id, deployment_id, beneficiary_id, purged_at, purged_by_account_id, purged_by, reason, deleted_rows",
         )
         .bind::<SqlUuid, _>(target.deployment_id)
         .bind::<SqlUuid, _>(request.beneficiary_id)
-        .bind::<SqlUuid, _>(request.purged_by_account_id)
+        .bind::<Nullable<SqlUuid>, _>(account_id)
+        .bind::<Text, _>(purged_by)
         .bind::<Text, _>(&request.reason)
         .bind::<Jsonb, _>(serde_json::Value::Object(deleted_rows))
         .get_result::<PurgeProofRow>(conn)?;
-        super::access_log::record(conn, std::slice::from_ref(&request.journal))?;
+        if let Purger::Account { journal, .. } = &request.purger {
+            super::access_log::record(conn, std::slice::from_ref(journal))?;
+        }
         changes::record(
             conn,
             &[PendingChange {

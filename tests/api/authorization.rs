@@ -124,6 +124,11 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("post", "/v1/webhooks/{id}/replay"),
     ("get", "/v1/beneficiaries/{id}/export"),
     ("delete", "/v1/beneficiaries/{id}"),
+    // Tests in `retention.rs`.
+    ("get", "/v1/deployments/{id}/retention"),
+    ("put", "/v1/deployments/{id}/retention"),
+    ("get", "/v1/retention/due"),
+    ("post", "/v1/beneficiaries/{id}/retention-postponements"),
     ("get", "/v1/structures/{id}"),
     ("get", "/v1/professionals/{id}"),
     ("post", "/v1/structures"),

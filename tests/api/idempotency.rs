@@ -42,6 +42,7 @@ const REPLAYED: &[&str] = &[
     "/v1/connectors/{id}/files",
     "/v1/notebooks/{id}/refresh",
     "/v1/matches/{id}/resolve",
+    "/v1/beneficiaries/{id}/retention-postponements",
     "/v1/imports",
     "/v1/imports/{id}/commit",
     "/v1/imports/{id}/corrections",
@@ -514,6 +515,18 @@ async fn every_post_answers_its_replay_with_the_first_answer_and_runs_once() {
         manager,
         &format!("/v1/matches/{held}/resolve"),
         Body::Json(json!({"decision": "same_person", "beneficiary_id": chosen})),
+    )
+    .await;
+    // Retention: a person kept past their due date, with a reason.
+    let until = (chrono::Utc::now() + chrono::Duration::days(400)).date_naive();
+    twice(
+        &app,
+        manager,
+        &format!(
+            "/v1/beneficiaries/{}/retention-postponements",
+            world.other_beneficiary
+        ),
+        Body::Json(json!({"until": until, "reason": "Accompagnement en cours"})),
     )
     .await;
     for end in ["complete", "abandon"] {

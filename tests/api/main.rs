@@ -31,6 +31,7 @@ mod plan;
 mod privacy;
 mod problems;
 mod rate_limit;
+mod retention;
 mod secrecy;
 mod statistics;
 mod support;

@@ -21,6 +21,7 @@ const PERSON_WRITES: &[(&str, &str)] = &[
     ("patch", "/v1/beneficiaries/{id}"),
     ("delete", "/v1/beneficiaries/{id}"),
     ("put", "/v1/beneficiaries/{id}/login-email"),
+    ("post", "/v1/beneficiaries/{id}/retention-postponements"),
     ("patch", "/v1/notebooks/{id}"),
     ("post", "/v1/notebooks/{id}/focuses"),
     ("post", "/v1/notebooks/{id}/focuses/{focus_id}/targets"),
@@ -95,6 +96,7 @@ const OTHER_WRITES: &[(&str, &str, &str)] = &[
     ("patch", "/v1/webhooks/{id}", "webhooks.rs"),
     ("post", "/v1/webhooks/{id}/ping", "webhooks.rs"),
     ("post", "/v1/webhooks/{id}/replay", "webhooks.rs"),
+    ("put", "/v1/deployments/{id}/retention", "retention.rs"),
 ];
 
 #[test]
@@ -220,6 +222,10 @@ fn request(method: &str, path: &str, target: &Target) -> (Method, String, Value)
         }
         "/v1/beneficiaries/{id}" => json!({"reason": "contrôle des droits"}),
         "/v1/beneficiaries/{id}/login-email" => json!({"email": "attacker@evil.example"}),
+        "/v1/beneficiaries/{id}/retention-postponements" => {
+            let until = (chrono::Utc::now() + chrono::Duration::days(100)).date_naive();
+            json!({"until": until, "reason": "contrôle des droits"})
+        }
         "/v1/notebooks/{id}" => json!({"right_rqth": true, "version": 1}),
         "/v1/notebooks/{id}/focuses" => json!({"theme": "emploi"}),
         "/v1/notebooks/{id}/focuses/{focus_id}/targets" => json!({"target": "Accéder à l’emploi"}),
