@@ -409,11 +409,49 @@ async fn files_past_their_retention_are_deleted_with_their_large_objects_and_the
     let id = imported["id"].as_str().unwrap().to_owned();
     let objects =
         |app: &TestApp| count(app, "SELECT count(*) AS count FROM pg_largeobject_metadata");
-    let before = objects(&app);
-    assert!(before >= 1);
+    assert!(objects(&app) >= 1);
     let people = count(&app, "SELECT count(*) AS count FROM beneficiary");
     let (status, _) = get(&app, token, &format!("/v1/imports/{id}/errors.csv")).await;
     assert_eq!(status, 200);
+
+    // A CAF/MSA flux kept in a large object, a France Travail extract's rows, and a person's
+    // raw payload in two versions, all received today.
+    let a = world.deployment_a;
+    let person = world.beneficiary;
+    {
+        let mut conn = PgConnection::establish(&app.database.url).unwrap();
+        let instance = Uuid::new_v4();
+        exec(
+            &mut conn,
+            &format!(
+                "INSERT INTO connector_instance (id, deployment_id, kind, name) VALUES ('{instance}', '{a}', 'caf_msa', 'CAF 26')"
+            ),
+        );
+        exec(
+            &mut conn,
+            &format!(
+                "INSERT INTO connector_file (instance_id, deployment_id, file_name, content_oid, sha256, size_bytes, status, applied_at, report) \
+             VALUES ('{instance}', '{a}', 'flux.xml', lo_from_bytea(0, 'NIR 1850375123456'), repeat('b', 64), 17, 'applied', now(), \
+             '{{\"households\": 1, \"unknown_people\": [{{\"nom\": \"TIFOUR\"}}]}}')"
+            ),
+        );
+        exec(
+            &mut conn,
+            &format!(
+                "INSERT INTO connector_row (instance_id, hash, file_id, line, raw, beneficiary_id) \
+             SELECT '{instance}', sha256('row'), id, 2, 'TIFOUR;Sophie;1850375123456', '{person}' FROM connector_file WHERE instance_id = '{instance}'"
+            ),
+        );
+        exec(
+            &mut conn,
+            &format!(
+                "INSERT INTO external_data (deployment_id, source, source_record_id, beneficiary_id, data, content_hash, version) VALUES \
+             ('{a}', 'cafmsa', 'CAF-1', '{person}', '{{\"v\": 1}}', repeat('1', 64), 1), \
+             ('{a}', 'cafmsa', 'CAF-1', '{person}', '{{\"v\": 2}}', repeat('2', 64), 2)"
+            ),
+        );
+    }
+    let before = objects(&app);
 
     // 89 days on: kept.
     let report = sweep_in(&app, 89).await;
@@ -427,16 +465,63 @@ async fn files_past_their_retention_are_deleted_with_their_large_objects_and_the
     );
     // 91 days on: the file is gone, large object included; the counts and outcomes stay.
     let report = sweep_in(&app, 91).await;
+    let of_a = report
+        .deployments
+        .iter()
+        .find(|d| d.deployment_id == a)
+        .unwrap();
     assert_eq!(
-        report
-            .deployments
-            .iter()
-            .map(|d| d.files.imports)
-            .sum::<usize>(),
-        1,
+        (
+            of_a.files.imports,
+            of_a.files.connector_files,
+            of_a.files.extract_rows,
+            of_a.files.payload_versions
+        ),
+        (1, 1, 1, 1),
         "{report:?}"
     );
-    assert_eq!(objects(&app), before - 1);
+    assert_eq!(
+        objects(&app),
+        before - 2,
+        "the import's and the flux's large objects"
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT count(*) AS count FROM connector_file WHERE deployment_id = '{a}' AND content IS NULL \
+         AND content_oid IS NULL AND content_expired_at IS NOT NULL AND report = '{{\"households\": 1}}'"
+            )
+        ),
+        1,
+        "the flux's content and its list of unknown people are gone, its counts stay"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS count FROM connector_row WHERE raw IS NULL AND hash = sha256('row')"
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT count(*) AS count FROM external_data WHERE beneficiary_id = '{person}' AND version = 2"
+            )
+        ),
+        1,
+        "the current payload is the person's, kept with them"
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT count(*) AS count FROM external_data WHERE beneficiary_id = '{person}'"
+            )
+        ),
+        1
+    );
     let (status, after) = get(&app, token, &format!("/v1/imports/{id}")).await;
     assert_eq!(status, 200);
     assert_eq!(after["counts"], imported["counts"]);

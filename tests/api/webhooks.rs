@@ -972,3 +972,44 @@ async fn the_receiver_check_passes_a_verifying_receiver_and_fails_a_trusting_one
     assert!(!passed, "{report}");
     assert_eq!(report.matches("\"ok\":false").count(), 4, "{report}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retention_purge_reaches_the_subscriber_as_a_tombstone() {
+    let (app, world) = open_app().await;
+    let hook = endpoint(200).await;
+    let token = subscriber(&app, &world, None).await;
+    let url = format!("{}/hook", hook.uri());
+    let created = subscribe(&app, &token, &url, json!(["beneficiary.purged"])).await;
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    // The clock moves: the managers are told 30 days ahead, then the day comes.
+    for days in [700, 730] {
+        let url = app.database.url.clone();
+        let as_of = Utc::now() + Duration::days(days);
+        tokio::task::spawn_blocking(move || {
+            let mut conn = <diesel::PgConnection as diesel::Connection>::establish(&url).unwrap();
+            cdb_hub::lifecycle::retention::sweep(&mut conn, as_of).unwrap()
+        })
+        .await
+        .unwrap();
+    }
+    let webhooks = Webhooks::new(OPEN).unwrap();
+    tick(&app, &webhooks, Utc::now()).await;
+    let bodies = received(&hook, &secret).await;
+    let mut purged: Vec<String> = bodies
+        .iter()
+        .map(|body| {
+            assert_eq!(body["event"], "beneficiary.purged", "{body}");
+            body["change"]["beneficiary_id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    purged.sort();
+    let mut expected = vec![
+        world.beneficiary.to_string(),
+        world.other_beneficiary.to_string(),
+    ];
+    expected.sort();
+    assert_eq!(purged, expected, "both inactive people of the deployment");
+}
