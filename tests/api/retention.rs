@@ -560,3 +560,54 @@ async fn files_past_their_retention_are_deleted_with_their_large_objects_and_the
         people
     );
 }
+
+/// Runs `cdb-hub retention sweep` as an operator would; answers what it printed.
+fn cli_sweep(url: &str, as_of: &str) -> Value {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_cdb-hub"))
+        .env("DATABASE_URL", url)
+        .env("CDB_LOG_LEVEL", "warn")
+        .args(["retention", "sweep", "--as-of", as_of])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_line_sweeps_once_at_a_time_across_processes() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let url = app.database.url.clone();
+    let as_of = (Utc::now() + Duration::days(700)).to_rfc3339();
+    // Another process holds the sweep's lock: this one does nothing.
+    let mut holder = PgConnection::establish(&url).unwrap();
+    exec(
+        &mut holder,
+        "SELECT pg_advisory_lock(x'006364625f726574'::bigint)",
+    );
+    let (u, at) = (url.clone(), as_of.clone());
+    let skipped = tokio::task::spawn_blocking(move || cli_sweep(&u, &at))
+        .await
+        .unwrap();
+    assert_eq!(skipped["ran"], false, "{skipped}");
+    assert!(retention_mails(&app).is_empty());
+    exec(&mut holder, "SELECT pg_advisory_unlock_all()");
+    // Released: the sweep runs and announces the two inactive people of deployment A.
+    let (u, at) = (url.clone(), as_of.clone());
+    let ran = tokio::task::spawn_blocking(move || cli_sweep(&u, &at))
+        .await
+        .unwrap();
+    assert_eq!(ran["ran"], true, "{ran}");
+    let of_a = ran["deployments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["deployment_id"] == world.deployment_a.to_string())
+        .unwrap();
+    assert_eq!(of_a["noticed"], 2, "{ran}");
+    assert_eq!(retention_mails(&app).len(), 1);
+}
