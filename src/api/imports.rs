@@ -14,6 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::db::with_conn;
+use super::pagination::{ListPage, PageParams};
 use super::problem::{ApiError, ErrorCode, Problem};
 use crate::api::state::AppState;
 use crate::auth::caller::Caller;
@@ -77,6 +78,9 @@ pub struct ImportFile {
     pub encoding: Option<String>,
     /// Separator of a CSV, once read.
     pub delimiter: Option<String>,
+    /// When the file was deleted at the end of its retention (its counts and lines' outcomes
+    /// remain; `errors.csv` answers 410).
+    pub expired_at: Option<DateTime<Utc>>,
 }
 
 /// How far an import is.
@@ -174,6 +178,7 @@ impl From<ImportRow> for ImportView {
                 format: row.file_format,
                 encoding: row.encoding,
                 delimiter: row.delimiter,
+                expired_at: row.file_expired_at,
             },
             header: row.header,
             unknown_columns: row.unknown_columns,
@@ -520,6 +525,98 @@ pub fn reachable(
         None => false,
     };
     if within { Ok(row) } else { Err(not_found()) }
+}
+
+/// The imports a caller follows, as the store's scope: `None` for a caller who follows none.
+pub fn followed_scope(caller: &Caller) -> Option<store::ImportScope> {
+    caller.require(Scope::ImportsWrite).ok()?;
+    let (importer, kinds) = policy::followed_imports(caller)?;
+    let mut scope = store::ImportScope {
+        deployment: importer.deployment(),
+        kinds,
+        ..store::ImportScope::default()
+    };
+    match importer {
+        Importer::AdministeredStructures {
+            admin_structure_id, ..
+        } => scope.administered_by = Some(admin_structure_id),
+        Importer::Client { api_client_id, .. } => scope.uploaded_by_client = Some(api_client_id),
+        Importer::AnyDeployment | Importer::Deployment(_) => {}
+    }
+    Some(scope)
+}
+
+/// Filters of the list of imports.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// received, previewing, previewed, committing, committed or failed.
+    pub status: Option<String>,
+    /// beneficiaries, structures, professionals, reorientations, orientation_managers or
+    /// rattachements.
+    pub kind: Option<String>,
+    /// Uploaded at or after this instant (RFC 3339).
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// A filter's value parsed, or a 400 naming the parameter.
+fn parse_filter<T: std::str::FromStr>(
+    name: &str,
+    text: Option<String>,
+) -> Result<Option<T>, ApiError> {
+    text.map(|text| {
+        text.parse()
+            .map_err(|_| ApiError::invalid_parameter(format!("{name}: unknown value « {text} ».")))
+    })
+    .transpose()
+}
+
+/// Lists the imports the caller follows, newest first: a manager their deployment's, a
+/// structure administrator those of their structures, a partner system its own uploads, a
+/// national administrator all.
+#[utoipa::path(
+    tag = "imports",
+    params(ListParams, PageParams),
+    responses(
+        (status = 200, description = "One page of imports, newest first.", body = ListPage<ImportView>),
+        (status = 400, description = "An unknown status or kind, or a bad cursor.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing imports:write, or a caller who follows no import.", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit exceeded.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = ["imports:write"]), ("bearer" = []))
+)]
+#[get("/v1/imports")]
+pub async fn list_imports(
+    state: web::Data<AppState>,
+    caller: Caller,
+    params: web::Query<ListParams>,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<ListPage<ImportView>>, ApiError> {
+    caller.require(Scope::ImportsWrite)?;
+    let scope = followed_scope(&caller).ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::Forbidden,
+            "Your role uploads no file: it follows no import.",
+        )
+    })?;
+    let params = params.into_inner();
+    let filter = store::ImportFilter {
+        status: parse_filter("status", params.status)?,
+        kind: parse_filter("kind", params.kind)?,
+        since: params.since,
+    };
+    let (limit, before) = (page.limit()?, page.after_instant()?);
+    let rows = with_conn(&state.pool, move |conn| {
+        Ok(store::list(conn, &scope, filter, before, limit + 1)?)
+    })
+    .await?;
+    Ok(web::Json(ListPage::from_timed(
+        rows,
+        limit,
+        |row| (row.created_at, row.id),
+        ImportView::from,
+    )))
 }
 
 /// Reads an import: status, counts, progress.

@@ -140,6 +140,7 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(matches::list_matches)
         .service(matches::resolve_match)
         .service(imports::upload)
+        .service(imports::list_imports)
         .service(imports::get_import)
         .service(imports::list_rows)
         .service(imports::commit)

@@ -50,24 +50,7 @@ fn no_imports() -> ConsoleError {
 
 /// The store's scope of the imports a caller follows.
 fn scope_of(session: &Session) -> Result<ImportScope, ConsoleError> {
-    session
-        .caller
-        .require(Scope::ImportsWrite)
-        .map_err(|_| no_imports())?;
-    let (importer, kinds) = policy::followed_imports(&session.caller).ok_or_else(no_imports)?;
-    let mut scope = ImportScope {
-        deployment: importer.deployment(),
-        kinds,
-        ..ImportScope::default()
-    };
-    match importer {
-        Importer::AdministeredStructures {
-            admin_structure_id, ..
-        } => scope.administered_by = Some(admin_structure_id),
-        Importer::Client { api_client_id, .. } => scope.uploaded_by_client = Some(api_client_id),
-        Importer::AnyDeployment | Importer::Deployment(_) => {}
-    }
-    Ok(scope)
+    crate::api::imports::followed_scope(&session.caller).ok_or_else(no_imports)
 }
 
 /// How far an import is, as the page and its script show it.
@@ -221,7 +204,7 @@ pub async fn list(
     let scope = scope_of(&session)?;
     let before = query.avant.as_deref().and_then(parse_before);
     let (rows, names) = with_conn(&state.pool, move |conn| {
-        let rows = crate::store::imports::list(conn, &scope, before, PAGE + 1)?;
+        let rows = crate::store::imports::list(conn, &scope, Default::default(), before, PAGE + 1)?;
         let names = uploader_names(conn, &rows)?;
         Ok((rows, names))
     })

@@ -138,12 +138,15 @@ pub struct ImportRow {
     /// Structures: e-mail the new structure administrators their account.
     #[diesel(sql_type = diesel::sql_types::Bool)]
     pub send_account_email: bool,
+    /// When the file was deleted at the end of its retention.
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub file_expired_at: Option<DateTime<Utc>>,
 }
 
 const COLUMNS: &str = "id, deployment_id, kind, mode, status, profile, sheet, file_name, file_size, \
      file_sha256, file_format, encoding, delimiter, header, unknown_columns, counts, rows_total, rows_done, \
      checkpoint, created_at, started_at, finished_at, failure_code, failure_reason, \
-     created_by_account_id, created_by_client_id, structure_id, overwrite, send_account_email";
+     created_by_account_id, created_by_client_id, structure_id, overwrite, send_account_email, file_expired_at";
 
 /// The job of an import, as its worker receives it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -565,15 +568,32 @@ pub struct ImportScope {
     pub uploaded_by_client: Option<Uuid>,
 }
 
+/// Which imports of a scope a list shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportFilter {
+    /// Only those in this status.
+    pub status: Option<ImportStatus>,
+    /// Only this kind (within the scope's kinds).
+    pub kind: Option<ImportKind>,
+    /// Only those uploaded at or after this instant.
+    pub since: Option<DateTime<Utc>>,
+}
+
 /// The imports in scope, newest first, before `(created_at, id)` of the previous page's last;
 /// `limit` of them.
 pub fn list(
     conn: &mut PgConnection,
     scope: &ImportScope,
+    filter: ImportFilter,
     before: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> QueryResult<Vec<ImportRow>> {
-    let kinds: Vec<String> = scope.kinds.iter().map(|kind| kind.to_string()).collect();
+    let kinds: Vec<String> = scope
+        .kinds
+        .iter()
+        .filter(|kind| filter.kind.is_none_or(|only| only == **kind))
+        .map(|kind| kind.to_string())
+        .collect();
     diesel::sql_query(format!(
         "SELECT {COLUMNS} FROM import i WHERE ($1::uuid IS NULL OR deployment_id = $1) \
          AND kind = ANY ($2) \
@@ -581,6 +601,8 @@ pub fn list(
               WHERE a.admin_structure_id = $3 AND a.structure_id = i.structure_id AND a.deleted_at IS NULL)) \
          AND ($4::uuid IS NULL OR created_by_client_id = $4) \
          AND ($5::timestamptz IS NULL OR (created_at, id) < ($5, $6)) \
+         AND ($8::text IS NULL OR status = $8) \
+         AND ($9::timestamptz IS NULL OR created_at >= $9) \
          ORDER BY created_at DESC, id DESC LIMIT $7"
     ))
     .bind::<Nullable<SqlUuid>, _>(scope.deployment)
@@ -590,6 +612,8 @@ pub fn list(
     .bind::<Nullable<Timestamptz>, _>(before.map(|(at, _)| at))
     .bind::<Nullable<SqlUuid>, _>(before.map(|(_, id)| id))
     .bind::<Bigint, _>(limit)
+    .bind::<Nullable<Text>, _>(filter.status.map(|status| status.to_string()))
+    .bind::<Nullable<Timestamptz>, _>(filter.since)
     .load(conn)
 }
 

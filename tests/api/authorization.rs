@@ -87,6 +87,7 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("get", "/v1/appointments"),
     // Tests in `imports.rs`.
     ("post", "/v1/imports"),
+    ("get", "/v1/imports"),
     ("get", "/v1/imports/{id}"),
     ("get", "/v1/imports/{id}/rows"),
     ("post", "/v1/imports/{id}/commit"),

@@ -901,3 +901,87 @@ async fn the_corrected_errors_file_sent_into_the_same_import_makes_every_line_va
     let (status, body) = send_corrections(&app, token, id, corrected.as_bytes()).await;
     assert_eq!(status, 409, "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_list_of_imports_shows_what_each_caller_follows_filtered_and_paged() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let (manager_a, manager_b) = (world.token("manager_a"), world.token("manager_b"));
+    let committed = import(
+        &app,
+        manager_a,
+        "commit",
+        file(5, &[], "Valence").as_bytes(),
+    )
+    .await;
+    let previewed = import(&app, manager_a, "preview", file(5, &[], "Die").as_bytes()).await;
+    let in_b = import(
+        &app,
+        manager_b,
+        "commit",
+        file(3, &[], "Bobigny").as_bytes(),
+    )
+    .await;
+    let ids = |body: &Value| -> Vec<String> {
+        body["items"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{body}"))
+            .iter()
+            .map(|item| item["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let id = |import: &Value| import["id"].as_str().unwrap().to_owned();
+    let (status, list) = get(&app, manager_a, "/v1/imports").await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(
+        ids(&list),
+        [id(&previewed), id(&committed)],
+        "newest first, A's only"
+    );
+    let (_, list) = get(&app, manager_b, "/v1/imports").await;
+    assert_eq!(ids(&list), [id(&in_b)]);
+    let (_, list) = get(&app, world.token("admin_cdb"), "/v1/imports").await;
+    assert_eq!(ids(&list).len(), 3);
+    for caller in ["professional_member", "beneficiary_self", "client_a"] {
+        let (status, body) = get(&app, world.token(caller), "/v1/imports").await;
+        assert_eq!(status, 403, "{caller}: {body}");
+    }
+    // Filters.
+    let (_, list) = get(&app, manager_a, "/v1/imports?status=committed").await;
+    assert_eq!(ids(&list), [id(&committed)]);
+    let (_, list) = get(&app, manager_a, "/v1/imports?kind=structures").await;
+    assert!(ids(&list).is_empty());
+    let (_, list) = get(
+        &app,
+        manager_a,
+        "/v1/imports?kind=beneficiaries&status=previewed",
+    )
+    .await;
+    assert_eq!(ids(&list), [id(&previewed)]);
+    let later = (chrono::Utc::now() + chrono::Duration::minutes(5)).to_rfc3339();
+    let (_, list) = get(
+        &app,
+        manager_a,
+        &format!("/v1/imports?since={}", later.replace('+', "%2B")),
+    )
+    .await;
+    assert!(ids(&list).is_empty(), "{list}");
+    let (status, problem) = get(&app, manager_a, "/v1/imports?status=done").await;
+    assert_eq!(status, 400);
+    assert!(
+        problem["detail"].as_str().unwrap().contains("status"),
+        "{problem}"
+    );
+    // Pages.
+    let (_, first) = get(&app, manager_a, "/v1/imports?limit=1").await;
+    assert_eq!(ids(&first), [id(&previewed)]);
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let (_, second) = get(
+        &app,
+        manager_a,
+        &format!("/v1/imports?limit=1&cursor={cursor}"),
+    )
+    .await;
+    assert_eq!(ids(&second), [id(&committed)]);
+    assert_eq!(second["next_cursor"], Value::Null);
+}
