@@ -19,6 +19,7 @@ pub mod idempotency;
 pub mod identity;
 pub mod imports;
 pub mod inbound_events;
+pub mod jobs;
 pub mod journal;
 pub mod login_address;
 pub mod matches;
@@ -91,6 +92,8 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(retention::set_retention)
         .service(retention::list_due)
         .service(retention::postpone)
+        .service(jobs::job_summary)
+        .service(jobs::list_jobs)
         .service(notebooks::list_notebooks)
         .service(notebooks::get_notebook)
         .service(plan::add_focus)

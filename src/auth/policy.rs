@@ -79,6 +79,12 @@ pub fn may_read_access_log(caller: &Caller) -> bool {
     }
 }
 
+/// Who sees the hub's background jobs (every deployment's): the national administrators, with
+/// a session or a personal access token.
+pub fn may_see_jobs(caller: &Caller) -> bool {
+    matches!(&caller.principal, Principal::Account(account) if account.role == Role::AdminCdb)
+}
+
 /// Who may export all of a person's data (right of access): the same people as for the access
 /// journal. Applied on a beneficiary already within reach.
 pub fn may_export(caller: &Caller) -> bool {
@@ -424,6 +430,20 @@ mod tests {
         }
         assert!(!may_purge(&token), "a personal access token");
         assert!(may_export(&token), "exporting is a read");
+    }
+
+    #[test]
+    fn only_national_administrators_see_the_jobs() {
+        assert!(may_see_jobs(&account(Role::AdminCdb)));
+        for role in [
+            Role::Manager,
+            Role::OrientationManager,
+            Role::AdminStructure,
+            Role::Professional,
+            Role::Beneficiary,
+        ] {
+            assert!(!may_see_jobs(&account(role)), "{role}");
+        }
     }
 
     #[test]

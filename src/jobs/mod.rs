@@ -12,8 +12,6 @@ pub mod webhooks;
 use std::time::Duration;
 
 use apalis::prelude::*;
-use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
 
 use crate::jobs::options::WorkerOptions;
 use crate::postgres::{Database, DbPool};
@@ -37,27 +35,13 @@ pub fn monitor(
     )?)
 }
 
-#[derive(QueryableByName)]
-struct JobCount {
-    #[diesel(sql_type = Text)]
-    queue: String,
-    #[diesel(sql_type = Text)]
-    state: String,
-    #[diesel(sql_type = BigInt)]
-    count: i64,
-}
-
 /// Reads the number of jobs per queue and state and publishes them as gauges.
 pub fn refresh_job_metrics(pool: &DbPool) -> Result<(), crate::postgres::DatabaseError> {
     let mut conn = pool
         .get()
         .map_err(|e| crate::postgres::DatabaseError::Connect(e.to_string()))?;
-    let counts: Vec<JobCount> = diesel::sql_query(
-        "SELECT job_type AS queue, lower(status) AS state, count(*) AS count \
-         FROM apalis.jobs GROUP BY job_type, status",
-    )
-    .load(&mut conn)?;
-    for queue in [housekeeping::QUEUE] {
+    let counts = crate::store::jobs::counts(&mut conn)?;
+    for queue in [housekeeping::QUEUE, retention::QUEUE] {
         for state in ["pending", "queued", "running", "done", "failed", "killed"] {
             let count = counts
                 .iter()

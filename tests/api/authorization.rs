@@ -125,6 +125,9 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("post", "/v1/webhooks/{id}/replay"),
     ("get", "/v1/beneficiaries/{id}/export"),
     ("delete", "/v1/beneficiaries/{id}"),
+    // Tests in `lists.rs`.
+    ("get", "/v1/jobs"),
+    ("get", "/v1/jobs/summary"),
     // Tests in `retention.rs`.
     ("get", "/v1/deployments/{id}/retention"),
     ("put", "/v1/deployments/{id}/retention"),

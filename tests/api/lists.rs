@@ -11,6 +11,10 @@ use crate::support::{send, spawn_app};
 /// Lists that are not pages, and why.
 const NOT_PAGED: &[(&str, &str)] = &[
     (
+        "/v1/jobs/summary",
+        "one count per queue and state: a handful of rows, bounded by the queues",
+    ),
+    (
         "/problems",
         "the fixed list of the problem codes, documentation rather than data",
     ),
@@ -143,5 +147,70 @@ async fn connectors_and_personal_tokens_come_in_pages() {
         )
         .await;
         assert_eq!(status, 400, "{path}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_jobs_are_listed_by_queue_and_state_for_the_national_administrators() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    {
+        let mut conn = app.database.connect();
+        tokio::task::block_in_place(|| {
+            for key in ["night-1", "night-2"] {
+                cdb_hub::store::jobs::enqueue(&mut conn, "cdb.retention", "{}", 3, key).unwrap();
+            }
+            diesel::RunQueryDsl::execute(
+                diesel::sql_query(
+                    "UPDATE apalis.jobs SET status = 'Failed', last_result = '{\"Err\": \"boom\"}', attempts = 3 \
+                     WHERE idempotency_key = 'night-1'",
+                ),
+                &mut conn,
+            )
+            .unwrap();
+        });
+    }
+    let admin = world.token("admin_cdb");
+    let get = |token: &str, path: &str| {
+        let (app, token, path) = (&app, token.to_owned(), path.to_owned());
+        async move {
+            let (status, body, _) = send(app, Method::GET, &token, &path, Value::Null, None).await;
+            (status, body)
+        }
+    };
+    let (status, summary) = get(admin, "/v1/jobs/summary").await;
+    assert_eq!(status, 200, "{summary}");
+    let counts = summary["counts"].as_array().unwrap();
+    for state in ["failed", "pending"] {
+        assert!(
+            counts.contains(&json!({"queue": "cdb.retention", "state": state, "count": 1})),
+            "{summary}"
+        );
+    }
+    let (_, failed) = get(admin, "/v1/jobs?queue=cdb.retention&state=failed").await;
+    let items = failed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{failed}");
+    assert!(
+        items[0]["last_result"].as_str().unwrap().contains("boom"),
+        "{failed}"
+    );
+    assert_eq!(items[0]["attempts"], 3);
+    let (_, first) = get(admin, "/v1/jobs?queue=cdb.retention&limit=1").await;
+    assert_eq!(first["items"].as_array().unwrap().len(), 1);
+    let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+    let (_, second) = get(
+        admin,
+        &format!("/v1/jobs?queue=cdb.retention&limit=1&cursor={cursor}"),
+    )
+    .await;
+    assert_eq!(second["items"].as_array().unwrap().len(), 1, "{second}");
+    assert_ne!(first["items"][0]["id"], second["items"][0]["id"]);
+    let (status, _) = get(admin, "/v1/jobs?state=stuck").await;
+    assert_eq!(status, 400);
+    for caller in ["manager_a", "professional_member", "client_a"] {
+        for path in ["/v1/jobs", "/v1/jobs/summary"] {
+            let (status, _) = get(world.token(caller), path).await;
+            assert_eq!(status, 403, "{caller} {path}");
+        }
     }
 }
