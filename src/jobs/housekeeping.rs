@@ -1,5 +1,6 @@
 //! Housekeeping: finished jobs and delivered webhook deliveries are kept for a while
-//! (operators look at them), idempotency keys for 24 hours, then deleted so that their tables do not grow without bound. An hourly tick enqueues one prune job; the
+//! (operators look at them), idempotency keys for 24 hours, then deleted so that their tables do
+//! not grow without bound; and the managers of connector instances gone stale are told. An hourly tick enqueues one prune job; the
 //! prune is idempotent, so ticks from several processes are harmless.
 
 use std::str::FromStr;
@@ -46,6 +47,7 @@ pub fn prune(
     .execute(&mut conn)?;
     let deliveries = crate::store::webhooks::prune_delivered(&mut conn, job.older_than_days)?;
     let keys = crate::store::idempotency::prune(&mut conn)?;
+    crate::sources::staleness::alert_managers(&mut conn, chrono::Utc::now())?;
     Ok(deleted + usize::try_from(deliveries).unwrap_or(0) + keys)
 }
 

@@ -19,9 +19,6 @@ use crate::notify::{self, DuePerson};
 use crate::store::privacy::{self, PurgeError, PurgeRequest, Purger};
 use crate::store::retention::{self as store, DueQuery, DueRow, ExpiredFiles};
 
-/// People read at a time.
-const PAGE: i64 = 1000;
-
 /// What a sweep did in one deployment.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct DeploymentSweep {
@@ -142,36 +139,25 @@ fn people(
     })
 }
 
-/// Every person of the deployment due by a day.
+/// Every person of the deployment due by a day, in one statement (paging would compute every
+/// person's activity again for each page).
 fn due_by(
     conn: &mut PgConnection,
     deployment: Uuid,
     settings: RetentionSettings,
     by: chrono::NaiveDate,
 ) -> QueryResult<Vec<DueRow>> {
-    let mut all = Vec::new();
-    let mut after = None;
-    loop {
-        let page = store::due(
-            conn,
-            &DueQuery {
-                deployment_id: deployment,
-                inactivity_days: settings.person_inactivity_days,
-                by,
-                person: None,
-                after,
-                limit: PAGE,
-            },
-        )?;
-        let Some(last) = page.last() else { break };
-        after = Some((last.due_on, last.beneficiary_id));
-        let full = page.len() == usize::try_from(PAGE).unwrap_or(usize::MAX);
-        all.extend(page);
-        if !full {
-            break;
-        }
-    }
-    Ok(all)
+    store::due(
+        conn,
+        &DueQuery {
+            deployment_id: deployment,
+            inactivity_days: settings.person_inactivity_days,
+            by,
+            person: None,
+            after: None,
+            limit: i64::MAX,
+        },
+    )
 }
 
 /// Withdraws the notices of people no longer due, records the new ones and e-mails them to the
@@ -203,7 +189,7 @@ fn notify_managers(
         })
         .collect();
     let notice = notify::retention_due(&deployment.label, settings.person_inactivity_days, &listed);
-    for manager in store::manager_emails(conn, deployment.id)? {
+    for manager in crate::store::directory::manager_emails(conn, deployment.id)? {
         crate::store::outbox::queue(conn, &manager, &notice.subject, &notice.body)?;
     }
     Ok((noticed, withdrawn))

@@ -174,6 +174,36 @@ pub fn caf_report(
     }
 }
 
+/// To a deployment's managers when a connector instance went stale: no successful run within
+/// its threshold, so the data it brings (CAF/MSA rights, France Travail situations…) is getting
+/// old.
+pub fn connector_stale(
+    name: &str,
+    kind: &str,
+    stale_after_hours: i32,
+    last_success: Option<chrono::DateTime<chrono::Utc>>,
+) -> Notice {
+    let last = last_success.map_or_else(
+        || "aucune exécution n'a encore réussi".to_owned(),
+        |at| {
+            format!(
+                "la dernière exécution réussie date du {}",
+                at.format("%d/%m/%Y à %H:%M UTC")
+            )
+        },
+    );
+    Notice {
+        subject: format!("Connecteur « {name} » : données qui ne sont plus à jour"),
+        body: format!(
+            "Bonjour,\n\nLe connecteur « {name} » ({kind}) n'a réussi aucune exécution depuis plus de \
+             {stale_after_hours} heures : {last}. Les données qu'il apporte ne sont plus mises à jour.\n\n\
+             Consultez ses exécutions et leurs erreurs dans la console (Connecteurs), ou via \
+             GET /v1/connectors/{{id}}/runs ; relancez-le une fois la cause corrigée. Vous ne serez \
+             prévenu(e) à nouveau que s'il redevient à jour puis cesse de l'être.{SIGNATURE}"
+        ),
+    }
+}
+
 /// Subject of the managers' notice of the people due for the retention purge.
 pub const RETENTION_DUE_SUBJECT: &str = "Personnes dont les données seront supprimées dans un mois";
 

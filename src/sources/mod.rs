@@ -10,3 +10,4 @@ pub mod inbox;
 pub mod kinds;
 pub mod operator;
 pub mod runner;
+pub mod staleness;

@@ -336,3 +336,52 @@ pub fn deployment_exists(conn: &mut PgConnection, id: Uuid) -> QueryResult<bool>
     use crate::schema::deployment;
     diesel::select(diesel::dsl::exists(deployment::table.find(id))).get_result(conn)
 }
+
+/// A connector instance that went stale and whose managers were not told yet.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct StaleInstance {
+    /// The instance.
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    /// Its deployment.
+    #[diesel(sql_type = SqlUuid)]
+    pub deployment_id: Uuid,
+    /// Its kind.
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    /// Its name.
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    /// Its threshold, in hours.
+    #[diesel(sql_type = Integer)]
+    pub stale_after_hours: i32,
+    /// End of its last successful run, if any.
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub last_success_at: Option<DateTime<Utc>>,
+}
+
+/// Marks the instances stale at `now` and not yet told about as told, and answers them; forgets
+/// the mark of those that recovered (so that a later staleness is told again). Locks what it
+/// marks, skipping what another process is marking.
+pub fn take_stale_unalerted(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<StaleInstance>> {
+    conn.transaction(|conn| {
+        diesel::sql_query(
+            "UPDATE connector_instance SET stale_alerted_at = NULL WHERE stale_alerted_at IS NOT NULL \
+             AND NOT (enabled AND coalesce(last_success_at, created_at) < $1 - make_interval(hours => stale_after_hours))",
+        )
+        .bind::<Timestamptz, _>(now)
+        .execute(conn)?;
+        diesel::sql_query(
+            "WITH due AS (SELECT id FROM connector_instance WHERE stale_alerted_at IS NULL AND enabled \
+               AND coalesce(last_success_at, created_at) < $1 - make_interval(hours => stale_after_hours) \
+               FOR UPDATE SKIP LOCKED) \
+             UPDATE connector_instance i SET stale_alerted_at = $1 FROM due WHERE i.id = due.id \
+             RETURNING i.id, i.deployment_id, i.kind, i.name, i.stale_after_hours, i.last_success_at",
+        )
+        .bind::<Timestamptz, _>(now)
+        .load(conn)
+    })
+}

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::dsl::sql;
 use diesel::pg::{Pg, PgConnection};
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Uuid as SqlUuid};
+use diesel::sql_types::{Bool, Text, Uuid as SqlUuid};
 use uuid::Uuid;
 
 use super::Page;
@@ -347,4 +347,18 @@ impl SensitiveStructures {
                 || (!name.trim().is_empty() && text.contains(name.as_str()))
         })
     }
+}
+
+#[derive(QueryableByName)]
+struct ManagerEmail {
+    #[diesel(sql_type = Text)]
+    email: String,
+}
+
+/// The e-mail addresses of a deployment's managers.
+pub fn manager_emails(conn: &mut PgConnection, deployment: Uuid) -> QueryResult<Vec<String>> {
+    diesel::sql_query("SELECT DISTINCT email FROM manager WHERE deployment_id = $1 ORDER BY email")
+        .bind::<SqlUuid, _>(deployment)
+        .load::<ManagerEmail>(conn)
+        .map(|rows| rows.into_iter().map(|row| row.email).collect())
 }

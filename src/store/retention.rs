@@ -268,20 +268,6 @@ pub fn lock_person(conn: &mut PgConnection, person: Uuid) -> QueryResult<bool> {
         .map(|rows| rows == 1)
 }
 
-#[derive(QueryableByName)]
-struct Email {
-    #[diesel(sql_type = Text)]
-    email: String,
-}
-
-/// The e-mail addresses of a deployment's managers.
-pub fn manager_emails(conn: &mut PgConnection, deployment: Uuid) -> QueryResult<Vec<String>> {
-    diesel::sql_query("SELECT DISTINCT email FROM manager WHERE deployment_id = $1 ORDER BY email")
-        .bind::<SqlUuid, _>(deployment)
-        .load::<Email>(conn)
-        .map(|rows| rows.into_iter().map(|row| row.email).collect())
-}
-
 /// A deployment the sweep goes through.
 #[derive(Debug, Clone, QueryableByName)]
 pub struct DeploymentRow {

@@ -1349,3 +1349,82 @@ async fn a_run_through_a_5xx_storm_retries_with_backoff_and_completes() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_instance_is_told_to_the_managers_once_and_shown_by_the_gauge() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let (status, created, _) = send(
+        &app,
+        Method::POST,
+        world.token("manager_a"),
+        "/v1/connectors",
+        json!({"kind": "caf_msa", "name": "CAF de la Drôme", "stale_after_hours": 48}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let instance = created["id"].as_str().unwrap().to_owned();
+    // Created three days ago, never succeeded.
+    exec(
+        &app,
+        &format!(
+            "UPDATE connector_instance SET created_at = now() - interval '72 hours' WHERE id = '{instance}'"
+        ),
+    );
+    let check = |app: &TestApp, at: chrono::DateTime<chrono::Utc>| {
+        let mut conn = app.database.connect();
+        tokio::task::block_in_place(|| {
+            cdb_hub::sources::staleness::alert_managers(&mut conn, at).unwrap()
+        })
+    };
+    let alerts = |app: &TestApp| -> Vec<String> {
+        #[derive(QueryableByName)]
+        struct Mail {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            recipient: String,
+        }
+        let mut conn = app.database.connect();
+        tokio::task::block_in_place(|| {
+            diesel::sql_query("SELECT recipient FROM email_outbox WHERE subject LIKE 'Connecteur « CAF de la Drôme »%' ORDER BY created_at")
+                .load::<Mail>(&mut conn)
+                .unwrap()
+                .into_iter()
+                .map(|mail| mail.recipient)
+                .collect()
+        })
+    };
+    let now = chrono::Utc::now();
+    assert_eq!(check(&app, now), 1);
+    assert_eq!(
+        alerts(&app),
+        ["manager.a@example.org"],
+        "deployment A's manager only"
+    );
+    assert_eq!(
+        check(&app, now + chrono::Duration::hours(1)),
+        0,
+        "told once"
+    );
+    assert_eq!(alerts(&app).len(), 1);
+    // The gauge says it too.
+    let pool = app.database.pool();
+    tokio::task::block_in_place(|| cdb_hub::jobs::refresh_job_metrics(&pool).unwrap());
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics
+            .lines()
+            .any(|line| line.starts_with("cdb_connector_stale")
+                && line.contains(&instance)
+                && line.ends_with(" 1")),
+        "{metrics}"
+    );
+    // It succeeds again, then goes stale again: told again.
+    exec(
+        &app,
+        &format!("UPDATE connector_instance SET last_success_at = now() WHERE id = '{instance}'"),
+    );
+    assert_eq!(check(&app, now + chrono::Duration::hours(2)), 0);
+    assert_eq!(check(&app, now + chrono::Duration::hours(60)), 1);
+    assert_eq!(alerts(&app).len(), 2);
+}

@@ -1,0 +1,1 @@
+ALTER TABLE connector_instance DROP COLUMN stale_alerted_at;
