@@ -197,6 +197,9 @@ const DUE_QUERY: &str = "WITH person AS (
   LEFT JOIN LATERAL (SELECT p.until, p.reason FROM retention_postponement p
       WHERE p.beneficiary_id = b.id ORDER BY p.until DESC, p.created_at DESC LIMIT 1) postponed ON true
   WHERE b.deployment_id = $1 AND ($4::uuid IS NULL OR b.id = $4)
+    -- Every activity is at or after the creation: someone created since the day's retention
+    -- began cannot be due, and their activity is not computed.
+    AND b.created_at < $3::date + 1 - $2
 ), due AS (
   SELECT person.*, greatest((last_activity_at + make_interval(days => $2))::date, postponed_until) AS due_on
   FROM person
