@@ -193,7 +193,8 @@ pub enum RetentionCommand {
     /// Run the retention sweep now (the workers run it every night): notices to the managers,
     /// purges of the people whose day has come, expiry of files; prints what it did as JSON.
     Sweep {
-        /// Run as of this instant (RFC 3339) instead of now, e.g. to catch up a missed night.
+        /// Run as of this past instant (RFC 3339) instead of now, e.g. to catch up a missed night
+        /// (a future instant is refused: it would purge people before their day).
         #[arg(long)]
         as_of: Option<chrono::DateTime<chrono::Utc>>,
     },

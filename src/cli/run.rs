@@ -80,7 +80,7 @@ pub async fn run(settings: Settings, command: Command) -> anyhow::Result<()> {
             .await
         }
         Command::Retention(crate::cli::RetentionCommand::Sweep { as_of }) => {
-            let as_of = as_of.unwrap_or_else(chrono::Utc::now);
+            let as_of = crate::domain::retention::sweep_instant(as_of, chrono::Utc::now())?;
             administer(&settings, move |conn| {
                 let report = crate::lifecycle::retention::sweep(conn, as_of)?;
                 Ok(serde_json::to_value(report)?)

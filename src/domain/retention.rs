@@ -47,6 +47,11 @@ pub enum RetentionError {
     /// The file retention is out of bounds.
     #[error("file_days must be between 7 and 730, not {0}.")]
     FileDays(i32),
+    /// A sweep runs as of now or a past instant, never a future one.
+    #[error(
+        "a sweep runs as of now or a past instant, not {0}: a future day would purge people before theirs."
+    )]
+    FutureSweep(DateTime<Utc>),
     /// A postponement must end after today and within 5 years.
     #[error("until must be after {today} and no later than {latest}.")]
     Until {
@@ -82,6 +87,20 @@ pub fn notice_horizon(as_of: DateTime<Utc>) -> NaiveDate {
 /// managers were told; never when they were not.
 pub fn purge_on(due_on: NaiveDate, noticed_at: Option<DateTime<Utc>>) -> Option<NaiveDate> {
     noticed_at.map(|noticed| due_on.max(noticed.date_naive() + Days::new(NOTICE_DAYS)))
+}
+
+/// The instant a sweep runs as: now, or a past instant (to catch up a missed night); a future
+/// one is refused (up to 5 minutes of clock skew between machines aside), since it would purge
+/// people before their day.
+pub fn sweep_instant(
+    asked: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, RetentionError> {
+    match asked {
+        None => Ok(now),
+        Some(at) if at <= now + chrono::Duration::minutes(5) => Ok(at),
+        Some(at) => Err(RetentionError::FutureSweep(at)),
+    }
 }
 
 /// A postponement's end, checked against today.
@@ -151,6 +170,19 @@ mod tests {
         );
         assert!(postponement_until(day(2031, 12, 7), today).is_ok());
         assert!(postponement_until(day(2031, 12, 8), today).is_err());
+    }
+
+    #[test]
+    fn a_sweep_never_runs_as_of_a_future_day() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 7, 3, 0, 0).unwrap();
+        assert_eq!(sweep_instant(None, now), Ok(now));
+        let yesterday = now - chrono::Duration::days(1);
+        assert_eq!(sweep_instant(Some(yesterday), now), Ok(yesterday));
+        let tomorrow = now + chrono::Duration::days(1);
+        assert_eq!(
+            sweep_instant(Some(tomorrow), now),
+            Err(RetentionError::FutureSweep(tomorrow))
+        );
     }
 
     #[test]

@@ -578,18 +578,55 @@ fn cli_sweep(url: &str, as_of: &str) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_command_line_sweeps_once_at_a_time_across_processes() {
+async fn the_command_line_sweeps_once_at_a_time_across_processes_and_never_ahead_of_time() {
     let app = spawn_app().await;
     let world = world(&app).await;
     let url = app.database.url.clone();
-    let as_of = (Utc::now() + Duration::days(700)).to_rfc3339();
+    // Deployment A's two people were created 720 days ago and did nothing since.
+    {
+        let mut conn = PgConnection::establish(&url).unwrap();
+        exec(
+            &mut conn,
+            &format!(
+                "UPDATE beneficiary SET created_at = now() - interval '720 days' WHERE deployment_id = '{}'",
+                world.deployment_a
+            ),
+        );
+        exec(
+            &mut conn,
+            &format!(
+                "UPDATE notebook SET created_at = now() - interval '720 days' WHERE deployment_id = '{}'",
+                world.deployment_a
+            ),
+        );
+    }
+    // A future day is refused: it would purge people before theirs.
+    let future = (Utc::now() + Duration::days(30)).to_rfc3339();
+    let u = url.clone();
+    let refused = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_cdb-hub"))
+            .env("DATABASE_URL", &u)
+            .env("CDB_LOG_LEVEL", "warn")
+            .args(["retention", "sweep", "--as-of", &future])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("future day"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let now = Utc::now().to_rfc3339();
     // Another process holds the sweep's lock: this one does nothing.
     let mut holder = PgConnection::establish(&url).unwrap();
     exec(
         &mut holder,
         "SELECT pg_advisory_lock(x'006364625f726574'::bigint)",
     );
-    let (u, at) = (url.clone(), as_of.clone());
+    let (u, at) = (url.clone(), now.clone());
     let skipped = tokio::task::spawn_blocking(move || cli_sweep(&u, &at))
         .await
         .unwrap();
@@ -597,7 +634,7 @@ async fn the_command_line_sweeps_once_at_a_time_across_processes() {
     assert!(retention_mails(&app).is_empty());
     exec(&mut holder, "SELECT pg_advisory_unlock_all()");
     // Released: the sweep runs and announces the two inactive people of deployment A.
-    let (u, at) = (url.clone(), as_of.clone());
+    let (u, at) = (url.clone(), now.clone());
     let ran = tokio::task::spawn_blocking(move || cli_sweep(&u, &at))
         .await
         .unwrap();
