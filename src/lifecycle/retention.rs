@@ -15,7 +15,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::domain::retention::{RetentionSettings, notice_horizon, purge_on};
-use crate::notify::{self, DuePerson};
+use crate::notify;
 use crate::store::privacy::{self, PurgeError, PurgeRequest, Purger};
 use crate::store::retention::{self as store, DueQuery, DueRow, ExpiredFiles};
 
@@ -180,15 +180,16 @@ fn notify_managers(
         .map(|row| (row.beneficiary_id, row.due_on))
         .collect();
     let noticed = store::record_notices(conn, deployment.id, &people, as_of)?;
-    let listed: Vec<DuePerson> = new
-        .iter()
-        .map(|row| DuePerson {
-            name: format!("{} {}", row.firstname, row.lastname.to_uppercase()),
-            date_of_birth: row.date_of_birth,
-            purge_on: purge_on(row.due_on, Some(as_of)).unwrap_or(row.due_on),
-        })
-        .collect();
-    let notice = notify::retention_due(&deployment.label, settings.person_inactivity_days, &listed);
+    let mut purge_days = std::collections::BTreeMap::new();
+    for row in &new {
+        let day = purge_on(row.due_on, Some(as_of)).unwrap_or(row.due_on);
+        *purge_days.entry(day).or_insert(0) += 1;
+    }
+    let notice = notify::retention_due(
+        &deployment.label,
+        settings.person_inactivity_days,
+        &purge_days,
+    );
     for manager in crate::store::directory::manager_emails(conn, deployment.id)? {
         crate::store::outbox::queue(conn, &manager, &notice.subject, &notice.body)?;
     }

@@ -207,47 +207,31 @@ pub fn connector_stale(
 /// Subject of the managers' notice of the people due for the retention purge.
 pub const RETENTION_DUE_SUBJECT: &str = "Personnes dont les données seront supprimées dans un mois";
 
-/// People listed by name in a retention notice; the others are counted.
-pub const RETENTION_LISTED: usize = 200;
-
-/// A person in a retention notice.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DuePerson {
-    /// « Prénom NOM ».
-    pub name: String,
-    /// Birth date, to tell namesakes apart.
-    pub date_of_birth: chrono::NaiveDate,
-    /// The day of the purge.
-    pub purge_on: chrono::NaiveDate,
-}
-
-/// To a deployment's managers, a month before: who will be purged for inactivity, and how to
-/// keep someone (a postponement with a reason).
-pub fn retention_due(deployment: &str, retention_days: i32, people: &[DuePerson]) -> Notice {
+/// To a deployment's managers, a month before: how many people will be purged for inactivity,
+/// on which days, and where to see who they are and keep someone. The e-mail names nobody: a
+/// list of RSA beneficiaries does not travel by e-mail (it is read in the hub, behind a
+/// sign-in), and the notice does not outlive the people it would name.
+pub fn retention_due(
+    deployment: &str,
+    retention_days: i32,
+    purge_days: &std::collections::BTreeMap<chrono::NaiveDate, usize>,
+) -> Notice {
+    let total: usize = purge_days.values().sum();
     let mut body = format!(
-        "Bonjour,\n\nLes données des {count} personnes suivantes de « {deployment} » seront supprimées \
-         à la date indiquée : aucune activité n'a été enregistrée depuis {retention_days} jours \
-         (connexion ou action de la personne, rendez-vous, modification du plan d'action, \
-         orientation, droit ouvert).\n\n",
-        count = people.len(),
+        "Bonjour,\n\nLes données de {total} personne(s) de « {deployment} » seront supprimées : \
+         aucune activité n'a été enregistrée depuis {retention_days} jours (connexion ou action \
+         de la personne, rendez-vous, modification du plan d'action, orientation, droit \
+         ouvert).\n\n",
     );
-    for person in people.iter().take(RETENTION_LISTED) {
+    for (day, count) in purge_days {
         body.push_str(&format!(
-            "- {} (né(e) le {}) : le {}\n",
-            person.name,
-            person.date_of_birth.format("%d/%m/%Y"),
-            person.purge_on.format("%d/%m/%Y"),
-        ));
-    }
-    if people.len() > RETENTION_LISTED {
-        body.push_str(&format!(
-            "- et {} autres personnes.\n",
-            people.len() - RETENTION_LISTED
+            "- le {} : {count} personne(s)\n",
+            day.format("%d/%m/%Y")
         ));
     }
     body.push_str(
-        "\nLa liste complète est donnée par l'API (GET /v1/retention/due). Pour conserver une \
-         personne, reportez sa suppression en indiquant un motif \
+        "\nQui sont ces personnes : GET /v1/retention/due (connectez-vous au hub). Pour conserver \
+         une personne, reportez sa suppression en indiquant un motif \
          (POST /v1/beneficiaries/{id}/retention-postponements) ; toute nouvelle activité la \
          conserve aussi.",
     );
